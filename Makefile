@@ -1,0 +1,59 @@
+# POM: `make run` serves the demo on SQLite with inline Celery; `make test` runs the whole suite
+# (on PostgreSQL when DATABASE_URL is set).
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1:8000
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test install migrate seed worker beat lint format schema bench browser-deps clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=python3"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	$(BIN)/python manage.py runserver $(HOST)
+
+# Browser tests drive Debian's Chromium; install it when missing and we may.
+browser-deps:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "Install Debian's chromium (apt-get install chromium) for the browser tests"; }
+
+test: install browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -q
+
+worker: install
+	$(BIN)/celery -A pom worker -Q default,heavy -l info
+
+beat: install
+	$(BIN)/celery -A pom beat -l info
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+schema: install
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+bench: install
+	$(BIN)/python -m bench.attribution_run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,97 @@
+"""Organization API keys: `Authorization: Bearer <key>`.
+
+A key is `pom_<prefix>_<secret>`; only its SHA-256 and the prefix are stored. A request
+with a key acts for the key's organization only, as role viewer (read scope) or manager
+(write scope); admin-only endpoints stay closed to keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions, throttling
+
+from pom.models import ApiKey, ApiKeyScope, Role
+
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+def hash_key(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiKeyPrincipal:
+    """Stands in for `request.user` on API key requests."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+    is_superuser = False
+    pk = None
+    id = None
+
+    def __init__(self, key: ApiKey):
+        self.key = key
+        self.organization = key.organization
+        self.role = Role.MANAGER if key.scope == ApiKeyScope.WRITE else Role.VIEWER
+
+    def __str__(self) -> str:
+        return f"API key {self.key.prefix}"
+
+    @property
+    def display_name(self) -> str:
+        return f"API key {self.key.name}"
+
+    def has_perm(self, *args, **kwargs) -> bool:
+        return False
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Send the key as 'Authorization: Bearer <key>'.")
+        try:
+            raw = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed("The API key contains invalid characters.")
+        key = ApiKey.objects.select_related("organization").filter(key_hash=hash_key(raw)).first()
+        if key is None:
+            raise exceptions.AuthenticationFailed("Unknown API key.")
+        if key.revoked_at is not None:
+            raise exceptions.AuthenticationFailed("This API key has been revoked.")
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+        return ApiKeyPrincipal(key), key
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword
+
+
+class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+    """Rate limit per API key (scope `apikey`)."""
+
+    scope = "apikey"
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.auth, ApiKey):
+            return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+        return None
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "pom.api.auth.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "Organization API key"}

@@ -1,0 +1,16 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from pom.api import views
+
+app_name = "pom-api"
+
+router = SimpleRouter()
+router.register("members", views.MemberViewSet, basename="member")
+router.register("api-keys", views.ApiKeyViewSet, basename="api-key")
+router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+
+urlpatterns = [
+    path("", views.OrganizationViewSet.as_view({"get": "list"}), name="organization"),
+    *router.urls,
+]

@@ -1,0 +1,40 @@
+from django import forms
+
+from pom.models import TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, User
+
+
+class SignupExtraForm(forms.Form):
+    name = forms.CharField(max_length=150, required=False, label="Your name")
+    time_zone = forms.ChoiceField(choices=TIMEZONE_CHOICES, initial="UTC", label="Time zone")
+
+    def signup(self, request, user):
+        user.name = self.cleaned_data.get("name", "")
+        user.time_zone = self.cleaned_data.get("time_zone") or "UTC"
+        user.save(update_fields=["name", "time_zone"])
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name", "size_band", "region", "industry", "currency", "fiscal_year_start_month"]
+        labels = {"fiscal_year_start_month": "Fiscal year starts in month (1–12)"}
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "time_zone"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. 'Salesforce sync'.")
+    scope = forms.ChoiceField(choices=ApiKeyScope.choices, initial=ApiKeyScope.READ)

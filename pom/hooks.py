@@ -1,0 +1,43 @@
+"""Extension points other apps plug into without `pom` importing them.
+
+Each hook is a module `<app>.<name>` found by name, called in app order:
+- `defaults.org_defaults(org=)`: seed per-org defaults when an organization is created;
+- `demo.seed(ctx)`: add demo data (see `pom.management.commands.seed_demo.DemoContext`);
+- `dashboard.dashboard_cards(org=)`: a list of {"title", "value", "url", "hint"} for the dashboard;
+- `home.home_url(user=)`: where a signed-in user without a membership belongs, or None;
+- `tabs.PARTNER_TABS`: extra partner-page tabs, each {"slug", "label", "order", "url_name"},
+  where `url_name` takes (org_slug, partner_pk) and returns an HTML fragment.
+
+`on_org_created(org)` calls `<app>.defaults.org_defaults(org=org)` for each local app that
+has one (partner taxonomy, journey templates, plan templates, influence types…).
+"""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+LOCAL_APPS = ["partners", "plans", "attribution", "workspaces", "reports"]
+
+
+def app_modules(name: str):
+    for app in LOCAL_APPS:
+        module_name = f"{app}.{name}"
+        if find_spec(module_name) is not None:
+            yield import_module(module_name)
+
+
+def on_org_created(org) -> None:
+    for module in app_modules("defaults"):
+        module.org_defaults(org=org)
+
+
+def demo_modules():
+    """`<app>.demo` modules in dependency order; each has `seed(ctx)`."""
+    return list(app_modules("demo"))
+
+
+def partner_tabs():
+    """Extra tabs for the partner page contributed by higher apps: `<app>.tabs.PARTNER_TABS`."""
+    tabs = []
+    for module in app_modules("tabs"):
+        tabs.extend(getattr(module, "PARTNER_TABS", []))
+    return sorted(tabs, key=lambda t: t["order"])

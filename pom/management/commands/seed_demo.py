@@ -1,0 +1,104 @@
+"""Build the demo vendor: Nimbus Cloud, a cloud software company with users of every role.
+
+Each app adds its own demo data in `<app>/demo.py` with `seed(ctx: DemoContext)`, called in
+dependency order (partners, plans, attribution, workspaces, reports). Re-running is safe: an
+existing demo organization is kept unless `--reset` is given.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from pom import hooks, services
+from pom.models import Industry, Membership, Organization, Region, Role, SizeBand, User
+
+DEMO_SLUG = "nimbus"
+DEMO_PASSWORD = "pom-demo-2026"
+
+
+@dataclass
+class DemoContext:
+    org: Organization
+    users: dict[str, User]  # by role: owner, admin, manager, viewer
+    rng: random.Random
+    password: str = DEMO_PASSWORD
+    logins: list[tuple[str, str, str]] = field(default_factory=list)  # (who, e-mail, password)
+    data: dict = field(default_factory=dict)  # what one app's seed hands to the next
+
+    def user(self, email: str, name: str, password: str | None = None) -> User:
+        user, created = User.objects.get_or_create(email=email, defaults={"name": name})
+        if created:
+            user.set_password(password or self.password)
+            user.save(update_fields=["password"])
+            _verify_email(user)
+        return user
+
+
+def _verify_email(user: User) -> None:
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+
+
+STAFF = [
+    (Role.OWNER, "olivia.owner@nimbus.example", "Olivia Owens"),
+    (Role.ADMIN, "adam.admin@nimbus.example", "Adam Alvarez"),
+    (Role.MANAGER, "maria.manager@nimbus.example", "Maria Moreau"),
+    (Role.VIEWER, "victor.viewer@nimbus.example", "Victor Vogel"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the Nimbus Cloud demo organization with users of each role and demo data."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="Delete and rebuild the demo organization")
+
+    def handle(self, *args, reset: bool = False, **options):
+        existing = Organization.objects.filter(slug=DEMO_SLUG).first()
+        if existing and not reset:
+            self.stdout.write(self.style.WARNING("The demo organization exists; use --reset to rebuild it."))
+            self._print_logins([(r.label, e, DEMO_PASSWORD) for r, e, _ in STAFF], extra=[])
+            return
+        with transaction.atomic():
+            if existing:
+                existing.delete()
+            ctx = self._build()
+        self.stdout.write(self.style.SUCCESS(f"Demo organization “{ctx.org.name}” is ready."))
+        self._print_logins([(r.label, e, DEMO_PASSWORD) for r, e, _ in STAFF], extra=ctx.logins)
+
+    def _build(self) -> DemoContext:
+        rng = random.Random(2026)
+        users = {}
+        ctx = DemoContext(org=None, users=users, rng=rng)  # type: ignore[arg-type]
+        owner_role, owner_email, owner_name = STAFF[0]
+        users[owner_role] = ctx.user(owner_email, owner_name)
+        org = services.organization_create(
+            user=users[owner_role],
+            name="Nimbus Cloud",
+            size_band=SizeBand.M,
+            region=Region.EMEA,
+            industry=Industry.SOFTWARE,
+            currency="EUR",
+            fiscal_year_start_month=2,
+        )
+        if org.slug != DEMO_SLUG:
+            Organization.objects.filter(pk=org.pk).update(slug=DEMO_SLUG)
+            org.refresh_from_db()
+        ctx.org = org
+        for role, email, name in STAFF[1:]:
+            users[role] = ctx.user(email, name)
+            Membership.objects.get_or_create(organization=org, user=users[role], defaults={"role": role})
+        for module in hooks.demo_modules():
+            module.seed(ctx)
+        return ctx
+
+    def _print_logins(self, staff, extra):
+        self.stdout.write("\nLog in at http://127.0.0.1:8000/accounts/login/ with:")
+        for who, email, password in [*staff, *extra]:
+            self.stdout.write(f"  {who:<28} {email:<40} {password}")
+        self.stdout.write("")

@@ -1,0 +1,209 @@
+"""Writes on organizations, memberships, invitations and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from pom.api.auth import hash_key
+from pom.audit import (
+    Actor,
+    audit_action,
+    audit_create,
+    create_instance,
+    delete_instance,
+    update_fields,
+)
+from pom.models import ApiKey, Membership, Organization, OrgInvitation, Role, User, role_at_least
+
+RESERVED_SLUGS = {"new", "admin", "api", "static", "media", "accounts", "w", "o"}
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "org"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-org"
+    slug, n = base, 2
+    while Organization.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def organization_create(*, user: User, name: str, **profile) -> Organization:
+    """Create an organization with `user` as its owner. Seeds per-app defaults via `on_org_created`."""
+    org = Organization(name=name.strip(), slug=_unique_slug(name), **profile)
+    org.full_clean()
+    org.save()
+    membership = Membership.objects.create(user=user, organization=org, role=Role.OWNER)
+    audit_create(org=org, actor=user, obj=org)
+    audit_create(org=org, actor=user, obj=membership)
+    from pom.hooks import on_org_created
+
+    on_org_created(org)
+    return org
+
+
+@transaction.atomic
+def organization_update(*, org: Organization, actor: Actor, data: dict) -> Organization:
+    """Edit the organization profile (name, bands, currency, fiscal year)."""
+    return update_fields(org=org, actor=actor, instance=org, data=data)
+
+
+def _check_can_manage(org: Organization, actor: User) -> Membership:
+    membership = Membership.objects.filter(organization=org, user=actor).first()
+    if membership is None or not role_at_least(membership.role, Role.ADMIN):
+        raise PermissionDenied("Only owners and admins manage members.")
+    return membership
+
+
+@transaction.atomic
+def invitation_create(*, org: Organization, actor: User, email: str, role: str) -> tuple[OrgInvitation, str]:
+    """Invite `email` with `role`; e-mails the link. Returns the invitation and the raw token."""
+    me = _check_can_manage(org, actor)
+    email = email.strip().lower()
+    if role == Role.OWNER and me.role != Role.OWNER:
+        raise ValidationError({"role": "Only an owner can invite another owner."})
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {org.name}."})
+    OrgInvitation.objects.for_org(org).filter(
+        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
+    raw = secrets.token_urlsafe(32)
+    invitation = OrgInvitation(
+        organization=org,
+        email=email,
+        role=role,
+        token_hash=hash_token(raw),
+        invited_by=actor,
+        expires_at=timezone.now() + timedelta(days=settings.POM_ORG_INVITATION_DAYS),
+    )
+    create_instance(org=org, actor=actor, instance=invitation)
+    url = settings.SITE_URL + reverse("org_invitation_accept", args=[raw])
+    context = {
+        "org": org,
+        "inviter": actor,
+        "url": url,
+        "role": invitation.get_role_display(),
+        "expires_at": invitation.expires_at,
+    }
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=f"{actor.display_name} invited you to {org.name} on POM",
+            message=render_to_string("pom/email/org_invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    )
+    return invitation, raw
+
+
+def invitation_by_token(raw: str) -> OrgInvitation | None:
+    return OrgInvitation.objects.select_related("organization", "invited_by").filter(token_hash=hash_token(raw)).first()
+
+
+@transaction.atomic
+def invitation_accept(*, raw_token: str, user: User) -> Membership:
+    """Turn a pending invitation into a membership for `user`, whose e-mail must match."""
+    invitation = OrgInvitation.objects.select_for_update().filter(token_hash=hash_token(raw_token)).first()
+    if invitation is None:
+        raise ValidationError("This invitation link is not valid.")
+    state = invitation.state
+    if state != "pending":
+        raise ValidationError(f"This invitation has been {state}. Ask for a new one.")
+    if invitation.email.lower() != user.email.lower():
+        raise ValidationError(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
+    org = invitation.organization
+    membership, created = Membership.objects.get_or_create(
+        organization=org, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    if created:
+        audit_create(org=org, actor=user, obj=membership)
+    audit_action(org=org, actor=user, obj=invitation, verb="accepted")
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, org: Organization, actor: User, invitation: OrgInvitation) -> None:
+    _check_can_manage(org, actor)
+    if invitation.state != "pending":
+        raise ValidationError(f"This invitation is already {invitation.state}.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at", "updated_at"])
+    audit_action(org=org, actor=actor, obj=invitation, verb="revoked")
+
+
+@transaction.atomic
+def membership_set_role(*, org: Organization, actor: User, membership: Membership, role: str) -> Membership:
+    """Change a member's role. Only owners grant or remove ownership; the last owner stays."""
+    me = _check_can_manage(org, actor)
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if Role.OWNER in (role, membership.role) and me.role != Role.OWNER:
+        raise PermissionDenied("Only an owner can grant or remove the owner role.")
+    if membership.role == Role.OWNER and role != Role.OWNER:
+        _ensure_other_owner(org, membership)
+    return update_fields(org=org, actor=actor, instance=membership, data={"role": role})
+
+
+def _ensure_other_owner(org: Organization, membership: Membership) -> None:
+    others = Membership.objects.filter(organization=org, role=Role.OWNER).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ValidationError("An organization needs at least one owner.")
+
+
+@transaction.atomic
+def membership_remove(*, org: Organization, actor: User, membership: Membership) -> None:
+    me = _check_can_manage(org, actor)
+    if membership.role == Role.OWNER:
+        if me.role != Role.OWNER:
+            raise PermissionDenied("Only an owner can remove an owner.")
+        _ensure_other_owner(org, membership)
+    delete_instance(org=org, actor=actor, instance=membership)
+
+
+@transaction.atomic
+def api_key_create(*, org: Organization, actor: User, name: str, scope: str) -> tuple[ApiKey, str]:
+    """Create a key; the raw value is returned once and never stored."""
+    _check_can_manage(org, actor)
+    prefix = secrets.token_hex(4)
+    raw = f"pom_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        organization=org,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=hash_key(raw),
+        scope=scope,
+        created_by=actor,
+    )
+    create_instance(org=org, actor=actor, instance=key)
+    return key, raw
+
+
+@transaction.atomic
+def api_key_revoke(*, org: Organization, actor: User, key: ApiKey) -> ApiKey:
+    _check_can_manage(org, actor)
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at", "updated_at"])
+        audit_action(org=org, actor=actor, obj=key, verb="revoked")
+    return key

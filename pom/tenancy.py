@@ -1,0 +1,67 @@
+"""Tenant resolution for pages: the organization comes from the URL, access from a membership.
+
+Unknown organization or no membership: 404, as if absent. Member below the required role: 403.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.functional import cached_property
+
+from pom.models import ROLE_RANK, Membership, Organization, Role, role_at_least
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def membership_for(user, org_slug: str) -> Membership:
+    """The user's membership in the organization with this slug, or 404."""
+    if not user.is_authenticated:
+        raise Http404("No such organization")
+    membership = (
+        Membership.objects.select_related("organization").filter(user=user, organization__slug=org_slug).first()
+    )
+    if membership is None:
+        raise Http404("No such organization")
+    return membership
+
+
+class OrgRequiredMixin(LoginRequiredMixin):
+    """Resolves `self.org` and `self.membership` from `org_slug` once per request.
+
+    `required_role` applies to every method; `required_roles` overrides it per method,
+    e.g. `{"GET": "viewer", "POST": "manager"}`. Writes default to manager.
+    """
+
+    required_role: str | None = None
+    required_roles: dict[str, str] = {}
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.membership = membership_for(request.user, kwargs["org_slug"])
+        self.org: Organization = self.membership.organization
+        self.role: str = self.membership.role
+        required = self.required_roles.get(request.method) or self.required_role
+        if required is None:
+            required = Role.VIEWER if request.method in SAFE_METHODS else Role.MANAGER
+        if not role_at_least(self.role, required):
+            raise PermissionDenied(f"This needs the {required} role in {self.org.name}.")
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def can_write(self) -> bool:
+        return role_at_least(self.role, Role.MANAGER)
+
+    @cached_property
+    def can_admin(self) -> bool:
+        return role_at_least(self.role, Role.ADMIN)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(org=self.org, role=self.role, can_write=self.can_write, can_admin=self.can_admin)
+        return context
+
+
+__all__ = ["OrgRequiredMixin", "membership_for", "ROLE_RANK", "role_at_least", "SAFE_METHODS"]

@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from pom import views
+
+handler403 = "pom.views.permission_denied"
+
+org_pages = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("settings/", views.OrgSettingsView.as_view(), name="org_settings"),
+    path("settings/members/", views.MembersView.as_view(), name="org_members"),
+    path("settings/members/<int:pk>/", views.MemberUpdateView.as_view(), name="org_member_update"),
+    path(
+        "settings/invitations/<int:pk>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="org_invitation_revoke",
+    ),
+    path("settings/api-keys/", views.ApiKeysView.as_view(), name="org_api_keys"),
+    path(
+        "settings/api-keys/<int:pk>/revoke/",
+        views.ApiKeyRevokeView.as_view(),
+        name="org_api_key_revoke",
+    ),
+    path("settings/audit/", views.AuditView.as_view(), name="org_audit"),
+    path("partners/", include("partners.urls")),
+    path("plans/", include("plans.urls")),
+    path("pipeline/", include("attribution.urls")),
+    path("workspaces/", include("workspaces.org_urls")),
+    path("reports/", include("reports.urls")),
+]
+
+org_api = [
+    path("", include("pom.api.urls")),
+    path("", include("partners.api.urls")),
+    path("", include("plans.api.urls")),
+    path("", include("attribution.api.urls")),
+    path("", include("workspaces.api.urls")),
+    path("", include("reports.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
+    path("orgs/", views.OrgListView.as_view(), name="org_list"),
+    path("orgs/new/", views.OrgCreateView.as_view(), name="org_create"),
+    path(
+        "invitations/<str:token>/",
+        views.InvitationAcceptView.as_view(),
+        name="org_invitation_accept",
+    ),
+    path("o/<slug:org_slug>/", include(org_pages)),
+    path("w/", include("workspaces.urls")),
+    path("api/o/<slug:org_slug>/", include(org_api)),
+    path("api/w/", include("workspaces.api.guest_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+]
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

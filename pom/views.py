@@ -1,0 +1,285 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from pom import hooks, selectors, services
+from pom.forms import ApiKeyForm, InvitationForm, MemberRoleForm, OrganizationForm, ProfileForm
+from pom.models import ApiKey, Membership, OrgInvitation, Role
+from pom.tenancy import OrgRequiredMixin
+from pom.web import paginate, query_without_page
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def home(request):
+    """Send people where their work is: their organization, their workspaces, or sign-up of an org."""
+    if not request.user.is_authenticated:
+        return render(request, "pom/landing.html")
+    membership = selectors.user_memberships(user=request.user).first()
+    if membership:
+        return redirect("dashboard", org_slug=membership.organization.slug)
+    for module in hooks.app_modules("home"):  # e.g. the partner home of workspaces
+        url = module.home_url(user=request.user)
+        if url:
+            return redirect(url)
+    return redirect("org_create")
+
+
+class OrgListView(LoginRequiredMixin, TemplateView):
+    template_name = "pom/org_list.html"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "memberships": selectors.user_memberships(user=self.request.user),
+        }
+
+
+class OrgCreateView(LoginRequiredMixin, View):
+    template_name = "pom/org_create.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": OrganizationForm()})
+
+    def post(self, request):
+        form = OrganizationForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            org = services.organization_create(user=request.user, name=data.pop("name"), **data)
+            messages.success(request, f"{org.name} is ready. Invite your colleagues from Settings.")
+            return redirect("dashboard", org_slug=org.slug)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class DashboardView(OrgRequiredMixin, TemplateView):
+    template_name = "pom/dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        cards = []
+        for module in hooks.app_modules("dashboard"):
+            cards.extend(module.dashboard_cards(org=self.org))
+        context["cards"] = cards
+        context["member_count"] = selectors.member_list(org=self.org).count()
+        return context
+
+
+class OrgSettingsView(OrgRequiredMixin, View):
+    required_role = Role.ADMIN
+    template_name = "pom/settings_org.html"
+
+    def get(self, request, org_slug):
+        return render(request, self.template_name, self._context(OrganizationForm(instance=self.org)))
+
+    def post(self, request, org_slug):
+        form = OrganizationForm(request.POST, instance=self.org)
+        if form.is_valid():
+            try:
+                services.organization_update(org=self.org, actor=request.user, data=form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "Organization profile saved.")
+                return redirect("org_settings", org_slug=self.org.slug)
+        self.org.refresh_from_db()
+        return render(request, self.template_name, self._context(form), status=400)
+
+    def _context(self, form):
+        return {
+            "form": form,
+            "org": self.org,
+            "role": self.role,
+            "can_admin": True,
+            "settings_tab": "org",
+        }
+
+
+class MembersView(OrgRequiredMixin, View):
+    required_role = Role.ADMIN
+    template_name = "pom/settings_members.html"
+
+    def get(self, request, org_slug, form=None, status=200):
+        context = {
+            "org": self.org,
+            "role": self.role,
+            "can_admin": True,
+            "settings_tab": "members",
+            "members": selectors.member_list(org=self.org),
+            "invitations": selectors.invitation_list(org=self.org)[:50],
+            "form": form or InvitationForm(),
+            "roles": Role.choices,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def post(self, request, org_slug):
+        form = InvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                services.invitation_create(org=self.org, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                    form.add_error(field, errors)
+            else:
+                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                return redirect("org_members", org_slug=self.org.slug)
+        return self.get(request, org_slug, form=form, status=400)
+
+
+class MemberUpdateView(OrgRequiredMixin, View):
+    required_role = Role.ADMIN
+
+    def post(self, request, org_slug, pk):
+        membership = get_object_or_404(Membership, organization=self.org, pk=pk)
+        try:
+            if request.POST.get("action") == "remove":
+                services.membership_remove(org=self.org, actor=request.user, membership=membership)
+                messages.success(request, f"{membership.user.display_name} no longer has access.")
+            else:
+                form = MemberRoleForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationError({"role": "Choose a valid role."})
+                services.membership_set_role(
+                    org=self.org,
+                    actor=request.user,
+                    membership=membership,
+                    role=form.cleaned_data["role"],
+                )
+                messages.success(
+                    request,
+                    f"{membership.user.display_name} is now {membership.get_role_display()}.",
+                )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("org_members", org_slug=self.org.slug)
+
+
+class InvitationRevokeView(OrgRequiredMixin, View):
+    required_role = Role.ADMIN
+
+    def post(self, request, org_slug, pk):
+        invitation = get_object_or_404(OrgInvitation.objects.for_org(self.org), pk=pk)
+        try:
+            services.invitation_revoke(org=self.org, actor=request.user, invitation=invitation)
+            messages.success(request, f"Invitation to {invitation.email} revoked.")
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("org_members", org_slug=self.org.slug)
+
+
+class InvitationAcceptView(View):
+    """The link from the invitation e-mail. Anonymous visitors sign up or log in first."""
+
+    def get(self, request, token):
+        invitation = services.invitation_by_token(token)
+        if invitation is None:
+            return render(
+                request,
+                "pom/invitation_invalid.html",
+                {"reason": "This invitation link is not valid."},
+                status=404,
+            )
+        if invitation.state != "pending":
+            return render(
+                request,
+                "pom/invitation_invalid.html",
+                {"reason": f"This invitation has been {invitation.state}. Ask for a new one."},
+                status=410,
+            )
+        if not request.user.is_authenticated:
+            return render(
+                request,
+                "pom/invitation_welcome.html",
+                {"invitation": invitation, "next": request.path},
+            )
+        return render(request, "pom/invitation_confirm.html", {"invitation": invitation})
+
+    def post(self, request, token):
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            membership = services.invitation_accept(raw_token=token, user=request.user)
+        except ValidationError as exc:
+            return render(request, "pom/invitation_invalid.html", {"reason": _error_text(exc)}, status=400)
+        messages.success(request, f"Welcome to {membership.organization.name}.")
+        return redirect("dashboard", org_slug=membership.organization.slug)
+
+
+class ApiKeysView(OrgRequiredMixin, View):
+    required_role = Role.ADMIN
+    template_name = "pom/settings_api_keys.html"
+
+    def get(self, request, org_slug, form=None, new_key=None, status=200):
+        context = {
+            "org": self.org,
+            "role": self.role,
+            "can_admin": True,
+            "settings_tab": "api",
+            "keys": selectors.api_key_list(org=self.org),
+            "form": form or ApiKeyForm(),
+            "new_key": new_key,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def post(self, request, org_slug):
+        form = ApiKeyForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, org_slug, form=form, status=400)
+        key, raw = services.api_key_create(org=self.org, actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Key “{key.name}” created. Copy it now: it is shown only once.")
+        return self.get(request, org_slug, new_key=raw)
+
+
+class ApiKeyRevokeView(OrgRequiredMixin, View):
+    required_role = Role.ADMIN
+
+    def post(self, request, org_slug, pk):
+        key = get_object_or_404(ApiKey.objects.for_org(self.org), pk=pk)
+        services.api_key_revoke(org=self.org, actor=request.user, key=key)
+        messages.success(request, f"Key “{key.name}” revoked; requests with it now get 401.")
+        return redirect("org_api_keys", org_slug=self.org.slug)
+
+
+class AuditView(OrgRequiredMixin, TemplateView):
+    required_role = Role.ADMIN
+    template_name = "pom/settings_audit.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        events = selectors.audit_event_list(
+            org=self.org,
+            object_type=self.request.GET.get("object_type") or None,
+            object_id=self.request.GET.get("object_id") or None,
+        )
+        context.update(
+            page=paginate(self.request, events),
+            query=query_without_page(self.request),
+            settings_tab="audit",
+            filters=self.request.GET,
+        )
+        return context
+
+
+class ProfileView(LoginRequiredMixin, View):
+    def get(self, request):
+        return render(request, "pom/profile.html", {"form": ProfileForm(instance=request.user)})
+
+    def post(self, request):
+        form = ProfileForm(request.POST, instance=request.user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Profile saved.")
+            return redirect("profile")
+        return render(request, "pom/profile.html", {"form": form}, status=400)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", {"reason": str(exception or "")}, status=403)
+
+
+__all__ = ["PermissionDenied"]

@@ -1,0 +1,17 @@
+// POM behaviour shared by every page: copy buttons, confirm prompts, auto-submitting filters.
+document.addEventListener("click", (event) => {
+  const copy = event.target.closest("[data-copy]");
+  if (copy) {
+    const source = document.querySelector(copy.dataset.copy);
+    navigator.clipboard?.writeText(source.value || source.textContent.trim());
+    copy.textContent = "Copied";
+  }
+  const confirmer = event.target.closest("[data-confirm]");
+  if (confirmer && !window.confirm(confirmer.dataset.confirm)) {
+    event.preventDefault();
+  }
+});
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-autosubmit]");
+  if (form && !window.htmx) form.submit();
+});

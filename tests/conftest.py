@@ -1,0 +1,124 @@
+"""Shared fixtures: org, other_org, users of each role, an outsider, and logged-in clients."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import Client
+from rest_framework.test import APIClient
+
+from pom import celery_app
+from pom.models import Role
+from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+
+# Fast hashing for the many users tests create; production keeps Django's defaults.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests run tasks inline unless a test starts a real worker (see tests/worker.py).
+celery_app.conf.task_always_eager = True
+celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Throttle counters and cached values never leak from one test into another."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Nimbus Cloud", slug="nimbus")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Rival Soft", slug="rival")
+
+
+def _member(org, role):
+    return MembershipFactory(organization=org, role=role).user
+
+
+@pytest.fixture
+def owner(org):
+    return _member(org, Role.OWNER)
+
+
+@pytest.fixture
+def admin_user(org):
+    return _member(org, Role.ADMIN)
+
+
+@pytest.fixture
+def member(org):
+    """A partner manager: role manager in `org`."""
+    return _member(org, Role.MANAGER)
+
+
+@pytest.fixture
+def viewer(org):
+    return _member(org, Role.VIEWER)
+
+
+@pytest.fixture
+def other_member(other_org):
+    return _member(other_org, Role.OWNER)
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(email="outsider@example.net")
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)`: a Django test client logged in as `user` (anonymous for None)."""
+
+    def make(user=None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_client_for():
+    def make(user=None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def member_client(member, client_for):
+    return client_for(member)
+
+
+@pytest.fixture
+def api_client(member, api_client_for):
+    return api_client_for(member)
+
+
+@pytest.fixture
+def api_key_client(org, owner):
+    """`api_key_client(scope="read"|"write", org=org)`: an APIClient sending a Bearer key."""
+    from pom import services
+
+    def make(scope: str = "write", for_org=None) -> APIClient:
+        target = for_org or org
+        creator = owner if target == org else MembershipFactory(organization=target, role=Role.OWNER).user
+        _key, raw = services.api_key_create(org=target, actor=creator, name=f"{scope} key", scope=scope)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return client
+
+    return make

@@ -1,0 +1,117 @@
+import datetime
+
+import factory
+
+from partners.models import (
+    Certification,
+    Contact,
+    JourneyStage,
+    JourneyStep,
+    JourneyTemplate,
+    Partner,
+    Partnership,
+    PartnerType,
+    Program,
+    Tier,
+)
+from tests.factories.pom import OrganizationFactory
+
+
+class PartnerTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerType
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Type {n}")
+    slug = factory.Sequence(lambda n: f"type-{n}")
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partner
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    domain = factory.Sequence(lambda n: f"partner{n}.example")
+    status = Partner.Status.ACTIVE
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    partner = factory.SubFactory(PartnerFactory)
+    organization = factory.SelfAttribute("partner.organization")
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@partner.example")
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Program {n}")
+    kind = Program.Kind.RESELLER
+    compensation_model = Program.Compensation.PERCENT
+    rate = 20
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tier
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    rank = factory.Sequence(lambda n: n + 1)
+
+
+class PartnershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Partnership
+
+    partner = factory.SubFactory(PartnerFactory)
+    organization = factory.SelfAttribute("partner.organization")
+    program = factory.SubFactory(ProgramFactory, organization=factory.SelfAttribute("..organization"))
+    status = Partnership.Status.ACTIVE
+    start_date = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=90))
+
+
+class JourneyTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JourneyTemplate
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Journey {n}")
+
+
+class JourneyStageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JourneyStage
+
+    template = factory.SubFactory(JourneyTemplateFactory)
+    organization = factory.SelfAttribute("template.organization")
+    name = factory.Sequence(lambda n: f"Stage {n}")
+    order = factory.Sequence(lambda n: n + 1)
+
+
+class JourneyStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JourneyStep
+
+    stage = factory.SubFactory(JourneyStageFactory)
+    organization = factory.SelfAttribute("stage.organization")
+    name = factory.Sequence(lambda n: f"Step {n}")
+    order = factory.Sequence(lambda n: n + 1)
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Certification
+
+    partner = factory.SubFactory(PartnerFactory)
+    organization = factory.SelfAttribute("partner.organization")
+    name = factory.Sequence(lambda n: f"Certification {n}")
+    issued_on = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=200))
+    expires_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=165))
