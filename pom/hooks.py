@@ -41,3 +41,33 @@ def partner_tabs():
     for module in app_modules("tabs"):
         tabs.extend(getattr(module, "PARTNER_TABS", []))
     return sorted(tabs, key=lambda t: t["order"])
+
+
+def emit(event: str, **payload) -> None:
+    """Tell higher apps that something happened, inside the caller's transaction.
+
+    Each `<app>.events` module with `handle(event, **payload)` is called; it ignores events it
+    does not know. Events and their payload (all keyword, `org` and `actor` always present):
+    - "partnership.created": partnership
+    - "plan.checkin_posted": plan, key_result, checkin
+    - "plan.activity_done": plan, activity
+    - "plan.validated": plan
+    - "registration.submitted" / "registration.decided": registration
+    Handlers must be cheap (create rows, enqueue tasks with on_commit), never send mail inline.
+    """
+    for module in app_modules("events"):
+        handler = getattr(module, "handle", None)
+        if handler is not None:
+            handler(event, **payload)
+
+
+def partnership_guest_user_ids(*, org, partnership) -> set[int]:
+    """Ids of partner people (non-members) who may be assigned work on this partnership.
+
+    Filled by `<app>.access.partnership_guest_user_ids(org=, partnership=)` (workspaces adds the
+    partner-side members of the partnership's workspaces).
+    """
+    ids: set[int] = set()
+    for module in app_modules("access"):
+        ids |= set(module.partnership_guest_user_ids(org=org, partnership=partnership))
+    return ids

@@ -42,3 +42,8 @@ def audit_event_list(
 
 def audit_events_for(*, org: Organization, obj) -> QuerySet[AuditEvent]:
     return audit_event_list(org=org, object_type=obj._meta.label_lower, object_id=str(obj.pk))
+
+
+def api_key_by_hash(*, key_hash: str) -> ApiKey | None:
+    """The key with this hash in any organization: authentication is what decides the tenant."""
+    return ApiKey.objects.select_related("organization").filter(key_hash=key_hash).first()

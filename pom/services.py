@@ -207,3 +207,9 @@ def api_key_revoke(*, org: Organization, actor: User, key: ApiKey) -> ApiKey:
         key.save(update_fields=["revoked_at", "updated_at"])
         audit_action(org=org, actor=actor, obj=key, verb="revoked")
     return key
+
+
+def api_key_touch(*, key: ApiKey, now) -> None:
+    """Record the key's last use (called at most once a minute per key by authentication)."""
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now

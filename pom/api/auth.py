@@ -63,15 +63,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed("The API key contains invalid characters.")
-        key = ApiKey.objects.select_related("organization").filter(key_hash=hash_key(raw)).first()
+        from pom import selectors, services
+
+        key = selectors.api_key_by_hash(key_hash=hash_key(raw))
         if key is None:
             raise exceptions.AuthenticationFailed("Unknown API key.")
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key has been revoked.")
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
-            key.last_used_at = now
+            services.api_key_touch(key=key, now=now)
         return ApiKeyPrincipal(key), key
 
     def authenticate_header(self, request) -> str:
