@@ -1,3 +1,9 @@
+from django.urls import path
+
+from reports import views
+
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ReportsIndexView.as_view(), name="index"),
+]

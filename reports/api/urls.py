@@ -1,7 +1,9 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import path
+
+from reports.api import views
 
 app_name = "reports-api"
 
-router = SimpleRouter()
-
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("reports/portfolio/", views.PortfolioSummaryView.as_view(), name="portfolio"),
+]
