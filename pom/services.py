@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -29,7 +28,35 @@ from pom.models import ApiKey, Membership, Organization, OrgInvitation, Role, Us
 RESERVED_SLUGS = {"new", "admin", "api", "static", "media", "accounts", "w", "o"}
 
 
+def email_send(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str | None = None,
+    from_email: str | None = None,
+    reply_to: list[str] | None = None,
+) -> None:
+    """Queue an e-mail; it leaves once the current transaction commits (at once outside one).
+
+    Side effect: enqueues `pom.tasks.send_email` via `transaction.on_commit`, so nothing is
+    mailed for work that is rolled back. Every app sends mail through this function.
+    """
+    from pom.tasks import send_email as send_email_task
+
+    kwargs = {
+        "to": list(to),
+        "subject": subject,
+        "body": body,
+        "html": html,
+        "from_email": from_email,
+        "reply_to": list(reply_to) if reply_to else None,
+    }
+    transaction.on_commit(lambda: send_email_task.delay(**kwargs))
+
+
 def hash_token(raw: str) -> str:
+    """The stored form of an invitation token: only its SHA-256 is kept."""
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -49,7 +76,9 @@ def organization_create(*, user: User, name: str, **profile) -> Organization:
     org = Organization(name=name.strip(), slug=_unique_slug(name), **profile)
     org.full_clean()
     org.save()
-    membership = Membership.objects.create(user=user, organization=org, role=Role.OWNER)
+    membership = Membership(user=user, organization=org, role=Role.OWNER)
+    membership.full_clean()
+    membership.save()
     audit_create(org=org, actor=user, obj=org)
     audit_create(org=org, actor=user, obj=membership)
     from pom.hooks import on_org_created
@@ -73,7 +102,12 @@ def _check_can_manage(org: Organization, actor: User) -> Membership:
 
 @transaction.atomic
 def invitation_create(*, org: Organization, actor: User, email: str, role: str) -> tuple[OrgInvitation, str]:
-    """Invite `email` with `role`; e-mails the link. Returns the invitation and the raw token."""
+    """Invite `email` into `org` with `role`. Returns the invitation and the raw token.
+
+    Only owners and admins invite, only owners invite owners, members cannot be re-invited.
+    Side effects: earlier pending invitations of the same address are revoked; the link is
+    e-mailed through `email_send` after commit; the invitation is audited.
+    """
     me = _check_can_manage(org, actor)
     email = email.strip().lower()
     if role == Role.OWNER and me.role != Role.OWNER:
@@ -103,18 +137,16 @@ def invitation_create(*, org: Organization, actor: User, email: str, role: str) 
         "role": invitation.get_role_display(),
         "expires_at": invitation.expires_at,
     }
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=f"{actor.display_name} invited you to {org.name} on POM",
-            message=render_to_string("pom/email/org_invitation.txt", context),
-            from_email=None,
-            recipient_list=[email],
-        )
+    email_send(
+        to=[email],
+        subject=f"{actor.display_name} invited you to {org.name} on POM",
+        body=render_to_string("pom/email/org_invitation.txt", context),
     )
     return invitation, raw
 
 
 def invitation_by_token(raw: str) -> OrgInvitation | None:
+    """The invitation behind a raw link token, in any state, or None."""
     return OrgInvitation.objects.select_related("organization", "invited_by").filter(token_hash=hash_token(raw)).first()
 
 
@@ -144,6 +176,7 @@ def invitation_accept(*, raw_token: str, user: User) -> Membership:
 
 @transaction.atomic
 def invitation_revoke(*, org: Organization, actor: User, invitation: OrgInvitation) -> None:
+    """Cancel a pending invitation so its link stops working. Audited; admins and owners only."""
     _check_can_manage(org, actor)
     if invitation.state != "pending":
         raise ValidationError(f"This invitation is already {invitation.state}.")
@@ -173,6 +206,7 @@ def _ensure_other_owner(org: Organization, membership: Membership) -> None:
 
 @transaction.atomic
 def membership_remove(*, org: Organization, actor: User, membership: Membership) -> None:
+    """Take a member out of the organization. Only owners remove owners; the last owner stays. Audited."""
     me = _check_can_manage(org, actor)
     if membership.role == Role.OWNER:
         if me.role != Role.OWNER:
@@ -183,7 +217,10 @@ def membership_remove(*, org: Organization, actor: User, membership: Membership)
 
 @transaction.atomic
 def api_key_create(*, org: Organization, actor: User, name: str, scope: str) -> tuple[ApiKey, str]:
-    """Create a key; the raw value is returned once and never stored."""
+    """Create a key for `org`; the raw value is returned once and only its hash and prefix are stored.
+
+    Audited; admins and owners only.
+    """
     _check_can_manage(org, actor)
     prefix = secrets.token_hex(4)
     raw = f"pom_{prefix}_{secrets.token_urlsafe(32)}"
@@ -201,6 +238,7 @@ def api_key_create(*, org: Organization, actor: User, name: str, scope: str) -> 
 
 @transaction.atomic
 def api_key_revoke(*, org: Organization, actor: User, key: ApiKey) -> ApiKey:
+    """Revoke a key: requests with it get 401 from now on. Revoking twice is a no-op. Audited."""
     _check_can_manage(org, actor)
     if key.revoked_at is None:
         key.revoked_at = timezone.now()

@@ -1,3 +1,6 @@
+import copy
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -78,7 +81,9 @@ class OrgSettingsView(OrgRequiredMixin, View):
         return render(request, self.template_name, self._context(OrganizationForm(instance=self.org)))
 
     def post(self, request, org_slug):
-        form = OrganizationForm(request.POST, instance=self.org)
+        # The form validates a copy: a ModelForm writes cleaned values onto its instance, and the
+        # service must see the organization as it was to audit which fields changed.
+        form = OrganizationForm(request.POST, instance=copy.copy(self.org))
         if form.is_valid():
             try:
                 services.organization_update(org=self.org, actor=request.user, data=form.cleaned_data)
@@ -87,7 +92,6 @@ class OrgSettingsView(OrgRequiredMixin, View):
             else:
                 messages.success(request, "Organization profile saved.")
                 return redirect("org_settings", org_slug=self.org.slug)
-        self.org.refresh_from_db()
         return render(request, self.template_name, self._context(form), status=400)
 
     def _context(self, form):
@@ -110,6 +114,7 @@ class MembersView(OrgRequiredMixin, View):
             "role": self.role,
             "can_admin": True,
             "settings_tab": "members",
+            "invitation_days": settings.POM_ORG_INVITATION_DAYS,
             "members": selectors.member_list(org=self.org),
             "invitations": selectors.invitation_list(org=self.org)[:50],
             "form": form or InvitationForm(),

@@ -1,0 +1,47 @@
+"""Celery tasks of the core app: outgoing e-mail.
+
+Every e-mail POM sends (invitations, allauth's verification and reset mails, later apps'
+notifications) goes through `send_email`, queued by `pom.services.email_send` once the
+surrounding transaction commits, so a rolled-back invitation never mails anyone and a slow
+SMTP server never holds a web request.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def send_email(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    html: str | None = None,
+    from_email: str | None = None,
+    reply_to: list[str] | None = None,
+) -> None:
+    """Send one e-mail through Django's configured backend.
+
+    Idempotent enough: the only side effect is the message itself, so the one risk of a retry
+    or of a redelivery after a worker crash (acks_late) is that the recipient gets it twice;
+    nothing in the database changes. SMTP and connection errors are retried with backoff.
+    """
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=from_email or None,
+        to=to,
+        reply_to=reply_to or None,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send()

@@ -1,0 +1,38 @@
+"""Template helpers shared by every app's pages (`{% load pom_tags %}`)."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def audit_changes(changes) -> list[dict]:
+    """An audit event's `changes` as rows {field, old, new} for display.
+
+    Updates store {field: [old, new]}; named actions may store plain values, shown as "new".
+    """
+    if not isinstance(changes, dict):
+        return []
+    rows = []
+    for field, value in changes.items():
+        if isinstance(value, list | tuple) and len(value) == 2:
+            old, new = value
+        else:
+            old, new = None, value
+        rows.append({"field": field.replace("_", " "), "old": old, "new": new})
+    return rows
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **params) -> str:
+    """The current query string with `params` replaced (empty values removed), for links."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else {}
+    for key, value in params.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return query.urlencode() if hasattr(query, "urlencode") else ""
