@@ -1,5 +1,11 @@
 """Vendor-side workspace pages under /o/<org_slug>/workspaces/."""
 
+from django.urls import path
+
+from workspaces import views
+
 app_name = "workspaces-org"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.OrgWorkspaceListView.as_view(), name="list"),
+]

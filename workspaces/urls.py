@@ -1,5 +1,34 @@
 """Partner-facing pages under /w/ (partner home, workspace pages)."""
 
+from django.urls import path
+
+from workspaces import views
+
 app_name = "workspaces"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.PartnerHomeView.as_view(), name="home"),
+    path("notifications/", views.NotificationsView.as_view(), name="notifications"),
+    path("notifications/<int:pk>/read/", views.NotificationReadView.as_view(), name="notification_read"),
+    path("notifications/preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("share/<str:token>/", views.ShareView.as_view(), name="share"),
+    path("<uuid:workspace_id>/", views.WorkspaceDetailView.as_view(), name="detail"),
+    path("<uuid:workspace_id>/feed/", views.FeedView.as_view(), name="feed"),
+    path("<uuid:workspace_id>/comments/", views.CommentCreateView.as_view(), name="comment_create"),
+    path("<uuid:workspace_id>/key-results/<int:pk>/check-in/", views.CheckinCreateView.as_view(), name="checkin"),
+    path("<uuid:workspace_id>/activities/<int:pk>/", views.ActivityUpdateView.as_view(), name="activity_update"),
+    path("<uuid:workspace_id>/plans/<int:pk>/approve/", views.PlanApproveView.as_view(), name="plan_approve"),
+    path("<uuid:workspace_id>/members/", views.MembersView.as_view(), name="members"),
+    path("<uuid:workspace_id>/members/<int:pk>/", views.MemberUpdateView.as_view(), name="member_update"),
+    path(
+        "<uuid:workspace_id>/invitations/<int:pk>/<str:action>/",
+        views.InvitationActionView.as_view(),
+        name="invitation_action",
+    ),
+    path("<uuid:workspace_id>/share-link/", views.ShareLinkView.as_view(), name="share_link"),
+    path("<uuid:workspace_id>/files/", views.FilesView.as_view(), name="files"),
+    path("<uuid:workspace_id>/files/<uuid:file_id>/", views.FileDownloadView.as_view(), name="file_download"),
+    path("<uuid:workspace_id>/files/<uuid:file_id>/delete/", views.FileDeleteView.as_view(), name="file_delete"),
+    path("<uuid:workspace_id>/deals/", views.DealsView.as_view(), name="deals"),
+]

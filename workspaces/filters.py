@@ -1,0 +1,37 @@
+import django_filters
+from django import forms
+
+from partners.models import Partner
+
+
+class WorkspaceFilter(django_filters.FilterSet):
+    """Filters of the vendor-side workspace list; the queryset comes from `selectors.workspace_list`."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    partner = django_filters.ModelChoiceFilter(
+        queryset=Partner.objects.none(), method="filter_partner", label="Partner"
+    )
+    partner_members = django_filters.ChoiceFilter(
+        choices=[("yes", "With partner people"), ("no", "No partner people yet")],
+        method="filter_partner_members",
+        label="Partner people",
+        empty_label="Any",
+    )
+
+    def __init__(self, *args, org=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["partner"].queryset = Partner.objects.for_org(org).order_by("name")
+        for f in self.form.fields.values():
+            if isinstance(f.widget, forms.TextInput):
+                f.widget.attrs.setdefault("placeholder", "Workspace or partner")
+
+    def filter_q(self, qs, name, value):
+        from django.db.models import Q
+
+        return qs.filter(Q(name__icontains=value) | Q(partnerships__partner__name__icontains=value)).distinct()
+
+    def filter_partner(self, qs, name, value):
+        return qs.filter(partnerships__partner=value).distinct()
+
+    def filter_partner_members(self, qs, name, value):
+        return qs.filter(partner_member_count__gt=0) if value == "yes" else qs.filter(partner_member_count=0)
