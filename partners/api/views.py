@@ -1,0 +1,327 @@
+"""Partner portfolio API: CRUD through services, filters matching the list page, journey actions, bulk upsert."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+
+from partners import importing, selectors, services
+from partners.api import serializers as s
+from partners.filters import PartnerFilter
+from partners.models import (
+    Certification,
+    Contact,
+    JourneyTemplate,
+    Partner,
+    Partnership,
+    Program,
+    Tier,
+)
+from pom.api.base import OrgViewSet
+
+
+class _ServiceCrud(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """List/retrieve from the scoped queryset; create/update/delete through the app's services.
+
+    Subclasses name `input_serializer_class`, `output_serializer_class` and implement
+    `create_object(data)`, `update_object(obj, data)`, `delete_object(obj)`.
+    """
+
+    input_serializer_class: type[serializers.Serializer]
+    output_serializer_class: type[serializers.Serializer]
+    update_serializer_class: type[serializers.Serializer] | None = None
+
+    def get_serializer_class(self):
+        return self.output_serializer_class
+
+    def _output(self, obj, code=status.HTTP_200_OK) -> Response:
+        obj = self.filter_queryset(self.get_queryset()).get(pk=obj.pk)  # re-read with annotations
+        return Response(self.output_serializer_class(obj, context=self.get_serializer_context()).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._output(self.create_object(serializer.validated_data), status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        obj = self.get_object()
+        serializer_class = self.update_serializer_class or self.input_serializer_class
+        serializer = serializer_class(data=request.data, partial=partial, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self._output(self.update_object(obj, serializer.validated_data))
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        self.delete_object(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(request=s.PartnerInputSerializer, responses=s.PartnerOutputSerializer)
+class PartnerViewSet(_ServiceCrud):
+    """Partners. Filters as on the list page: q, type (id or slug), program, tier, status, stage, owner,
+    region, segment, archetype, focus, domain; `ordering` by name, status, created_at, partnership_count."""
+
+    model = Partner
+    input_serializer_class = s.PartnerInputSerializer
+    output_serializer_class = s.PartnerOutputSerializer
+    filterset_class = PartnerFilter
+    search_fields = ["name", "domain"]
+    ordering_fields = ["name", "status", "created_at", "updated_at", "partnership_count"]
+    ordering = ["name", "pk"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(selectors.partner_rows(queryset))
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.partner_create(
+            org=self.org, actor=self.actor, name=data.pop("name"), domain=data.pop("domain", ""),
+            types=data.pop("types", None), **data,
+        )  # fmt: skip
+
+    def update_object(self, obj, data):
+        data = dict(data)
+        return services.partner_update(
+            org=self.org, actor=self.actor, partner=obj, data=data, types=data.pop("types", None)
+        )
+
+    def delete_object(self, obj):
+        services.partner_delete(org=self.org, actor=self.actor, partner=obj)
+
+    @extend_schema(request=s.PartnerBulkUpsertInputSerializer, responses=s.PartnerBulkUpsertOutputSerializer)
+    @action(detail=False, methods=["post"], url_path="bulk-upsert")
+    def bulk_upsert(self, request, org_slug):
+        """Create or update up to 1,000 partners keyed by domain (then name). All valid or nothing saved.
+
+        Body: a list of partner objects, or {"partners": [...]}. Each item takes the import columns
+        (name, domain, types, archetype, segment, status, owner_email, contact_*, program, tier,
+        partnership_status, start_date…). 400 lists errors per index.
+        """
+        payload = request.data if isinstance(request.data, list) else {"partners": request.data.get("partners")}
+        if isinstance(payload, list):
+            payload = {"partners": payload}
+        serializer = s.PartnerBulkUpsertInputSerializer(data=payload)
+        serializer.is_valid(raise_exception=True)
+        result = importing.partner_bulk_upsert(
+            org=self.org, actor=self.actor, items=serializer.validated_data["partners"]
+        )
+        if result["errors"]:
+            raise ApiValidationError({str(index): fields for index, fields in result["errors"].items()})
+        return Response({"created": result["created"], "updated": result["updated"]})
+
+
+class ContactFilter(django_filters.FilterSet):
+    class Meta:
+        model = Contact
+        fields = ["partner", "role", "email"]
+
+
+class ContactViewSet(_ServiceCrud):
+    model = Contact
+    input_serializer_class = s.ContactInputSerializer
+    output_serializer_class = s.ContactOutputSerializer
+    filterset_class = ContactFilter
+    search_fields = ["name", "email", "title"]
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name", "pk"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.select_related("partner"))
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.contact_create(
+            org=self.org, actor=self.actor, partner=data.pop("partner"), name=data.pop("name"), **data
+        )
+
+    def update_object(self, obj, data):
+        data = dict(data)
+        if "partner" in data and data["partner"] != obj.partner:
+            raise ApiValidationError({"partner": "A contact cannot move to another partner; create a new one."})
+        return services.contact_update(org=self.org, actor=self.actor, contact=obj, data=data)
+
+    def delete_object(self, obj):
+        services.contact_delete(org=self.org, actor=self.actor, contact=obj)
+
+
+class ProgramViewSet(_ServiceCrud):
+    model = Program
+    input_serializer_class = s.ProgramInputSerializer
+    output_serializer_class = s.ProgramOutputSerializer
+    filterset_fields = ["kind", "is_active", "compensation_model"]
+    search_fields = ["name"]
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.prefetch_related(Prefetch("tiers", queryset=Tier.objects.all())))
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.program_create(
+            org=self.org, actor=self.actor, name=data.pop("name"), kind=data.pop("kind"), **data
+        )
+
+    def update_object(self, obj, data):
+        return services.program_update(org=self.org, actor=self.actor, program=obj, data=dict(data))
+
+    def delete_object(self, obj):
+        services.program_delete(org=self.org, actor=self.actor, program=obj)
+
+
+class TierViewSet(_ServiceCrud):
+    model = Tier
+    input_serializer_class = s.TierInputSerializer
+    output_serializer_class = s.TierOutputSerializer
+    filterset_fields = ["program"]
+    ordering_fields = ["rank", "name"]
+    ordering = ["program__name", "rank"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.select_related("program"))
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.tier_create(
+            org=self.org, actor=self.actor, program=data.pop("program"), name=data.pop("name"), **data
+        )
+
+    def update_object(self, obj, data):
+        data = dict(data)
+        if "program" in data and data["program"] != obj.program:
+            raise ApiValidationError({"program": "A tier cannot move to another program."})
+        return services.tier_update(org=self.org, actor=self.actor, tier=obj, data=data)
+
+    def delete_object(self, obj):
+        services.tier_delete(org=self.org, actor=self.actor, tier=obj)
+
+
+class PartnershipFilter(django_filters.FilterSet):
+    class Meta:
+        model = Partnership
+        fields = ["partner", "program", "tier", "status", "current_stage", "owner"]
+
+
+class PartnershipViewSet(_ServiceCrud):
+    """Partner-in-program rows, with journey actions: `journey` (GET), `move-stage`, `complete-step`."""
+
+    model = Partnership
+    input_serializer_class = s.PartnershipInputSerializer
+    update_serializer_class = s.PartnershipUpdateInputSerializer
+    output_serializer_class = s.PartnershipOutputSerializer
+    filterset_class = PartnershipFilter
+    search_fields = ["partner__name", "program__name"]
+    ordering_fields = ["created_at", "start_date", "renewal_date"]
+    ordering = ["partner__name", "program__name"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(
+            queryset.select_related("partner", "program", "tier", "current_stage", "journey_template")
+        )
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.partnership_create(
+            org=self.org, actor=self.actor, partner=data.pop("partner"), program=data.pop("program"), **data
+        )
+
+    def update_object(self, obj, data):
+        return services.partnership_update(org=self.org, actor=self.actor, partnership=obj, data=dict(data))
+
+    def delete_object(self, obj):
+        services.partnership_delete(org=self.org, actor=self.actor, partnership=obj)
+
+    @extend_schema(request=None, responses=None)
+    @action(detail=True, methods=["get"])
+    def journey(self, request, org_slug, pk=None):
+        """Stages and steps of this partnership's journey with done flags, who and when."""
+        return Response(s.journey_progress_data(selectors.journey_progress(partnership=self.get_object())))
+
+    @extend_schema(request=s.MoveStageInputSerializer, responses=None)
+    @action(detail=True, methods=["post"], url_path="move-stage")
+    def move_stage(self, request, org_slug, pk=None):
+        """Move to a stage of this partnership's journey; returns the journey progress."""
+        partnership = self.get_object()
+        serializer = s.MoveStageInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.partnership_move_stage(
+            org=self.org, actor=self.actor, partnership=partnership, stage=serializer.validated_data["stage"]
+        )
+        return Response(s.journey_progress_data(selectors.journey_progress(partnership=partnership)))
+
+    @extend_schema(request=s.StepInputSerializer, responses=None)
+    @action(detail=True, methods=["post"], url_path="complete-step")
+    def complete_step(self, request, org_slug, pk=None):
+        """Tick a step (`done: false` unticks it); returns the journey progress."""
+        partnership = self.get_object()
+        serializer = s.StepInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["done"]:
+            services.step_complete(
+                org=self.org, actor=self.actor, partnership=partnership, step=data["step"], note=data["note"]
+            )
+        else:
+            services.step_uncomplete(org=self.org, actor=self.actor, partnership=partnership, step=data["step"])
+        return Response(s.journey_progress_data(selectors.journey_progress(partnership=partnership)))
+
+
+class JourneyTemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """Journey templates with ordered stages and steps (read only)."""
+
+    model = JourneyTemplate
+    serializer_class = s.JourneyTemplateOutputSerializer
+    ordering = ["-is_default", "name"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.prefetch_related("stages__steps"))
+
+
+class CertificationFilter(django_filters.FilterSet):
+    expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte")
+    expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte")
+    state = django_filters.ChoiceFilter(
+        choices=[("expired", "Expired"), ("expiring", "Expiring soon"), ("valid", "Valid")]
+    )
+
+    class Meta:
+        model = Certification
+        fields = ["partner", "contact", "expires_before", "expires_after", "state"]
+
+
+class CertificationViewSet(_ServiceCrud):
+    """Certifications with `state` (expired, expiring within 60 days, valid)."""
+
+    model = Certification
+    input_serializer_class = s.CertificationInputSerializer
+    output_serializer_class = s.CertificationOutputSerializer
+    filterset_class = CertificationFilter
+    search_fields = ["name", "partner__name"]
+    ordering_fields = ["expires_on", "issued_on", "name"]
+    ordering = ["expires_on", "name"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(selectors.certification_rows(queryset))
+
+    def create_object(self, data):
+        data = dict(data)
+        return services.certification_create(
+            org=self.org, actor=self.actor, partner=data.pop("partner"), name=data.pop("name"),
+            issued_on=data.pop("issued_on"), **data,
+        )  # fmt: skip
+
+    def update_object(self, obj, data):
+        data = dict(data)
+        if "partner" in data and data["partner"] != obj.partner:
+            raise ApiValidationError({"partner": "A certification cannot move to another partner."})
+        return services.certification_update(org=self.org, actor=self.actor, certification=obj, data=data)
+
+    def delete_object(self, obj):
+        services.certification_delete(org=self.org, actor=self.actor, certification=obj)

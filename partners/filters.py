@@ -1,0 +1,70 @@
+"""The partner list filters, shared by the list page, its CSV export and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from partners.models import Contact, Partner, Partnership
+from pom.models import Region
+
+SORTS = {
+    "name": ("name", "pk"),
+    "-name": ("-name", "-pk"),
+    "status": ("status", "name"),
+    "stage": ("journey_stage__order", "name"),
+    "-stage": ("-journey_stage__order", "name"),
+    "created": ("created_at", "pk"),
+    "-created": ("-created_at", "-pk"),
+    "partnerships": ("partnership_count", "name"),
+    "-partnerships": ("-partnership_count", "name"),
+}
+
+
+class PartnerFilter(django_filters.FilterSet):
+    """Every filter narrows an already org-scoped queryset, so ids from another organization match nothing."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    type = django_filters.CharFilter(method="filter_type", label="Type")
+    program = django_filters.NumberFilter(method="filter_program", label="Program")
+    tier = django_filters.NumberFilter(method="filter_tier", label="Tier")
+    status = django_filters.ChoiceFilter(choices=Partner.Status.choices)
+    stage = django_filters.NumberFilter(field_name="journey_stage", label="Journey stage")
+    owner = django_filters.NumberFilter(field_name="owner", label="Owner")
+    region = django_filters.ChoiceFilter(choices=Region.choices)
+    segment = django_filters.NumberFilter(field_name="segment", label="Segment")
+    archetype = django_filters.NumberFilter(field_name="archetype", label="Archetype")
+    focus = django_filters.BooleanFilter(field_name="is_focus", label="Focus")
+    domain = django_filters.CharFilter(method="filter_domain", label="Domain")
+
+    class Meta:
+        model = Partner
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(domain__icontains=value)
+            | Q(industry__icontains=value)
+            | Q(pk__in=Contact.objects.filter(Q(name__icontains=value) | Q(email__icontains=value)).values("partner"))
+        )
+
+    def filter_type(self, queryset, name, value):
+        # A type is given by id or by slug (CRM integrations know the slug).
+        if value.isdigit():
+            return queryset.filter(pk__in=Partner.types.through.objects.filter(partnertype_id=value).values("partner"))
+        return queryset.filter(pk__in=Partner.types.through.objects.filter(partnertype__slug=value).values("partner"))
+
+    def filter_program(self, queryset, name, value):
+        return queryset.filter(pk__in=Partnership.objects.filter(program_id=value).values("partner"))
+
+    def filter_tier(self, queryset, name, value):
+        return queryset.filter(pk__in=Partnership.objects.filter(tier_id=value).values("partner"))
+
+    def filter_domain(self, queryset, name, value):
+        from partners.services import normalize_domain
+
+        return queryset.filter(domain=normalize_domain(value))

@@ -1,0 +1,619 @@
+"""Writes on partners, contacts, programs, tiers, partnerships, journeys, certifications and taxonomy.
+
+Every write validates (`full_clean`), runs in one transaction and is audited through `pom.audit`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from partners.models import (
+    Archetype,
+    Certification,
+    Contact,
+    JourneyStage,
+    JourneyStep,
+    JourneyTemplate,
+    Partner,
+    Partnership,
+    PartnerType,
+    Program,
+    Segment,
+    StageEntry,
+    StepCompletion,
+    Tier,
+)
+from pom import hooks
+from pom.audit import Actor, _record, audit_action, create_instance, delete_instance, snapshot, update_fields
+from pom.models import AuditEvent, Membership, Organization, User
+
+TAXONOMY_MODELS = {"type": PartnerType, "archetype": Archetype, "segment": Segment}
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
+
+
+def normalize_domain(value: str | None) -> str:
+    """`https://WWW.Acme.com:8443/path?q` -> `acme.com`: lowercase, no scheme, www., port, path or query."""
+    domain = (value or "").strip().lower()
+    domain = _SCHEME.sub("", domain)
+    domain = re.split(r"[/?#]", domain, maxsplit=1)[0]
+    domain = domain.rsplit("@", 1)[-1]  # user@host forms
+    domain = domain.split(":", 1)[0].rstrip(".")
+    if domain.startswith("www."):
+        domain = domain[4:]
+    return domain
+
+
+def domain_error(domain: str) -> str | None:
+    """Why a normalised domain is not acceptable, or None."""
+    if domain and not _DOMAIN.match(domain):
+        return f"“{domain}” is not a web domain; use a form like acme.com."
+    return None
+
+
+def _check_member(org: Organization, user: User | None, field: str) -> None:
+    if user is not None and not Membership.objects.filter(organization=org, user=user).exists():
+        raise ValidationError({field: f"{user.display_name} is not a member of {org.name}."})
+
+
+def _check_same_org(org: Organization, **objects) -> None:
+    """Foreign keys handed to a service must belong to the same organization (defence in depth)."""
+    for field, obj in objects.items():
+        if obj is not None and obj.organization_id != org.id:
+            raise ValidationError({field: "Not found in this organization."})
+
+
+def _check_domain_free(org: Organization, domain: str, exclude_pk: int | None = None) -> None:
+    if not domain:
+        return
+    error = domain_error(domain)
+    if error:
+        raise ValidationError({"domain": error})
+    clash = Partner.objects.for_org(org).filter(domain=domain).exclude(pk=exclude_pk).first()
+    if clash is not None:
+        raise ValidationError({"domain": f"The domain {domain} is already used by the partner “{clash.name}”."})
+
+
+def _audit_partner_created(*, org: Organization, actor: Actor, partner: Partner) -> None:
+    # pom.audit.snapshot reads FieldFile.url, which raises for an empty logo: snapshot without it.
+    names = [f.name for f in Partner._meta.concrete_fields if f.name not in ("logo", "created_at", "updated_at")]
+    changes = {k: [None, v] for k, v in snapshot(partner, names).items() if v not in (None, "", [], {})}
+    if partner.logo:
+        changes["logo"] = [None, partner.logo.name]
+    _record(org=org, actor=actor, action=AuditEvent.Action.CREATE, obj=partner, changes=changes)
+
+
+def _set_types(partner: Partner, types: Iterable[PartnerType] | None, org: Organization) -> None:
+    if types is None:
+        return
+    types = list(types)
+    for partner_type in types:
+        _check_same_org(org, types=partner_type)
+    partner.types.set(types)
+
+
+# Partners ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def partner_create(
+    *,
+    org: Organization,
+    actor: Actor,
+    name: str,
+    domain: str = "",
+    types: Iterable[PartnerType] | None = None,
+    **fields: Any,
+) -> Partner:
+    """Create a partner with a normalised, unique domain. Audited; types are set after the row exists."""
+    domain = normalize_domain(domain)
+    _check_domain_free(org, domain)
+    _check_member(org, fields.get("owner"), "owner")
+    _check_same_org(org, archetype=fields.get("archetype"), segment=fields.get("segment"))
+    partner = Partner(organization=org, name=(name or "").strip(), domain=domain, **fields)
+    partner.full_clean()
+    partner.save()
+    _audit_partner_created(org=org, actor=actor, partner=partner)
+    _set_types(partner, types, org)
+    return partner
+
+
+@transaction.atomic
+def partner_update(
+    *,
+    org: Organization,
+    actor: Actor,
+    partner: Partner,
+    data: dict[str, Any],
+    types: Iterable[PartnerType] | None = None,
+) -> Partner:
+    """Change a partner's fields (and types when given). Audited with the changed fields."""
+    data = dict(data)
+    data.pop("organization", None)
+    if "types" in data:
+        types = data.pop("types")
+    if "domain" in data:
+        data["domain"] = normalize_domain(data["domain"])
+        _check_domain_free(org, data["domain"], exclude_pk=partner.pk)
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+    if "owner" in data:
+        _check_member(org, data["owner"], "owner")
+    if "logo" in data:
+        # Audited as an action: pom.audit.snapshot cannot read an empty FieldFile.
+        logo = data.pop("logo")
+        if logo is not None and logo != partner.logo:
+            partner.logo = logo or ""
+            partner.full_clean()
+            partner.save(update_fields=["logo", "updated_at"])
+            audit_action(org=org, actor=actor, obj=partner, verb="logo changed")
+    _check_same_org(org, archetype=data.get("archetype"), segment=data.get("segment"))
+    if types is not None:
+        before = sorted(partner.types.values_list("slug", flat=True))
+        _set_types(partner, types, org)
+        after = sorted(t.slug for t in types)
+        if before != after:
+            audit_action(org=org, actor=actor, obj=partner, verb="types changed", changes={"types": [before, after]})
+    return update_fields(org=org, actor=actor, instance=partner, data=data)
+
+
+@transaction.atomic
+def partner_delete(*, org: Organization, actor: Actor, partner: Partner) -> None:
+    """Delete a partner with its contacts, partnerships and certifications. Audited."""
+    delete_instance(org=org, actor=actor, instance=partner)
+
+
+# Contacts ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_create(*, org: Organization, actor: Actor, partner: Partner, name: str, **fields: Any) -> Contact:
+    """Add a person at the partner. Audited."""
+    _check_same_org(org, partner=partner)
+    if fields.get("email"):
+        fields["email"] = fields["email"].strip().lower()
+    contact = Contact(organization=org, partner=partner, name=(name or "").strip(), **fields)
+    return create_instance(org=org, actor=actor, instance=contact)
+
+
+@transaction.atomic
+def contact_update(*, org: Organization, actor: Actor, contact: Contact, data: dict[str, Any]) -> Contact:
+    """Change a contact. Audited."""
+    data = {k: v for k, v in data.items() if k not in ("organization", "partner")}
+    if data.get("email"):
+        data["email"] = data["email"].strip().lower()
+    return update_fields(org=org, actor=actor, instance=contact, data=data)
+
+
+@transaction.atomic
+def contact_delete(*, org: Organization, actor: Actor, contact: Contact) -> None:
+    """Remove a contact. Audited."""
+    delete_instance(org=org, actor=actor, instance=contact)
+
+
+# Programs and tiers -----------------------------------------------------------------------------
+
+
+def _check_program_name(org: Organization, name: str, exclude_pk: int | None = None) -> None:
+    if Program.objects.for_org(org).filter(name__iexact=name).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": f"A program named “{name}” already exists."})
+
+
+def _check_rate(program: Program) -> None:
+    if program.compensation_model != Program.Compensation.NONE and program.rate is None:
+        raise ValidationError({"rate": "Give the percentage or the fee per converted lead."})
+    percent = program.compensation_model == Program.Compensation.PERCENT
+    if percent and program.rate is not None and not 0 <= program.rate <= 100:
+        raise ValidationError({"rate": "A percentage must be between 0 and 100."})
+    if program.rate is not None and program.rate < 0:
+        raise ValidationError({"rate": "The fee cannot be negative."})
+
+
+@transaction.atomic
+def program_create(*, org: Organization, actor: Actor, name: str, kind: str, **fields: Any) -> Program:
+    """Create a program (way of partnering). Audited."""
+    name = (name or "").strip()
+    _check_program_name(org, name)
+    program = Program(organization=org, name=name, kind=kind, **fields)
+    _check_rate(program)
+    return create_instance(org=org, actor=actor, instance=program)
+
+
+@transaction.atomic
+def program_update(*, org: Organization, actor: Actor, program: Program, data: dict[str, Any]) -> Program:
+    """Change a program. Audited."""
+    data = {k: v for k, v in data.items() if k != "organization"}
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+        _check_program_name(org, data["name"], exclude_pk=program.pk)
+    for key, value in data.items():
+        setattr(program, key, value)
+    _check_rate(program)
+    return update_fields(org=org, actor=actor, instance=program, data=data)
+
+
+@transaction.atomic
+def program_delete(*, org: Organization, actor: Actor, program: Program) -> None:
+    """Delete a program that has no partnerships (end or move them first). Audited."""
+    count = program.partnerships.count()
+    if count:
+        raise ValidationError(
+            {"program": f"{program.name} still has {count} partnership(s); end them or deactivate the program."}
+        )
+    delete_instance(org=org, actor=actor, instance=program)
+
+
+def _clean_benefits(benefits) -> list[str]:
+    if benefits is None:
+        return []
+    if isinstance(benefits, str):
+        benefits = benefits.splitlines()
+    return [str(b).strip() for b in benefits if str(b).strip()]
+
+
+def _check_tier_unique(org: Organization, program: Program, name: str, rank: int, exclude_pk=None) -> None:
+    siblings = Tier.objects.for_org(org).filter(program=program).exclude(pk=exclude_pk)
+    if siblings.filter(name__iexact=name).exists():
+        raise ValidationError({"name": f"{program.name} already has a tier named “{name}”."})
+    if siblings.filter(rank=rank).exists():
+        raise ValidationError({"rank": f"{program.name} already has a tier of rank {rank}."})
+
+
+@transaction.atomic
+def tier_create(
+    *, org: Organization, actor: Actor, program: Program, name: str, rank: int | None = None, **fields: Any
+) -> Tier:
+    """Add a tier to a program; rank defaults to one above the highest. Audited."""
+    _check_same_org(org, program=program)
+    if rank is None:
+        rank = (program.tiers.aggregate(m=Max("rank"))["m"] or 0) + 1
+    name = (name or "").strip()
+    _check_tier_unique(org, program, name, rank)
+    fields["benefits"] = _clean_benefits(fields.get("benefits"))
+    tier = Tier(organization=org, program=program, name=name, rank=rank, **fields)
+    return create_instance(org=org, actor=actor, instance=tier)
+
+
+@transaction.atomic
+def tier_update(*, org: Organization, actor: Actor, tier: Tier, data: dict[str, Any]) -> Tier:
+    """Change a tier (not its program). Audited."""
+    data = {k: v for k, v in data.items() if k not in ("organization", "program")}
+    if "benefits" in data:
+        data["benefits"] = _clean_benefits(data["benefits"])
+    _check_tier_unique(
+        org, tier.program, (data.get("name") or tier.name).strip(), data.get("rank", tier.rank), exclude_pk=tier.pk
+    )
+    return update_fields(org=org, actor=actor, instance=tier, data=data)
+
+
+@transaction.atomic
+def tier_delete(*, org: Organization, actor: Actor, tier: Tier) -> None:
+    """Delete a tier; partnerships on it keep their program and lose the tier. Audited."""
+    delete_instance(org=org, actor=actor, instance=tier)
+
+
+# Partnerships -----------------------------------------------------------------------------------
+
+
+def _check_tier(program: Program, tier: Tier | None) -> None:
+    if tier is not None and tier.program_id != program.id:
+        raise ValidationError({"tier": f"The tier “{tier.name}” is not a tier of the program {program.name}."})
+
+
+def default_journey_template(*, org: Organization) -> JourneyTemplate | None:
+    """The organization's default journey template (created from the defaults if it has none)."""
+    template = JourneyTemplate.objects.for_org(org).filter(is_default=True).first()
+    if template is None:
+        from partners.defaults import journey_template_seed_default
+
+        template = journey_template_seed_default(org=org)
+    return template
+
+
+def partner_sync_journey_stage(*, partner: Partner) -> None:
+    """Set `partner.journey_stage` to the furthest stage across its partnerships (by stage order)."""
+    furthest = (
+        JourneyStage.objects.for_org(partner.organization_id)
+        .filter(pk__in=partner.partnerships.exclude(current_stage=None).values("current_stage"))
+        .order_by("-order", "pk")
+        .first()
+    )
+    if partner.journey_stage_id != (furthest.pk if furthest else None):
+        Partner.objects.for_org(partner.organization_id).filter(pk=partner.pk).update(journey_stage=furthest)
+        partner.journey_stage = furthest
+
+
+@transaction.atomic
+def partnership_create(
+    *,
+    org: Organization,
+    actor: Actor,
+    partner: Partner,
+    program: Program,
+    tier: Tier | None = None,
+    journey_template: JourneyTemplate | None = None,
+    **fields: Any,
+) -> Partnership:
+    """Put a partner in a program, on the default journey's first stage.
+
+    Side effects: a stage entry for the first stage, the partner's journey stage re-computed, an
+    audit event, and the "partnership.created" hook (workspaces create the shared workspace).
+    """
+    _check_same_org(org, partner=partner, program=program, tier=tier, journey_template=journey_template)
+    _check_tier(program, tier)
+    _check_member(org, fields.get("owner"), "owner")
+    if Partnership.objects.for_org(org).filter(partner=partner, program=program).exists():
+        raise ValidationError({"program": f"{partner.name} is already in the program {program.name}."})
+    template = journey_template or default_journey_template(org=org)
+    first_stage = template.stages.order_by("order").first() if template else None
+    now = timezone.now()
+    partnership = Partnership(
+        organization=org,
+        partner=partner,
+        program=program,
+        tier=tier,
+        journey_template=template,
+        current_stage=first_stage,
+        stage_entered_at=now if first_stage else None,
+        **fields,
+    )
+    create_instance(org=org, actor=actor, instance=partnership)
+    if first_stage is not None:
+        StageEntry.objects.create(
+            organization=org,
+            partnership=partnership,
+            stage=first_stage,
+            entered_at=now,
+            entered_by=actor if isinstance(actor, User) else None,
+        )
+        partner_sync_journey_stage(partner=partner)
+    hooks.emit("partnership.created", org=org, actor=actor, partnership=partnership)
+    return partnership
+
+
+@transaction.atomic
+def partnership_update(
+    *, org: Organization, actor: Actor, partnership: Partnership, data: dict[str, Any]
+) -> Partnership:
+    """Change a partnership's status, dates, owner or notes (tier through `partnership_set_tier`). Audited."""
+    data = {k: v for k, v in data.items() if k not in ("organization", "partner", "program")}
+    tier = data.pop("tier", partnership.tier)
+    if "owner" in data:
+        _check_member(org, data["owner"], "owner")
+    if "current_stage" in data:
+        stage = data.pop("current_stage")
+        if stage is not None and stage.pk != partnership.current_stage_id:
+            partnership_move_stage(org=org, actor=actor, partnership=partnership, stage=stage)
+    if tier != partnership.tier:
+        partnership_set_tier(org=org, actor=actor, partnership=partnership, tier=tier)
+    return update_fields(org=org, actor=actor, instance=partnership, data=data)
+
+
+@transaction.atomic
+def partnership_set_tier(
+    *, org: Organization, actor: Actor, partnership: Partnership, tier: Tier | None
+) -> Partnership:
+    """Move a partnership to another tier of its program (or none). Audited as "tier changed"."""
+    _check_same_org(org, tier=tier)
+    _check_tier(partnership.program, tier)
+    old = partnership.tier
+    if old == tier:
+        return partnership
+    partnership.tier = tier
+    partnership.full_clean()
+    partnership.save(update_fields=["tier", "updated_at"])
+    audit_action(
+        org=org,
+        actor=actor,
+        obj=partnership,
+        verb="tier changed",
+        changes={"tier": [old.name if old else None, tier.name if tier else None]},
+    )
+    return partnership
+
+
+@transaction.atomic
+def partnership_delete(*, org: Organization, actor: Actor, partnership: Partnership) -> None:
+    """Remove a partner from a program; the partner's journey stage is re-computed. Audited."""
+    partner = partnership.partner
+    delete_instance(org=org, actor=actor, instance=partnership)
+    partner_sync_journey_stage(partner=partner)
+
+
+# Journey ----------------------------------------------------------------------------------------
+
+
+def _check_stage(partnership: Partnership, stage: JourneyStage) -> None:
+    if stage.organization_id != partnership.organization_id or (
+        partnership.journey_template_id and stage.template_id != partnership.journey_template_id
+    ):
+        raise ValidationError({"stage": f"“{stage.name}” is not a stage of this partnership's journey."})
+
+
+@transaction.atomic
+def partnership_move_stage(
+    *, org: Organization, actor: Actor, partnership: Partnership, stage: JourneyStage
+) -> Partnership:
+    """Move a partnership to a journey stage (forward or back).
+
+    Side effects: a stage entry (history is kept), the partner's journey stage re-computed, an
+    audit event "stage moved".
+    """
+    _check_same_org(org, partnership=partnership)
+    _check_stage(partnership, stage)
+    old = partnership.current_stage
+    if old == stage:
+        return partnership
+    now = timezone.now()
+    partnership.current_stage = stage
+    partnership.stage_entered_at = now
+    if partnership.journey_template_id is None:
+        partnership.journey_template_id = stage.template_id
+    partnership.save(update_fields=["current_stage", "stage_entered_at", "journey_template", "updated_at"])
+    StageEntry.objects.create(
+        organization=org,
+        partnership=partnership,
+        stage=stage,
+        entered_at=now,
+        entered_by=actor if isinstance(actor, User) else None,
+    )
+    partner_sync_journey_stage(partner=partnership.partner)
+    audit_action(
+        org=org,
+        actor=actor,
+        obj=partnership,
+        verb="stage moved",
+        changes={"stage": [old.name if old else None, stage.name]},
+    )
+    return partnership
+
+
+def _check_step(partnership: Partnership, step: JourneyStep) -> None:
+    if step.organization_id != partnership.organization_id or (
+        partnership.journey_template_id and step.stage.template_id != partnership.journey_template_id
+    ):
+        raise ValidationError({"step": f"“{step.name}” is not a step of this partnership's journey."})
+
+
+@transaction.atomic
+def step_complete(
+    *, org: Organization, actor: Actor, partnership: Partnership, step: JourneyStep, note: str = ""
+) -> StepCompletion:
+    """Tick a journey step: records who and when. Ticking it again changes nothing. Audited "step completed"."""
+    _check_same_org(org, partnership=partnership)
+    _check_step(partnership, step)
+    existing = StepCompletion.objects.for_org(org).filter(partnership=partnership, step=step).first()
+    if existing is not None:
+        return existing
+    completion = StepCompletion(
+        organization=org,
+        partnership=partnership,
+        step=step,
+        completed_at=timezone.now(),
+        completed_by=actor if isinstance(actor, User) else None,
+        note=note,
+    )
+    completion.full_clean()
+    completion.save()
+    audit_action(
+        org=org, actor=actor, obj=partnership, verb="step completed", changes={"step": [step.stage.name, step.name]}
+    )
+    return completion
+
+
+@transaction.atomic
+def step_uncomplete(*, org: Organization, actor: Actor, partnership: Partnership, step: JourneyStep) -> None:
+    """Untick a journey step. Audited "step reopened" when it was ticked."""
+    _check_same_org(org, partnership=partnership)
+    _check_step(partnership, step)
+    deleted, _ = StepCompletion.objects.for_org(org).filter(partnership=partnership, step=step).delete()
+    if deleted:
+        audit_action(
+            org=org, actor=actor, obj=partnership, verb="step reopened", changes={"step": [step.stage.name, step.name]}
+        )
+
+
+# Certifications ---------------------------------------------------------------------------------
+
+
+def _check_cert_dates(issued_on: datetime.date | None, expires_on: datetime.date | None) -> None:
+    if issued_on and expires_on and expires_on < issued_on:
+        raise ValidationError({"expires_on": "The expiry date is before the issue date."})
+
+
+@transaction.atomic
+def certification_create(
+    *,
+    org: Organization,
+    actor: Actor,
+    partner: Partner,
+    name: str,
+    issued_on: datetime.date,
+    expires_on: datetime.date | None = None,
+    contact: Contact | None = None,
+) -> Certification:
+    """Record a certification held by the partner (optionally by one of its contacts). Audited."""
+    _check_same_org(org, partner=partner, contact=contact)
+    if contact is not None and contact.partner_id != partner.id:
+        raise ValidationError({"contact": f"{contact.name} is not a contact of {partner.name}."})
+    _check_cert_dates(issued_on, expires_on)
+    certification = Certification(
+        organization=org, partner=partner, contact=contact, name=(name or "").strip(), issued_on=issued_on,
+        expires_on=expires_on,
+    )  # fmt: skip
+    return create_instance(org=org, actor=actor, instance=certification)
+
+
+@transaction.atomic
+def certification_update(
+    *, org: Organization, actor: Actor, certification: Certification, data: dict[str, Any]
+) -> Certification:
+    """Change a certification (e.g. renewed: new expiry). Audited."""
+    data = {k: v for k, v in data.items() if k not in ("organization", "partner")}
+    contact = data.get("contact")
+    if contact is not None and contact.partner_id != certification.partner_id:
+        raise ValidationError({"contact": f"{contact.name} is not a contact of this partner."})
+    _check_cert_dates(data.get("issued_on", certification.issued_on), data.get("expires_on", certification.expires_on))
+    return update_fields(org=org, actor=actor, instance=certification, data=data)
+
+
+@transaction.atomic
+def certification_delete(*, org: Organization, actor: Actor, certification: Certification) -> None:
+    """Remove a certification. Audited."""
+    delete_instance(org=org, actor=actor, instance=certification)
+
+
+# Taxonomy (admins) ------------------------------------------------------------------------------
+
+
+def _taxonomy_model(kind: str):
+    try:
+        return TAXONOMY_MODELS[kind]
+    except KeyError:
+        raise ValidationError({"kind": f"Unknown taxonomy “{kind}”: use type, archetype or segment."}) from None
+
+
+@transaction.atomic
+def taxonomy_term_create(
+    *, org: Organization, actor: Actor, kind: str, name: str, description: str = "", order: int | None = None
+):
+    """Add a partner type, archetype or segment. The slug comes from the name and is unique. Audited."""
+    model = _taxonomy_model(kind)
+    name = (name or "").strip()
+    slug = slugify(name)[:80]
+    if not slug:
+        raise ValidationError({"name": "Give a name."})
+    if model.objects.for_org(org).filter(slug=slug).exists():
+        raise ValidationError({"name": f"“{name}” already exists."})
+    if order is None:
+        order = (model.objects.for_org(org).aggregate(m=Max("order"))["m"] or 0) + 1
+    term = model(organization=org, name=name, slug=slug, description=description, order=order)
+    return create_instance(org=org, actor=actor, instance=term)
+
+
+@transaction.atomic
+def taxonomy_term_update(*, org: Organization, actor: Actor, term, data: dict[str, Any]):
+    """Rename or re-describe a term; its slug stays so imports and API clients keep working. Audited."""
+    data = {k: v for k, v in data.items() if k in ("name", "description", "order")}
+    if "name" in data:
+        data["name"] = (data["name"] or "").strip()
+        clash = type(term).objects.for_org(org).filter(name__iexact=data["name"]).exclude(pk=term.pk)
+        if clash.exists():
+            raise ValidationError({"name": f"“{data['name']}” already exists."})
+    return update_fields(org=org, actor=actor, instance=term, data=data)
+
+
+@transaction.atomic
+def taxonomy_term_delete(*, org: Organization, actor: Actor, term) -> None:
+    """Delete a term; partners lose the tag (types) or the value (archetype, segment). Audited."""
+    delete_instance(org=org, actor=actor, instance=term)
