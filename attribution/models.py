@@ -1,1 +1,434 @@
-from django.db import models  # noqa: F401
+"""The joint pipeline, deal registration and the partner-credit ledger."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from attribution.currencies import iso_currency_validator
+from pom.models import OrgOwned, Region
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), "Must be zero or more.")]
+
+
+class InfluenceType(OrgOwned):
+    """A kind of partner contribution (co-sell call, intel shared…), configurable per organization."""
+
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="influencetype_unique_slug")]
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Account(OrgOwned):
+    """A customer or prospect company in the vendor's CRM."""
+
+    class Type(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        PROSPECT = "prospect", "Prospect"
+
+    name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, blank=True, editable=False, help_text="Normalised company name")
+    domain = models.CharField(max_length=253, blank=True, help_text="Normalised web domain, e.g. acme.com")
+    industry = models.CharField(max_length=80, blank=True)
+    region = models.CharField(max_length=8, choices=Region.choices, blank=True)
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.PROSPECT)
+    crm_id = models.CharField("CRM id", max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "crm_id"], condition=~Q(crm_id=""), name="account_unique_crm_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "domain"]),
+            models.Index(fields=["organization", "name_key"]),
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Opportunity(OrgOwned):
+    """A deal in the vendor's pipeline; partners are attached through OpportunityPartner."""
+
+    class Stage(models.TextChoices):
+        PROSPECTING = "prospecting", "Prospecting"
+        QUALIFICATION = "qualification", "Qualification"
+        SOLUTION = "solution", "Solution design"
+        PROPOSAL = "proposal", "Proposal"
+        NEGOTIATION = "negotiation", "Negotiation"
+        CLOSED = "closed", "Closed"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
+    name = models.CharField(max_length=200)
+    amount = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    currency = models.CharField(max_length=3, default="EUR", validators=[iso_currency_validator])
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PROSPECTING)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_on = models.DateField(help_text="When the deal was created in the CRM")
+    expected_close = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    products = models.JSONField(default=list, blank=True, help_text="Product codes or names")
+    joint_solution = models.CharField(max_length=120, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    crm_id = models.CharField("CRM id", max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "crm_id"], condition=~Q(crm_id=""), name="opportunity_unique_crm_id"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "stage"]),
+            models.Index(fields=["organization", "expected_close"]),
+            models.Index(fields=["organization", "account"]),
+        ]
+        ordering = ["-created_on", "-id"]
+        verbose_name_plural = "opportunities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def close_date(self):
+        return self.closed_on or self.expected_close
+
+
+class OpportunityPartner(OrgOwned):
+    """A partnership involved in an opportunity, with its role."""
+
+    class Role(models.TextChoices):
+        SOURCED = "sourced", "Sourced"
+        INFLUENCED = "influenced", "Influenced"
+        FULFILMENT = "fulfilment", "Fulfilment"
+        TECHNICAL = "technical", "Technical"
+        REFERRAL = "referral", "Referral"
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="partners")
+    partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="opportunity_links")
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.INFLUENCED)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ae_confirmed = models.BooleanField("confirmed by the account executive", default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "opportunity", "partnership"], name="opportunitypartner_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "partnership", "role"])]
+        ordering = ["opportunity", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.partnership_id} {self.role} on {self.opportunity_id}"
+
+
+class Touchpoint(OrgOwned):
+    """A dated partner contribution on an opportunity or an account, with its evidence."""
+
+    class Phase(models.TextChoices):
+        PRE_SALE = "pre_sale", "Pre-sale"
+        POINT_OF_SALE = "point_of_sale", "Point of sale"
+        POST_SALE = "post_sale", "Post-sale"
+
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, null=True, blank=True, related_name="touchpoints"
+    )
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True, related_name="touchpoints")
+    partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="touchpoints")
+    influence_type = models.ForeignKey(InfluenceType, on_delete=models.PROTECT, related_name="touchpoints")
+    phase = models.CharField(max_length=14, choices=Phase.choices, default=Phase.PRE_SALE)
+    occurred_at = models.DateTimeField()
+    note = models.TextField("evidence note", blank=True)
+    link = models.URLField("evidence link", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opportunity__isnull=False) | Q(account__isnull=False), name="touchpoint_has_target"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "opportunity", "occurred_at"]),
+            models.Index(fields=["organization", "account", "occurred_at"]),
+        ]
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Touchpoint {self.pk}"
+
+
+class DealRegistration(OrgOwned):
+    """A deal a partnership claims; conflicts are computed at submission and stored on the row."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+        INFO_REQUESTED = "info_requested", "Information requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    class Via(models.TextChoices):
+        PARTNER = "partner", "Partner"
+        VENDOR = "vendor", "Vendor"
+
+    PENDING = (Status.SUBMITTED, Status.INFO_REQUESTED)
+
+    partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="registrations")
+    customer_name = models.CharField(max_length=200)
+    customer_name_key = models.CharField(max_length=200, blank=True, editable=False)
+    customer_domain = models.CharField(max_length=253, blank=True)
+    value = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
+    currency = models.CharField(max_length=3, default="EUR", validators=[iso_currency_validator])
+    products = models.JSONField(default=list, blank=True)
+    expected_close = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    via = models.CharField(max_length=8, choices=Via.choices, default=Via.PARTNER)
+    submitted_at = models.DateTimeField()
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+    protection_until = models.DateField(null=True, blank=True)
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.SET_NULL, null=True, blank=True, related_name="registrations"
+    )
+    conflicts = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "status", "submitted_at"]),
+            models.Index(fields=["organization", "customer_domain"]),
+            models.Index(fields=["organization", "partnership", "status"]),
+        ]
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer_name} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
+
+
+class RegistrationEvent(OrgOwned):
+    """One step of a registration's trail; partner-visible steps are flagged."""
+
+    registration = models.ForeignKey(DealRegistration, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor_label = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=30)
+    message = models.TextField(blank=True)
+    visible_to_partner = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "registration", "at"])]
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.registration_id}"
+
+
+class AttributionModel(models.TextChoices):
+    SOURCED_INFLUENCED = "sourced_influenced", "Sourced / influenced"
+    FIRST_TOUCH = "first_touch", "First touch"
+    LAST_TOUCH = "last_touch", "Last touch"
+    LINEAR = "linear", "Linear"
+    TIME_DECAY = "time_decay", "Time decay"
+    POSITION_BASED = "position_based", "Position based"
+    RULE_SPLIT = "rule_split", "Rule split"
+    MATERIALITY = "materiality", "Materiality"
+    SHAPLEY = "shapley", "Shapley value"
+
+
+def default_models() -> list[str]:
+    return [m.value for m in AttributionModel]
+
+
+class AttributionConfig(OrgOwned):
+    """One per organization: which models run and their parameters."""
+
+    models_enabled = models.JSONField(default=default_models)
+    primary_model = models.CharField(
+        max_length=20, choices=AttributionModel.choices, default=AttributionModel.SOURCED_INFLUENCED
+    )
+    sourced_weight = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("60"))
+    influenced_weight = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("40"))
+    half_life_days = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
+    position_first = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("40"))
+    position_middle = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("20"))
+    position_last = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("40"))
+    protection_days = models.PositiveIntegerField(default=90, validators=[MinValueValidator(1)])
+    own_domains = models.JSONField(default=list, blank=True, help_text="The vendor's own domains")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization"], name="attributionconfig_one_per_org")]
+
+    def __str__(self) -> str:
+        return f"Attribution settings of {self.organization_id}"
+
+
+class SplitRule(OrgOwned):
+    """A pre-allocated split for a joint solution or product; its shares live in versions."""
+
+    class MatchOn(models.TextChoices):
+        JOINT_SOLUTION = "joint_solution", "Joint solution"
+        PRODUCT = "product", "Product"
+
+    name = models.CharField(max_length=120)
+    match_on = models.CharField(max_length=16, choices=MatchOn.choices, default=MatchOn.JOINT_SOLUTION)
+    match_value = models.CharField(max_length=120)
+    priority = models.PositiveSmallIntegerField(default=100, help_text="Lower wins when several rules match")
+    is_active = models.BooleanField(default=True)
+    current_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="splitrule_unique_name")]
+        ordering = ["priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SplitRuleVersion(OrgOwned):
+    """An immutable set of shares: [{"partnership_id": int, "percent": "30.00"}], total at most 100."""
+
+    rule = models.ForeignKey(SplitRule, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    shares = models.JSONField(default=list)
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "rule", "version"], name="splitruleversion_unique"),
+        ]
+        ordering = ["rule", "-version"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} v{self.version}"
+
+    @property
+    def total_percent(self) -> Decimal:
+        return sum((Decimal(str(s["percent"])) for s in self.shares), Decimal("0"))
+
+
+SCORE = [MinValueValidator(0, "Scores go from 0 to 5."), MaxValueValidator(5, "Scores go from 0 to 5.")]
+
+
+class MaterialityScore(OrgOwned):
+    """How much a partnership mattered on a deal: 0–5 on sales motion, value proposition and delivery."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="materiality_scores")
+    partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="+")
+    sales_motion = models.PositiveSmallIntegerField(default=0, validators=SCORE)
+    value_proposition = models.PositiveSmallIntegerField(default=0, validators=SCORE)
+    delivery = models.PositiveSmallIntegerField(default=0, validators=SCORE)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "opportunity", "partnership"], name="materiality_unique"),
+        ]
+        ordering = ["opportunity", "id"]
+
+    @property
+    def total(self) -> int:
+        return self.sales_motion + self.value_proposition + self.delivery
+
+
+class AttributionRun(OrgOwned):
+    """One recomputation of the ledger; pages poll its status and progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(max_length=20, default="manual")
+    progress = models.PositiveSmallIntegerField(default=0)
+    opportunities_count = models.PositiveIntegerField(default=0)
+    allocations_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "status", "-created_at"])]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Attribution run {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class CreditAllocation(OrgOwned):
+    """The ledger: one row per opportunity, partnership (None = unattributed) and model."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="credits")
+    partnership = models.ForeignKey(
+        "partners.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="credits"
+    )
+    model = models.CharField(max_length=20, choices=AttributionModel.choices)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3, default="EUR")
+    share = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal("0"))
+    rule_version = models.CharField(max_length=40, blank=True)
+    explanation = models.TextField(blank=True)
+    run = models.ForeignKey(AttributionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "model", "partnership"]),
+            models.Index(fields=["organization", "opportunity", "model"]),
+        ]
+        ordering = ["opportunity", "model", "-amount"]
+
+    def __str__(self) -> str:
+        return f"{self.model}: {self.amount} to {self.partnership_id or 'unattributed'}"

@@ -1,0 +1,33 @@
+"""Per-organization defaults: the influence-type list and the attribution settings row."""
+
+from __future__ import annotations
+
+from django.utils.text import slugify
+
+from attribution.models import AttributionConfig, InfluenceType
+
+DEFAULT_INFLUENCE_TYPES = [
+    "Co-sell call",
+    "Integration in place",
+    "Intel shared",
+    "RFP support",
+    "Recommendation",
+    "Introduced a decision maker",
+    "Discovery help",
+    "Proof of concept or demo",
+    "Customer warning on renewal",
+    "Other",
+]
+
+
+def org_defaults(*, org) -> None:
+    """Seed the influence types and the attribution settings of a new organization. Safe to run twice."""
+    existing = set(InfluenceType.objects.for_org(org).values_list("slug", flat=True))
+    InfluenceType.objects.bulk_create(
+        [
+            InfluenceType(organization=org, name=name, slug=slugify(name), order=index)
+            for index, name in enumerate(DEFAULT_INFLUENCE_TYPES)
+            if slugify(name) not in existing
+        ]
+    )
+    AttributionConfig.objects.get_or_create(organization=org)

@@ -1,0 +1,339 @@
+"""Reads on the pipeline, registrations, the credit ledger and the metrics built on them."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from attribution.models import (
+    Account,
+    AttributionConfig,
+    AttributionRun,
+    CreditAllocation,
+    DealRegistration,
+    InfluenceType,
+    MaterialityScore,
+    Opportunity,
+    OpportunityPartner,
+    RegistrationEvent,
+    SplitRule,
+    SplitRuleVersion,
+    Touchpoint,
+)
+from attribution.normalize import NAME_SIMILARITY, name_similarity, normalise_domain, normalise_name
+from partners.models import Partnership
+from pom.models import Organization
+
+
+def attribution_config(*, org: Organization) -> AttributionConfig:
+    """The organization's settings; an unsaved default row when none was stored yet."""
+    return AttributionConfig.objects.for_org(org).first() or AttributionConfig(organization=org)
+
+
+def influence_type_list(*, org: Organization, active_only: bool = True) -> QuerySet[InfluenceType]:
+    qs = InfluenceType.objects.for_org(org)
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def partnership_choices(*, org: Organization) -> QuerySet[Partnership]:
+    """Partnerships of the organization, for pickers and filters."""
+    return Partnership.objects.for_org(org).select_related("partner", "program").order_by("partner__name")
+
+
+# Accounts and opportunities ------------------------------------------------------------------
+
+
+def account_list(*, org: Organization) -> QuerySet[Account]:
+    return Account.objects.for_org(org).annotate(
+        open_count=Count("opportunities", filter=Q(opportunities__status=Opportunity.Status.OPEN))
+    )
+
+
+def opportunity_list(*, org: Organization, filters: dict | None = None) -> QuerySet[Opportunity]:
+    """The pipeline with account and partner links prefetched; `filters` from the pipeline filter form.
+
+    Keys: stage, status, partner (partner id), program (program id), role, partnership (id), amount_min,
+    amount_max, close_from, close_to, q (name or account).
+    """
+    filters = filters or {}
+    links = OpportunityPartner.objects.for_org(org).select_related("partnership__partner", "partnership__program")
+    qs = (
+        Opportunity.objects.for_org(org)
+        .select_related("account", "owner")
+        .prefetch_related(Prefetch("partners", queryset=links))
+    )
+    if filters.get("stage"):
+        qs = qs.filter(stage=filters["stage"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    link_filter = {}
+    if filters.get("partner"):
+        link_filter["partnership__partner_id"] = filters["partner"]
+    if filters.get("program"):
+        link_filter["partnership__program_id"] = filters["program"]
+    if filters.get("partnership"):
+        link_filter["partnership_id"] = filters["partnership"]
+    if filters.get("role"):
+        link_filter["role"] = filters["role"]
+    if link_filter:
+        matching = OpportunityPartner.objects.for_org(org).filter(**link_filter).values("opportunity_id")
+        qs = qs.filter(id__in=matching)
+    if filters.get("amount_min") is not None and filters.get("amount_min") != "":
+        qs = qs.filter(amount__gte=filters["amount_min"])
+    if filters.get("amount_max") is not None and filters.get("amount_max") != "":
+        qs = qs.filter(amount__lte=filters["amount_max"])
+    if filters.get("close_from"):
+        qs = qs.filter(
+            Q(closed_on__gte=filters["close_from"])
+            | Q(closed_on__isnull=True, expected_close__gte=filters["close_from"])
+        )
+    if filters.get("close_to"):
+        qs = qs.filter(
+            Q(closed_on__lte=filters["close_to"]) | Q(closed_on__isnull=True, expected_close__lte=filters["close_to"])
+        )
+    if filters.get("q"):
+        qs = qs.filter(Q(name__icontains=filters["q"]) | Q(account__name__icontains=filters["q"]))
+    return qs.order_by("-created_on", "-id")
+
+
+def opportunity_partners(*, org: Organization, opportunity: Opportunity) -> QuerySet[OpportunityPartner]:
+    return (
+        OpportunityPartner.objects.for_org(org)
+        .filter(opportunity=opportunity)
+        .select_related("partnership__partner", "partnership__program", "added_by")
+    )
+
+
+def opportunity_touchpoints(*, org: Organization, opportunity: Opportunity) -> QuerySet[Touchpoint]:
+    """Touchpoints on the deal and on its account, oldest first."""
+    return (
+        Touchpoint.objects.for_org(org)
+        .filter(Q(opportunity=opportunity) | Q(opportunity__isnull=True, account_id=opportunity.account_id))
+        .select_related("partnership__partner", "influence_type", "recorded_by", "confirmed_by")
+        .order_by("occurred_at", "id")
+    )
+
+
+def opportunity_scores(*, org: Organization, opportunity: Opportunity) -> QuerySet[MaterialityScore]:
+    return (
+        MaterialityScore.objects.for_org(org)
+        .filter(opportunity=opportunity)
+        .select_related("partnership__partner", "partnership__program")
+    )
+
+
+def latest_done_run_id(*, org: Organization):
+    """A subquery: the id of the organization's last finished run, whose ledger rows are current."""
+    return Subquery(
+        AttributionRun.objects.for_org(org)
+        .filter(status=AttributionRun.Status.DONE)
+        .order_by("-finished_at", "-id")
+        .values("id")[:1]
+    )
+
+
+def credit_list(*, org: Organization, opportunity: Opportunity | None = None, model: str | None = None):
+    """Current ledger rows (those of the last finished run), with partner names."""
+    qs = (
+        CreditAllocation.objects.for_org(org)
+        .filter(run_id=latest_done_run_id(org=org))
+        .select_related("partnership__partner", "partnership__program", "opportunity")
+    )
+    if opportunity is not None:
+        qs = qs.filter(opportunity=opportunity)
+    if model:
+        qs = qs.filter(model=model)
+    return qs.order_by("opportunity_id", "model", "partnership__partner__name", "id")
+
+
+def credits_by_model(*, org: Organization, opportunity: Opportunity) -> list[dict]:
+    """The deal's credit grouped per model: [{"model", "label", "rows", "total"}], in model order."""
+    from attribution.models import AttributionModel
+
+    groups: dict[str, dict] = {}
+    for row in credit_list(org=org, opportunity=opportunity):
+        group = groups.setdefault(
+            row.model,
+            {"model": row.model, "label": AttributionModel(row.model).label, "rows": [], "total": Decimal("0")},
+        )
+        group["rows"].append(row)
+        group["total"] += row.amount
+    order = [m.value for m in AttributionModel]
+    return sorted(groups.values(), key=lambda g: order.index(g["model"]))
+
+
+def attribution_run_latest(*, org: Organization) -> AttributionRun | None:
+    return AttributionRun.objects.for_org(org).order_by("-created_at", "-id").first()
+
+
+def attribution_run_list(*, org: Organization) -> QuerySet[AttributionRun]:
+    return AttributionRun.objects.for_org(org).select_related("requested_by").order_by("-created_at", "-id")
+
+
+# Split rules -----------------------------------------------------------------------------------
+
+
+def split_rule_list(*, org: Organization) -> QuerySet[SplitRule]:
+    versions = SplitRuleVersion.objects.for_org(org).select_related("created_by").order_by("-version")
+    return SplitRule.objects.for_org(org).prefetch_related(Prefetch("versions", queryset=versions))
+
+
+def split_rule_versions_current(*, org: Organization) -> QuerySet[SplitRuleVersion]:
+    """The current version of every active rule, best priority first: what the engine applies."""
+    from django.db.models import F
+
+    return (
+        SplitRuleVersion.objects.for_org(org)
+        .filter(rule__is_active=True, version=F("rule__current_version"))
+        .select_related("rule")
+        .order_by("rule__priority", "rule__name")
+    )
+
+
+# Deal registration ------------------------------------------------------------------------------
+
+
+def registration_list(
+    *, org: Organization, partnership_ids=None, status: str | list[str] | None = None
+) -> QuerySet[DealRegistration]:
+    """Registrations of the organization, newest first; a partner's view passes its partnership ids."""
+    qs = DealRegistration.objects.for_org(org).select_related(
+        "partnership__partner", "partnership__program", "submitted_by", "decided_by", "opportunity"
+    )
+    if partnership_ids is not None:
+        qs = qs.filter(partnership_id__in=list(partnership_ids))
+    if status:
+        qs = qs.filter(status__in=[status] if isinstance(status, str) else list(status))
+    return qs.order_by("-submitted_at", "-id")
+
+
+def registration_trail(*, org: Organization, registration: DealRegistration, partner_view: bool) -> list:
+    """The registration's steps, oldest first; the partner's view leaves out internal ones."""
+    qs = RegistrationEvent.objects.for_org(org).filter(registration=registration)
+    if partner_view:
+        qs = qs.filter(visible_to_partner=True)
+    return list(qs.order_by("at", "id"))
+
+
+def registration_conflicts(
+    *,
+    org: Organization,
+    partnership_id: int | None,
+    customer_name: str,
+    customer_domain: str,
+    exclude_id: int | None = None,
+    submitted_before: datetime.datetime | None = None,
+    exclude_opportunity_id: int | None = None,
+    today: datetime.date | None = None,
+) -> list[dict]:
+    """Who else already claims this customer: two queries, whatever the size of the pipeline.
+
+    1. Registrations of OTHER partnerships that still hold the customer: pending ones, and approved
+       ones whose protection window has not ended; matched on the same normalised domain or a name
+       similar at NAME_SIMILARITY or more once legal suffixes are stripped.
+    2. Accounts with an open opportunity in the vendor's pipeline, matched the same way.
+    Each conflict is a JSON-ready dict with a `message` for reviewers and a `partner_message` that
+    names no other partner.
+    """
+    today = today or timezone.localdate()
+    domain = normalise_domain(customer_domain)
+    name_key = normalise_name(customer_name)
+    conflicts: list[dict] = []
+
+    def match(other_domain: str, other_key: str) -> tuple[str, float] | None:
+        if domain and other_domain and other_domain == domain:
+            return "domain", 1.0
+        ratio = name_similarity(name_key, other_key)
+        if ratio >= NAME_SIMILARITY:
+            return "name", round(ratio, 2)
+        return None
+
+    holding = DealRegistration.objects.for_org(org).filter(
+        Q(status__in=DealRegistration.PENDING) | Q(status=DealRegistration.Status.APPROVED, protection_until__gte=today)
+    )
+    if partnership_id is not None:
+        holding = holding.exclude(partnership_id=partnership_id)
+    if exclude_id is not None:
+        holding = holding.exclude(pk=exclude_id)
+    if submitted_before is not None:
+        holding = holding.filter(submitted_at__lt=submitted_before)
+    rows = holding.values(
+        "id",
+        "customer_name",
+        "customer_name_key",
+        "customer_domain",
+        "status",
+        "submitted_at",
+        "protection_until",
+        "partnership_id",
+        "partnership__partner__name",
+    ).order_by("submitted_at", "id")
+    for row in rows:
+        found = match(row["customer_domain"], row["customer_name_key"])
+        if not found:
+            continue
+        how, ratio = found
+        reason = "same domain" if how == "domain" else f"similar name ({int(ratio * 100)} % alike)"
+        state = (
+            f"protected until {row['protection_until']:%d %b %Y}"
+            if row["status"] == DealRegistration.Status.APPROVED
+            else "pending review"
+        )
+        conflicts.append(
+            {
+                "kind": "registration",
+                "match": how,
+                "similarity": ratio,
+                "registration_id": row["id"],
+                "partnership_id": row["partnership_id"],
+                "partner": row["partnership__partner__name"],
+                "customer_name": row["customer_name"],
+                "status": row["status"],
+                "submitted_at": row["submitted_at"].isoformat(),
+                "protection_until": row["protection_until"].isoformat() if row["protection_until"] else None,
+                "message": (
+                    f"{row['partnership__partner__name']} registered “{row['customer_name']}” on "
+                    f"{row['submitted_at']:%d %b %Y} ({reason}; {state})."
+                ),
+                "partner_message": f"Another partner already registered this customer ({reason}; {state}).",
+            }
+        )
+
+    accounts = (
+        Account.objects.for_org(org)
+        .annotate(open_count=Count("opportunities", filter=Q(opportunities__status=Opportunity.Status.OPEN)))
+        .filter(open_count__gt=0)
+        .values("id", "name", "name_key", "domain", "open_count")
+    )
+    if exclude_opportunity_id is not None:
+        accounts = accounts.exclude(opportunities__id=exclude_opportunity_id)
+    for row in accounts:
+        found = match(row["domain"], row["name_key"])
+        if not found:
+            continue
+        how, ratio = found
+        reason = "same domain" if how == "domain" else f"similar name ({int(ratio * 100)} % alike)"
+        conflicts.append(
+            {
+                "kind": "pipeline",
+                "match": how,
+                "similarity": ratio,
+                "account_id": row["id"],
+                "account": row["name"],
+                "open_opportunities": row["open_count"],
+                "message": (
+                    f"Account “{row['name']}” already has {row['open_count']} open opportunit"
+                    f"{'y' if row['open_count'] == 1 else 'ies'} in the pipeline ({reason})."
+                ),
+                "partner_message": f"This customer is already in the vendor's open pipeline ({reason}).",
+            }
+        )
+    return conflicts
+
+
+def registration_counts(*, org: Organization) -> dict[str, int]:
+    rows = DealRegistration.objects.for_org(org).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}

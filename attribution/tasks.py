@@ -1,0 +1,51 @@
+"""Celery wrappers: the attribution run (heavy queue), the nightly fan-out and registration expiry."""
+
+from celery import shared_task
+
+from attribution.models import AttributionRun
+from pom.models import Organization
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_attribution_run(organization_id: int, run_id: int) -> None:
+    """Recompute one organization's credit ledger. Safe to run twice: the run is claimed once."""
+    from attribution import services
+
+    org = Organization.objects.filter(pk=organization_id).first()
+    run = AttributionRun.objects.for_org(organization_id).filter(pk=run_id).first()
+    if org is None or run is None:
+        return
+    services.attribution_run_execute(org=org, run=run)
+
+
+@shared_task
+def attribution_nightly() -> int:
+    """Fan out: queue one recomputation per organization; returns how many were queued."""
+    from django.db import transaction
+
+    from attribution import services
+
+    count = 0
+    for org in Organization.objects.order_by("id").iterator():
+        with transaction.atomic():
+            services.attribution_recompute_request(org=org, trigger="nightly")
+        count += 1
+    return count
+
+
+@shared_task
+def registration_expiry() -> int:
+    """Fan out: queue the expiry of ended protection windows per organization; returns how many."""
+    org_ids = list(Organization.objects.order_by("id").values_list("id", flat=True))
+    for org_id in org_ids:
+        registration_expiry_org.delay(org_id)
+    return len(org_ids)
+
+
+@shared_task
+def registration_expiry_org(organization_id: int) -> int:
+    """Expire one organization's ended protection windows. Safe to run twice."""
+    from attribution import services
+
+    org = Organization.objects.filter(pk=organization_id).first()
+    return services.registration_expire_due(org=org) if org else 0
