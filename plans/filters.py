@@ -1,0 +1,44 @@
+"""Filters shared by the portfolio page and the plans API."""
+
+from __future__ import annotations
+
+import django_filters
+
+from partners.models import Partner, Program
+from plans.models import Plan
+from plans.selectors import behind_plan_ids
+from pom.models import User
+from pom.selectors import member_users
+
+
+class PlanFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Plan.Status.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(choices=Plan.Kind.choices, empty_label="Any kind")
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Any owner")
+    partner = django_filters.ModelChoiceFilter(
+        field_name="partnership__partner", queryset=Partner.objects.none(), empty_label="Any partner"
+    )
+    program = django_filters.ModelChoiceFilter(
+        field_name="partnership__program", queryset=Program.objects.none(), empty_label="Any program"
+    )
+    partnership = django_filters.NumberFilter(field_name="partnership_id")
+    behind = django_filters.BooleanFilter(method="filter_behind", label="Behind only")
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+
+    class Meta:
+        model = Plan
+        fields = ["status", "kind", "owner", "partner", "program", "partnership", "behind", "q"]
+
+    def __init__(self, *args, org=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if org is None:  # the API: the view set resolved the organization from the URL
+            org = self.request.parser_context["view"].org
+        self.org = org
+        self.filters["owner"].queryset = member_users(org=org)
+        self.filters["partner"].queryset = Partner.objects.for_org(org).order_by("name")
+        self.filters["program"].queryset = Program.objects.for_org(org).order_by("name")
+
+    def filter_behind(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=behind_plan_ids(org=self.org))
