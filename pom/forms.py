@@ -18,6 +18,10 @@ class OrganizationForm(forms.ModelForm):
         model = Organization
         fields = ["name", "size_band", "region", "industry", "currency", "fiscal_year_start_month"]
         labels = {"fiscal_year_start_month": "Fiscal year starts in month (1–12)"}
+        help_texts = {"currency": "Three-letter ISO 4217 code used for money figures, e.g. EUR or USD."}
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].strip().upper()
 
 
 class ProfileForm(forms.ModelForm):
