@@ -174,6 +174,8 @@ def _shares(
 ) -> list[Share]:
     total = credited_amount(facts)
     amounts = allocate(total, weights)
+    if not amounts:
+        return _nobody(facts, "Unattributed: every partner's weight is zero under this model's settings.")
     weight_sum = sum((_fraction(w) for w in weights.values() if _fraction(w) > 0), Fraction(0))
     shares = []
     for key, amount in amounts.items():
@@ -283,10 +285,13 @@ def time_decay(facts: Facts, params: Params) -> list[Share]:
     weights: dict[int, float] = {}
     counts: dict[int, int] = {}
     latest: dict[int, Touch] = {}
-    for touch in sorted(facts.touches, key=lambda t: (t.occurred_at, t.id)):
-        age = max(0, (reference - touch.occurred_at.date()).days)
+    ordered = sorted(facts.touches, key=lambda t: (t.occurred_at, t.id))
+    ages = [max(0, (reference - t.occurred_at.date()).days) for t in ordered]
+    youngest = min(ages)
+    for touch, age in zip(ordered, ages, strict=True):
         pid = touch.partnership_id
-        weights[pid] = weights.get(pid, 0.0) + 2.0 ** (-age / half_life)
+        # Relative to the most recent touch (weight 1), so very old touches never underflow to zero for all.
+        weights[pid] = weights.get(pid, 0.0) + 2.0 ** (-(age - youngest) / half_life)
         counts[pid] = counts.get(pid, 0) + 1
         latest[pid] = touch
 
