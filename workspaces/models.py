@@ -99,7 +99,9 @@ class WorkspaceInvitation(OrgOwned):
     role = models.CharField(max_length=8, choices=WorkspaceRole.choices, default=WorkspaceRole.EDITOR)
     side = models.CharField(max_length=8, choices=Side.choices, default=Side.PARTNER)
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
@@ -130,7 +132,9 @@ class Comment(OrgOwned):
     """A comment, or an internal note (vendor side only) when `internal` is set."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     author_label = models.CharField(max_length=200, blank=True)
     body = models.TextField(max_length=5000)
     internal = models.BooleanField(default=False)
@@ -205,7 +209,9 @@ class WorkspaceFile(OrgOwned):
     original_name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=120)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = [models.Index(fields=["organization", "workspace", "-created_at"])]

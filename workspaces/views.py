@@ -315,8 +315,10 @@ class InvitationActionView(WorkspaceMixin, View):
         return self.back("workspaces:members")
 
 
-class ShareLinkView(WorkspaceMixin, View):
-    required_roles = {"POST": WorkspaceRole.OWNER}
+class ShareLinkView(MembersView):
+    """Turn the view-only link on (the new link is shown once on the members page) or off."""
+
+    http_method_names = ["post"]
 
     def post(self, request, workspace_id):
         try:
@@ -327,7 +329,7 @@ class ShareLinkView(WorkspaceMixin, View):
                 raw = services.share_link_enable(access=self.access, actor=request.user)
                 url = settings.SITE_URL + reverse("workspaces:share", args=[raw])
                 messages.success(request, "View-only link created: copy it now, it is shown only once.")
-                return MembersView.get(self, request, workspace_id, share_url=url)
+                return self.get(request, workspace_id, share_url=url)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return self.back("workspaces:members")

@@ -1,5 +1,28 @@
 """Workspace API for members (partner people included) under /api/w/."""
 
+from django.urls import path
+
+from workspaces.api import views
+
 app_name = "workspaces-guest-api"
 
-urlpatterns: list = []
+W = "<uuid:workspace_id>/"
+
+urlpatterns = [
+    path("workspaces/", views.GuestWorkspaceViewSet.as_view({"get": "list"}), name="workspace-list"),
+    path(
+        "workspaces/<uuid:public_id>/",
+        views.GuestWorkspaceViewSet.as_view({"get": "retrieve"}),
+        name="workspace-detail",
+    ),
+    path(W + "members/", views.GuestMemberViewSet.as_view({"get": "list"}), name="member-list"),
+    path(W + "feed/", views.GuestFeedViewSet.as_view({"get": "list"}), name="feed-list"),
+    path(W + "comments/", views.GuestCommentViewSet.as_view({"get": "list", "post": "create"}), name="comment-list"),
+    path(W + "files/", views.GuestFileViewSet.as_view({"get": "list", "post": "create"}), name="file-list"),
+    path(
+        W + "files/<uuid:file_id>/",
+        views.GuestFileViewSet.as_view({"get": "retrieve", "delete": "destroy"}),
+        name="file-detail",
+    ),
+    path(W + "check-ins/", views.GuestCheckinViewSet.as_view({"post": "create"}), name="checkin-list"),
+]

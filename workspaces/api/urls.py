@@ -2,8 +2,15 @@
 
 from rest_framework.routers import SimpleRouter
 
+from workspaces.api import views
+
 app_name = "workspaces-api"
 
 router = SimpleRouter()
+router.register("workspaces", views.WorkspaceViewSet, basename="workspace")
+router.register("workspace-members", views.WorkspaceMemberViewSet, basename="member")
+router.register("workspace-invitations", views.WorkspaceInvitationViewSet, basename="invitation")
+router.register("workspace-comments", views.CommentViewSet, basename="comment")
+router.register("workspace-files", views.FileViewSet, basename="file")
 
 urlpatterns = [*router.urls]

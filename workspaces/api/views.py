@@ -1,0 +1,387 @@
+"""Workspace API.
+
+Vendor side under /api/o/<org_slug>/ (OrgViewSet: organization members and organization API keys), guest
+side under /api/w/ (a partner person's session, or anyone with access to the workspace). Both resolve the
+caller's workspace access through `selectors.workspace_access` and call the same services as the pages.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, parsers, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from pom.api.base import OrgViewSet
+from pom.models import Role, User
+from workspaces import selectors, services
+from workspaces.api.serializers import (
+    CheckinInputSerializer,
+    CheckinOutputSerializer,
+    CommentInputSerializer,
+    CommentOutputSerializer,
+    FileInputSerializer,
+    FileOutputSerializer,
+    InvitationInputSerializer,
+    InvitationOutputSerializer,
+    MemberOutputSerializer,
+    MemberUpdateInputSerializer,
+    UpdateOutputSerializer,
+    VendorCommentInputSerializer,
+    VendorFileInputSerializer,
+    WorkspaceOutputSerializer,
+)
+from workspaces.models import Comment, Workspace, WorkspaceFile, WorkspaceInvitation, WorkspaceMember, WorkspaceRole
+
+
+def _download(record: WorkspaceFile) -> FileResponse:
+    response = FileResponse(
+        record.file.open("rb"), as_attachment=True, filename=record.original_name, content_type=record.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Vendor side ------------------------------------------------------------------------------------
+
+
+class VendorWorkspaceMixin:
+    """Workspace lookups inside the URL's organization, and the caller's access to one workspace."""
+
+    def workspace_in_org(self, public_id) -> Workspace:
+        workspace = Workspace.objects.for_org(self.org).filter(public_id=public_id).first()
+        if workspace is None:
+            raise Http404("No such workspace")
+        return workspace
+
+    def access_for(self, workspace: Workspace):
+        access = selectors.workspace_access(user=self.request.user, workspace=workspace)
+        if access is None:
+            raise Http404("No such workspace")
+        return access
+
+
+class WorkspaceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q")
+    partnership = django_filters.NumberFilter(field_name="partnerships")
+
+    class Meta:
+        model = Workspace
+        fields = ["q", "partnership", "is_default"]
+
+    def filter_q(self, qs, name, value):
+        return qs.filter(name__icontains=value)
+
+
+class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """The organization's workspaces (one per partnership, plus any around several partnerships)."""
+
+    model = Workspace
+    serializer_class = WorkspaceOutputSerializer
+    lookup_field = "public_id"
+    filterset_class = WorkspaceFilter
+    required_roles = {"GET": Role.VIEWER}
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return selectors.workspace_list(org=self.org).filter(pk__in=queryset.values("pk"))
+
+
+class ByWorkspaceFilter(django_filters.FilterSet):
+    workspace = django_filters.UUIDFilter(field_name="workspace__public_id")
+
+
+class WorkspaceMemberViewSet(
+    VendorWorkspaceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgViewSet
+):
+    """Explicit workspace members (partner people and vendor users added beyond their role).
+
+    Changing roles and removing people needs workspace ownership (org owner/admin, or a write API key).
+    """
+
+    model = WorkspaceMember
+    serializer_class = MemberOutputSerializer
+    filterset_class = ByWorkspaceFilter
+    required_roles = {"GET": Role.VIEWER, "PATCH": Role.MANAGER, "DELETE": Role.MANAGER}
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).select_related("user", "workspace").order_by("workspace", "side", "id")
+
+    @extend_schema(request=MemberUpdateInputSerializer, responses=MemberOutputSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        member = self.get_object()
+        data = MemberUpdateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.member_set_role(
+            access=self.access_for(member.workspace), actor=self.actor, member=member, role=data.validated_data["role"]
+        )
+        return Response(MemberOutputSerializer(member, context=self.get_serializer_context()).data)
+
+    def perform_destroy(self, instance):
+        services.member_remove(access=self.access_for(instance.workspace), actor=self.actor, member=instance)
+
+
+class WorkspaceInvitationViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """Invitations by e-mail. Creating, resending and revoking need workspace ownership."""
+
+    model = WorkspaceInvitation
+    serializer_class = InvitationOutputSerializer
+    filterset_class = ByWorkspaceFilter
+    required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).select_related("workspace", "invited_by").order_by("-created_at")
+
+    @extend_schema(request=InvitationInputSerializer, responses=InvitationOutputSerializer)
+    def create(self, request, *args, **kwargs):
+        data = InvitationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        workspace = self.workspace_in_org(values.pop("workspace"))
+        invitation, _raw = services.invitation_create(access=self.access_for(workspace), actor=self.actor, **values)
+        return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=InvitationOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def resend(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        services.invitation_resend(
+            access=self.access_for(invitation.workspace), actor=self.actor, invitation=invitation
+        )
+        invitation.refresh_from_db()
+        return Response(InvitationOutputSerializer(invitation).data)
+
+    @extend_schema(request=None, responses=InvitationOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        services.invitation_revoke(
+            access=self.access_for(invitation.workspace), actor=self.actor, invitation=invitation
+        )
+        return Response(InvitationOutputSerializer(invitation).data)
+
+
+class CommentViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """Comments and internal notes of the organization's workspaces (vendor side sees both)."""
+
+    model = Comment
+    serializer_class = CommentOutputSerializer
+    filterset_class = ByWorkspaceFilter
+    required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
+
+    def filter_queryset(self, queryset):
+        return (
+            super()
+            .filter_queryset(queryset)
+            .select_related("workspace")
+            .prefetch_related("mentions")
+            .order_by("-created_at", "-id")
+        )
+
+    @extend_schema(request=VendorCommentInputSerializer, responses=CommentOutputSerializer)
+    def create(self, request, *args, **kwargs):
+        data = VendorCommentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        workspace = self.workspace_in_org(values.pop("workspace"))
+        if not isinstance(self.actor, User):
+            return Response(
+                {"status": 403, "code": "permission_denied", "detail": "Comments are written by people, not API keys."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        comment = services.comment_create(access=self.access_for(workspace), actor=self.actor, **values)
+        return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class FileViewSet(
+    VendorWorkspaceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgViewSet
+):
+    """Files shared in the organization's workspaces; `download` serves the bytes as an attachment."""
+
+    model = WorkspaceFile
+    serializer_class = FileOutputSerializer
+    filterset_class = ByWorkspaceFilter
+    lookup_field = "public_id"
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+    required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER, "DELETE": Role.MANAGER}
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).select_related("workspace", "uploaded_by").order_by("-created_at")
+
+    @extend_schema(request=VendorFileInputSerializer, responses=FileOutputSerializer)
+    def create(self, request, *args, **kwargs):
+        data = VendorFileInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        workspace = self.workspace_in_org(data.validated_data["workspace"])
+        record = services.file_upload(
+            access=self.access_for(workspace), actor=self.actor, uploaded=data.validated_data["file"]
+        )
+        return Response(FileOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, *args, **kwargs):
+        return _download(self.get_object())
+
+    def perform_destroy(self, instance):
+        services.file_delete(access=self.access_for(instance.workspace), actor=self.actor, record=instance)
+
+
+# Guest side -------------------------------------------------------------------------------------
+
+
+class GuestWorkspaceMixin:
+    """Resolves `self.workspace` and `self.access` from the URL's `workspace_id`: 404 without access,
+    403 when the method needs a higher workspace role (writes need editor)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    write_role = WorkspaceRole.EDITOR
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        workspace = selectors.workspace_by_public_id(public_id=kwargs["workspace_id"])
+        access = selectors.workspace_access(user=request.user, workspace=workspace) if workspace else None
+        if access is None:
+            raise Http404("No such workspace")
+        self.workspace, self.access = workspace, access
+        if request.method not in permissions.SAFE_METHODS and not (
+            access.can_manage if self.write_role == WorkspaceRole.OWNER else access.can_edit
+        ):
+            self.permission_denied(request, message=f"This needs the {self.write_role} role in this workspace.")
+
+    @property
+    def actor(self):
+        return getattr(self.request.user, "key", self.request.user)
+
+
+class GuestWorkspaceViewSet(viewsets.GenericViewSet):
+    """Workspaces the signed-in person belongs to as a partner, across vendors; and one workspace by id."""
+
+    serializer_class = WorkspaceOutputSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_field = "public_id"
+
+    def get_queryset(self):
+        if not hasattr(self.request.user, "workspace_memberships"):
+            return Workspace.objects.none()
+        return selectors.workspaces_for_user(user=self.request.user).prefetch_related("partnerships")
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, public_id=None):
+        workspace = selectors.workspace_by_public_id(public_id=public_id)
+        if workspace is None or selectors.workspace_access(user=request.user, workspace=workspace) is None:
+            raise Http404("No such workspace")
+        return Response(self.get_serializer(workspace).data)
+
+
+class GuestMemberViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    """The workspace's explicit members; e-mails only for the people who manage it."""
+
+    serializer_class = MemberOutputSerializer
+
+    def list(self, request, workspace_id):
+        qs = selectors.member_list(workspace=self.workspace).select_related("workspace")
+        page = self.paginate_queryset(qs)
+        context = {**self.get_serializer_context(), "show_emails": self.access.can_manage}
+        return self.get_paginated_response(MemberOutputSerializer(page, many=True, context=context).data)
+
+
+class GuestFeedViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    serializer_class = UpdateOutputSerializer
+
+    def list(self, request, workspace_id):
+        qs = selectors.feed(workspace=self.workspace, include_internal=self.access.sees_internal)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(UpdateOutputSerializer(page, many=True).data)
+
+
+class GuestCommentViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    serializer_class = CommentOutputSerializer
+
+    def list(self, request, workspace_id):
+        qs = selectors.comment_list(workspace=self.workspace, include_internal=self.access.sees_internal)
+        page = self.paginate_queryset(qs.select_related("workspace"))
+        return self.get_paginated_response(CommentOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=CommentInputSerializer, responses=CommentOutputSerializer)
+    def create(self, request, workspace_id):
+        data = CommentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_create(access=self.access, actor=request.user, **data.validated_data)
+        return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    serializer_class = FileOutputSerializer
+    parser_classes = [parsers.MultiPartParser, parsers.FormParser]
+
+    def _record(self, file_id) -> WorkspaceFile:
+        record = selectors.file_by_public_id(workspace=self.workspace, public_id=file_id)
+        if record is None:
+            raise Http404("No such file")
+        return record
+
+    def list(self, request, workspace_id):
+        page = self.paginate_queryset(selectors.file_list(workspace=self.workspace).select_related("workspace"))
+        return self.get_paginated_response(FileOutputSerializer(page, many=True).data)
+
+    @extend_schema(request=FileInputSerializer, responses=FileOutputSerializer)
+    def create(self, request, workspace_id):
+        data = FileInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        record = services.file_upload(access=self.access, actor=request.user, uploaded=data.validated_data["file"])
+        return Response(FileOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    def retrieve(self, request, workspace_id, file_id):
+        return _download(self._record(file_id))
+
+    def destroy(self, request, workspace_id, file_id):
+        services.file_delete(access=self.access, actor=request.user, record=self._record(file_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    """Check-ins on the workspace plan's key results (a partner editor: partner-owned key results only)."""
+
+    serializer_class = CheckinOutputSerializer
+
+    @extend_schema(request=CheckinInputSerializer, responses=CheckinOutputSerializer)
+    def create(self, request, workspace_id):
+        from plans.models import KeyResult
+
+        data = CheckinInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = selectors.workspace_partnership_ids(workspace=self.workspace)
+        key_result = (
+            KeyResult.objects.for_org(self.workspace.organization)
+            .filter(pk=data.validated_data["key_result"], plan__partnership_id__in=ids)
+            .select_related("plan")
+            .first()
+        )
+        if key_result is None:
+            return Response(
+                {
+                    "status": 400,
+                    "code": "invalid",
+                    "detail": "Invalid input: key_result: no such key result in this workspace.",
+                    "errors": {"key_result": ["No such key result in this workspace."]},
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        checkin = services.checkin_post(
+            access=self.access,
+            actor=request.user,
+            key_result=key_result,
+            value=data.validated_data["value"],
+            note=data.validated_data["note"],
+        )
+        return Response(CheckinOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
