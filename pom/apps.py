@@ -5,3 +5,6 @@ class PomConfig(AppConfig):
     name = "pom"
     verbose_name = "POM core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from pom.api import schema  # noqa: F401  (registers the drf-spectacular extensions)

@@ -256,7 +256,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name across apps get explicit names (drf-spectacular would warn).
+    "ENUM_NAME_OVERRIDES": {
+        "OrgRoleEnum": "pom.models.Role",
+        "ApiKeyScopeEnum": "pom.models.ApiKeyScope",
+    },
 }
 
 # Production hardening: every value is settable from the environment (see .env.example).

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from pom.models import ApiKey, AuditEvent, Membership, Organization
@@ -18,6 +19,7 @@ class OrganizationOutputSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(component_name="OrgMemberOutput")
 class MemberOutputSerializer(serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email")
     name = serializers.CharField(source="user.name")
