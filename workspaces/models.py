@@ -41,6 +41,10 @@ class Workspace(OrgOwned):
     partnerships = models.ManyToManyField(
         "partners.Partnership", through="WorkspacePartnership", related_name="workspaces", blank=True
     )
+    # A deal room: several partnerships working one opportunity together.
+    opportunity = models.ForeignKey(
+        "attribution.Opportunity", on_delete=models.SET_NULL, null=True, blank=True, related_name="workspaces"
+    )
     # The workspace created automatically for a partnership (one per partnership).
     is_default = models.BooleanField(default=False)
     share_token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)

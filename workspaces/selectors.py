@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from attribution.models import RegistrationEvent
+from plans.selectors import attention_items, plans_for_partnerships
 from pom.api.auth import ApiKeyPrincipal
 from pom.models import ApiKey, ApiKeyScope, Membership, Organization, Role, User
 from workspaces.models import (
@@ -295,16 +297,12 @@ def workspace_recipients(*, workspace: Workspace, include_partner: bool = True, 
 
 def workspace_plans(*, workspace: Workspace):
     """The plans of the workspace's partnerships (plans app), newest period first."""
-    from plans.selectors import plans_for_partnerships
-
     ids = workspace_partnership_ids(workspace=workspace)
     return plans_for_partnerships(org=workspace.organization, partnership_ids=ids)
 
 
 def workspace_waiting_summary(*, workspace: Workspace) -> dict:
     """What waits for someone joining: plan names and how much is overdue or due for a check-in."""
-    from plans.selectors import attention_items
-
     ids = workspace_partnership_ids(workspace=workspace)
     plans = list(workspace_plans(workspace=workspace).values_list("name", flat=True)[:5])
     items = attention_items(org=workspace.organization, partnership_ids=ids)
@@ -318,8 +316,6 @@ def workspace_waiting_summary(*, workspace: Workspace) -> dict:
 def attention_for_user(*, user: User, workspaces: list[Workspace]) -> dict[int, dict]:
     """What needs this person's attention, per workspace id: their overdue activities and key results
     due for a check-in (plans.selectors.attention_items, one call per vendor, not per workspace)."""
-    from plans.selectors import attention_items
-
     by_org: dict[int, list[Workspace]] = {}
     for workspace in workspaces:
         by_org.setdefault(workspace.organization_id, []).append(workspace)
@@ -342,3 +338,14 @@ def attention_for_user(*, user: User, workspaces: list[Workspace]) -> dict[int, 
                 for workspace_id in partnership_workspaces.get(item.plan.partnership_id, []):
                     result[workspace_id][key].append(item)
     return result
+
+
+def registration_trails(*, org: Organization, registrations, partner_view: bool) -> dict[int, list]:
+    """The trail of each registration on a page, in one query; the partner's view hides internal steps."""
+    qs = RegistrationEvent.objects.for_org(org).filter(registration__in=[r.pk for r in registrations])
+    if partner_view:
+        qs = qs.filter(visible_to_partner=True)
+    trails: dict[int, list] = {r.pk: [] for r in registrations}
+    for event in qs.order_by("at", "id"):
+        trails[event.registration_id].append(event)
+    return trails

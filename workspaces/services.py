@@ -21,6 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from attribution import services as attribution_services
+from plans import services as plan_services
 from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
 from pom.models import Membership, Organization, User
 from workspaces import selectors
@@ -606,8 +608,6 @@ def _plan_in_workspace(access: WorkspaceAccess, plan) -> None:
 def checkin_post(*, access: WorkspaceAccess, actor: User, key_result, value: Decimal, note: str = ""):
     """Post a check-in on a key result of this workspace's plan. A partner editor may only check in
     on key results the partner side owns (partner or both)."""
-    from plans import services as plan_services
-
     _plan_in_workspace(access, key_result.plan)
     _require(access.can_edit, "Viewers cannot post check-ins.")
     if not access.can_edit_side(key_result.responsible_side):
@@ -619,8 +619,6 @@ def checkin_post(*, access: WorkspaceAccess, actor: User, key_result, value: Dec
 
 def activity_update(*, access: WorkspaceAccess, actor: User, activity, data: dict):
     """Update an activity of this workspace's plan; a partner editor only on partner-owned activities."""
-    from plans import services as plan_services
-
     _plan_in_workspace(access, activity.plan)
     _require(access.can_edit, "Viewers cannot update activities.")
     if not access.can_edit_side(activity.owner_side):
@@ -630,8 +628,6 @@ def activity_update(*, access: WorkspaceAccess, actor: User, activity, data: dic
 
 def plan_approve(*, access: WorkspaceAccess, actor: User, plan, note: str = ""):
     """Approve the plan for the caller's side (a partner editor approves for the partner side)."""
-    from plans import services as plan_services
-
     _plan_in_workspace(access, plan)
     _require(access.can_edit, "Viewers cannot approve the plan.")
     side = "vendor" if access.is_vendor else "partner"
@@ -640,8 +636,6 @@ def plan_approve(*, access: WorkspaceAccess, actor: User, plan, note: str = ""):
 
 def registration_submit(*, access: WorkspaceAccess, actor: User, partnership, **fields):
     """Register a deal for this workspace's partnership; conflicts are computed at once by attribution."""
-    from attribution import services as attribution_services
-
     _require(access.can_edit, "Viewers cannot register deals.")
     if partnership.pk not in set(selectors.workspace_partnership_ids(workspace=access.workspace)):
         raise ValidationError({"partnership": "This partnership is not part of this workspace."})

@@ -16,6 +16,9 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
+from attribution.selectors import registration_list
+from plans.models import Activity, KeyResult, Plan
+from plans.selectors import plan_tree
 from pom.tenancy import SAFE_METHODS, OrgRequiredMixin
 from pom.web import paginate, query_without_page
 from workspaces import selectors, services
@@ -87,8 +90,6 @@ class WorkspaceMixin(LoginRequiredMixin):
 
 def plan_context(workspace, access) -> list:
     """The workspace's plans as trees (plans.selectors.plan_tree), marked with what this person may edit."""
-    from plans.models import Activity
-    from plans.selectors import plan_tree
 
     trees = []
     for plan in selectors.workspace_plans(workspace=workspace):
@@ -187,8 +188,6 @@ class _PlanWriteView(WorkspaceMixin, View):
 
 class CheckinCreateView(_PlanWriteView):
     def post(self, request, workspace_id, pk):
-        from plans.models import KeyResult
-
         key_result = _plan_object(self.workspace, KeyResult, pk)
         form = CheckinForm(request.POST)
         if not form.is_valid():
@@ -208,8 +207,6 @@ class CheckinCreateView(_PlanWriteView):
 
 class ActivityUpdateView(_PlanWriteView):
     def post(self, request, workspace_id, pk):
-        from plans.models import Activity
-
         activity = _plan_object(self.workspace, Activity, pk)
         form = ActivityForm(request.POST)
         if not form.is_valid():
@@ -226,8 +223,6 @@ class ActivityUpdateView(_PlanWriteView):
 
 class PlanApproveView(_PlanWriteView):
     def post(self, request, workspace_id, pk):
-        from plans.models import Plan
-
         plan = _plan_object(self.workspace, Plan, pk)
         form = ApproveForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -391,15 +386,14 @@ class DealsView(WorkspaceMixin, View):
         return list(self.workspace.partnerships.select_related("partner", "program"))
 
     def get(self, request, workspace_id, form=None, status=200, created=None):
-        from attribution.selectors import registration_list, registration_trail
-
+        org = self.workspace.organization
         ids = selectors.workspace_partnership_ids(workspace=self.workspace)
-        qs = registration_list(org=self.workspace.organization, partnership_ids=ids)
-        page = paginate(request, qs, per_page=25)
+        page = paginate(request, registration_list(org=org, partnership_ids=ids), per_page=25)
+        trails = selectors.registration_trails(
+            org=org, registrations=page.object_list, partner_view=not self.access.is_vendor
+        )
         for registration in page.object_list:
-            registration.trail = registration_trail(
-                org=self.workspace.organization, registration=registration, partner_view=not self.access.is_vendor
-            )
+            registration.trail = trails[registration.pk]
         if form is None and self.access.can_edit:
             form = RegistrationForm(
                 partnerships=self.partnerships(), initial={"currency": self.workspace.organization.currency}

@@ -14,6 +14,7 @@ from rest_framework import mixins, parsers, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from plans.models import KeyResult
 from pom.api.base import OrgViewSet
 from pom.models import Role, User
 from workspaces import selectors, services
@@ -356,8 +357,6 @@ class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=CheckinInputSerializer, responses=CheckinOutputSerializer)
     def create(self, request, workspace_id):
-        from plans.models import KeyResult
-
         data = CheckinInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ids = selectors.workspace_partnership_ids(workspace=self.workspace)
