@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from attribution.models import (
@@ -53,50 +53,52 @@ def account_list(*, org: Organization) -> QuerySet[Account]:
 
 
 def opportunity_list(*, org: Organization, filters: dict | None = None) -> QuerySet[Opportunity]:
-    """The pipeline with account and partner links prefetched; `filters` from the pipeline filter form.
-
-    Keys: stage, status, partner (partner id), program (program id), role, partnership (id), amount_min,
-    amount_max, close_from, close_to, q (name or account).
-    """
-    filters = filters or {}
+    """The pipeline with account and partner links prefetched, narrowed by `filters` (see opportunity_filter)."""
     links = OpportunityPartner.objects.for_org(org).select_related("partnership__partner", "partnership__program")
     qs = (
         Opportunity.objects.for_org(org)
         .select_related("account", "owner")
         .prefetch_related(Prefetch("partners", queryset=links))
     )
+    return opportunity_filter(qs, filters=filters or {}).order_by("-created_on", "-id")
+
+
+def opportunity_filter(qs: QuerySet[Opportunity], *, filters: dict) -> QuerySet[Opportunity]:
+    """Narrow opportunities. Keys: stage, status, partner, program, partnership (ids), role, amount_min,
+    amount_max, close_from, close_to (the close date, else the expected close), q (deal or account name).
+
+    Partner, program, partnership and role apply to the SAME link: "Acme as sourced", not "Acme, and
+    someone sourced".
+    """
     if filters.get("stage"):
         qs = qs.filter(stage=filters["stage"])
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     link_filter = {}
-    if filters.get("partner"):
-        link_filter["partnership__partner_id"] = filters["partner"]
-    if filters.get("program"):
-        link_filter["partnership__program_id"] = filters["program"]
-    if filters.get("partnership"):
-        link_filter["partnership_id"] = filters["partnership"]
-    if filters.get("role"):
-        link_filter["role"] = filters["role"]
+    for key, lookup in (
+        ("partner", "partnership__partner_id"),
+        ("program", "partnership__program_id"),
+        ("partnership", "partnership_id"),
+        ("role", "role"),
+    ):
+        value = filters.get(key)
+        if value not in (None, ""):
+            link_filter[lookup] = getattr(value, "pk", value)
     if link_filter:
-        matching = OpportunityPartner.objects.for_org(org).filter(**link_filter).values("opportunity_id")
-        qs = qs.filter(id__in=matching)
-    if filters.get("amount_min") is not None and filters.get("amount_min") != "":
+        qs = qs.filter(Exists(OpportunityPartner.objects.filter(opportunity_id=OuterRef("pk"), **link_filter)))
+    if filters.get("amount_min") not in (None, ""):
         qs = qs.filter(amount__gte=filters["amount_min"])
-    if filters.get("amount_max") is not None and filters.get("amount_max") != "":
+    if filters.get("amount_max") not in (None, ""):
         qs = qs.filter(amount__lte=filters["amount_max"])
     if filters.get("close_from"):
-        qs = qs.filter(
-            Q(closed_on__gte=filters["close_from"])
-            | Q(closed_on__isnull=True, expected_close__gte=filters["close_from"])
-        )
+        start = filters["close_from"]
+        qs = qs.filter(Q(closed_on__gte=start) | Q(closed_on__isnull=True, expected_close__gte=start))
     if filters.get("close_to"):
-        qs = qs.filter(
-            Q(closed_on__lte=filters["close_to"]) | Q(closed_on__isnull=True, expected_close__lte=filters["close_to"])
-        )
+        end = filters["close_to"]
+        qs = qs.filter(Q(closed_on__lte=end) | Q(closed_on__isnull=True, expected_close__lte=end))
     if filters.get("q"):
         qs = qs.filter(Q(name__icontains=filters["q"]) | Q(account__name__icontains=filters["q"]))
-    return qs.order_by("-created_on", "-id")
+    return qs
 
 
 def opportunity_partners(*, org: Organization, opportunity: Opportunity) -> QuerySet[OpportunityPartner]:

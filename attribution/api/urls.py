@@ -1,7 +1,23 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from attribution.api import views
 
 app_name = "attribution-api"
 
 router = SimpleRouter()
+router.register("accounts", views.AccountViewSet, basename="account")
+router.register("opportunities", views.OpportunityViewSet, basename="opportunity")
+router.register("opportunity-partners", views.OpportunityPartnerViewSet, basename="opportunity-partner")
+router.register("touchpoints", views.TouchpointViewSet, basename="touchpoint")
+router.register("influence-types", views.InfluenceTypeViewSet, basename="influence-type")
+router.register("registrations", views.RegistrationViewSet, basename="registration")
+router.register("split-rules", views.SplitRuleViewSet, basename="split-rule")
+router.register("materiality-scores", views.MaterialityScoreViewSet, basename="materiality-score")
+router.register("credit-allocations", views.CreditAllocationViewSet, basename="credit-allocation")
+router.register("attribution-runs", views.AttributionRunViewSet, basename="attribution-run")
 
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("attribution-config/", views.AttributionConfigView.as_view(), name="config"),
+    *router.urls,
+]
