@@ -22,13 +22,14 @@ STATUS_LABELS = {
     "behind": "Behind",
     "complete": "Complete",
 }
+# Suffixes of the design system's badge classes: `badge-{{ kr.status_badge }}`.
 STATUS_BADGES = {
-    "not_defined": "badge-muted",
-    "not_started": "badge-muted",
-    "on_track": "badge-success",
-    "at_risk": "badge-warning",
-    "behind": "badge-danger",
-    "complete": "badge-success",
+    "not_defined": "none",
+    "not_started": "info",
+    "on_track": "ok",
+    "at_risk": "warn",
+    "behind": "danger",
+    "complete": "primary",
 }
 
 

@@ -112,7 +112,9 @@ def _compute_tree(plan: Plan, *, today: datetime.date, now: datetime.datetime) -
         krs_by_objective[kr.objective_id].append(kr)
         plan.kr_list.append(kr)
     plan.activity_list = [_annotate_activity(a, today) for a in plan.activities.all()]
+    titles = {o.pk: o.title for o in objectives}
     for activity in plan.activity_list:
+        activity.objective_title = titles.get(activity.objective_id, "")
         acts_by_objective[activity.objective_id].append(activity)
     for objective in objectives:
         objective.kr_list = krs_by_objective[objective.pk]

@@ -482,8 +482,9 @@ def activity_update(*, org: Organization, actor: Actor, activity: Activity, data
     before = snapshot(activity, [*data, "status", "progress", "completed_at"])
     for key, value in data.items():
         setattr(activity, key, value)
-    if activity.status != Activity.Status.DONE and "progress" in data and activity.progress == 100:
-        activity.status = Activity.Status.DONE
+    status_changed = activity.status != previous
+    if not status_changed and "progress" in data and activity.progress == 100:
+        activity.status = Activity.Status.DONE  # reaching 100 % is finishing it
     _validate_activity(org=org, activity=activity)
     _apply_activity_status(activity, previous)
     activity.full_clean()

@@ -1,0 +1,486 @@
+"""Plan pages: portfolio, plan (OKR table with inline HTMX updates), QBR view, templates, meetings."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from partners.models import Partner, Partnership
+from plans import forms, selectors, services
+from plans.filters import PlanFilter
+from plans.models import Activity, KeyResult, Objective, Plan, PlanTemplate
+from pom.models import Role
+from pom.tenancy import OrgRequiredMixin
+from pom.web import HtmxFragmentMixin, paginate, query_without_page
+
+
+def _error_text(exc: ValidationError) -> str:
+    if hasattr(exc, "error_dict"):
+        return " ".join(
+            f"{field.replace('_', ' ').capitalize()}: {' '.join(msgs)}" if field != "__all__" else " ".join(msgs)
+            for field, msgs in exc.message_dict.items()
+        )
+    return " ".join(exc.messages)
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form fields it names (else on the form)."""
+    if hasattr(exc, "error_dict"):
+        for field, msgs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, [f"{field}: {m}" for m in msgs])
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _period_args(data: dict) -> dict:
+    period = data.pop("period", None)
+    if period and period != "custom":
+        data["period"] = period
+        data.pop("period_end", None)
+    return data
+
+
+class PlanMixin(OrgRequiredMixin):
+    """Resolves `self.plan` from the URL's `pk` inside the organization."""
+
+    def get_plan(self) -> Plan:
+        return get_object_or_404(Plan.objects.for_org(self.org), pk=self.kwargs["pk"])
+
+
+# --- portfolio -----------------------------------------------------------------------------------
+
+
+class PortfolioView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
+    template_name = "plans/portfolio.html"
+    fragment_template_name = "plans/_portfolio_table.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = PlanFilter(self.request.GET or None, queryset=selectors.plan_list(org=self.org), org=self.org)
+        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        page = paginate(self.request, queryset, per_page=25)
+        selectors.plan_metrics(org=self.org, plans=list(page.object_list))
+        context.update(filter=filterset, page=page, query=query_without_page(self.request))
+        return context
+
+
+# --- plan ----------------------------------------------------------------------------------------
+
+
+class PlanCreateView(OrgRequiredMixin, View):
+    template_name = "plans/plan_form.html"
+
+    def get(self, request, org_slug):
+        initial = {"partnership": request.GET.get("partnership"), "owner": request.user.pk}
+        form = forms.PlanCreateForm(org=self.org, initial=initial)
+        return render(request, self.template_name, self._context(form))
+
+    def post(self, request, org_slug):
+        form = forms.PlanCreateForm(request.POST, org=self.org)
+        if form.is_valid():
+            data = _period_args(dict(form.cleaned_data))
+            template = data.pop("template")
+            try:
+                if template:
+                    data.pop("kind")
+                    partnership = data.pop("partnership")
+                    plan = services.plan_create_from_template(
+                        org=self.org, actor=request.user, template=template, partnerships=[partnership], **data
+                    )[0]
+                else:
+                    plan = services.plan_create(org=self.org, actor=request.user, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"Plan “{plan.name}” created.")
+                return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
+        return render(request, self.template_name, self._context(form), status=400)
+
+    def _context(self, form):
+        return {"form": form, "org": self.org, "title": "New plan", "can_write": self.can_write}
+
+
+class PlanDetailView(PlanMixin, TemplateView):
+    template_name = "plans/detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        plan = selectors.plan_tree(org=self.org, plan=self.get_plan())
+        context.update(plan_context(org=self.org, plan=plan, can_write=self.can_write))
+        context.update(
+            diff=selectors.plan_diff(org=self.org, plan=plan),
+            checkin_chart=selectors.plan_checkin_chart(plan=plan),
+            realised_chart=selectors.plan_vs_realised_chart(plan=plan),
+            rules=selectors.rules_explained(),
+            meetings=list(selectors.meeting_list(org=self.org, partnership=plan.partnership).filter(plan=plan)[:5]),
+        )
+        if self.can_write and not plan.is_closed:
+            context.update(
+                objective_form=forms.ObjectiveForm(org=self.org),
+                kr_form=forms.KeyResultForm(org=self.org, plan=plan),
+                activity_form=forms.ActivityForm(org=self.org, plan=plan),
+            )
+        return context
+
+
+def plan_context(*, org, plan: Plan, can_write: bool, flash: str = "", flash_error: bool = False) -> dict:
+    """What the OKR fragment needs; shared by the page and the HTMX updates."""
+    return {
+        "org": org,
+        "plan": plan,
+        "editable": can_write and not plan.is_closed,
+        "activity_statuses": Activity.Status.choices,
+        "flash": flash,
+        "flash_error": flash_error,
+    }
+
+
+class PlanEditView(PlanMixin, View):
+    template_name = "plans/plan_form.html"
+
+    def get(self, request, org_slug, pk):
+        plan = self.get_plan()
+        initial = {
+            "name": plan.name,
+            "kind": plan.kind,
+            "description": plan.description,
+            "period_start": plan.period_start,
+            "period_end": plan.period_end,
+            "phases": ", ".join(plan.phases),
+            "owner": plan.owner_id,
+        }
+        return render(
+            request, self.template_name, self._context(forms.PlanEditForm(org=self.org, initial=initial), plan)
+        )
+
+    def post(self, request, org_slug, pk):
+        plan = self.get_plan()
+        form = forms.PlanEditForm(request.POST, org=self.org)
+        if form.is_valid():
+            try:
+                services.plan_update(org=self.org, actor=request.user, plan=plan, data=form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "Plan saved.")
+                return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
+        return render(request, self.template_name, self._context(form, plan), status=400)
+
+    def _context(self, form, plan):
+        return {"form": form, "org": self.org, "plan": plan, "title": f"Edit {plan.name}"}
+
+
+class PlanActionView(PlanMixin, View):
+    """Workflow buttons: propose, approve (vendor / partner), close, delete."""
+
+    def post(self, request, org_slug, pk, action):
+        plan = self.get_plan()
+        note = request.POST.get("note", "")
+        try:
+            if action == "propose":
+                services.plan_propose(org=self.org, actor=request.user, plan=plan)
+                messages.success(request, "Plan proposed: both sides can now approve it.")
+            elif action == "approve-vendor":
+                plan = services.plan_approve(org=self.org, actor=request.user, plan=plan, side="vendor", note=note)
+                messages.success(request, "Vendor approval recorded." + _validated_text(plan))
+            elif action == "approve-partner":
+                plan = services.plan_approve(org=self.org, actor=request.user, plan=plan, side="partner", note=note)
+                messages.success(request, "Partner approval recorded." + _validated_text(plan))
+            elif action == "close":
+                services.plan_close(org=self.org, actor=request.user, plan=plan)
+                messages.success(request, "Plan closed.")
+            elif action == "delete":
+                services.plan_delete(org=self.org, actor=request.user, plan=plan)
+                messages.success(request, f"Plan “{plan.name}” deleted.")
+                return redirect("plans:portfolio", org_slug=self.org.slug)
+            else:
+                raise Http404("Unknown action")
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
+
+
+def _validated_text(plan: Plan) -> str:
+    return (
+        " Both sides approved: the plan is validated and this version is frozen." if plan.status == "validated" else ""
+    )
+
+
+class PlanAddView(PlanMixin, View):
+    """Add an objective, key result or activity from the forms on the plan page."""
+
+    def post(self, request, org_slug, pk, what):
+        plan = self.get_plan()
+        form_class = {
+            "objective": forms.ObjectiveForm,
+            "key-result": forms.KeyResultForm,
+            "activity": forms.ActivityForm,
+        }
+        if what not in form_class:
+            raise Http404("Unknown item")
+        extra = {} if what == "objective" else {"plan": plan}
+        form = form_class[what](request.POST, org=self.org, **extra)
+        if not form.is_valid():
+            errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            messages.error(request, f"Nothing was added. {errors}")
+            return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
+        data = dict(form.cleaned_data)
+        try:
+            if what == "objective":
+                services.objective_create(org=self.org, actor=request.user, plan=plan, **data)
+            elif what == "key-result":
+                services.key_result_create(org=self.org, actor=request.user, **data)
+            else:
+                services.activity_create(org=self.org, actor=request.user, plan=plan, **data)
+        except ValidationError as exc:
+            messages.error(request, f"Nothing was added. {_error_text(exc)}")
+        else:
+            messages.success(request, f"{what.replace('-', ' ').capitalize()} added.")
+        return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
+
+
+class PlanItemDeleteView(OrgRequiredMixin, View):
+    def post(self, request, org_slug, what, pk):
+        models = {"objective": Objective, "key-result": KeyResult, "activity": Activity}
+        if what not in models:
+            raise Http404("Unknown item")
+        item = get_object_or_404(models[what].objects.for_org(self.org), pk=pk)
+        plan_id = item.plan_id
+        delete = {
+            "objective": lambda: services.objective_delete(org=self.org, actor=request.user, objective=item),
+            "key-result": lambda: services.key_result_delete(org=self.org, actor=request.user, key_result=item),
+            "activity": lambda: services.activity_delete(org=self.org, actor=request.user, activity=item),
+        }[what]
+        try:
+            delete()
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"“{item}” deleted.")
+        return redirect("plans:detail", org_slug=self.org.slug, pk=plan_id)
+
+
+class _InlineUpdateView(OrgRequiredMixin, View):
+    """HTMX: post, then re-render the plan's OKR fragment with a message; plain POST redirects."""
+
+    def respond(self, request, plan_id: int, flash: str, error: bool):
+        if request.htmx:
+            plan = selectors.plan_tree(org=self.org, plan=plan_id)
+            context = plan_context(org=self.org, plan=plan, can_write=self.can_write, flash=flash, flash_error=error)
+            return render(request, "plans/_okr.html", context)
+        (messages.error if error else messages.success)(request, flash)
+        return redirect("plans:detail", org_slug=self.org.slug, pk=plan_id)
+
+
+class CheckInView(_InlineUpdateView):
+    def post(self, request, org_slug, pk):
+        kr = get_object_or_404(KeyResult.objects.for_org(self.org).select_related("plan"), pk=pk)
+        form = forms.CheckInForm(request.POST)
+        if not form.is_valid():
+            return self.respond(request, kr.plan_id, f"{kr.name}: enter a number as the new value.", True)
+        try:
+            services.checkin_create(org=self.org, actor=request.user, key_result=kr, **form.cleaned_data)
+        except ValidationError as exc:
+            return self.respond(request, kr.plan_id, f"{kr.name}: {_error_text(exc)}", True)
+        return self.respond(request, kr.plan_id, f"Checked in {form.cleaned_data['value']} on “{kr.name}”.", False)
+
+
+class ActivityUpdateView(_InlineUpdateView):
+    def post(self, request, org_slug, pk):
+        activity = get_object_or_404(Activity.objects.for_org(self.org).select_related("plan"), pk=pk)
+        form = forms.ActivityUpdateForm(request.POST)
+        if not form.is_valid():
+            return self.respond(request, activity.plan_id, f"{activity.title}: {form.errors.as_text()}", True)
+        data = {
+            k: v
+            for k, v in form.cleaned_data.items()
+            if k in request.POST and v not in (None, "") and v != getattr(activity, k)
+        }
+        try:
+            services.activity_update(org=self.org, actor=request.user, activity=activity, data=data)
+        except ValidationError as exc:
+            return self.respond(request, activity.plan_id, f"{activity.title}: {_error_text(exc)}", True)
+        return self.respond(request, activity.plan_id, f"“{activity.title}” updated.", False)
+
+
+class QbrView(PlanMixin, TemplateView):
+    """The plan as of a date (e.g. the last QBR): progress then versus now."""
+
+    template_name = "plans/qbr.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        plan = selectors.plan_tree(org=self.org, plan=self.get_plan())
+        default = max(plan.period_start, timezone.localdate() - datetime.timedelta(days=90))
+        try:
+            as_of = datetime.date.fromisoformat(self.request.GET.get("as_of", ""))
+        except ValueError:
+            as_of = default
+        context.update(plan=plan, as_of=as_of, rows=selectors.plan_as_of(org=self.org, plan=plan, as_of=as_of))
+        return context
+
+
+# --- templates -----------------------------------------------------------------------------------
+
+
+class TemplateListView(OrgRequiredMixin, TemplateView):
+    template_name = "plans/templates.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page"] = paginate(self.request, selectors.template_list(org=self.org))
+        context["query"] = query_without_page(self.request)
+        return context
+
+
+class TemplateCloneView(OrgRequiredMixin, View):
+    def post(self, request, org_slug, pk):
+        template = get_object_or_404(PlanTemplate.objects.for_org(self.org), pk=pk)
+        try:
+            copy = services.template_clone(org=self.org, actor=request.user, template=template)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("plans:templates", org_slug=self.org.slug)
+        messages.success(request, f"“{copy.name}” created: adapt it below.")
+        return redirect("plans:template_edit", org_slug=self.org.slug, pk=copy.pk)
+
+
+class TemplateEditView(OrgRequiredMixin, View):
+    template_name = "plans/template_form.html"
+
+    def _template(self):
+        return get_object_or_404(PlanTemplate.objects.for_org(self.org), pk=self.kwargs["pk"])
+
+    def get(self, request, org_slug, pk):
+        import json
+
+        template = self._template()
+        initial = {
+            "name": template.name,
+            "kind": template.kind,
+            "description": template.description,
+            "duration_days": template.duration_days,
+            "phases": ", ".join(template.phases),
+            "content": json.dumps(template.content, indent=2, ensure_ascii=False),
+        }
+        form = forms.TemplateForm(org=self.org, initial=initial)
+        return render(request, self.template_name, {"form": form, "org": self.org, "template": template})
+
+    def post(self, request, org_slug, pk):
+        template = self._template()
+        form = forms.TemplateForm(request.POST, org=self.org)
+        if form.is_valid():
+            try:
+                services.template_update(org=self.org, actor=request.user, template=template, data=form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "Template saved.")
+                return redirect("plans:templates", org_slug=self.org.slug)
+        context = {"form": form, "org": self.org, "template": template}
+        return render(request, self.template_name, context, status=400)
+
+
+class TemplateApplyView(OrgRequiredMixin, View):
+    """Create a plan from a template on many partnerships at once (all or nothing)."""
+
+    template_name = "plans/template_apply.html"
+
+    def _template(self):
+        return get_object_or_404(PlanTemplate.objects.for_org(self.org), pk=self.kwargs["pk"])
+
+    def get(self, request, org_slug, pk):
+        form = forms.TemplateApplyForm(org=self.org, initial={"owner": request.user.pk})
+        return render(request, self.template_name, {"form": form, "org": self.org, "template": self._template()})
+
+    def post(self, request, org_slug, pk):
+        template = self._template()
+        form = forms.TemplateApplyForm(request.POST, org=self.org)
+        if form.is_valid():
+            data = _period_args(dict(form.cleaned_data))
+            data["partnerships"] = list(data["partnerships"])
+            try:
+                plans = services.plan_create_from_template(org=self.org, actor=request.user, template=template, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(
+                    request, f"{len(plans)} plan{'s' if len(plans) != 1 else ''} created from “{template.name}”."
+                )
+                url = reverse("plans:portfolio", kwargs={"org_slug": self.org.slug})
+                return redirect(f"{url}?q={plans[0].name}")
+        context = {"form": form, "org": self.org, "template": template}
+        return render(request, self.template_name, context, status=400)
+
+
+# --- meetings and the partner tab ----------------------------------------------------------------
+
+
+class MeetingsView(OrgRequiredMixin, View):
+    """Governance meetings on one partnership, and the form to record one."""
+
+    template_name = "plans/meetings.html"
+
+    def _partnership(self) -> Partnership:
+        queryset = Partnership.objects.for_org(self.org).select_related("partner", "program")
+        return get_object_or_404(queryset, pk=self.kwargs["partnership_pk"])
+
+    def _render(self, request, partnership, form, status=200):
+        page = paginate(request, selectors.meeting_list(org=self.org, partnership=partnership), per_page=20)
+        context = {
+            "org": self.org,
+            "partnership": partnership,
+            "page": page,
+            "query": query_without_page(request),
+            "form": form,
+            "can_write": self.can_write,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, org_slug, partnership_pk):
+        partnership = self._partnership()
+        form = forms.MeetingForm(org=self.org, partnership=partnership) if self.can_write else None
+        return self._render(request, partnership, form)
+
+    def post(self, request, org_slug, partnership_pk):
+        partnership = self._partnership()
+        form = forms.MeetingForm(request.POST, org=self.org, partnership=partnership)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["vendor_attendees"] = list(data["vendor_attendees"])
+            data["partner_attendees"] = list(data["partner_attendees"])
+            try:
+                meeting = services.meeting_create(org=self.org, actor=request.user, partnership=partnership, **data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                follow = meeting.follow_ups.count()
+                messages.success(
+                    request, f"Meeting recorded{f' with {follow} follow-up activities' if follow else ''}."
+                )
+                return redirect("plans:meetings", org_slug=self.org.slug, partnership_pk=partnership.pk)
+        return self._render(request, partnership, form, status=400)
+
+
+class PartnerTabView(OrgRequiredMixin, TemplateView):
+    """The Plans tab of the partner page (an HTML fragment): plans per partnership, progress, meetings."""
+
+    template_name = "plans/_partner_tab.html"
+    required_role = Role.VIEWER
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        partner = get_object_or_404(Partner.objects.for_org(self.org), pk=self.kwargs["partner_pk"])
+        plans = list(selectors.plans_for_partner(org=self.org, partner=partner))
+        selectors.plan_metrics(org=self.org, plans=plans)
+        partnerships = Partnership.objects.for_org(self.org).filter(partner=partner).select_related("program")
+        context.update(partner=partner, plans=plans, partnerships=partnerships)
+        return context
