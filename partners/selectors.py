@@ -296,3 +296,20 @@ def partner_counts(*, org: Organization) -> dict[str, int]:
         "expiring": certifications_expiring(org=org).count(),
         "expired": certifications_expired(org=org).count(),
     }
+
+
+def partner_filter_options(*, org: Organization) -> dict[str, Any]:
+    """Choices for the list page filters (types, segments, programs, tiers, stages, owners)."""
+    from pom.models import Region
+    from pom.selectors import member_users
+
+    return {
+        "types": PartnerType.objects.for_org(org).order_by("order", "name"),
+        "segments": Segment.objects.for_org(org).order_by("order", "name"),
+        "programs": Program.objects.for_org(org).order_by("name"),
+        "tiers": Tier.objects.for_org(org).select_related("program").order_by("program__name", "rank"),
+        "stages": journey_stages(org=org),
+        "owners": member_users(org=org),
+        "statuses": Partner.Status.choices,
+        "regions": Region.choices,
+    }

@@ -548,9 +548,13 @@ def certification_create(
         raise ValidationError({"contact": f"{contact.name} is not a contact of {partner.name}."})
     _check_cert_dates(issued_on, expires_on)
     certification = Certification(
-        organization=org, partner=partner, contact=contact, name=(name or "").strip(), issued_on=issued_on,
+        organization=org,
+        partner=partner,
+        contact=contact,
+        name=(name or "").strip(),
+        issued_on=issued_on,
         expires_on=expires_on,
-    )  # fmt: skip
+    )
     return create_instance(org=org, actor=actor, instance=certification)
 
 

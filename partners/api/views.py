@@ -82,9 +82,13 @@ class PartnerViewSet(_ServiceCrud):
     def create_object(self, data):
         data = dict(data)
         return services.partner_create(
-            org=self.org, actor=self.actor, name=data.pop("name"), domain=data.pop("domain", ""),
-            types=data.pop("types", None), **data,
-        )  # fmt: skip
+            org=self.org,
+            actor=self.actor,
+            name=data.pop("name"),
+            domain=data.pop("domain", ""),
+            types=data.pop("types", None),
+            **data,
+        )
 
     def update_object(self, obj, data):
         data = dict(data)
@@ -313,9 +317,13 @@ class CertificationViewSet(_ServiceCrud):
     def create_object(self, data):
         data = dict(data)
         return services.certification_create(
-            org=self.org, actor=self.actor, partner=data.pop("partner"), name=data.pop("name"),
-            issued_on=data.pop("issued_on"), **data,
-        )  # fmt: skip
+            org=self.org,
+            actor=self.actor,
+            partner=data.pop("partner"),
+            name=data.pop("name"),
+            issued_on=data.pop("issued_on"),
+            **data,
+        )
 
     def update_object(self, obj, data):
         data = dict(data)

@@ -41,8 +41,13 @@ def test_org_defaults_seed_taxonomy_and_six_stage_journey_idempotently(org):
     assert Segment.objects.for_org(org).count() == 2
     template = JourneyTemplate.objects.for_org(org).get(is_default=True)
     assert [s.name for s in template.stages.order_by("order")] == [
-        "Onboard", "Develop", "Win", "Deliver", "Expand", "Retain",
-    ]  # fmt: skip
+        "Onboard",
+        "Develop",
+        "Win",
+        "Deliver",
+        "Expand",
+        "Retain",
+    ]
     assert JourneyStep.objects.for_org(org).count() == 21  # PRODUCT.md lists 21 step names
 
 
@@ -147,9 +152,12 @@ def test_partnership_set_tier_rejects_tier_of_another_program(org, member):
 def _partnership(journey, member, **kwargs):
     org = journey.organization
     return services.partnership_create(
-        org=org, actor=member, partner=kwargs.pop("partner", None) or PartnerFactory(organization=org),
-        program=ProgramFactory(organization=org), **kwargs,
-    )  # fmt: skip
+        org=org,
+        actor=member,
+        partner=kwargs.pop("partner", None) or PartnerFactory(organization=org),
+        program=ProgramFactory(organization=org),
+        **kwargs,
+    )
 
 
 def test_move_stage_keeps_history_audits_and_sets_partner_to_furthest_stage(journey, member):
@@ -200,17 +208,29 @@ def test_certification_expiry_selectors(org, member):
     today = datetime.date.today()
     partner = PartnerFactory(organization=org)
     expired = services.certification_create(
-        org=org, actor=member, partner=partner, name="Old", issued_on=today.replace(year=today.year - 2),
+        org=org,
+        actor=member,
+        partner=partner,
+        name="Old",
+        issued_on=today.replace(year=today.year - 2),
         expires_on=today - datetime.timedelta(days=1),
-    )  # fmt: skip
+    )
     soon = services.certification_create(
-        org=org, actor=member, partner=partner, name="Soon", issued_on=today - datetime.timedelta(days=300),
+        org=org,
+        actor=member,
+        partner=partner,
+        name="Soon",
+        issued_on=today - datetime.timedelta(days=300),
         expires_on=today + datetime.timedelta(days=30),
-    )  # fmt: skip
+    )
     services.certification_create(
-        org=org, actor=member, partner=partner, name="Later", issued_on=today,
+        org=org,
+        actor=member,
+        partner=partner,
+        name="Later",
+        issued_on=today,
         expires_on=today + datetime.timedelta(days=200),
-    )  # fmt: skip
+    )
     assert list(selectors.certifications_expired(org=org)) == [expired]
     assert list(selectors.certifications_expiring(org=org)) == [soon]
     states = {c.name: c.state for c in selectors.certification_list(org=org, partner=partner)}
@@ -222,16 +242,21 @@ def test_certification_rejects_expiry_before_issue(org, member):
 
     with pytest.raises(ValidationError) as excinfo:
         services.certification_create(
-            org=org, actor=member, partner=PartnerFactory(organization=org), name="X",
-            issued_on=datetime.date(2026, 5, 1), expires_on=datetime.date(2026, 4, 1),
-        )  # fmt: skip
+            org=org,
+            actor=member,
+            partner=PartnerFactory(organization=org),
+            name="X",
+            issued_on=datetime.date(2026, 5, 1),
+            expires_on=datetime.date(2026, 4, 1),
+        )
     assert "expires_on" in excinfo.value.message_dict
 
 
 def test_program_percent_rate_must_be_within_0_and_100(org, member):
     with pytest.raises(ValidationError) as excinfo:
-        services.program_create(org=org, actor=member, name="Resell", kind="reseller", compensation_model="percent",
-                                rate=120)  # fmt: skip
+        services.program_create(
+            org=org, actor=member, name="Resell", kind="reseller", compensation_model="percent", rate=120
+        )
     assert "rate" in excinfo.value.message_dict
 
 
