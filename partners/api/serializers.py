@@ -94,9 +94,9 @@ class PartnerInputSerializer(serializers.Serializer):
     domain = serializers.CharField(max_length=253, required=False, allow_blank=True)
     website = serializers.URLField(required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
-    types = OrgScopedSlug(slug_field="slug", many=True, queryset=PartnerType.objects.all(), required=False)
-    archetype = OrgScopedPK(queryset=Archetype.objects.all(), required=False, allow_null=True)
-    segment = OrgScopedPK(queryset=Segment.objects.all(), required=False, allow_null=True)
+    types = OrgScopedSlug(slug_field="slug", many=True, queryset=PartnerType.objects, required=False)
+    archetype = OrgScopedPK(queryset=Archetype.objects, required=False, allow_null=True)
+    segment = OrgScopedPK(queryset=Segment.objects, required=False, allow_null=True)
     is_focus = serializers.BooleanField(required=False)
     region = serializers.ChoiceField(choices=Region.choices, required=False, allow_blank=True)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, allow_blank=True)
@@ -131,7 +131,7 @@ class ContactOutputSerializer(serializers.ModelSerializer):
 
 
 class ContactInputSerializer(serializers.Serializer):
-    partner = OrgScopedPK(queryset=Partner.objects.all())
+    partner = OrgScopedPK(queryset=Partner.objects)
     name = serializers.CharField(max_length=150)
     email = serializers.EmailField(required=False, allow_blank=True)
     title = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -162,7 +162,7 @@ class TierOutputSerializer(serializers.ModelSerializer):
 
 
 class TierInputSerializer(serializers.Serializer):
-    program = OrgScopedPK(queryset=Program.objects.all())
+    program = OrgScopedPK(queryset=Program.objects)
     name = serializers.CharField(max_length=80)
     rank = serializers.IntegerField(min_value=1, required=False)
     required_revenue = serializers.DecimalField(
@@ -243,9 +243,9 @@ class PartnershipOutputSerializer(serializers.ModelSerializer):
 
 
 class PartnershipInputSerializer(serializers.Serializer):
-    partner = OrgScopedPK(queryset=Partner.objects.all())
-    program = OrgScopedPK(queryset=Program.objects.all())
-    tier = OrgScopedPK(queryset=Tier.objects.all(), required=False, allow_null=True)
+    partner = OrgScopedPK(queryset=Partner.objects)
+    program = OrgScopedPK(queryset=Program.objects)
+    tier = OrgScopedPK(queryset=Tier.objects, required=False, allow_null=True)
     status = serializers.ChoiceField(choices=Partnership.Status.choices, required=False)
     start_date = serializers.DateField(required=False, allow_null=True)
     renewal_date = serializers.DateField(required=False, allow_null=True)
@@ -266,11 +266,11 @@ class PartnershipUpdateInputSerializer(PartnershipInputSerializer):
 
 
 class MoveStageInputSerializer(serializers.Serializer):
-    stage = OrgScopedPK(queryset=JourneyStage.objects.all())
+    stage = OrgScopedPK(queryset=JourneyStage.objects)
 
 
 class StepInputSerializer(serializers.Serializer):
-    step = OrgScopedPK(queryset=JourneyStep.objects.all())
+    step = OrgScopedPK(queryset=JourneyStep.objects)
     done = serializers.BooleanField(default=True)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -355,8 +355,8 @@ class CertificationOutputSerializer(serializers.ModelSerializer):
 
 
 class CertificationInputSerializer(serializers.Serializer):
-    partner = OrgScopedPK(queryset=Partner.objects.all())
-    contact = OrgScopedPK(queryset=Contact.objects.all(), required=False, allow_null=True)
+    partner = OrgScopedPK(queryset=Partner.objects)
+    contact = OrgScopedPK(queryset=Contact.objects, required=False, allow_null=True)
     name = serializers.CharField(max_length=150)
     issued_on = serializers.DateField()
     expires_on = serializers.DateField(required=False, allow_null=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -165,7 +164,7 @@ class ProgramViewSet(_ServiceCrud):
     ordering = ["name"]
 
     def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset.prefetch_related(Prefetch("tiers", queryset=Tier.objects.all())))
+        return super().filter_queryset(queryset.prefetch_related("tiers"))
 
     def create_object(self, data):
         data = dict(data)
