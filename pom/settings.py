@@ -5,6 +5,7 @@ Every variable has a safe local default and a line in `.env.example`. With no
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -117,6 +118,12 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / env("POM_SQLITE_NAME", "db.sqlite3"),
+            # The test database is a file (in the system temp dir, one per test process, removed at
+            # the end) rather than in memory, so a real Celery worker started by tests can open it.
+            "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"pom-test-{os.getpid()}.sqlite3")},
+            # WAL lets the web process and a worker read and write side by side; NORMAL sync is
+            # durable enough for a local database and keeps migrations fast.
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
