@@ -102,7 +102,13 @@ def test_partner_update_rejects_domain_of_another_partner(org, member):
 def test_partnership_create_starts_on_first_stage_and_emits_hook(journey, member, monkeypatch):
     org = journey.organization
     events = []
-    monkeypatch.setattr(services.hooks, "emit", lambda event, **payload: events.append((event, payload)))
+    real_emit = services.hooks.emit
+
+    def spy(event, **payload):  # records the call and lets the real hook run (workspaces react to it)
+        events.append((event, payload))
+        real_emit(event, **payload)
+
+    monkeypatch.setattr(services.hooks, "emit", spy)
     partner = PartnerFactory(organization=org)
     program = ProgramFactory(organization=org)
     partnership = services.partnership_create(org=org, actor=member, partner=partner, program=program)
