@@ -262,6 +262,10 @@ class RegistrationEvent(OrgOwned):
     def __str__(self) -> str:
         return f"{self.kind} on {self.registration_id}"
 
+    @property
+    def kind_label(self) -> str:
+        return self.kind.replace("_", " ").capitalize()
+
 
 class AttributionModel(models.TextChoices):
     SOURCED_INFLUENCED = "sourced_influenced", "Sourced / influenced"
@@ -432,3 +436,7 @@ class CreditAllocation(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.model}: {self.amount} to {self.partnership_id or 'unattributed'}"
+
+    @property
+    def percent(self) -> Decimal:
+        return self.share * 100

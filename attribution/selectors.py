@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from attribution.models import (
@@ -336,6 +336,189 @@ def registration_conflicts(
     return conflicts
 
 
-def registration_counts(*, org: Organization) -> dict[str, int]:
-    rows = DealRegistration.objects.for_org(org).values("status").annotate(n=Count("id"))
+def registration_counts_for(*, org: Organization, partnership_id: int) -> dict:
+    """A partnership's track record for reviewers: registrations per status and deals won with it."""
+    counts = registration_counts(org=org, partnership_id=partnership_id)
+    won = OpportunityPartner.objects.for_org(org).filter(
+        partnership_id=partnership_id, opportunity__status=Opportunity.Status.WON
+    )
+    return {
+        "registrations": counts,
+        "total": sum(counts.values()),
+        "approved": counts.get("approved", 0) + counts.get("expired", 0),
+        "rejected": counts.get("rejected", 0),
+        "won_deals": won.count(),
+    }
+
+
+def registration_counts(*, org: Organization, partnership_id: int | None = None) -> dict[str, int]:
+    qs = DealRegistration.objects.for_org(org)
+    if partnership_id is not None:
+        qs = qs.filter(partnership_id=partnership_id)
+    rows = qs.values("status").annotate(n=Count("id")).order_by()
     return {row["status"]: row["n"] for row in rows}
+
+
+# Metrics: partner unit economics ----------------------------------------------------------------
+
+_WON = Q(opportunity__status=Opportunity.Status.WON)
+_LOST = Q(opportunity__status=Opportunity.Status.LOST)
+_OPEN = Q(opportunity__status=Opportunity.Status.OPEN)
+_SOURCED = Q(role=OpportunityPartner.Role.SOURCED)
+
+
+def _economics(row: dict) -> dict:
+    """Win rate, average deal size and sales cycle from summed counts."""
+    decided = (row.get("won") or 0) + (row.get("lost") or 0)
+    row["win_rate"] = round(100 * row["won"] / decided, 1) if decided else None
+    row["avg_deal"] = (row["won_amount"] / row["won"]).quantize(Decimal("0.01")) if row.get("won") else None
+    cycles = row.pop("_cycles", [])
+    row["cycle_days"] = round(sum(cycles) / len(cycles)) if cycles else None
+    return row
+
+
+def pipeline_metrics(*, org: Organization, filters: dict | None = None) -> dict:
+    """Sourced and influenced pipeline and revenue, win rate, average deal size and sales cycle, per
+    partnership and per program, and partner-attached vs direct deals.
+
+    Only deals in the organization's currency are counted (others are reported as `other_currency`).
+    Four aggregate queries plus one over won links for cycle lengths, whatever the pipeline size.
+    """
+    filters = filters or {}
+    opps = Opportunity.objects.for_org(org).filter(currency=org.currency)
+    if filters.get("since"):
+        opps = opps.filter(created_on__gte=filters["since"])
+    links = OpportunityPartner.objects.for_org(org).filter(opportunity__in=opps)
+    if filters.get("partnership_ids") is not None:
+        links = links.filter(partnership_id__in=list(filters["partnership_ids"]))
+    zero = Decimal("0")
+    measures = {
+        "sourced_pipeline": Sum("opportunity__amount", filter=_SOURCED & _OPEN, default=zero),
+        "influenced_pipeline": Sum("opportunity__amount", filter=~_SOURCED & _OPEN, default=zero),
+        "sourced_revenue": Sum("opportunity__amount", filter=_SOURCED & _WON, default=zero),
+        "influenced_revenue": Sum("opportunity__amount", filter=~_SOURCED & _WON, default=zero),
+        "won": Count("id", filter=_WON),
+        "lost": Count("id", filter=_LOST),
+        "deals": Count("id"),
+        "won_amount": Sum("opportunity__amount", filter=_WON, default=zero),
+    }
+    by_partnership = list(
+        links.values("partnership_id", "partnership__partner__name", "partnership__program__name")
+        .annotate(**measures)
+        .order_by("-sourced_revenue", "-influenced_revenue", "partnership__partner__name")
+    )
+    by_program = list(
+        links.values("partnership__program_id", "partnership__program__name")
+        .annotate(**measures)
+        .order_by("partnership__program__name")
+    )
+    cycles_p: dict[int, list[int]] = {}
+    cycles_g: dict[int, list[int]] = {}
+    for pid, program_id, created, closed in links.filter(_WON, opportunity__closed_on__isnull=False).values_list(
+        "partnership_id", "partnership__program_id", "opportunity__created_on", "opportunity__closed_on"
+    ):
+        cycles_p.setdefault(pid, []).append((closed - created).days)
+        cycles_g.setdefault(program_id, []).append((closed - created).days)
+    for row in by_partnership:
+        row["_cycles"] = cycles_p.get(row["partnership_id"], [])
+        _economics(row)
+    for row in by_program:
+        row["_cycles"] = cycles_g.get(row["partnership__program_id"], [])
+        _economics(row)
+
+    attached = Exists(OpportunityPartner.objects.filter(opportunity_id=OuterRef("pk")))
+    split = {}
+    for row in (
+        opps.annotate(attached=attached)
+        .values("attached")
+        .annotate(
+            deals=Count("id"),
+            won=Count("id", filter=Q(status=Opportunity.Status.WON)),
+            lost=Count("id", filter=Q(status=Opportunity.Status.LOST)),
+            pipeline=Sum("amount", filter=Q(status=Opportunity.Status.OPEN), default=zero),
+            won_amount=Sum("amount", filter=Q(status=Opportunity.Status.WON), default=zero),
+        )
+        .order_by()
+    ):
+        split[bool(row["attached"])] = row
+    cycles_split: dict[bool, list[int]] = {True: [], False: []}
+    for is_attached, created, closed in (
+        opps.annotate(attached=attached)
+        .filter(status=Opportunity.Status.WON, closed_on__isnull=False)
+        .values_list("attached", "created_on", "closed_on")
+    ):
+        cycles_split[bool(is_attached)].append((closed - created).days)
+    empty = {"deals": 0, "won": 0, "lost": 0, "pipeline": zero, "won_amount": zero}
+    comparison = []
+    for key, label in ((True, "Partner-attached"), (False, "Direct")):
+        row = {**empty, **split.get(key, {}), "label": label, "_cycles": cycles_split[key]}
+        row.pop("attached", None)
+        comparison.append(_economics(row))
+    other_currency = Opportunity.objects.for_org(org).exclude(currency=org.currency).count()
+    return {
+        "currency": org.currency,
+        "by_partnership": by_partnership,
+        "by_program": by_program,
+        "comparison": comparison,
+        "other_currency": other_currency,
+    }
+
+
+def metrics_figures(*, metrics: dict) -> dict[str, str]:
+    """Plotly charts (HTML fragments, plotly.js loaded by the page) for the metrics page."""
+    import plotly.graph_objects as go
+
+    palette = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b"]
+
+    def html(fig, barmode: str = "stack") -> str:
+        fig.update_layout(
+            margin={"l": 10, "r": 10, "t": 30, "b": 10},
+            height=320,
+            barmode=barmode,
+            paper_bgcolor="rgba(0,0,0,0)",
+            plot_bgcolor="rgba(0,0,0,0)",
+            font={"family": "system-ui, sans-serif", "size": 12},
+            legend={"orientation": "h", "y": -0.2},
+        )
+        return fig.to_html(
+            full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True}
+        )
+
+    top = metrics["by_partnership"][:15]
+    names = [f"{r['partnership__partner__name']} · {r['partnership__program__name']}" for r in top]
+    figures = {}
+    if top:
+        fig = go.Figure()
+        for index, (key, label) in enumerate(
+            (
+                ("sourced_revenue", "Sourced revenue"),
+                ("influenced_revenue", "Influenced revenue"),
+                ("sourced_pipeline", "Sourced pipeline"),
+                ("influenced_pipeline", "Influenced pipeline"),
+            )
+        ):
+            fig.add_bar(
+                y=names, x=[float(r[key]) for r in top], name=label, orientation="h", marker_color=palette[index]
+            )
+        fig.update_yaxes(autorange="reversed")
+        figures["partners"] = html(fig)
+    comparison = metrics["comparison"]
+    if any(r["deals"] for r in comparison):
+        fig = go.Figure()
+        labels = [r["label"] for r in comparison]
+        fig.add_bar(x=labels, y=[r["win_rate"] or 0 for r in comparison], name="Win rate (%)", marker_color=palette[0])
+        fig.add_bar(
+            x=labels, y=[r["cycle_days"] or 0 for r in comparison], name="Sales cycle (days)", marker_color=palette[1]
+        )
+        figures["comparison"] = html(fig, barmode="group")
+    return figures
+
+
+def partnership_pipeline(*, org: Organization, partnership_ids) -> QuerySet[OpportunityPartner]:
+    """A partner's deals (for the partner page tab), newest first."""
+    return (
+        OpportunityPartner.objects.for_org(org)
+        .filter(partnership_id__in=list(partnership_ids))
+        .select_related("opportunity__account", "partnership__program")
+        .order_by("-opportunity__created_on", "-id")
+    )

@@ -1,3 +1,34 @@
+from django.urls import path
+
+from attribution import views
+
 app_name = "attribution"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.PipelineListView.as_view(), name="list"),
+    path("opportunities/new/", views.OpportunityCreateView.as_view(), name="opportunity_create"),
+    path("opportunities/<int:pk>/", views.OpportunityDetailView.as_view(), name="opportunity"),
+    path(
+        "opportunities/<int:pk>/partners/<int:link_pk>/remove/",
+        views.OpportunityActionView.as_view(),
+        {"what": "remove-partner"},
+        name="opportunity_partner_remove",
+    ),
+    path("opportunities/<int:pk>/<slug:what>/", views.OpportunityActionView.as_view(), name="opportunity_action"),
+    path("registrations/", views.RegistrationInboxView.as_view(), name="registrations"),
+    path("registrations/new/", views.RegistrationCreateView.as_view(), name="registration_create"),
+    path("registrations/<int:pk>/", views.RegistrationDetailView.as_view(), name="registration"),
+    path(
+        "registrations/<int:pk>/<slug:decision>/",
+        views.RegistrationDecideView.as_view(),
+        name="registration_decide",
+    ),
+    path("settings/", views.SettingsView.as_view(), name="settings"),
+    path("settings/rules/", views.SplitRuleCreateView.as_view(), name="rule_create"),
+    path("settings/rules/<int:pk>/revise/", views.SplitRuleReviseView.as_view(), name="rule_revise"),
+    path("runs/", views.RunView.as_view(), name="run_start"),
+    path("runs/<int:pk>/", views.RunView.as_view(), name="run"),
+    path("metrics/", views.MetricsView.as_view(), name="metrics"),
+    path("import/", views.ImportView.as_view(), name="import"),
+    path("partner-tab/<int:partner_pk>/", views.PartnerTabView.as_view(), name="partner_tab"),
+]

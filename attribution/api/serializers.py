@@ -60,7 +60,7 @@ class AccountOutputSerializer(serializers.ModelSerializer):
 
 
 class OpportunityInputSerializer(serializers.Serializer):
-    account = OrgScopedPK(queryset=Account.objects.all())
+    account = OrgScopedPK(queryset=Account.objects)
     name = serializers.CharField(max_length=200)
     amount = serializers.DecimalField(**MONEY)
     currency = CurrencyField(max_length=3)
@@ -109,17 +109,17 @@ class OpportunityOutputSerializer(serializers.ModelSerializer):
 
 
 class OpportunityPartnerInputSerializer(serializers.Serializer):
-    opportunity = OrgScopedPK(queryset=Opportunity.objects.all())
-    partnership = OrgScopedPK(queryset=Partnership.objects.all())
+    opportunity = OrgScopedPK(queryset=Opportunity.objects)
+    partnership = OrgScopedPK(queryset=Partnership.objects)
     role = serializers.ChoiceField(choices=OpportunityPartner.Role.choices)
     ae_confirmed = serializers.BooleanField(required=False, default=False)
 
 
 class TouchpointInputSerializer(serializers.Serializer):
-    opportunity = OrgScopedPK(queryset=Opportunity.objects.all(), required=False, allow_null=True)
-    account = OrgScopedPK(queryset=Account.objects.all(), required=False, allow_null=True)
-    partnership = OrgScopedPK(queryset=Partnership.objects.all())
-    influence_type = OrgScopedPK(queryset=InfluenceType.objects.all())
+    opportunity = OrgScopedPK(queryset=Opportunity.objects, required=False, allow_null=True)
+    account = OrgScopedPK(queryset=Account.objects, required=False, allow_null=True)
+    partnership = OrgScopedPK(queryset=Partnership.objects)
+    influence_type = OrgScopedPK(queryset=InfluenceType.objects)
     phase = serializers.ChoiceField(choices=Touchpoint.Phase.choices, required=False)
     occurred_at = serializers.DateTimeField()
     note = serializers.CharField(required=False, allow_blank=True)
@@ -154,7 +154,7 @@ class InfluenceTypeOutputSerializer(serializers.ModelSerializer):
 
 
 class RegistrationInputSerializer(serializers.Serializer):
-    partnership = OrgScopedPK(queryset=Partnership.objects.all())
+    partnership = OrgScopedPK(queryset=Partnership.objects)
     customer_name = serializers.CharField(max_length=200)
     customer_domain = serializers.CharField(max_length=253, required=False, allow_blank=True, default="")
     value = serializers.DecimalField(**MONEY)
@@ -193,7 +193,7 @@ class RegistrationOutputSerializer(serializers.ModelSerializer):
 
 
 class RegistrationApproveSerializer(serializers.Serializer):
-    opportunity = OrgScopedPK(queryset=Opportunity.objects.all(), required=False, allow_null=True)
+    opportunity = OrgScopedPK(queryset=Opportunity.objects, required=False, allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -253,8 +253,8 @@ class SplitRuleOutputSerializer(serializers.ModelSerializer):
 
 
 class MaterialityInputSerializer(serializers.Serializer):
-    opportunity = OrgScopedPK(queryset=Opportunity.objects.all())
-    partnership = OrgScopedPK(queryset=Partnership.objects.all())
+    opportunity = OrgScopedPK(queryset=Opportunity.objects)
+    partnership = OrgScopedPK(queryset=Partnership.objects)
     sales_motion = serializers.IntegerField(min_value=0, max_value=5)
     value_proposition = serializers.IntegerField(min_value=0, max_value=5)
     delivery = serializers.IntegerField(min_value=0, max_value=5)

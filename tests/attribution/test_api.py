@@ -63,7 +63,7 @@ def test_split_rules_and_config_need_admin(org, member, api_client):
 
 def test_detail_of_another_org_is_404(org, other_org, api_client):
     foreign_opp = OpportunityFactory(organization=other_org)
-    foreign_reg = DealRegistrationFactory(organization=other_org, partnership__organization=other_org)
+    foreign_reg = DealRegistrationFactory(organization=other_org, partnership__partner__organization=other_org)
     assert api_client.get(url("opportunity-detail", org, foreign_opp.pk)).status_code == 404
     assert api_client.post(url("registration-approve", org, foreign_reg.pk), {}).status_code == 404
     assert api_client.get(url("opportunity-credits", org, foreign_opp.pk)).status_code == 404
@@ -81,7 +81,7 @@ def test_opportunity_create_and_filter(org, api_client):
     response = api_client.post(url("opportunity-list", org), body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["currency"] == "USD"
-    partnership = PartnershipFactory(organization=org)
+    partnership = PartnershipFactory(partner__organization=org)
     OpportunityPartnerFactory(
         organization=org, opportunity_id=response.json()["id"], partnership=partnership, role="sourced"
     )
@@ -110,7 +110,7 @@ def test_opportunity_bad_input_names_the_field(org, other_org, api_client, field
 
 
 def test_opportunity_list_query_count_is_bounded(org, api_client, django_assert_max_num_queries):
-    partnerships = [PartnershipFactory(organization=org) for _ in range(3)]
+    partnerships = [PartnershipFactory(partner__organization=org) for _ in range(3)]
     for size in (3, 30):
         while Opportunity.objects.count() < size:
             opp = OpportunityFactory(organization=org)
@@ -125,7 +125,7 @@ def test_touchpoint_in_the_future_is_refused(org, api_client):
     opp = OpportunityFactory(organization=org)
     body = {
         "opportunity": opp.pk,
-        "partnership": PartnershipFactory(organization=org).pk,
+        "partnership": PartnershipFactory(partner__organization=org).pk,
         "influence_type": InfluenceTypeFactory(organization=org).pk,
         "occurred_at": (timezone.now() + datetime.timedelta(days=2)).isoformat(),
     }
@@ -137,7 +137,7 @@ def test_touchpoint_in_the_future_is_refused(org, api_client):
 def test_touchpoint_with_partnership_of_another_org_is_refused(org, other_org, api_client):
     body = {
         "opportunity": OpportunityFactory(organization=org).pk,
-        "partnership": PartnershipFactory(organization=other_org).pk,
+        "partnership": PartnershipFactory(partner__organization=other_org).pk,
         "influence_type": InfluenceTypeFactory(organization=org).pk,
         "occurred_at": timezone.now().isoformat(),
     }
@@ -148,7 +148,7 @@ def test_touchpoint_with_partnership_of_another_org_is_refused(org, other_org, a
 def test_materiality_score_out_of_range_is_refused(org, api_client):
     body = {
         "opportunity": OpportunityFactory(organization=org).pk,
-        "partnership": PartnershipFactory(organization=org).pk,
+        "partnership": PartnershipFactory(partner__organization=org).pk,
         "sales_motion": 6,
         "value_proposition": 1,
         "delivery": 1,
@@ -158,7 +158,7 @@ def test_materiality_score_out_of_range_is_refused(org, api_client):
 
 
 def test_split_rule_over_100_percent_is_refused(org, admin_user, api_client_for):
-    a, b = PartnershipFactory(organization=org), PartnershipFactory(organization=org)
+    a, b = PartnershipFactory(partner__organization=org), PartnershipFactory(partner__organization=org)
     body = {
         "name": "Joint SIEM",
         "match_on": "joint_solution",
@@ -172,7 +172,7 @@ def test_split_rule_over_100_percent_is_refused(org, admin_user, api_client_for)
 
 
 def test_split_rule_revise_keeps_versions(org, admin_user, api_client_for):
-    a = PartnershipFactory(organization=org)
+    a = PartnershipFactory(partner__organization=org)
     client = api_client_for(admin_user)
     body = {
         "name": "Vault",
@@ -191,8 +191,8 @@ def test_split_rule_revise_keeps_versions(org, admin_user, api_client_for):
 
 
 def test_registration_create_returns_conflicts_at_once(org, member, api_client):
-    alpha = PartnershipFactory(organization=org)
-    beta = PartnershipFactory(organization=org)
+    alpha = PartnershipFactory(partner__organization=org)
+    beta = PartnershipFactory(partner__organization=org)
     services.registration_submit(
         org=org, actor=member, partnership=alpha, customer_name="Globex", customer_domain="globex.com",
         value=Decimal("10"), currency="EUR", products=[], expected_close=None, notes="", via="partner",
@@ -211,7 +211,7 @@ def test_registration_create_returns_conflicts_at_once(org, member, api_client):
 
 
 def test_registration_review_actions(org, api_client):
-    reg = DealRegistrationFactory(organization=org, partnership__organization=org)
+    reg = DealRegistrationFactory(organization=org, partnership__partner__organization=org)
     response = api_client.post(url("registration-request-info", org, reg.pk), {"message": "Sponsor?"}, format="json")
     assert response.json()["status"] == "info_requested"
     response = api_client.post(url("registration-respond-info", org, reg.pk), {"message": "CFO"}, format="json")
@@ -287,6 +287,8 @@ def test_api_key_read_scope_cannot_write(org, api_key_client):
 
 
 def test_registrations_filter_by_status(org, api_client):
-    DealRegistrationFactory(organization=org, partnership__organization=org)
-    DealRegistrationFactory(organization=org, partnership__organization=org, status=DealRegistration.Status.REJECTED)
+    DealRegistrationFactory(organization=org, partnership__partner__organization=org)
+    DealRegistrationFactory(
+        organization=org, partnership__partner__organization=org, status=DealRegistration.Status.REJECTED
+    )
     assert api_client.get(url("registration-list", org), {"status": "rejected"}).json()["count"] == 1

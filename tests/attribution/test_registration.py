@@ -28,12 +28,12 @@ def submit(org, actor, partnership, name="Globex Corporation", domain="globex.co
 
 @pytest.fixture
 def alpha(org):
-    return PartnershipFactory(organization=org, partner__name="Alpha Consulting")
+    return PartnershipFactory(partner__organization=org, partner__name="Alpha Consulting")
 
 
 @pytest.fixture
 def beta(org):
-    return PartnershipFactory(organization=org, partner__name="Beta Systems")
+    return PartnershipFactory(partner__organization=org, partner__name="Beta Systems")
 
 
 def test_submit_without_overlap_has_no_conflicts(org, member, alpha):
@@ -113,7 +113,7 @@ def test_submit_vendor_own_domain_is_refused_and_nothing_saved(org, member, alph
 
 
 def test_submit_partnership_of_another_org_is_refused(org, other_org, member):
-    foreign = PartnershipFactory(organization=other_org)
+    foreign = PartnershipFactory(partner__organization=other_org)
     with pytest.raises(ValidationError) as err:
         submit(org, member, foreign)
     assert "partnership" in err.value.message_dict

@@ -45,7 +45,7 @@ def non_insert_queries(org):
 
 
 def test_run_issues_the_same_queries_for_10_or_100_opportunities(org):
-    partnerships = [PartnershipFactory(organization=org) for _ in range(3)]
+    partnerships = [PartnershipFactory(partner__organization=org) for _ in range(3)]
     kind = InfluenceTypeFactory(organization=org)
     build_pipeline(org, 10, partnerships, kind)
     small, small_inserts, run = non_insert_queries(org)
@@ -59,7 +59,7 @@ def test_run_issues_the_same_queries_for_10_or_100_opportunities(org):
 
 
 def test_run_ledger_adds_up_per_opportunity_and_model(org):
-    partnerships = [PartnershipFactory(organization=org) for _ in range(3)]
+    partnerships = [PartnershipFactory(partner__organization=org) for _ in range(3)]
     build_pipeline(org, 12, partnerships, InfluenceTypeFactory(organization=org))
     run_now(org)
     totals = {}
@@ -71,7 +71,7 @@ def test_run_ledger_adds_up_per_opportunity_and_model(org):
 
 
 def test_run_replaces_the_previous_ledger(org):
-    partnerships = [PartnershipFactory(organization=org)]
+    partnerships = [PartnershipFactory(partner__organization=org)]
     build_pipeline(org, 3, partnerships, InfluenceTypeFactory(organization=org))
     first = run_now(org)
     second = run_now(org)
@@ -89,7 +89,10 @@ def test_run_claimed_twice_does_the_work_once(org):
 
 def test_run_only_touches_its_own_organization(org, other_org):
     build_pipeline(
-        other_org, 2, [PartnershipFactory(organization=other_org)], InfluenceTypeFactory(organization=other_org)
+        other_org,
+        2,
+        [PartnershipFactory(partner__organization=other_org)],
+        InfluenceTypeFactory(organization=other_org),
     )
     run_now(other_org)
     before = CreditAllocation.objects.filter(organization=other_org).count()
@@ -98,7 +101,7 @@ def test_run_only_touches_its_own_organization(org, other_org):
 
 
 def test_account_touchpoints_count_for_the_accounts_deals(org):
-    partnership = PartnershipFactory(organization=org)
+    partnership = PartnershipFactory(partner__organization=org)
     opp = OpportunityFactory(organization=org, closed_on=None)
     TouchpointFactory(organization=org, opportunity=None, account=opp.account, partnership=partnership)
     run_now(org)
@@ -107,7 +110,7 @@ def test_account_touchpoints_count_for_the_accounts_deals(org):
 
 
 def test_change_through_a_service_recomputes_the_ledger(org, member, django_capture_on_commit_callbacks):
-    partnership = PartnershipFactory(organization=org)
+    partnership = PartnershipFactory(partner__organization=org)
     opp = OpportunityFactory(organization=org)
     with django_capture_on_commit_callbacks(execute=True):
         services.opportunity_partner_add(
@@ -119,7 +122,7 @@ def test_change_through_a_service_recomputes_the_ledger(org, member, django_capt
 
 
 def test_credits_by_model_groups_rows_with_totals(org):
-    partnership = PartnershipFactory(organization=org)
+    partnership = PartnershipFactory(partner__organization=org)
     opp = OpportunityFactory(organization=org, expected_close=datetime.date.today())
     OpportunityPartnerFactory(organization=org, opportunity=opp, partnership=partnership, role="sourced")
     run_now(org)

@@ -55,7 +55,7 @@ class OpportunityPartnerFactory(factory.django.DjangoModelFactory):
 
     opportunity = factory.SubFactory(OpportunityFactory)
     organization = factory.SelfAttribute("opportunity.organization")
-    partnership = factory.SubFactory(PartnershipFactory, organization=factory.SelfAttribute("..organization"))
+    partnership = factory.SubFactory(PartnershipFactory, partner__organization=factory.SelfAttribute("...organization"))
     role = OpportunityPartner.Role.INFLUENCED
 
 
@@ -66,7 +66,7 @@ class TouchpointFactory(factory.django.DjangoModelFactory):
     opportunity = factory.SubFactory(OpportunityFactory)
     organization = factory.SelfAttribute("opportunity.organization")
     account = factory.SelfAttribute("opportunity.account")
-    partnership = factory.SubFactory(PartnershipFactory, organization=factory.SelfAttribute("..organization"))
+    partnership = factory.SubFactory(PartnershipFactory, partner__organization=factory.SelfAttribute("...organization"))
     influence_type = factory.SubFactory(InfluenceTypeFactory, organization=factory.SelfAttribute("..organization"))
     occurred_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=10))
 
@@ -77,7 +77,7 @@ class MaterialityScoreFactory(factory.django.DjangoModelFactory):
 
     opportunity = factory.SubFactory(OpportunityFactory)
     organization = factory.SelfAttribute("opportunity.organization")
-    partnership = factory.SubFactory(PartnershipFactory, organization=factory.SelfAttribute("..organization"))
+    partnership = factory.SubFactory(PartnershipFactory, partner__organization=factory.SelfAttribute("...organization"))
     sales_motion = 3
     value_proposition = 3
     delivery = 3

@@ -1,0 +1,218 @@
+"""Page forms; every related-row choice is limited to the organization (`org=` at construction)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from attribution import selectors
+from attribution.currencies import ISO_4217
+from attribution.models import (
+    Account,
+    AttributionConfig,
+    AttributionModel,
+    Opportunity,
+    OpportunityPartner,
+    SplitRule,
+    Touchpoint,
+)
+
+CURRENCY_CHOICES = [(c, c) for c in sorted(ISO_4217)]
+
+
+class _OrgForm(forms.Form):
+    def __init__(self, *args, org, **kwargs):
+        self.org = org
+        super().__init__(*args, **kwargs)
+
+
+class _PartnershipChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.partner.name} · {obj.program.name}"
+
+
+class OpportunityForm(_OrgForm):
+    account = forms.ModelChoiceField(queryset=Account.objects.none())
+    name = forms.CharField(max_length=200)
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
+    stage = forms.ChoiceField(choices=Opportunity.Stage.choices)
+    status = forms.ChoiceField(choices=Opportunity.Status.choices)
+    expected_close = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    closed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    products = forms.CharField(required=False, help_text="Comma-separated, e.g. Vault, Edge")
+    joint_solution = forms.CharField(required=False, max_length=120)
+    crm_id = forms.CharField(required=False, max_length=64, label="CRM id")
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, org=org, **kwargs)
+        self.fields["account"].queryset = Account.objects.for_org(org).order_by("name")
+        self.fields["currency"].initial = org.currency
+
+
+class OpportunityPartnerForm(_OrgForm):
+    partnership = _PartnershipChoice(queryset=None)
+    role = forms.ChoiceField(choices=OpportunityPartner.Role.choices)
+    ae_confirmed = forms.BooleanField(required=False, label="Confirmed by the account executive")
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, org=org, **kwargs)
+        self.fields["partnership"].queryset = selectors.partnership_choices(org=org)
+
+
+class TouchpointForm(_OrgForm):
+    partnership = _PartnershipChoice(queryset=None)
+    influence_type = forms.ModelChoiceField(queryset=None, label="Type")
+    phase = forms.ChoiceField(choices=Touchpoint.Phase.choices)
+    occurred_at = forms.DateTimeField(
+        label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), initial=timezone.now
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Evidence note")
+    link = forms.URLField(required=False, label="Evidence link", assume_scheme="https")
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, org=org, **kwargs)
+        self.fields["partnership"].queryset = selectors.partnership_choices(org=org)
+        self.fields["influence_type"].queryset = selectors.influence_type_list(org=org)
+
+
+class MaterialityForm(_OrgForm):
+    partnership = _PartnershipChoice(queryset=None)
+    sales_motion = forms.IntegerField(min_value=0, max_value=5)
+    value_proposition = forms.IntegerField(min_value=0, max_value=5)
+    delivery = forms.IntegerField(min_value=0, max_value=5)
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, org=org, **kwargs)
+        self.fields["partnership"].queryset = selectors.partnership_choices(org=org)
+
+
+class RegistrationForm(_OrgForm):
+    partnership = _PartnershipChoice(queryset=None, help_text="The partner claiming the deal")
+    customer_name = forms.CharField(max_length=200)
+    customer_domain = forms.CharField(max_length=253, required=False, help_text="e.g. globex.com")
+    value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
+    products = forms.CharField(required=False, help_text="Comma-separated")
+    expected_close = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, org=org, **kwargs)
+        self.fields["partnership"].queryset = selectors.partnership_choices(org=org)
+        self.fields["currency"].initial = org.currency
+
+
+class ApproveForm(_OrgForm):
+    opportunity = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="Link an existing deal, or leave empty to create one"
+    )
+    override_reason = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Required when it conflicts"
+    )
+
+    def __init__(self, *args, org, **kwargs):
+        super().__init__(*args, org=org, **kwargs)
+        self.fields["opportunity"].queryset = (
+            Opportunity.objects.for_org(org).filter(status=Opportunity.Status.OPEN).select_related("account")
+        )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MessageForm(forms.Form):
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ConfigForm(forms.ModelForm):
+    models_enabled = forms.MultipleChoiceField(
+        choices=AttributionModel.choices, widget=forms.CheckboxSelectMultiple, label="Models used"
+    )
+    own_domains = forms.CharField(
+        required=False, help_text="Comma-separated; registrations for these domains are refused"
+    )
+
+    class Meta:
+        model = AttributionConfig
+        fields = [
+            "models_enabled",
+            "primary_model",
+            "sourced_weight",
+            "influenced_weight",
+            "half_life_days",
+            "position_first",
+            "position_middle",
+            "position_last",
+            "protection_days",
+            "own_domains",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["own_domains"] = ", ".join(self.instance.own_domains or [])
+
+    def clean_own_domains(self):
+        return [d.strip() for d in self.cleaned_data["own_domains"].split(",") if d.strip()]
+
+
+SHARE_ROWS = 6
+
+
+class SplitRuleForm(_OrgForm):
+    """A rule's target and up to six partnership shares (blank rows ignored)."""
+
+    name = forms.CharField(max_length=120)
+    match_on = forms.ChoiceField(choices=SplitRule.MatchOn.choices)
+    match_value = forms.CharField(max_length=120, help_text="The joint solution or product name")
+    priority = forms.IntegerField(min_value=0, max_value=32767, initial=100)
+    note = forms.CharField(max_length=300, required=False)
+
+    def __init__(self, *args, org, with_rule_fields=True, **kwargs):
+        super().__init__(*args, org=org, **kwargs)
+        if not with_rule_fields:
+            for name in ("name", "match_on", "match_value", "priority"):
+                del self.fields[name]
+        choices = selectors.partnership_choices(org=org)
+        for i in range(SHARE_ROWS):
+            self.fields[f"partnership_{i}"] = _PartnershipChoice(queryset=choices, required=False, label="Partnership")
+            self.fields[f"percent_{i}"] = forms.DecimalField(
+                required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100, label="%"
+            )
+
+    @property
+    def share_rows(self):
+        return [(self[f"partnership_{i}"], self[f"percent_{i}"]) for i in range(SHARE_ROWS)]
+
+    def shares(self) -> list[dict]:
+        rows = []
+        for i in range(SHARE_ROWS):
+            partnership = self.cleaned_data.get(f"partnership_{i}")
+            percent = self.cleaned_data.get(f"percent_{i}")
+            if partnership is None and percent is None:
+                continue
+            rows.append({"partnership_id": getattr(partnership, "pk", None), "percent": percent})
+        return rows
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("accounts", "Accounts"), ("opportunities", "Opportunities")])
+    file = forms.FileField(required=False, help_text="CSV, UTF-8, with a header line")
+    content = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError({"file": "The file is larger than 5 MB."})
+            try:
+                data["content"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError({"file": "Save the file as UTF-8 CSV."}) from None
+        if not data.get("content"):
+            raise forms.ValidationError({"file": "Choose a CSV file."})
+        return data
