@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 from django import template
 
 register = template.Library()
+
+HIDDEN_FIELDS = {"id", "organization"}  # the same on every row of an organization's trail
+MAX_VALUE_CHARS = 160
+
+
+def _display(value):
+    if isinstance(value, dict | list):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        return value[: MAX_VALUE_CHARS - 1] + "…"
+    return value
 
 
 @register.filter
@@ -12,16 +25,19 @@ def audit_changes(changes) -> list[dict]:
     """An audit event's `changes` as rows {field, old, new} for display.
 
     Updates store {field: [old, new]}; named actions may store plain values, shown as "new".
+    Long or structured values are shortened: the API returns them in full.
     """
     if not isinstance(changes, dict):
         return []
     rows = []
     for field, value in changes.items():
+        if field in HIDDEN_FIELDS:
+            continue
         if isinstance(value, list | tuple) and len(value) == 2:
             old, new = value
         else:
             old, new = None, value
-        rows.append({"field": field.replace("_", " "), "old": old, "new": new})
+        rows.append({"field": field.replace("_", " "), "old": _display(old), "new": _display(new)})
     return rows
 
 
