@@ -1,1 +1,122 @@
-from django.contrib import admin  # noqa: F401
+from django.contrib import admin
+
+from attribution.models import (
+    Account,
+    AttributionConfig,
+    AttributionRun,
+    CreditAllocation,
+    DealRegistration,
+    InfluenceType,
+    MaterialityScore,
+    Opportunity,
+    OpportunityPartner,
+    RegistrationEvent,
+    SplitRule,
+    SplitRuleVersion,
+    Touchpoint,
+)
+
+
+@admin.register(InfluenceType)
+class InfluenceTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "order", "is_active"]
+    list_filter = ["organization"]
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "organization", "type", "crm_id"]
+    list_filter = ["organization", "type"]
+    search_fields = ["name", "domain", "crm_id"]
+
+
+class OpportunityPartnerInline(admin.TabularInline):
+    model = OpportunityPartner
+    extra = 0
+    raw_id_fields = ["partnership", "added_by"]
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(admin.ModelAdmin):
+    list_display = ["name", "account", "organization", "amount", "currency", "stage", "status", "expected_close"]
+    list_filter = ["organization", "status", "stage"]
+    search_fields = ["name", "crm_id", "account__name"]
+    raw_id_fields = ["account", "owner"]
+    inlines = [OpportunityPartnerInline]
+
+
+@admin.register(OpportunityPartner)
+class OpportunityPartnerAdmin(admin.ModelAdmin):
+    list_display = ["opportunity", "partnership", "role", "ae_confirmed", "organization"]
+    list_filter = ["organization", "role"]
+    raw_id_fields = ["opportunity", "partnership", "added_by"]
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "influence_type", "phase", "occurred_at", "opportunity", "account", "organization"]
+    list_filter = ["organization", "phase"]
+    raw_id_fields = ["opportunity", "account", "partnership", "recorded_by", "confirmed_by"]
+
+
+class RegistrationEventInline(admin.TabularInline):
+    model = RegistrationEvent
+    extra = 0
+    readonly_fields = ["at", "actor_label", "kind", "message", "visible_to_partner"]
+
+
+@admin.register(DealRegistration)
+class DealRegistrationAdmin(admin.ModelAdmin):
+    list_display = ["customer_name", "partnership", "status", "submitted_at", "protection_until", "organization"]
+    list_filter = ["organization", "status", "via"]
+    search_fields = ["customer_name", "customer_domain"]
+    raw_id_fields = ["partnership", "submitted_by", "decided_by", "opportunity"]
+    inlines = [RegistrationEventInline]
+
+
+@admin.register(RegistrationEvent)
+class RegistrationEventAdmin(admin.ModelAdmin):
+    list_display = ["registration", "kind", "at", "actor_label", "visible_to_partner"]
+    list_filter = ["organization", "kind"]
+    raw_id_fields = ["registration"]
+
+
+@admin.register(AttributionConfig)
+class AttributionConfigAdmin(admin.ModelAdmin):
+    list_display = ["organization", "primary_model", "sourced_weight", "influenced_weight", "protection_days"]
+
+
+class SplitRuleVersionInline(admin.TabularInline):
+    model = SplitRuleVersion
+    extra = 0
+
+
+@admin.register(SplitRule)
+class SplitRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "match_on", "match_value", "priority", "current_version", "is_active", "organization"]
+    list_filter = ["organization", "match_on", "is_active"]
+    inlines = [SplitRuleVersionInline]
+
+
+@admin.register(SplitRuleVersion)
+class SplitRuleVersionAdmin(admin.ModelAdmin):
+    list_display = ["rule", "version", "created_at", "organization"]
+
+
+@admin.register(MaterialityScore)
+class MaterialityScoreAdmin(admin.ModelAdmin):
+    list_display = ["opportunity", "partnership", "sales_motion", "value_proposition", "delivery", "organization"]
+    raw_id_fields = ["opportunity", "partnership", "scored_by"]
+
+
+@admin.register(AttributionRun)
+class AttributionRunAdmin(admin.ModelAdmin):
+    list_display = ["id", "organization", "status", "trigger", "progress", "opportunities_count", "finished_at"]
+    list_filter = ["organization", "status"]
+
+
+@admin.register(CreditAllocation)
+class CreditAllocationAdmin(admin.ModelAdmin):
+    list_display = ["opportunity", "partnership", "model", "amount", "currency", "share", "run", "organization"]
+    list_filter = ["organization", "model"]
+    raw_id_fields = ["opportunity", "partnership", "run"]

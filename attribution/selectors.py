@@ -522,3 +522,13 @@ def partnership_pipeline(*, org: Organization, partnership_ids) -> QuerySet[Oppo
         .select_related("opportunity__account", "partnership__program")
         .order_by("-opportunity__created_on", "-id")
     )
+
+
+def sourced_pipeline_total(*, org: Organization) -> Decimal:
+    """Open pipeline (organization currency) of deals with at least one sourcing partnership."""
+    sourced = OpportunityPartner.objects.filter(opportunity_id=OuterRef("pk"), role=OpportunityPartner.Role.SOURCED)
+    return (
+        Opportunity.objects.for_org(org)
+        .filter(Exists(sourced), status=Opportunity.Status.OPEN, currency=org.currency)
+        .aggregate(total=Sum("amount", default=Decimal("0")))["total"]
+    )
