@@ -17,7 +17,8 @@ DEV_SECRET_KEY = "dev-insecure"
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; empty counts as unset, so a copied .env.example keeps the defaults."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
