@@ -145,7 +145,11 @@ def workspace_list(*, org: Organization, q: str = "", partner_id=None, has_partn
         qs = qs.filter(partner_member_count__gt=0)
     elif has_partner_members is False:
         qs = qs.filter(partner_member_count=0)
-    return qs.prefetch_related("partnerships__partner").order_by("-last_activity_at", "name")
+    return (
+        qs.select_related("organization")
+        .prefetch_related("partnerships__partner")
+        .order_by("-last_activity_at", "name")
+    )
 
 
 def workspace_partnership_ids(*, workspace: Workspace) -> list[int]:
