@@ -130,10 +130,7 @@ def opportunity_scores(*, org: Organization, opportunity: Opportunity) -> QueryS
 def latest_done_run_id(*, org: Organization):
     """A subquery: the id of the organization's last finished run, whose ledger rows are current."""
     return Subquery(
-        AttributionRun.objects.for_org(org)
-        .filter(status=AttributionRun.Status.DONE)
-        .order_by("-finished_at", "-id")
-        .values("id")[:1]
+        AttributionRun.objects.for_org(org).filter(status=AttributionRun.Status.DONE).order_by("-id").values("id")[:1]
     )
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from attribution import selectors
@@ -939,7 +940,14 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
             CreditAllocation.objects.bulk_create(batch, batch_size=INSERT_BATCH)
             written += len(batch)
         with transaction.atomic():
-            CreditAllocation.objects.for_org(org).exclude(run_id=run.id).delete()
+            # Readers use the rows of the newest finished run; a slower, older run never overwrites a newer one.
+            newer = AttributionRun.objects.for_org(org).filter(status=AttributionRun.Status.DONE, id__gt=run.id)
+            if newer.exists():
+                CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
+                written = 0
+            else:
+                older = Q(run_id__lt=run.id) | Q(run_id__isnull=True)
+                CreditAllocation.objects.for_org(org).filter(older).delete()
             AttributionRun.objects.for_org(org).filter(pk=run.pk).update(
                 status=AttributionRun.Status.DONE,
                 progress=100,

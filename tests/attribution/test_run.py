@@ -129,3 +129,13 @@ def test_credits_by_model_groups_rows_with_totals(org):
     groups = selectors.credits_by_model(org=org, opportunity=opp)
     assert [g["model"] for g in groups][0] == "sourced_influenced"
     assert all(g["total"] == opp.amount for g in groups)
+
+
+def test_older_run_finishing_last_does_not_replace_a_newer_ledger(org):
+    build_pipeline(org, 2, [PartnershipFactory(partner__organization=org)], InfluenceTypeFactory(organization=org))
+    older = AttributionRun.objects.create(organization=org)
+    newer = AttributionRun.objects.create(organization=org)
+    services.attribution_run_execute(org=org, run=newer)
+    services.attribution_run_execute(org=org, run=older)
+    assert set(selectors.credit_list(org=org).values_list("run_id", flat=True)) == {newer.id}
+    assert not CreditAllocation.objects.filter(run=older).exists()
