@@ -243,7 +243,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": [
         "pom.api.auth.ApiKeyRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "pom.api.auth.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "apikey": env("POM_THROTTLE_APIKEY", "1200/minute"),

@@ -54,9 +54,13 @@ class OrgCreateView(LoginRequiredMixin, View):
         form = OrganizationForm(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            org = services.organization_create(user=request.user, name=data.pop("name"), **data)
-            messages.success(request, f"{org.name} is ready. Invite your colleagues from Settings.")
-            return redirect("dashboard", org_slug=org.slug)
+            try:
+                org = services.organization_create(user=request.user, name=data.pop("name"), **data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"{org.name} is ready. Invite your colleagues from Settings.")
+                return redirect("dashboard", org_slug=org.slug)
         return render(request, self.template_name, {"form": form}, status=400)
 
 

@@ -90,6 +90,19 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
         return None
 
 
+class UserRateThrottle(throttling.UserRateThrottle):
+    """Rate limit per signed-in user; API keys are limited per key by `ApiKeyRateThrottle` instead.
+
+    DRF's own class keys on `request.user.pk`, which an `ApiKeyPrincipal` does not have: every
+    key of every organization would share one bucket.
+    """
+
+    def get_cache_key(self, request, view):
+        if isinstance(request.user, ApiKeyPrincipal):
+            return None
+        return super().get_cache_key(request, view)
+
+
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "pom.api.auth.ApiKeyAuthentication"
     name = "apiKey"

@@ -12,6 +12,7 @@ from django.urls import reverse
 from rest_framework.throttling import AnonRateThrottle
 
 from pom import services
+from pom.api.auth import ApiKeyRateThrottle
 from pom.models import AuditEvent
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,6 +113,16 @@ def test_anonymous_requests_beyond_the_rate_get_429(client, monkeypatch):
     throttled = client.get("/api/schema/?format=json")
     assert json.loads(throttled.content)["code"] == "throttled"
     assert "Retry-After" in throttled.headers
+
+
+@pytest.mark.django_db
+def test_api_keys_of_different_organizations_do_not_share_a_rate_limit(api_key_client, org, other_org, monkeypatch):
+    monkeypatch.setitem(ApiKeyRateThrottle.THROTTLE_RATES, "apikey", "1/minute")
+    monkeypatch.setitem(ApiKeyRateThrottle.THROTTLE_RATES, "user", "1/minute")  # must not bucket keys together
+    ours, theirs = api_key_client("read"), api_key_client("read", for_org=other_org)
+    assert ours.get(reverse("pom-api:organization", args=[org.slug])).status_code == 200
+    assert theirs.get(reverse("pom-api:organization", args=[other_org.slug])).status_code == 200
+    assert ours.get(reverse("pom-api:organization", args=[org.slug])).status_code == 429
 
 
 @pytest.mark.django_db
