@@ -48,6 +48,8 @@ def annotate_key_result(
     if checkins is not None and kr.unit != KeyResult.Unit.BOOLEAN:
         points = [(timezone.localdate(c.created_at), c.value) for c in checkins]
         kr.forecast = rules.forecast(points=points, end=end)
+        if kr.forecast is not None and kr.forecast < 0:
+            kr.forecast = Decimal(0)  # values are never negative: a falling trend bottoms out at zero
     return kr
 
 
@@ -468,15 +470,21 @@ def plan_as_of(*, org: Organization, plan: Plan, as_of: datetime.date) -> list[d
 # --- charts --------------------------------------------------------------------------------------
 
 
-def _figure_html(fig: go.Figure) -> str:
+def _figure_html(fig: go.Figure, *, height: int = 340) -> str:
     fig.update_layout(
-        margin={"l": 40, "r": 10, "t": 30, "b": 40},
-        height=320,
-        legend={"orientation": "h", "y": -0.25},
+        autosize=True,
+        margin={"l": 40, "r": 10, "t": 20, "b": 20},
+        height=height,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
     )
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        default_width="100%",
+        config={"displayModeBar": False, "responsive": True},
+    )
 
 
 def plan_checkin_chart(*, plan: Plan) -> str | None:
@@ -494,7 +502,7 @@ def plan_checkin_chart(*, plan: Plan) -> str | None:
     if not fig.data:
         return None
     fig.update_yaxes(title="progress %", range=[0, 105])
-    return _figure_html(fig)
+    return _figure_html(fig, height=300 + 22 * len(fig.data))
 
 
 def plan_vs_realised_chart(*, plan: Plan) -> str | None:
@@ -504,7 +512,7 @@ def plan_vs_realised_chart(*, plan: Plan) -> str | None:
     if not krs:
         return None
     today = timezone.localdate()
-    names = [kr.name[:30] for kr in krs]
+    names = [kr.name if len(kr.name) <= 22 else kr.name[:21] + "…" for kr in krs]
     planned = [float(rules.elapsed_share(start=kr.period_start, end=kr.period_end, today=today)) for kr in krs]
     realised = [float(kr.progress) for kr in krs]
     fig = go.Figure(
@@ -515,4 +523,5 @@ def plan_vs_realised_chart(*, plan: Plan) -> str | None:
     )
     fig.update_layout(barmode="group")
     fig.update_yaxes(title="% of target", range=[0, 105])
-    return _figure_html(fig)
+    fig.update_xaxes(tickangle=-30)
+    return _figure_html(fig, height=380)

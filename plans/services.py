@@ -762,6 +762,8 @@ def plan_create_from_template(
             _build_from_template(org=org, actor=actor, plan=plan, template=template)
         except ValidationError as error:
             text = " ".join(error.messages)
-            raise ValidationError({"partnerships": f"{partnership}: {text} Nothing was created."}) from None
+            raise ValidationError(
+                {"partnerships": f"{partnership}: {text.rstrip('.')}. Nothing was created."}
+            ) from None
         created.append(plan)
     return created
