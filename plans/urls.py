@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/qbr/", views.QbrView.as_view(), name="qbr"),
     path("<int:pk>/add/<slug:what>/", views.PlanAddView.as_view(), name="add"),
     path("<int:pk>/<slug:action>/", views.PlanActionView.as_view(), name="action"),
+    path("items/<slug:what>/<int:pk>/edit/", views.PlanItemEditView.as_view(), name="item_edit"),
     path("items/<slug:what>/<int:pk>/delete/", views.PlanItemDeleteView.as_view(), name="item_delete"),
     path("key-results/<int:pk>/check-in/", views.CheckInView.as_view(), name="checkin"),
     path("activities/<int:pk>/update/", views.ActivityUpdateView.as_view(), name="activity_update"),

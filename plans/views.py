@@ -76,6 +76,7 @@ class PortfolioView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
 
 
 class PlanCreateView(OrgRequiredMixin, View):
+    required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
     template_name = "plans/plan_form.html"
 
     def get(self, request, org_slug):
@@ -144,6 +145,7 @@ def plan_context(*, org, plan: Plan, can_write: bool, flash: str = "", flash_err
 
 
 class PlanEditView(PlanMixin, View):
+    required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
     template_name = "plans/plan_form.html"
 
     def get(self, request, org_slug, pk):
@@ -268,6 +270,92 @@ class PlanItemDeleteView(OrgRequiredMixin, View):
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan_id)
 
 
+ITEM_MODELS = {"objective": Objective, "key-result": KeyResult, "activity": Activity}
+ITEM_FIELDS = {
+    "objective": ["title", "description", "phase", "weight", "responsible_side"],
+    "key-result": [
+        "objective",
+        "name",
+        "unit",
+        "direction",
+        "baseline",
+        "target",
+        "responsible_side",
+        "responsible",
+        "due_date",
+        "update_frequency",
+    ],
+    "activity": ["title", "objective", "type", "owner_side", "assignee", "due_date"],
+}
+
+
+class PlanItemEditView(OrgRequiredMixin, View):
+    """Edit an objective, key result or activity of an open plan."""
+
+    required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
+
+    template_name = "plans/plan_form.html"
+
+    def _item(self):
+        what = self.kwargs["what"]
+        if what not in ITEM_MODELS:
+            raise Http404("Unknown item")
+        queryset = ITEM_MODELS[what].objects.for_org(self.org).select_related("plan")
+        return what, get_object_or_404(queryset, pk=self.kwargs["pk"])
+
+    def _form(self, what, item, data=None):
+        form_class = {
+            "objective": forms.ObjectiveForm,
+            "key-result": forms.KeyResultForm,
+            "activity": forms.ActivityForm,
+        }
+        extra = {} if what == "objective" else {"plan": item.plan}
+        initial = {}
+        for name in ITEM_FIELDS[what]:
+            field = item._meta.get_field(name)
+            initial[name] = getattr(item, field.attname)
+        return form_class[what](data, org=self.org, initial=initial, **extra)
+
+    def _render(self, request, what, item, form, status=200):
+        context = {
+            "form": form,
+            "org": self.org,
+            "plan": item.plan,
+            "title": f"Edit {what.replace('-', ' ')} “{item}”",
+            "delete_url": reverse("plans:item_delete", args=[self.org.slug, what, item.pk]),
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request, org_slug, what, pk):
+        what, item = self._item()
+        return self._render(request, what, item, self._form(what, item))
+
+    def post(self, request, org_slug, what, pk):
+        what, item = self._item()
+        form = self._form(what, item, request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k in ITEM_FIELDS[what]}
+            update = {
+                "objective": lambda: services.objective_update(
+                    org=self.org, actor=request.user, objective=item, data=data
+                ),
+                "key-result": lambda: services.key_result_update(
+                    org=self.org, actor=request.user, key_result=item, data=data
+                ),
+                "activity": lambda: services.activity_update(
+                    org=self.org, actor=request.user, activity=item, data=data
+                ),
+            }[what]
+            try:
+                update()
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, "Saved.")
+                return redirect("plans:detail", org_slug=self.org.slug, pk=item.plan_id)
+        return self._render(request, what, item, form, status=400)
+
+
 class _InlineUpdateView(OrgRequiredMixin, View):
     """HTMX: post, then re-render the plan's OKR fragment with a message; plain POST redirects."""
 
@@ -354,6 +442,7 @@ class TemplateCloneView(OrgRequiredMixin, View):
 
 
 class TemplateEditView(OrgRequiredMixin, View):
+    required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
     template_name = "plans/template_form.html"
 
     def _template(self):
@@ -391,6 +480,8 @@ class TemplateEditView(OrgRequiredMixin, View):
 
 class TemplateApplyView(OrgRequiredMixin, View):
     """Create a plan from a template on many partnerships at once (all or nothing)."""
+
+    required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
 
     template_name = "plans/template_apply.html"
 

@@ -48,6 +48,7 @@ def _urls(org, plan, kr):
         reverse("plans:template_apply", args=[org.slug, template.pk]),
         reverse("plans:meetings", args=[org.slug, plan.partnership_id]),
         reverse("plans:partner_tab", args=[org.slug, plan.partnership.partner_id]),
+        reverse("plans:item_edit", args=[org.slug, "key-result", kr.pk]),
     ]
     post = [
         reverse("plans:create", args=[org.slug]),
@@ -55,6 +56,7 @@ def _urls(org, plan, kr):
         reverse("plans:action", args=[org.slug, plan.pk, "close"]),
         reverse("plans:add", args=[org.slug, plan.pk, "activity"]),
         reverse("plans:item_delete", args=[org.slug, "activity", activity.pk]),
+        reverse("plans:item_edit", args=[org.slug, "objective", kr.objective_id]),
         reverse("plans:checkin", args=[org.slug, kr.pk]),
         reverse("plans:activity_update", args=[org.slug, activity.pk]),
         reverse("plans:template_edit", args=[org.slug, template.pk]),
@@ -68,7 +70,7 @@ def _urls(org, plan, kr):
 def test_every_page_renders_for_a_viewer(org, plan, kr, viewer, client_for):
     get, _ = _urls(org, plan, kr)
     client = client_for(viewer)
-    for url in get[:1] + get[2:3] + get[4:6] + get[8:]:
+    for url in get[:1] + get[2:3] + get[4:6] + get[8:10]:
         assert client.get(url).status_code == 200, url
 
 
@@ -101,8 +103,10 @@ def test_pages_redirect_anonymous_to_login(org, plan, kr, client_for):
 
 
 def test_viewer_cannot_write(org, plan, kr, viewer, client_for):
-    _, post = _urls(org, plan, kr)
+    get, post = _urls(org, plan, kr)
     client = client_for(viewer)
+    for url in get[1:2] + get[3:4] + get[6:8] + get[10:]:
+        assert client.get(url).status_code == 403, url
     for url in post:
         assert client.post(url, {"value": "3"}).status_code == 403, url
     assert not CheckIn.objects.exists()
@@ -307,3 +311,24 @@ def test_meetings_and_partner_tab_query_counts_are_bounded(
     with django_assert_max_num_queries(15):
         url = reverse("plans:partner_tab", args=[org.slug, plan.partnership.partner_id])
         assert member_client.get(url).status_code == 200
+
+
+def test_edit_key_result_on_page_and_refuse_bad_target(org, plan, kr, member_client):
+    url = reverse("plans:item_edit", args=[org.slug, "key-result", kr.pk])
+    data = {
+        "objective": kr.objective_id,
+        "name": "Deals closed",
+        "unit": "count",
+        "direction": "increase",
+        "baseline": "0",
+        "target": "12",
+        "responsible_side": "partner",
+        "update_frequency": "weekly",
+    }
+    assert member_client.post(url, data).status_code == 302
+    kr.refresh_from_db()
+    assert (kr.name, kr.target, kr.responsible_side) == ("Deals closed", D(12), "partner")
+    response = member_client.post(url, {**data, "target": "0"})
+    assert response.status_code == 400 and "target equals the baseline" in response.content.decode()
+    kr.refresh_from_db()
+    assert kr.target == D(12)
