@@ -726,7 +726,7 @@ def seed(ctx) -> None:
             relationship_maturity=rng.choice(["sales", "advisor", "consultant", "business_partner"])
             if status == "active"
             else rng.choice(["sales", "advisor"]),
-            description=f"{name} is a {industry.lower()} company in {country} working with Nimbus Cloud.",
+            description=f"{industry} company based in {country}.",
         )
         partners.append(partner)
         people = rng.sample(FIRST, 2)
