@@ -92,7 +92,7 @@ class PlanOutputSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_owner(self, obj):
+    def get_owner(self, obj) -> dict | None:
         return _person(obj.owner)
 
 
@@ -170,18 +170,18 @@ class KeyResultOutputSerializer(serializers.ModelSerializer):
             annotate_key_result(obj, plan=obj.plan, today=timezone.localdate(), now=timezone.now())
         return obj
 
-    def get_responsible(self, obj):
+    def get_responsible(self, obj) -> dict | None:
         return _person(obj.responsible)
 
-    def get_progress(self, obj):
+    def get_progress(self, obj) -> str | None:
         value = self._computed(obj).progress
         return None if value is None else str(value)
 
-    def get_grade(self, obj):
+    def get_grade(self, obj) -> str | None:
         value = self._computed(obj).grade
         return None if value is None else str(value)
 
-    def get_status(self, obj):
+    def get_status(self, obj) -> str:
         return self._computed(obj).status
 
 
@@ -239,10 +239,10 @@ class ActivityOutputSerializer(serializers.ModelSerializer):
             "is_overdue",
         ]
 
-    def get_assignee(self, obj):
+    def get_assignee(self, obj) -> dict | None:
         return _person(obj.assignee)
 
-    def get_is_overdue(self, obj):
+    def get_is_overdue(self, obj) -> bool:
         from plans.rules import activity_is_overdue
 
         return activity_is_overdue(status=obj.status, due_date=obj.due_date, today=timezone.localdate())
@@ -259,13 +259,13 @@ class PlanDetailOutputSerializer(PlanOutputSerializer):
     class Meta(PlanOutputSerializer.Meta):
         fields = [*PlanOutputSerializer.Meta.fields, "progress", "health", "objectives", "activities"]
 
-    def get_progress(self, obj):
+    def get_progress(self, obj) -> str | None:
         return None if obj.progress is None else str(obj.progress)
 
-    def get_health(self, obj):
+    def get_health(self, obj) -> dict:
         return {k: None if v is None else str(v) for k, v in obj.health.items()}
 
-    def get_objectives(self, obj):
+    def get_objectives(self, obj) -> list[dict]:
         return [
             {
                 **ObjectiveOutputSerializer(o).data,
@@ -275,7 +275,7 @@ class PlanDetailOutputSerializer(PlanOutputSerializer):
             for o in obj.objective_list
         ]
 
-    def get_activities(self, obj):
+    def get_activities(self, obj) -> list[dict]:
         return ActivityOutputSerializer(obj.activity_list, many=True).data
 
 
@@ -366,11 +366,11 @@ class MeetingOutputSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    def get_vendor_attendees(self, obj):
+    def get_vendor_attendees(self, obj) -> list[dict]:
         return [_person(u) for u in obj.vendor_attendees.all()]
 
-    def get_partner_attendees(self, obj):
+    def get_partner_attendees(self, obj) -> list[dict]:
         return [{"id": c.pk, "name": c.name, "email": c.email} for c in obj.partner_attendees.all()]
 
-    def get_follow_ups(self, obj):
+    def get_follow_ups(self, obj) -> list[dict]:
         return [{"id": a.pk, "title": a.title, "status": a.status} for a in obj.follow_ups.all()]
