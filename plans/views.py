@@ -65,8 +65,8 @@ class PortfolioView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = PlanFilter(self.request.GET or None, queryset=selectors.plan_list(org=self.org), org=self.org)
-        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-        page = paginate(self.request, queryset, per_page=25)
+        # Invalid filter values (a stale owner id…) are ignored by django-filter rather than emptying the list.
+        page = paginate(self.request, filterset.qs, per_page=25)
         selectors.plan_metrics(org=self.org, plans=list(page.object_list))
         context.update(filter=filterset, page=page, query=query_without_page(self.request))
         return context
