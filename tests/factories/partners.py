@@ -67,11 +67,23 @@ class TierFactory(factory.django.DjangoModelFactory):
     rank = factory.Sequence(lambda n: n + 1)
 
 
+def _parent_org_or_new(partner_stub):
+    """The partnership's organization when the caller gave one, else a new organization.
+
+    `PartnershipFactory(organization=org)` thus builds its partner in `org` too, while
+    `PartnershipFactory(partner=p)` and `PartnershipFactory()` keep taking the partner's organization.
+    """
+    try:
+        return partner_stub.factory_parent.organization
+    except factory.errors.CyclicDefinitionError:
+        return OrganizationFactory()
+
+
 class PartnershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Partnership
 
-    partner = factory.SubFactory(PartnerFactory)
+    partner = factory.SubFactory(PartnerFactory, organization=factory.LazyAttribute(_parent_org_or_new))
     organization = factory.SelfAttribute("partner.organization")
     program = factory.SubFactory(ProgramFactory, organization=factory.SelfAttribute("..organization"))
     status = Partnership.Status.ACTIVE
