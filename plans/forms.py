@@ -164,8 +164,12 @@ class MeetingForm(OrgForm):
     date = forms.DateField(widget=DATE, initial=datetime.date.today)
     title = forms.CharField(max_length=200, required=False)
     plan = forms.ModelChoiceField(queryset=Plan.objects.none(), required=False)
-    vendor_attendees = forms.ModelMultipleChoiceField(queryset=None, required=False)
-    partner_attendees = forms.ModelMultipleChoiceField(queryset=Contact.objects.none(), required=False)
+    vendor_attendees = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    partner_attendees = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     other_attendees = forms.CharField(max_length=500, required=False, help_text="Other names or e-mails")
     agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -178,7 +182,11 @@ class MeetingForm(OrgForm):
 
     def __init__(self, *args, partnership: Partnership, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = Plan.objects.for_org(self.org).filter(partnership=partnership)
+        plans = Plan.objects.for_org(self.org).filter(partnership=partnership).order_by("-period_start")
+        self.fields["plan"].queryset = plans
+        current = plans.exclude(status=Plan.Status.CLOSED).first()
+        if current is not None and not self.is_bound:
+            self.initial.setdefault("plan", current.pk)
         self.fields["vendor_attendees"].queryset = member_users(org=self.org)
         self.fields["partner_attendees"].queryset = Contact.objects.for_org(self.org).filter(
             partner_id=partnership.partner_id
