@@ -53,6 +53,7 @@ class PartnerForm(forms.ModelForm):
             "size_band",
             "industry",
             "description",
+            "logo",
         ]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 

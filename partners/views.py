@@ -187,7 +187,7 @@ class PartnerCreateView(PartnersView):
         return render(request, self.template_name, self.ctx(form=form, partner=None))
 
     def post(self, request, org_slug):
-        form = forms.PartnerForm(request.POST, org=self.org)
+        form = forms.PartnerForm(request.POST, request.FILES, org=self.org)
         if form.is_valid():
             data = form.service_data()
             try:
@@ -218,7 +218,7 @@ class PartnerEditView(PartnersView):
 
     def post(self, request, org_slug, pk):
         partner = self.partner(pk)
-        form = forms.PartnerForm(request.POST, instance=partner, org=self.org)
+        form = forms.PartnerForm(request.POST, request.FILES, instance=partner, org=self.org)
         if form.is_valid():
             try:
                 services.partner_update(

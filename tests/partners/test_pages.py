@@ -267,3 +267,22 @@ def test_certifications_page_lists_expiring_and_expired(member_client, org):
     CertificationFactory(partner__organization=org, name="Gone", expires_on=today - datetime.timedelta(days=10))
     body = member_client.get(url("certifications", org)).content.decode()
     assert "Soon" in body and "Gone" in body
+
+
+def test_partner_edit_form_uploads_a_logo(member_client, org):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    partner = PartnerFactory(organization=org, name="Acme")
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "purple").save(buffer, format="PNG")
+    logo = SimpleUploadedFile("acme.png", buffer.getvalue(), content_type="image/png")
+    data = {"name": "Acme", "status": "active", "relationship_maturity": "sales", "logo": logo}
+    response = member_client.post(url("edit", org, partner.pk), data)
+    assert response.status_code == 302
+    partner.refresh_from_db()
+    assert partner.logo.name.startswith("partner-logos/acme")
+    assert AuditEvent.objects.for_org(org).filter(verb="logo changed").exists()
+    assert 'class="partner-logo"' in member_client.get(url("detail", org, partner.pk)).content.decode()
