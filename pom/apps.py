@@ -7,4 +7,6 @@ class PomConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from pom.api import schema  # noqa: F401  (registers the drf-spectacular extensions)
+        from pom.api import schema  # registers the drf-spectacular extensions
+
+        schema.install_enum_name_overrides()

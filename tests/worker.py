@@ -109,7 +109,7 @@ class WorkerProcess:
             return []
         return [p.read_text() for p in sorted(self.mail_dir.iterdir(), key=lambda p: p.stat().st_mtime)]
 
-    def wait_for_mail(self, count: int = 1, timeout: float = 30) -> list[str]:
+    def wait_for_mail(self, count: int = 1, timeout: float = 90) -> list[str]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             mails = self.mails()

@@ -23,3 +23,78 @@ class PrimaryKeyFieldExtension(OpenApiSerializerFieldExtension):
         if static and getattr(self.target, "queryset", None) is not None:
             return auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         return build_basic_type(OpenApiTypes.INT)
+
+
+LOCAL_APPS = ("pom", "partners", "plans", "attribution", "workspaces", "reports")
+MAX_ENUM_CHOICES = 50  # time zones and the like are plain strings in the schema, not named enums
+
+
+def colliding_enum_names() -> dict[str, list[tuple[str, str]]]:
+    """Names for model choice sets that share a field name across models (`status`, `kind`, `role`…).
+
+    drf-spectacular names an enum after its field and warns when two different choice sets
+    share that name; giving each set its model's name ("PartnerStatusEnum", "PlanStatusEnum")
+    keeps the schema stable and warning-free as apps add models. One name per choice set.
+    """
+    from django.apps import apps
+
+    sets_by_field: dict[str, dict[tuple, str]] = {}
+    labelled: dict[tuple, list[tuple[str, str]]] = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in LOCAL_APPS:
+            continue
+        for field in model._meta.concrete_fields:
+            if not field.choices or len(field.choices) > MAX_ENUM_CHOICES:
+                continue
+            values = tuple(str(value) for value, _label in field.flatchoices)
+            # drf-spectacular matches overrides on (value, label) pairs, so labels must come along.
+            labelled.setdefault(values, [(value, str(label)) for value, label in field.flatchoices])
+            camel = "".join(part.capitalize() for part in field.name.split("_"))
+            sets_by_field.setdefault(field.name, {}).setdefault(values, f"{model.__name__}{camel}Enum")
+    overrides: dict[str, list[tuple[str, str]]] = {}
+    named: set[tuple] = set()
+    for sets in sets_by_field.values():
+        if len(sets) < 2:
+            continue
+        for values, name in sets.items():
+            if values not in named:
+                named.add(values)
+                overrides[name] = labelled[values]
+    # One choice set under several field names (`side`, `owner_side`…): one name, the shortest field's.
+    fields_by_set: dict[tuple, set[str]] = {}
+    for field_name, sets in sets_by_field.items():
+        for values in sets:
+            fields_by_set.setdefault(values, set()).add(field_name)
+    for values, field_names in fields_by_set.items():
+        if len(field_names) > 1 and values not in named:
+            shortest = min(field_names, key=lambda n: (len(n), n))
+            name = "".join(part.capitalize() for part in shortest.split("_")) + "Enum"
+            if name not in overrides:
+                named.add(values)
+                overrides[name] = labelled[values]
+    return overrides
+
+
+def install_enum_name_overrides() -> None:
+    """Add `colliding_enum_names()` to SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (explicit entries win)."""
+    from drf_spectacular.settings import spectacular_settings
+
+    explicit = dict(spectacular_settings.ENUM_NAME_OVERRIDES)
+    taken = {tuple(str(v) for v in _values(choices)) for choices in explicit.values()}
+    auto = {
+        name: choices
+        for name, choices in colliding_enum_names().items()
+        if tuple(str(value) for value, _label in choices) not in taken
+    }
+    spectacular_settings.ENUM_NAME_OVERRIDES = {**auto, **explicit}
+
+
+def _values(choices) -> list:
+    from django.db.models import Choices
+    from django.utils.module_loading import import_string
+
+    if isinstance(choices, str):
+        choices = import_string(choices)
+    if isinstance(choices, type) and issubclass(choices, Choices):
+        return list(choices.values)
+    return [c[0] if isinstance(c, list | tuple) else c for c in choices]
