@@ -19,7 +19,6 @@ import random
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
-from fractions import Fraction
 
 CENT = Decimal("0.01")
 SHAPLEY_EXACT_LIMIT = 10
@@ -126,43 +125,44 @@ class Share:
 
 def pct(fraction) -> str:
     """0.4 -> "40 %", 1/3 -> "33.33 %"."""
-    value = (
-        Decimal(fraction.numerator) / Decimal(fraction.denominator)
-        if isinstance(fraction, Fraction)
-        else Decimal(str(fraction))
-    ) * 100
-    value = value.quantize(CENT)
-    text = f"{value:f}".rstrip("0").rstrip(".")
+    text = f"{float(fraction) * 100:.2f}".rstrip("0").rstrip(".")
     return f"{text} %"
 
 
-def allocate(total: Decimal, weights: dict[Hashable, Fraction | Decimal | float | int]) -> dict[Hashable, Decimal]:
+def _weight(value) -> float:
+    weight = float(value)
+    return weight if math.isfinite(weight) and weight > 0 else 0.0
+
+
+def allocate(total: Decimal, weights: dict[Hashable, Decimal | float | int]) -> dict[Hashable, Decimal]:
     """Split `total` (cents) in proportion to `weights` by largest remainder; exact, never negative.
 
-    Ties on the remainder go to the key that comes first in `weights`, so results are stable.
-    Keys with zero weight get nothing and are left out.
+    The cents are integers, so the parts always add up to `total`: weights only decide proportions
+    (floats are precise enough for that), and a rounding artefact that would hand out one cent too
+    many is taken back from the smallest remainder. Ties on the remainder go to the key that comes
+    first in `weights`, so results are stable. Keys with zero weight get nothing and are left out.
     """
     cents = int((total / CENT).to_integral_value(rounding=ROUND_FLOOR))
-    exact = {k: _fraction(w) for k, w in weights.items() if _fraction(w) > 0}
-    weight_sum = sum(exact.values(), Fraction(0))
+    positive = {k: w for k, w in ((k, _weight(w)) for k, w in weights.items()) if w > 0}
+    weight_sum = math.fsum(positive.values())
     if weight_sum <= 0 or cents <= 0:
-        return {k: Decimal("0.00") for k in exact}
-    quotas = {k: Fraction(cents) * w / weight_sum for k, w in exact.items()}
-    floors = {k: math.floor(q) for k, q in quotas.items()}
+        return {k: Decimal("0.00") for k in positive}
+    quotas = {k: cents * w / weight_sum for k, w in positive.items()}
+    floors = {k: min(cents, max(0, math.floor(q))) for k, q in quotas.items()}
     leftover = cents - sum(floors.values())
-    order = {k: i for i, k in enumerate(exact)}
-    by_remainder = sorted(exact, key=lambda k: (-(quotas[k] - floors[k]), order[k]))
-    for key in by_remainder[:leftover]:
-        floors[key] += 1
-    return {k: (Decimal(floors[k]) * CENT).quantize(CENT) for k in exact}
-
-
-def _fraction(value) -> Fraction:
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, float):
-        return Fraction(value).limit_denominator(10**12) if math.isfinite(value) else Fraction(0)
-    return Fraction(str(value)) if isinstance(value, Decimal) else Fraction(value)
+    order = {k: i for i, k in enumerate(positive)}
+    by_remainder = sorted(positive, key=lambda k: (-(quotas[k] - floors[k]), order[k]))
+    if leftover >= 0:
+        for index in range(leftover):
+            floors[by_remainder[index % len(by_remainder)]] += 1
+    else:
+        for key in reversed(by_remainder):
+            if leftover == 0:
+                break
+            taken = min(floors[key], -leftover)
+            floors[key] -= taken
+            leftover += taken
+    return {k: Decimal(floors[k]).scaleb(-2) for k in positive}
 
 
 def credited_amount(facts: Facts) -> Decimal:
@@ -170,18 +170,17 @@ def credited_amount(facts: Facts) -> Decimal:
 
 
 def _shares(
-    facts: Facts, weights: dict, explain: Callable[[Hashable, Fraction], str], rule_version: str = ""
+    facts: Facts, weights: dict, explain: Callable[[Hashable, float], str], rule_version: str = ""
 ) -> list[Share]:
     total = credited_amount(facts)
     amounts = allocate(total, weights)
     if not amounts:
         return _nobody(facts, "Unattributed: every partner's weight is zero under this model's settings.")
-    weight_sum = sum((_fraction(w) for w in weights.values() if _fraction(w) > 0), Fraction(0))
+    weight_sum = math.fsum(_weight(weights[k]) for k in amounts)
     shares = []
     for key, amount in amounts.items():
-        fraction = _fraction(weights[key]) / weight_sum
-        share = (Decimal(amount) / total).quantize(Decimal("0.000001")) if total else Decimal("0")
-        shares.append(Share(key, amount, share, explain(key, fraction), rule_version))
+        share = (amount / total).quantize(Decimal("0.000001")) if total else Decimal("0")
+        shares.append(Share(key, amount, share, explain(key, _weight(weights[key]) / weight_sum), rule_version))
     return shares
 
 
@@ -214,20 +213,21 @@ def sourced_influenced(facts: Facts, params: Params) -> list[Share]:
     sourced = [p.partnership_id for p in facts.partners if p.role == "sourced"]
     others = [p.partnership_id for p in facts.partners if p.role != "sourced"]
     roles = {p.partnership_id: p.role for p in facts.partners}
-    sw, iw = _fraction(params.sourced_weight), _fraction(params.influenced_weight)
+    sw, iw = float(params.sourced_weight), float(params.influenced_weight)
     if not sourced or not others or sw + iw == 0:
-        sw = iw = Fraction(1)
+        sw = iw = 1.0
     weights: dict = {}
     for pid in sourced:
-        weights[pid] = sw / len(sourced) if others else Fraction(1, len(sourced))
+        weights[pid] = sw / len(sourced) if others else 1 / len(sourced)
     for pid in others:
-        weights[pid] = iw / len(others) if sourced else Fraction(1, len(others))
+        weights[pid] = iw / len(others) if sourced else 1 / len(others)
 
     def explain(pid, fraction):
         group = sourced if roles[pid] == "sourced" else others
         if sourced and others:
             kind = "sourced" if roles[pid] == "sourced" else "influence"
-            head = f"{pct(fraction)} {roles[pid]}: {kind} weight {pct(sw / (sw + iw))}"
+            weight = sw if roles[pid] == "sourced" else iw
+            head = f"{pct(fraction)} {roles[pid]}: {kind} weight {pct(weight / (sw + iw))}"
         else:
             head = f"{pct(fraction)} {roles[pid]}: only {'sourcing' if sourced else 'influencing'} partners"
         return head + (f", shared by {len(group)}." if len(group) > 1 else ".")
@@ -243,7 +243,7 @@ def _tie_split(facts: Facts, pick, word: str) -> list[Share]:
     by_partner: dict[int, Touch] = {}
     for touch in tied:
         by_partner.setdefault(touch.partnership_id, touch)
-    weights = {pid: Fraction(1, len(by_partner)) for pid in by_partner}
+    weights = {pid: 1 / len(by_partner) for pid in by_partner}
 
     def explain(pid, fraction):
         touch = by_partner[pid]
@@ -315,17 +315,17 @@ def position_based(facts: Facts, params: Params) -> list[Share]:
         return guard
     touches = sorted(facts.touches, key=lambda t: (t.occurred_at, t.id))
     first, middle, last = (
-        _fraction(params.position_first),
-        _fraction(params.position_middle),
-        _fraction(params.position_last),
+        float(params.position_first),
+        float(params.position_middle),
+        float(params.position_last),
     )
-    parts: dict[int, list[tuple[Fraction, str]]] = {}
+    parts: dict[int, list[tuple[float, str]]] = {}
 
-    def give(touch: Touch, weight: Fraction, what: str) -> None:
+    def give(touch: Touch, weight: float, what: str) -> None:
         parts.setdefault(touch.partnership_id, []).append((weight, what))
 
     if len(touches) == 1:
-        give(touches[0], Fraction(1), f"only touch: {touches[0].what} on {touches[0].when}")
+        give(touches[0], 1.0, f"only touch: {touches[0].what} on {touches[0].when}")
     elif len(touches) == 2:
         give(touches[0], first + middle / 2, f"first touch: {touches[0].what} on {touches[0].when}")
         give(touches[1], last + middle / 2, f"last touch: {touches[1].what} on {touches[1].when}")
@@ -335,15 +335,15 @@ def position_based(facts: Facts, params: Params) -> list[Share]:
         each = middle / (len(touches) - 2)
         for touch in touches[1:-1]:
             give(touch, each, "middle touch")
-    total = sum((w for items in parts.values() for w, _ in items), Fraction(0))
-    weights = {pid: sum((w for w, _ in items), Fraction(0)) for pid, items in parts.items()}
+    total = math.fsum(w for items in parts.values() for w, _ in items)
+    weights = {pid: math.fsum(w for w, _ in items) for pid, items in parts.items()}
 
     def explain(pid, fraction):
         named = [f"{pct(w / total)} {what}" for w, what in parts[pid] if what != "middle touch"]
         middles = [w for w, what in parts[pid] if what == "middle touch"]
         if middles:
             plural = "es" if len(middles) > 1 else ""
-            named.append(f"{pct(sum(middles, Fraction(0)) / total)} for {len(middles)} middle touch{plural}")
+            named.append(f"{pct(math.fsum(middles) / total)} for {len(middles)} middle touch{plural}")
         return f"{pct(fraction)} position based: " + " + ".join(named) + "."
 
     return _shares(facts, weights, explain)
@@ -356,8 +356,8 @@ def rule_split(facts: Facts, params: Params, rules: Iterable[Rule] = ()) -> list
     rule = next((r for r in rules if r.matches(facts)), None)
     if rule is None:
         return _nobody(facts, "Unattributed: no split rule matches this deal's products or joint solution.")
-    weights: dict = {pid: _fraction(percent) for pid, percent in rule.shares}
-    remainder = Fraction(100) - sum(weights.values(), Fraction(0))
+    weights: dict = {pid: float(percent) for pid, percent in rule.shares}
+    remainder = round(100 - math.fsum(weights.values()), 6)
     if remainder > 0:
         weights[None] = remainder
     target = "joint solution" if rule.match_on == "joint_solution" else "product"
@@ -391,46 +391,46 @@ def materiality(facts: Facts, params: Params) -> list[Share]:
     return _shares(facts, points, explain)
 
 
-def _coverage(facts: Facts, params: Params) -> tuple[list[int], dict[int, set], dict]:
-    """The Shapley game: what each partnership covers (sourcing, each sale phase) and each item's worth."""
+ITEMS = ("sourced", *PHASES)  # what a partnership can bring; bit i of a coverage mask is ITEMS[i]
+
+
+def _coverage(facts: Facts) -> tuple[list[int], dict[int, int]]:
+    """The Shapley players (attached or touching partnerships) and, per player, the items it covers as bits."""
     players: list[int] = []
-    covers: dict[int, set] = {}
+    covers: dict[int, int] = {}
     for p in facts.partners:
         if p.partnership_id not in covers:
             players.append(p.partnership_id)
-            covers[p.partnership_id] = set()
+            covers[p.partnership_id] = 0
         if p.role == "sourced":
-            covers[p.partnership_id].add("sourced")
+            covers[p.partnership_id] |= 1
     for t in sorted(facts.touches, key=lambda t: (t.occurred_at, t.id)):
         if t.partnership_id not in covers:
             players.append(t.partnership_id)
-            covers[t.partnership_id] = set()
-        covers[t.partnership_id].add(t.phase if t.phase in PHASES else "pre_sale")
-    worth = {"sourced": _fraction(params.sourced_weight)}
-    worth.update({phase: _fraction(params.influenced_weight) / 3 for phase in PHASES})
-    return players, covers, worth
+            covers[t.partnership_id] = 0
+        covers[t.partnership_id] |= 1 << ITEMS.index(t.phase if t.phase in PHASES else "pre_sale")
+    return players, covers
 
 
 def shapley(facts: Facts, params: Params) -> list[Share]:
-    """Shapley value of the game v(S) = worth of what S covers (sourcing 60, each sale phase 40/3).
+    """Shapley value of the game v(S) = worth of what S covers: sourcing (the sourced weight) and each
+    sale phase touched (a third of the influence weight each).
 
     A partnership's share is its average marginal contribution over every order in which the
-    partnerships could have joined: exact up to SHAPLEY_EXACT_LIMIT partnerships, sampled above.
+    partnerships could have joined: exact by enumerating all 2^n coalitions up to SHAPLEY_EXACT_LIMIT
+    partnerships, estimated from SHAPLEY_SAMPLES seeded random orders above.
     """
-    if (guard := _guard(facts, "partners" if not facts.touches else "any")) is not None:
+    if (guard := _guard(facts, "any")) is not None:
         return guard
     if not facts.partners and not facts.touches:
         return _nobody(facts, "Unattributed: no partner attached.")
-    players, covers, worth = _coverage(facts, params)
+    players, covers = _coverage(facts)
     n = len(players)
-
-    def value(members: Iterable[int]) -> Fraction:
-        covered = set().union(*(covers[p] for p in members)) if members else set()
-        return sum((worth[item] for item in covered), Fraction(0))
-
-    grand = value(players)
-    if grand == 0:
-        weights = {pid: Fraction(1) for pid in players}
+    item_worth = [float(params.sourced_weight)] + [float(params.influenced_weight) / 3] * len(PHASES)
+    # v of every set of covered items (4 items -> 16 sets), so a coalition's value is one lookup.
+    worth_of = [math.fsum(w for i, w in enumerate(item_worth) if mask >> i & 1) for mask in range(1 << len(ITEMS))]
+    if worth_of[_union(covers.values())] <= 0:
+        weights = dict.fromkeys(players, 1.0)
         return _shares(
             facts,
             weights,
@@ -438,20 +438,23 @@ def shapley(facts: Facts, params: Params) -> list[Share]:
                 f"{pct(f)} Shapley value: no sourcing or touchpoints tell the {n} partners apart, equal split."
             ),
         )
-    phi: dict[int, Fraction] = {pid: Fraction(0) for pid in players}
+    phi = dict.fromkeys(players, 0.0)
     if n <= SHAPLEY_EXACT_LIMIT:
-        values = [Fraction(0)] * (1 << n)
-        for mask in range(1, 1 << n):
-            values[mask] = value([players[i] for i in range(n) if mask >> i & 1])
+        masks = [covers[p] for p in players]
+        union = [0] * (1 << n)  # items covered by each coalition (bitmask of players)
+        for coalition in range(1, 1 << n):
+            low = coalition & -coalition
+            union[coalition] = union[coalition ^ low] | masks[low.bit_length() - 1]
         factorial = [math.factorial(k) for k in range(n + 1)]
+        weight_by_size = [factorial[k] * factorial[n - k - 1] / factorial[n] for k in range(n)]
         for i, pid in enumerate(players):
-            bit = 1 << i
-            for mask in range(1 << n):
-                if mask & bit:
-                    continue
-                size = mask.bit_count()
-                coefficient = Fraction(factorial[size] * factorial[n - size - 1], factorial[n])
-                phi[pid] += coefficient * (values[mask | bit] - values[mask])
+            bit, total = 1 << i, 0.0
+            for coalition in range(1 << n):
+                if not coalition & bit:
+                    gain = worth_of[union[coalition] | masks[i]] - worth_of[union[coalition]]
+                    if gain:
+                        total += weight_by_size[coalition.bit_count()] * gain
+            phi[pid] = total
         how = (
             f"average marginal contribution over all {math.factorial(n):,} orders of {n} partner{'s' if n > 1 else ''}"
         )
@@ -460,30 +463,32 @@ def shapley(facts: Facts, params: Params) -> list[Share]:
         order = list(players)
         for _ in range(SHAPLEY_SAMPLES):
             rng.shuffle(order)
-            covered: set = set()
-            so_far = Fraction(0)
+            covered = 0
             for pid in order:
+                before = worth_of[covered]
                 covered |= covers[pid]
-                now = sum((worth[item] for item in covered), Fraction(0))
-                phi[pid] += now - so_far
-                so_far = now
+                phi[pid] += worth_of[covered] - before
         how = (
             f"estimated from {SHAPLEY_SAMPLES:,} random orders because {n} partners exceed the exact limit "
             f"of {SHAPLEY_EXACT_LIMIT}"
         )
 
     def explain(pid, fraction):
-        items = sorted(covers[pid], key=lambda x: ("sourced", *PHASES).index(x))
-        what = (
-            ", ".join("sourced" if i == "sourced" else f"touched {PHASE_LABELS[i]}" for i in items)
-            or "no sourcing or touch"
-        )
-        return f"{pct(fraction)} Shapley value ({what}): {how}."
+        items = [ITEMS[i] for i in range(len(ITEMS)) if covers[pid] >> i & 1]
+        what = ", ".join("sourced" if i == "sourced" else f"touched {PHASE_LABELS[i]}" for i in items)
+        return f"{pct(fraction)} Shapley value ({what or 'no sourcing or touch'}): {how}."
 
-    weights = {pid: max(v, Fraction(0)) for pid, v in phi.items()}
-    if sum(weights.values(), Fraction(0)) == 0:
-        weights = {pid: Fraction(1) for pid in players}
+    weights = {pid: max(v, 0.0) for pid, v in phi.items()}
+    if not any(weights.values()):
+        weights = dict.fromkeys(players, 1.0)
     return _shares(facts, weights, explain)
+
+
+def _union(masks) -> int:
+    result = 0
+    for mask in masks:
+        result |= mask
+    return result
 
 
 MODELS: dict[str, Callable[..., list[Share]]] = {

@@ -6,11 +6,13 @@ audit event. Changes that move partner credit ask for a recomputation once commi
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -789,6 +791,39 @@ class _Cursor:
         return []
 
 
+LEDGER_COLUMNS = (
+    "organization_id", "opportunity_id", "partnership_id", "model", "amount", "currency", "share",
+    "rule_version", "explanation", "run_id", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _ledger_insert(rows: list[tuple]) -> int:
+    """Write ledger rows in bulk: COPY on PostgreSQL, executemany elsewhere. Returns how many.
+
+    Model instances and per-row SQL would dominate a run over hundreds of thousands of deals; the rows
+    are plain tuples in LEDGER_COLUMNS order, already validated by the engine (cents, never negative).
+    """
+    from attribution.models import CreditAllocation
+
+    table = connection.ops.quote_name(CreditAllocation._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in LEDGER_COLUMNS)
+    # One transaction per batch: in autocommit mode SQLite would commit (and sync) every single row.
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", None)
+        if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
+            buffer = io.StringIO()
+            csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(rows)
+            buffer.seek(0)
+            raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+        else:
+            placeholders = ", ".join(["%s"] * len(LEDGER_COLUMNS))
+            for start in range(0, len(rows), INSERT_BATCH):
+                cursor.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows[start : start + INSERT_BATCH]
+                )
+    return len(rows)
+
+
 def engine_params(config: AttributionConfig, as_of: datetime.date):
     from attribution import engine
 
@@ -894,7 +929,8 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
 
         done = 0
         written = 0
-        batch: list[CreditAllocation] = []
+        batch: list[tuple] = []
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         for opp in opportunities:
             opp_id, account_id, amount, currency, status, closed_on, expected_close, products, joint = opp
             close_date = closed_on or expected_close
@@ -915,30 +951,20 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
             for model in model_names:
                 for share in engine.credit(model, facts, params, rules):
                     batch.append(
-                        CreditAllocation(
-                            organization_id=org.id,
-                            opportunity_id=opp_id,
-                            partnership_id=share.partnership_id,
-                            model=model,
-                            amount=share.amount,
-                            currency=currency,
-                            share=share.share,
-                            rule_version=share.rule_version,
-                            explanation=share.explanation,
-                            run_id=run.id,
+                        (
+                            org.id, opp_id, share.partnership_id, model, share.amount, currency, share.share,
+                            share.rule_version, share.explanation, run.id, stamp, stamp,
                         )
-                    )
+                    )  # fmt: skip
             done += 1
             if done % RUN_CHUNK == 0:
-                CreditAllocation.objects.bulk_create(batch, batch_size=INSERT_BATCH)
-                written += len(batch)
+                written += _ledger_insert(batch)
                 batch = []
                 AttributionRun.objects.for_org(org).filter(pk=run.pk).update(
                     progress=min(99, done * 100 // max(total, 1)), opportunities_count=done
                 )
         if batch:
-            CreditAllocation.objects.bulk_create(batch, batch_size=INSERT_BATCH)
-            written += len(batch)
+            written += _ledger_insert(batch)
         with transaction.atomic():
             # Readers use the rows of the newest finished run; a slower, older run never overwrites a newer one.
             newer = AttributionRun.objects.for_org(org).filter(status=AttributionRun.Status.DONE, id__gt=run.id)
