@@ -66,6 +66,7 @@ def plan_tree(*, org: Organization, plan: Plan | int) -> Plan:
       `.status`, `.status_label`, `.status_badge`, `.forecast`, `.is_fresh`, `.checkin_list`),
       `.activity_list` (activities with `.is_overdue`) and `.progress` (weighted);
     - `.kr_list`, `.activity_list` (all), `.unlinked_activities` (no objective);
+    - `.recent_checkins`: the 15 latest check-ins as {"checkin", "kr"}, newest first;
     - `.progress` (weighted over objectives), `.health` (rules.plan_health), `.overdue_count`, `.elapsed`.
     """
     pk = plan.pk if isinstance(plan, Plan) else plan
@@ -113,6 +114,9 @@ def _compute_tree(plan: Plan, *, today: datetime.date, now: datetime.datetime) -
         annotate_key_result(kr, plan=plan, today=today, now=now, checkins=kr.checkin_list)
         krs_by_objective[kr.objective_id].append(kr)
         plan.kr_list.append(kr)
+    history = [(c, kr) for kr in plan.kr_list for c in kr.checkin_list]
+    history.sort(key=lambda pair: (pair[0].created_at, pair[0].pk), reverse=True)
+    plan.recent_checkins = [{"checkin": c, "kr": kr} for c, kr in history[:15]]
     plan.activity_list = [_annotate_activity(a, today) for a in plan.activities.all()]
     titles = {o.pk: o.title for o in objectives}
     for activity in plan.activity_list:

@@ -121,12 +121,13 @@ def test_other_orgs_plan_is_404_inside_my_org(org, member_client, other_org):
 
 
 def test_plan_page_shows_realised_over_target_and_status(org, plan, kr, member, member_client):
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(7))
+    services.checkin_create(org=org, actor=member, key_result=kr, value=D(7), note="Three deals signed in May")
     html = member_client.get(reverse("plans:detail", args=[org.slug, plan.pk])).content.decode()
     assert "Grow revenue" in html and "Deals won" in html
     assert "<strong>7</strong> / 10" in html
     assert "On track" in html
     assert "How is this computed?" in html and "clamped to 0–100 %" in html
+    assert "Three deals signed in May" in html
 
 
 def test_htmx_checkin_returns_updated_table(org, plan, kr, member_client):
