@@ -13,7 +13,7 @@ from pom import hooks, selectors, services
 from pom.forms import ApiKeyForm, InvitationForm, MemberRoleForm, OrganizationForm, ProfileForm
 from pom.models import ApiKey, Membership, OrgInvitation, Role
 from pom.tenancy import OrgRequiredMixin
-from pom.web import paginate, query_without_page
+from pom.web import HtmxFragmentMixin, paginate, query_without_page
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -254,9 +254,10 @@ class ApiKeyRevokeView(OrgRequiredMixin, View):
         return redirect("org_api_keys", org_slug=self.org.slug)
 
 
-class AuditView(OrgRequiredMixin, TemplateView):
+class AuditView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
     required_role = Role.ADMIN
     template_name = "pom/settings_audit.html"
+    fragment_template_name = "pom/_audit_table.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -137,3 +137,14 @@ def test_audit_of_other_org_is_not_listed(api_client_for, admin_user, org, other
         row["object_repr"] != "Theirs (…)" and "Theirs" not in row["object_repr"] for row in response.json()["results"]
     )
     assert ApiKey.objects.for_org(org).count() == 0
+
+
+@pytest.mark.django_db
+def test_audit_filter_over_htmx_returns_only_the_table(client_for, admin_user, org, owner):
+    services.api_key_create(org=org, actor=owner, name="Fragment", scope="read")
+    response = client_for(admin_user).get(
+        reverse("org_audit", args=[org.slug]), {"object_type": "pom.apikey"}, HTTP_HX_REQUEST="true"
+    )
+    body = response.content.decode()
+    assert "Fragment" in body
+    assert "<html" not in body and 'class="tabs"' not in body
