@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -22,6 +22,17 @@ from partners.models import (
     Tier,
 )
 from pom.api.base import OrgViewSet
+
+
+def _documented(viewset):
+    """Tell the schema that writes take the Input serializer and answer with the Output serializer."""
+    out = viewset.output_serializer_class
+    update_in = viewset.update_serializer_class or viewset.input_serializer_class
+    return extend_schema_view(
+        create=extend_schema(request=viewset.input_serializer_class, responses={201: out}),
+        update=extend_schema(request=update_in, responses=out),
+        partial_update=extend_schema(request=update_in, responses=out),
+    )(viewset)
 
 
 class _ServiceCrud(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
@@ -62,7 +73,7 @@ class _ServiceCrud(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(request=s.PartnerInputSerializer, responses=s.PartnerOutputSerializer)
+@_documented
 class PartnerViewSet(_ServiceCrud):
     """Partners. Filters as on the list page: q, type (id or slug), program, tier, status, stage, owner,
     region, segment, archetype, focus, domain; `ordering` by name, status, created_at, partnership_count."""
@@ -126,6 +137,7 @@ class ContactFilter(django_filters.FilterSet):
         fields = ["partner", "role", "email"]
 
 
+@_documented
 class ContactViewSet(_ServiceCrud):
     model = Contact
     input_serializer_class = s.ContactInputSerializer
@@ -154,6 +166,7 @@ class ContactViewSet(_ServiceCrud):
         services.contact_delete(org=self.org, actor=self.actor, contact=obj)
 
 
+@_documented
 class ProgramViewSet(_ServiceCrud):
     model = Program
     input_serializer_class = s.ProgramInputSerializer
@@ -179,6 +192,7 @@ class ProgramViewSet(_ServiceCrud):
         services.program_delete(org=self.org, actor=self.actor, program=obj)
 
 
+@_documented
 class TierViewSet(_ServiceCrud):
     model = Tier
     input_serializer_class = s.TierInputSerializer
@@ -212,6 +226,7 @@ class PartnershipFilter(django_filters.FilterSet):
         fields = ["partner", "program", "tier", "status", "current_stage", "owner"]
 
 
+@_documented
 class PartnershipViewSet(_ServiceCrud):
     """Partner-in-program rows, with journey actions: `journey` (GET), `move-stage`, `complete-step`."""
 
@@ -299,6 +314,7 @@ class CertificationFilter(django_filters.FilterSet):
         fields = ["partner", "contact", "expires_before", "expires_after", "state"]
 
 
+@_documented
 class CertificationViewSet(_ServiceCrud):
     """Certifications with `state` (expired, expiring within 60 days, valid)."""
 

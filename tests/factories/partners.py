@@ -3,6 +3,7 @@ import datetime
 import factory
 
 from partners.models import (
+    Archetype,
     Certification,
     Contact,
     JourneyStage,
@@ -12,6 +13,7 @@ from partners.models import (
     Partnership,
     PartnerType,
     Program,
+    Segment,
     Tier,
 )
 from tests.factories.pom import OrganizationFactory
@@ -24,6 +26,24 @@ class PartnerTypeFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     name = factory.Sequence(lambda n: f"Type {n}")
     slug = factory.Sequence(lambda n: f"type-{n}")
+
+
+class ArchetypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Archetype
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Archetype {n}")
+    slug = factory.Sequence(lambda n: f"archetype-{n}")
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Segment
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    slug = factory.Sequence(lambda n: f"segment-{n}")
 
 
 class PartnerFactory(factory.django.DjangoModelFactory):
