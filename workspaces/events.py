@@ -24,10 +24,10 @@ def _partnership_created(*, org, actor, partnership, **_):
     services.workspace_ensure_for_partnership(org=org, actor=actor, partnership=partnership)
 
 
-def _fan_out(*, org, actor, partnership, kind, notification_kind, text, anchor="", include_partner=True):
+def _fan_out(*, org, actor, partnership, kind, notification_kind, text, anchor="", include_partner=True, at=None):
     for workspace in selectors.workspaces_for_partnership(org=org, partnership=partnership):
         url = services.workspace_url(workspace) + anchor
-        services.update_post(workspace=workspace, kind=kind, actor=actor, text=text, url=url)
+        services.update_post(workspace=workspace, kind=kind, actor=actor, text=text, url=url, at=at)
         recipients = selectors.workspace_recipients(
             workspace=workspace, include_partner=include_partner, exclude_user=actor
         )
@@ -54,6 +54,7 @@ def _checkin_posted(*, org, actor, plan, key_result, checkin, **_):
         notification_kind=Notification.Kind.CHECKIN,
         text=text,
         anchor=f"#kr-{key_result.pk}",
+        at=checkin.created_at,
     )
 
 

@@ -120,15 +120,29 @@ def workspace_create(
     return workspace
 
 
-def _touch(workspace: Workspace) -> None:
-    Workspace.objects.filter(pk=workspace.pk).update(last_activity_at=timezone.now())
+def _touch(workspace: Workspace, at=None) -> None:
+    at = at or timezone.now()
+    # Never move the last activity back in time when a backdated event arrives.
+    Workspace.objects.filter(pk=workspace.pk, last_activity_at__lt=at).update(last_activity_at=at)
 
 
 def update_post(
-    *, workspace: Workspace, kind: str, actor: Actor, text: str, url: str = "", internal: bool = False, comment=None
+    *,
+    workspace: Workspace,
+    kind: str,
+    actor: Actor,
+    text: str,
+    url: str = "",
+    internal: bool = False,
+    comment=None,
+    at=None,
 ) -> Update:
-    """Add one line to the feed and mark the workspace active. Called inside the caller's transaction."""
+    """Add one line to the feed and mark the workspace active. Called inside the caller's transaction.
+
+    `at` dates the line when the event itself is backdated (imported or historical check-ins).
+    """
     update = Update(
+        created_at=at or timezone.now(),
         organization_id=workspace.organization_id,
         workspace=workspace,
         kind=kind,
@@ -141,7 +155,7 @@ def update_post(
     )
     update.full_clean()
     update.save()
-    _touch(workspace)
+    _touch(workspace, update.created_at)
     return update
 
 
@@ -205,9 +219,10 @@ def _send_invitation(invitation: WorkspaceInvitation, raw: str) -> None:
 
 @transaction.atomic
 def invitation_create(
-    *, access: WorkspaceAccess, actor: Actor, email: str, role: str, side: str = Side.PARTNER
+    *, access: WorkspaceAccess, actor: Actor, email: str, role: str, side: str = Side.PARTNER, send: bool = True
 ) -> tuple[WorkspaceInvitation, str]:
-    """Invite `email` into the workspace with `role` on `side`; e-mails the link (after commit).
+    """Invite `email` into the workspace with `role` on `side`; e-mails the link after commit (unless
+    `send` is False: demo data and imports that accept at once).
 
     A pending invitation to the same address is revoked so only the newest link works.
     """
@@ -243,7 +258,8 @@ def invitation_create(
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
     create_instance(org=org, actor=actor, instance=invitation)
-    _send_invitation(invitation, raw)
+    if send:
+        _send_invitation(invitation, raw)
     return invitation, raw
 
 
