@@ -17,6 +17,7 @@ urlpatterns = [
     path("key-results/<int:pk>/check-in/", views.CheckInView.as_view(), name="checkin"),
     path("activities/<int:pk>/update/", views.ActivityUpdateView.as_view(), name="activity_update"),
     path("templates/", views.TemplateListView.as_view(), name="templates"),
+    path("templates/new/", views.TemplateCreateView.as_view(), name="template_create"),
     path("templates/<int:pk>/edit/", views.TemplateEditView.as_view(), name="template_edit"),
     path("templates/<int:pk>/clone/", views.TemplateCloneView.as_view(), name="template_clone"),
     path("templates/<int:pk>/apply/", views.TemplateApplyView.as_view(), name="template_apply"),

@@ -429,6 +429,31 @@ class TemplateListView(OrgRequiredMixin, TemplateView):
         return context
 
 
+class TemplateCreateView(OrgRequiredMixin, View):
+    """A new template from scratch (cloning a default one is usually quicker)."""
+
+    required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
+    template_name = "plans/template_form.html"
+
+    def get(self, request, org_slug):
+        initial = {"kind": Plan.Kind.CUSTOM, "duration_days": 90, "content": '{\n  "objectives": []\n}'}
+        return render(
+            request, self.template_name, {"form": forms.TemplateForm(org=self.org, initial=initial), "org": self.org}
+        )
+
+    def post(self, request, org_slug):
+        form = forms.TemplateForm(request.POST, org=self.org)
+        if form.is_valid():
+            try:
+                template = services.template_create(org=self.org, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _form_errors(form, exc)
+            else:
+                messages.success(request, f"Template “{template.name}” created.")
+                return redirect("plans:templates", org_slug=self.org.slug)
+        return render(request, self.template_name, {"form": form, "org": self.org}, status=400)
+
+
 class TemplateCloneView(OrgRequiredMixin, View):
     def post(self, request, org_slug, pk):
         template = get_object_or_404(PlanTemplate.objects.for_org(self.org), pk=pk)

@@ -49,6 +49,7 @@ def _urls(org, plan, kr):
         reverse("plans:meetings", args=[org.slug, plan.partnership_id]),
         reverse("plans:partner_tab", args=[org.slug, plan.partnership.partner_id]),
         reverse("plans:item_edit", args=[org.slug, "key-result", kr.pk]),
+        reverse("plans:template_create", args=[org.slug]),
     ]
     post = [
         reverse("plans:create", args=[org.slug]),
@@ -63,6 +64,7 @@ def _urls(org, plan, kr):
         reverse("plans:template_clone", args=[org.slug, template.pk]),
         reverse("plans:template_apply", args=[org.slug, template.pk]),
         reverse("plans:meetings", args=[org.slug, plan.partnership_id]),
+        reverse("plans:template_create", args=[org.slug]),
     ]
     return get, post
 
@@ -333,3 +335,14 @@ def test_edit_key_result_on_page_and_refuse_bad_target(org, plan, kr, member_cli
     assert response.status_code == 400 and "target equals the baseline" in response.content.decode()
     kr.refresh_from_db()
     assert kr.target == D(12)
+
+
+def test_new_template_page_creates_and_rejects_bad_json(org, member_client, viewer, client_for):
+    url = reverse("plans:template_create", args=[org.slug])
+    assert client_for(viewer).get(url).status_code == 403
+    data = {"name": "Reseller ramp", "kind": "custom", "duration_days": "60", "phases": "", "content": "{oops"}
+    response = member_client.post(url, data)
+    assert response.status_code == 400 and "not valid JSON" in response.content.decode()
+    data["content"] = '{"objectives": [{"title": "Ramp up", "key_results": [{"name": "Deals", "target": 3}]}]}'
+    assert member_client.post(url, data).status_code == 302
+    assert PlanTemplate.objects.for_org(org).get(name="Reseller ramp").content["objectives"][0]["title"] == "Ramp up"
