@@ -286,3 +286,27 @@ def test_partner_edit_form_uploads_a_logo(member_client, org):
     assert partner.logo.name.startswith("partner-logos/acme")
     assert AuditEvent.objects.for_org(org).filter(verb="logo changed").exists()
     assert 'class="partner-logo"' in member_client.get(url("detail", org, partner.pk)).content.decode()
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_partner_detail_overview_query_count_does_not_grow_with_children(
+    member_client, org, journey, member, django_assert_max_num_queries, count
+):
+    partner = PartnerFactory(organization=org)
+    for _ in range(count):
+        ContactFactory(partner=partner)
+        CertificationFactory(partner=partner)
+    for _ in range(2):
+        services.partnership_create(org=org, actor=member, partner=partner, program=ProgramFactory(organization=org))
+    with django_assert_max_num_queries(16):
+        response = member_client.get(url("detail", org, partner.pk))
+    assert response.status_code == 200
+
+
+def test_admin_deletes_partner_with_its_children_and_the_trail_keeps_it(client_for, org, admin_user):
+    partner = PartnerFactory(organization=org, name="Gone Ltd")
+    ContactFactory(partner=partner)
+    response = client_for(admin_user).post(url("delete", org, partner.pk))
+    assert response.status_code == 302 and response.url == url("list", org)
+    assert not Partner.objects.for_org(org).exists()
+    assert AuditEvent.objects.for_org(org).filter(action="delete", object_repr="Gone Ltd").exists()
