@@ -106,14 +106,16 @@ def workspace_backfill(*, org: Organization, actor: Actor = None) -> int:
 
 @transaction.atomic
 def workspace_create(
-    *, org: Organization, actor: Actor, name: str, partnerships: list, description: str = ""
+    *, org: Organization, actor: Actor, name: str, partnerships: list, description: str = "", opportunity=None
 ) -> Workspace:
-    """A workspace around several partnerships (for example one opportunity worked by two partners)."""
+    """A workspace around several partnerships, e.g. one opportunity worked by two partners (a deal room)."""
     if not partnerships:
         raise ValidationError({"partnerships": "Choose at least one partnership."})
     if any(p.organization_id != org.id for p in partnerships):
         raise ValidationError({"partnerships": "Unknown partnership."})
-    workspace = Workspace(organization=org, name=name.strip(), description=description)
+    if opportunity is not None and opportunity.organization_id != org.id:
+        raise ValidationError({"opportunity": "Unknown opportunity."})
+    workspace = Workspace(organization=org, name=name.strip(), description=description, opportunity=opportunity)
     create_instance(org=org, actor=actor, instance=workspace)
     for partnership in partnerships:
         WorkspacePartnership.objects.create(organization=org, workspace=workspace, partnership=partnership)

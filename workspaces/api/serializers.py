@@ -1,5 +1,8 @@
 from rest_framework import serializers
 
+from attribution.models import Opportunity
+from partners.models import Partnership
+from pom.api.base import OrgScopedPK
 from workspaces.models import (
     Comment,
     Side,
@@ -130,3 +133,12 @@ class CheckinOutputSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=16, decimal_places=2)
     note = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+class WorkspaceInputSerializer(serializers.Serializer):
+    """A workspace around several partnerships, optionally one opportunity (a deal room)."""
+
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    partnerships = OrgScopedPK(queryset=Partnership.objects.all(), many=True)
+    opportunity = OrgScopedPK(queryset=Opportunity.objects.all(), required=False, allow_null=True, default=None)

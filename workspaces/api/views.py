@@ -32,6 +32,7 @@ from workspaces.api.serializers import (
     UpdateOutputSerializer,
     VendorCommentInputSerializer,
     VendorFileInputSerializer,
+    WorkspaceInputSerializer,
     WorkspaceOutputSerializer,
 )
 from workspaces.models import Comment, Workspace, WorkspaceFile, WorkspaceInvitation, WorkspaceMember, WorkspaceRole
@@ -79,13 +80,20 @@ class WorkspaceFilter(django_filters.FilterSet):
 
 
 class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
-    """The organization's workspaces (one per partnership, plus any around several partnerships)."""
+    """The organization's workspaces (one per partnership, plus deal rooms around several partnerships)."""
 
     model = Workspace
     serializer_class = WorkspaceOutputSerializer
     lookup_field = "public_id"
     filterset_class = WorkspaceFilter
-    required_roles = {"GET": Role.VIEWER}
+    required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
+
+    @extend_schema(request=WorkspaceInputSerializer, responses=WorkspaceOutputSerializer)
+    def create(self, request, *args, **kwargs):
+        data = WorkspaceInputSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        workspace = services.workspace_create(org=self.org, actor=self.actor, **data.validated_data)
+        return Response(WorkspaceOutputSerializer(workspace).data, status=status.HTTP_201_CREATED)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
