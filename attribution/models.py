@@ -77,7 +77,8 @@ class Opportunity(OrgOwned):
         WON = "won", "Won"
         LOST = "lost", "Lost"
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="opportunities")
+    # RESTRICT: an account with deals cannot be deleted alone, but goes with its organization.
+    account = models.ForeignKey(Account, on_delete=models.RESTRICT, related_name="opportunities")
     name = models.CharField(max_length=200)
     amount = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
     currency = models.CharField(max_length=3, default="EUR", validators=[iso_currency_validator])
@@ -159,7 +160,7 @@ class Touchpoint(OrgOwned):
     )
     account = models.ForeignKey(Account, on_delete=models.CASCADE, null=True, blank=True, related_name="touchpoints")
     partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="touchpoints")
-    influence_type = models.ForeignKey(InfluenceType, on_delete=models.PROTECT, related_name="touchpoints")
+    influence_type = models.ForeignKey(InfluenceType, on_delete=models.RESTRICT, related_name="touchpoints")
     phase = models.CharField(max_length=14, choices=Phase.choices, default=Phase.PRE_SALE)
     occurred_at = models.DateTimeField()
     note = models.TextField("evidence note", blank=True)

@@ -814,7 +814,10 @@ def _ledger_insert(rows: list[tuple]) -> int:
             buffer = io.StringIO()
             csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(rows)
             buffer.seek(0)
-            raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+            # QUOTE_NONNUMERIC writes None as a quoted "": FORCE_NULL reads it back as NULL ("unattributed").
+            raw.copy_expert(
+                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NULL (partnership_id))", buffer
+            )
         else:
             placeholders = ", ".join(["%s"] * len(LEDGER_COLUMNS))
             for start in range(0, len(rows), INSERT_BATCH):

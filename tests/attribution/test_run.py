@@ -139,3 +139,10 @@ def test_older_run_finishing_last_does_not_replace_a_newer_ledger(org):
     services.attribution_run_execute(org=org, run=older)
     assert set(selectors.credit_list(org=org).values_list("run_id", flat=True)) == {newer.id}
     assert not CreditAllocation.objects.filter(run=older).exists()
+
+
+def test_deleting_an_organization_takes_its_pipeline_along(org):
+    opp = OpportunityFactory(organization=org)
+    run_now(org)
+    org.delete()
+    assert not OpportunityFactory._meta.model.objects.filter(pk=opp.pk).exists()
