@@ -243,7 +243,14 @@ def validate_rows(*, org: Organization, rows: list[dict[str, Any]], numbers: lis
         errors: list[dict] = []
 
         def err(field_name: str, message: str, number=number, errors=errors) -> None:
-            errors.append({"row": number, "field": field_name, "message": message})
+            errors.append(
+                {
+                    "row": number,
+                    "field": field_name,
+                    "label": FIELD_LABELS.get(field_name, field_name),
+                    "message": message,
+                }
+            )
 
         def text(key: str, row=row) -> str:
             value = row.get(key, "")
@@ -255,7 +262,8 @@ def validate_rows(*, org: Organization, rows: list[dict[str, Any]], numbers: lis
             err("name", "A name is required.")
         elif len(name) > 200:
             err("name", "The name is longer than 200 characters.")
-        domain = services.normalize_domain(text("domain"))
+        # Without a domain column the website gives the domain, so re-imports still match on it.
+        domain = services.normalize_domain(text("domain") or text("website"))
         if domain:
             problem = services.domain_error(domain)
             if problem:

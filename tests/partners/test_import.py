@@ -220,3 +220,9 @@ def test_template_file_round_trips_through_the_importer(org, member, programs):
     rows = importing.validate_rows(org=org, rows=importing.apply_mapping(rows, mapping), numbers=[2])
     # The example row names a Silver tier the test programs do not have: the only error.
     assert [(e["field"]) for e in importing.errors_of(rows)] == ["tier"]
+
+
+def test_domain_is_taken_from_the_website_when_there_is_no_domain_column(org, member, programs):
+    PartnerFactory(organization=org, name="Old name", domain="acme.com")
+    rows = importing.validate_rows(org=org, rows=[{"name": "Acme", "website": "https://www.acme.com/en"}], numbers=[2])
+    assert rows[0].action == "update" and rows[0].partner_fields["domain"] == "acme.com"
