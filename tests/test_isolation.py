@@ -26,7 +26,7 @@ def _walk(patterns, prefix=""):
 
 def _org_routes():
     routes = []
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, _pattern in _walk(get_resolver().url_patterns):
         if not route.startswith(ORG_PREFIXES):
             continue
         if "(?P<format>" in route or route.endswith("\\.(?P<format>[a-z0-9]+)/?$"):
@@ -38,9 +38,10 @@ def _org_routes():
 def _concrete(route: str) -> str:
     path = route.replace("^", "").replace("$", "")
     path = path.replace("<slug:org_slug>", "nimbus")
-    # Remaining converters and regex groups: fill with an id-like value.
-    path = re.sub(r"<(?:(?:int|str|slug|uuid|path):)?(\w+)>", "1", path)
-    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", "1", path)
+    # Regex groups (DRF routers) first, then converters: fill with an id-like value.
+    path = re.sub(r"\(\?P<\w+>[^)]*\)", "1", path)
+    path = re.sub(r"<uuid:\w+>", "00000000-0000-4000-8000-000000000001", path)
+    path = re.sub(r"<(?:(?:int|str|slug|path):)?\w+>", "1", path)
     return "/" + path.replace("//", "/")
 
 
