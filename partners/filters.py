@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 
 from partners.models import Contact, Partner, Partnership
 from pom.models import Region
@@ -12,8 +12,9 @@ SORTS = {
     "name": ("name", "pk"),
     "-name": ("-name", "-pk"),
     "status": ("status", "name"),
-    "stage": ("journey_stage__order", "name"),
-    "-stage": ("-journey_stage__order", "name"),
+    # Partners without a stage sort last either way (PostgreSQL puts NULL first when descending).
+    "stage": (F("journey_stage__order").asc(nulls_last=True), "name"),
+    "-stage": (F("journey_stage__order").desc(nulls_last=True), "name"),
     "created": ("created_at", "pk"),
     "-created": ("-created_at", "-pk"),
     "partnerships": ("partnership_count", "name"),

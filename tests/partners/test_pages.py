@@ -310,3 +310,12 @@ def test_admin_deletes_partner_with_its_children_and_the_trail_keeps_it(client_f
     assert response.status_code == 302 and response.url == url("list", org)
     assert not Partner.objects.for_org(org).exists()
     assert AuditEvent.objects.for_org(org).filter(action="delete", object_repr="Gone Ltd").exists()
+
+
+def test_partner_list_sorts_by_furthest_stage_with_unstarted_partners_last(member_client, org, journey):
+    stages = {s.name: s for s in JourneyStage.objects.for_org(org)}
+    PartnerFactory(organization=org, name="Nowhere")
+    PartnerFactory(organization=org, name="Onboarding", journey_stage=stages["Onboard"])
+    PartnerFactory(organization=org, name="Winning", journey_stage=stages["Win"])
+    response = member_client.get(url("list", org), {"sort": "-stage"})
+    assert [p.name for p in response.context["page"].object_list] == ["Winning", "Onboarding", "Nowhere"]
