@@ -1,0 +1,32 @@
+"""`make run` seeds the demo: the printed logins work and a second run keeps the data."""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from pom.models import Membership, Organization, Role
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_the_vendor_and_its_printed_logins_work(client):
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    org = Organization.objects.get(slug="nimbus")
+    roles = set(Membership.objects.filter(organization=org).values_list("role", flat=True))
+    assert roles == {Role.OWNER, Role.ADMIN, Role.MANAGER, Role.VIEWER}
+
+    logins = re.findall(r"^\s+(\w[\w ]*?)\s+(\S+@\S+)\s+(\S+)$", out.getvalue(), re.M)
+    assert len(logins) >= 4
+    who, email, password = next(row for row in logins if row[0] == "Admin")
+    response = client.post(reverse("account_login"), {"login": email, "password": password})
+    assert response.status_code == 302, "demo e-mail addresses are verified, so login goes straight in"
+    assert client.get(reverse("home"))["Location"] == reverse("dashboard", args=["nimbus"])
+    assert client.get(reverse("org_members", args=["nimbus"])).status_code == 200
+
+    again = io.StringIO()
+    call_command("seed_demo", stdout=again)
+    assert "exists; use --reset" in again.getvalue()
+    assert Organization.objects.filter(slug="nimbus").count() == 1
