@@ -287,3 +287,11 @@ def test_taxonomy_term_create_and_duplicate(org, admin_user):
     assert term.slug == "oem"
     with pytest.raises(ValidationError):
         services.taxonomy_term_create(org=org, actor=admin_user, kind="type", name="oem")
+
+
+def test_new_organization_gets_partner_defaults_through_the_hook(member):
+    from pom import services as pom_services
+
+    org = pom_services.organization_create(user=member, name="Fresh Vendor")
+    assert PartnerType.objects.for_org(org).filter(slug="cloud-marketplace").exists()
+    assert JourneyTemplate.objects.for_org(org).get(is_default=True).stages.count() == 6
