@@ -101,3 +101,21 @@ def test_server_error_page_renders_without_request_context():
 
     html = loader.get_template("500.html").render({})
     assert "Something went wrong" in html
+
+
+@pytest.mark.django_db
+def test_password_reset_mail_link_opens_pom_styled_form(client, outsider, django_capture_on_commit_callbacks):
+    import re
+
+    from django.core import mail
+
+    EmailAddress.objects.create(user=outsider, email=outsider.email, verified=True, primary=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": outsider.email})
+    assert response["Location"] == reverse("account_reset_password_done")
+    assert mail.outbox[-1].to == [outsider.email]
+    path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", mail.outbox[-1].body).group(1)
+    page = client.get(path, follow=True)
+    body = page.content.decode()
+    _assert_pom_layout(body)
+    assert 'name="password1"' in body and "auth-entrance" in body
