@@ -137,3 +137,11 @@ def test_vendor_list_filters(world, client_for):
     assert world.workspace.name not in body
     partial = client.get(url, {"q": "Acme"}, HTTP_HX_REQUEST="true")
     assert "<html" not in partial.content.decode() and world.workspace.name in partial.content.decode()
+
+
+def test_guest_workspace_list_is_the_persons_workspaces_across_vendors(world, api_client_for, api_key_client):
+    response = api_client_for(world.ws_viewer).get(reverse("workspaces-guest-api:workspace-list"))
+    assert response.status_code == 200
+    assert [row["id"] for row in response.data["results"]] == [str(world.workspace.public_id)]
+    assert response.data["results"][0]["organization"] == "Nimbus Cloud"
+    assert api_key_client("read").get(reverse("workspaces-guest-api:workspace-list")).data["results"] == []

@@ -140,5 +140,5 @@ class WorkspaceInputSerializer(serializers.Serializer):
 
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    partnerships = OrgScopedPK(queryset=Partnership.objects.all(), many=True)
-    opportunity = OrgScopedPK(queryset=Opportunity.objects.all(), required=False, allow_null=True, default=None)
+    partnerships = OrgScopedPK(queryset=Partnership.objects, many=True)
+    opportunity = OrgScopedPK(queryset=Opportunity.objects, required=False, allow_null=True, default=None)

@@ -275,13 +275,14 @@ class GuestWorkspaceViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     lookup_field = "public_id"
 
-    def get_queryset(self):
-        if not hasattr(self.request.user, "workspace_memberships"):
-            return Workspace.objects.none()
-        return selectors.workspaces_for_user(user=self.request.user).prefetch_related("partnerships")
-
     def list(self, request):
-        page = self.paginate_queryset(self.get_queryset())
+        # API keys belong to one vendor: they have no partner workspaces of their own.
+        qs = (
+            selectors.workspaces_for_user(user=request.user).prefetch_related("partnerships")
+            if isinstance(request.user, User)
+            else []
+        )
+        page = self.paginate_queryset(qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, public_id=None):
