@@ -621,3 +621,59 @@ def taxonomy_term_update(*, org: Organization, actor: Actor, term, data: dict[st
 def taxonomy_term_delete(*, org: Organization, actor: Actor, term) -> None:
     """Delete a term; partners lose the tag (types) or the value (archetype, segment). Audited."""
     delete_instance(org=org, actor=actor, instance=term)
+
+
+# Journey templates (admins) ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def journey_stage_create(
+    *, org: Organization, actor: Actor, template: JourneyTemplate, name: str, description: str = ""
+) -> JourneyStage:
+    """Append a stage at the end of a journey template. Audited."""
+    _check_same_org(org, template=template)
+    order = (template.stages.aggregate(m=Max("order"))["m"] or 0) + 1
+    stage = JourneyStage(
+        organization=org, template=template, name=(name or "").strip(), order=order, description=description
+    )
+    return create_instance(org=org, actor=actor, instance=stage)
+
+
+@transaction.atomic
+def journey_stage_update(*, org: Organization, actor: Actor, stage: JourneyStage, data: dict[str, Any]) -> JourneyStage:
+    """Rename or re-describe a stage (its order and template stay). Audited."""
+    data = {k: (v or "").strip() for k, v in data.items() if k in ("name", "description")}
+    return update_fields(org=org, actor=actor, instance=stage, data=data)
+
+
+@transaction.atomic
+def journey_stage_delete(*, org: Organization, actor: Actor, stage: JourneyStage) -> None:
+    """Delete a stage nobody is in (its steps and their ticks go with it). Audited."""
+    count = Partnership.objects.for_org(org).filter(current_stage=stage).count()
+    if count:
+        raise ValidationError({"stage": f"{count} partnership(s) are in {stage.name}; move them first."})
+    delete_instance(org=org, actor=actor, instance=stage)
+
+
+@transaction.atomic
+def journey_step_create(
+    *, org: Organization, actor: Actor, stage: JourneyStage, name: str, description: str = ""
+) -> JourneyStep:
+    """Append a step to a stage. Audited."""
+    _check_same_org(org, stage=stage)
+    order = (stage.steps.aggregate(m=Max("order"))["m"] or 0) + 1
+    step = JourneyStep(organization=org, stage=stage, name=(name or "").strip(), order=order, description=description)
+    return create_instance(org=org, actor=actor, instance=step)
+
+
+@transaction.atomic
+def journey_step_update(*, org: Organization, actor: Actor, step: JourneyStep, data: dict[str, Any]) -> JourneyStep:
+    """Rename or re-describe a step. Audited."""
+    data = {k: (v or "").strip() for k, v in data.items() if k in ("name", "description")}
+    return update_fields(org=org, actor=actor, instance=step, data=data)
+
+
+@transaction.atomic
+def journey_step_delete(*, org: Organization, actor: Actor, step: JourneyStep) -> None:
+    """Delete a step; ticks recorded on it are removed with it. Audited."""
+    delete_instance(org=org, actor=actor, instance=step)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("tiers/<int:pk>/delete/", views.TierDeleteView.as_view(), name="tier_delete"),
     path("settings/taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
     path("settings/taxonomy/<slug:kind>/<int:pk>/", views.TaxonomyTermView.as_view(), name="taxonomy_term"),
+    path("settings/journey/", views.JourneyEditView.as_view(), name="journey_edit"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("import/template.<str:fmt>", views.ImportTemplateView.as_view(), name="import_template"),
     path("import/<int:pk>/", views.ImportRunView.as_view(), name="import_run"),

@@ -19,6 +19,7 @@ from partners.models import (
     ImportRun,
     JourneyStage,
     JourneyStep,
+    JourneyTemplate,
     Partner,
     Partnership,
     Program,
@@ -788,6 +789,41 @@ class TaxonomyTermView(PartnersView):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return redirect("partners:taxonomy", org_slug=self.org.slug)
+
+
+class JourneyEditView(PartnersView):
+    """Admins add, rename and delete journey stages and steps (from the taxonomy page)."""
+
+    required_role = Role.ADMIN
+
+    def post(self, request, org_slug):
+        action = request.POST.get("action", "")
+        name = request.POST.get("name", "")
+        try:
+            if action == "stage_add":
+                template = _get(JourneyTemplate.objects.for_org(self.org), request.POST.get("template") or 0)
+                services.journey_stage_create(org=self.org, actor=request.user, template=template, name=name)
+            elif action in ("stage_rename", "stage_delete", "step_add"):
+                stage = _get(JourneyStage.objects.for_org(self.org), request.POST.get("stage") or 0)
+                if action == "stage_rename":
+                    services.journey_stage_update(org=self.org, actor=request.user, stage=stage, data={"name": name})
+                elif action == "stage_delete":
+                    services.journey_stage_delete(org=self.org, actor=request.user, stage=stage)
+                else:
+                    services.journey_step_create(org=self.org, actor=request.user, stage=stage, name=name)
+            elif action in ("step_rename", "step_delete"):
+                step = _get(JourneyStep.objects.for_org(self.org), request.POST.get("step") or 0)
+                if action == "step_rename":
+                    services.journey_step_update(org=self.org, actor=request.user, step=step, data={"name": name})
+                else:
+                    services.journey_step_delete(org=self.org, actor=request.user, step=step)
+            else:
+                raise ValidationError("Unknown journey action.")
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, "Journey saved.")
+        return redirect(reverse("partners:taxonomy", args=[self.org.slug]) + "#journeys")
 
 
 # Import -----------------------------------------------------------------------------------------

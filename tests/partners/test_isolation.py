@@ -80,6 +80,7 @@ PAGES = [
     ("tier_delete", ["tier"], "post", Role.MANAGER),
     ("taxonomy", [], "get", Role.ADMIN),
     ("taxonomy", [], "post", Role.ADMIN),
+    ("journey_edit", [], "post", Role.ADMIN),
     ("import", [], "get", Role.MANAGER),
     ("import", [], "post", Role.MANAGER),
     ("import_run", ["run"], "get", Role.MANAGER),

@@ -319,3 +319,27 @@ def test_partner_list_sorts_by_furthest_stage_with_unstarted_partners_last(membe
     PartnerFactory(organization=org, name="Winning", journey_stage=stages["Win"])
     response = member_client.get(url("list", org), {"sort": "-stage"})
     assert [p.name for p in response.context["page"].object_list] == ["Winning", "Onboarding", "Nowhere"]
+
+
+def test_admin_edits_the_journey_from_the_taxonomy_page(client_for, org, admin_user, journey, member):
+    client = client_for(admin_user)
+    win = JourneyStage.objects.for_org(org).get(name="Win")
+    client.post(url("journey_edit", org), {"action": "stage_rename", "stage": win.pk, "name": "Win together"})
+    client.post(url("journey_edit", org), {"action": "step_add", "stage": win.pk, "name": "Joint pitch"})
+    client.post(url("journey_edit", org), {"action": "stage_add", "template": journey.pk, "name": "Renew"})
+    win.refresh_from_db()
+    assert win.name == "Win together"
+    assert list(win.steps.order_by("order").values_list("name", flat=True))[-1] == "Joint pitch"
+    assert journey.stages.order_by("order").last().name == "Renew"
+    body = client.get(url("taxonomy", org)).content.decode()
+    assert "Win together" in body and "Joint pitch" in body
+
+
+def test_stage_with_partnerships_in_it_cannot_be_deleted(client_for, org, admin_user, journey, member):
+    partnership = services.partnership_create(
+        org=org, actor=member, partner=PartnerFactory(organization=org), program=ProgramFactory(organization=org)
+    )
+    client_for(admin_user).post(
+        url("journey_edit", org), {"action": "stage_delete", "stage": partnership.current_stage_id}
+    )
+    assert JourneyStage.objects.for_org(org).filter(pk=partnership.current_stage_id).exists()
