@@ -190,7 +190,9 @@ def seed(ctx) -> None:
 def _registrations(ctx, partnerships: list[Partnership], manager) -> None:
     """One registration in every status, plus a second partner claiming the same customer (a conflict)."""
     org = ctx.org
-    first, second = partnerships[0], partnerships[1 % len(partnerships)]
+    first = partnerships[0]
+    # The conflict is between two different partners, not two programs of the same one.
+    second = next((p for p in partnerships if p.partner_id != first.partner_id), partnerships[-1])
 
     def submit(partnership, name, domain, value, via="partner"):
         return services.registration_submit(

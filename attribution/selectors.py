@@ -467,15 +467,15 @@ def metrics_figures(*, metrics: dict) -> dict[str, str]:
 
     palette = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b"]
 
-    def html(fig, barmode: str = "stack") -> str:
+    def html(fig, barmode: str = "stack", height: int = 320) -> str:
         fig.update_layout(
-            margin={"l": 10, "r": 10, "t": 30, "b": 10},
-            height=320,
+            margin={"l": 10, "r": 10, "t": 60, "b": 10},
+            height=height,
             barmode=barmode,
             paper_bgcolor="rgba(0,0,0,0)",
             plot_bgcolor="rgba(0,0,0,0)",
             font={"family": "system-ui, sans-serif", "size": 12},
-            legend={"orientation": "h", "y": -0.2},
+            legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         )
         return fig.to_html(
             full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True}
@@ -497,8 +497,8 @@ def metrics_figures(*, metrics: dict) -> dict[str, str]:
             fig.add_bar(
                 y=names, x=[float(r[key]) for r in top], name=label, orientation="h", marker_color=palette[index]
             )
-        fig.update_yaxes(autorange="reversed")
-        figures["partners"] = html(fig)
+        fig.update_yaxes(autorange="reversed", automargin=True)
+        figures["partners"] = html(fig, height=120 + 24 * len(top))
     comparison = metrics["comparison"]
     if any(r["deals"] for r in comparison):
         fig = go.Figure()
