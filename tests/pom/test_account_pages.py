@@ -119,3 +119,41 @@ def test_password_reset_mail_link_opens_pom_styled_form(client, outsider, django
     body = page.content.decode()
     _assert_pom_layout(body)
     assert 'name="password1"' in body and "auth-entrance" in body
+
+
+@pytest.mark.django_db
+def test_recovery_codes_are_shown_in_pom_layout(client_for, outsider):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    EmailAddress.objects.create(user=outsider, email=outsider.email, verified=True, primary=True)
+    TOTP.activate(outsider, generate_totp_secret())
+    codes = RecoveryCodes.activate(outsider).get_unused_codes()
+    client = client_for(outsider)
+    client.post(reverse("account_reauthenticate"), {"password": TEST_PASSWORD})
+    response = client.get(reverse("mfa_view_recovery_codes"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    _assert_pom_layout(body)
+    assert codes[0] in body and 'id="recovery_codes"' in body
+
+
+@pytest.mark.django_db
+def test_email_confirmation_page_uses_pom_layout(client, django_capture_on_commit_callbacks):
+    import re
+
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {
+                "email": "cara@example.com",
+                "password1": "a-Long-enough-pass-2026",
+                "password2": "a-Long-enough-pass-2026",
+            },
+        )
+    path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[-1].body).group(1)
+    body = client.get(path).content.decode()
+    _assert_pom_layout(body)
+    assert "cara@example.com" in body and "auth-entrance" in body
