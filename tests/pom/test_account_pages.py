@@ -151,6 +151,7 @@ def test_email_confirmation_page_uses_pom_layout(client, django_capture_on_commi
                 "email": "cara@example.com",
                 "password1": "a-Long-enough-pass-2026",
                 "password2": "a-Long-enough-pass-2026",
+                "time_zone": "UTC",
             },
         )
     path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+)", mail.outbox[-1].body).group(1)
