@@ -15,3 +15,11 @@ document.addEventListener("change", (event) => {
   const form = event.target.closest("form[data-autosubmit]");
   if (form && !window.htmx) form.submit();
 });
+// Sign-up: preselect the browser's time zone so times are shown in it from the first page.
+document.addEventListener("DOMContentLoaded", () => {
+  const select = document.querySelector("form select[name=time_zone][data-guess], form.allauth-form select[name=time_zone]");
+  const zone = window.Intl?.DateTimeFormat().resolvedOptions().timeZone;
+  if (select && zone && select.value === "UTC" && select.querySelector(`option[value="${zone}"]`)) {
+    select.value = zone;
+  }
+});
