@@ -1000,3 +1000,29 @@ def attribution_run_start(*, org: Organization, actor: Actor, trigger: str = "ma
     run = attribution_recompute_request(org=org, actor=actor, trigger=trigger)
     audit_action(org=org, actor=actor, obj=run, verb="attribution.run_requested")
     return run
+
+
+@transaction.atomic
+def influence_type_create(*, org: Organization, actor: Actor, name: str) -> InfluenceType:
+    """Add a kind of touchpoint to the organization's list."""
+    from django.utils.text import slugify
+
+    name = (name or "").strip()
+    slug = slugify(name)[:80]
+    if not slug:
+        raise ValidationError({"name": "Name the influence type."})
+    if InfluenceType.objects.for_org(org).filter(slug=slug).exists():
+        raise ValidationError({"name": f"“{name}” is already in the list."})
+    order = InfluenceType.objects.for_org(org).count()
+    return create_instance(
+        org=org, actor=actor, instance=InfluenceType(organization=org, name=name, slug=slug, order=order)
+    )
+
+
+@transaction.atomic
+def influence_type_toggle(*, org: Organization, actor: Actor, influence_type: InfluenceType) -> InfluenceType:
+    """Retire an influence type from new touchpoints (past ones keep it), or bring it back."""
+    _same_org(org, influence_type, "influence_type")
+    return update_fields(
+        org=org, actor=actor, instance=influence_type, data={"is_active": not influence_type.is_active}
+    )

@@ -374,6 +374,21 @@ class SplitRuleReviseView(SettingsView):
         return self.get(request, org_slug, pk, form=form, status=400)
 
 
+class InfluenceTypeView(SettingsView):
+    """Add an influence type (POST with `name`) or switch one on or off (POST to its `pk`)."""
+
+    def post(self, request, org_slug, pk=None):
+        try:
+            if pk is None:
+                services.influence_type_create(org=self.org, actor=request.user, name=request.POST.get("name", ""))
+            else:
+                kind = _first(selectors.influence_type_list(org=self.org, active_only=False), pk)
+                services.influence_type_toggle(org=self.org, actor=request.user, influence_type=kind)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("attribution:settings", org_slug=self.org.slug)
+
+
 class RunView(PipelineView):
     """POST starts a recomputation; GET returns the run's status fragment, which HTMX polls while it runs."""
 

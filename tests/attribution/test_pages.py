@@ -279,3 +279,18 @@ def test_metrics_page_renders_charts(org, world, member_client):
     OpportunityPartnerFactory(organization=org, opportunity=won, partnership=world["link"].partnership, role="sourced")
     body = member_client.get(reverse("attribution:metrics", args=[org.slug])).content.decode()
     assert "plotly" in body and "Partner-attached" in body and world["partner"].name in body
+
+
+def test_admin_adds_and_retires_influence_types(org, admin_user, member_client, client_for):
+    from attribution.models import InfluenceType
+
+    url = reverse("attribution:influence_type_create", args=[org.slug])
+    assert member_client.post(url, {"name": "Marketplace listing"}).status_code == 403
+    client = client_for(admin_user)
+    assert client.post(url, {"name": "Marketplace listing"}).status_code == 302
+    kind = InfluenceType.objects.get(organization=org, slug="marketplace-listing")
+    client.post(reverse("attribution:influence_type_toggle", args=[org.slug, kind.pk]))
+    kind.refresh_from_db()
+    assert not kind.is_active
+    response = client.post(url, {"name": "Marketplace listing"}, follow=True)
+    assert b"already in the list" in response.content
