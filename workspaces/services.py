@@ -306,7 +306,7 @@ def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
     whose organization role already gives them as much access creates no row and returns None.
     """
     invitation = (
-        WorkspaceInvitation.objects.select_for_update()
+        WorkspaceInvitation.objects.select_for_update(of=("self",))
         .select_related("workspace", "organization", "invited_by")
         .filter(token_hash=hash_token(raw_token))
         .first()
