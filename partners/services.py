@@ -33,8 +33,8 @@ from partners.models import (
     Tier,
 )
 from pom import hooks
-from pom.audit import Actor, _record, audit_action, create_instance, delete_instance, snapshot, update_fields
-from pom.models import AuditEvent, Membership, Organization, User
+from pom.audit import Actor, audit_action, audit_create, create_instance, delete_instance, update_fields
+from pom.models import Membership, Organization, User
 
 TAXONOMY_MODELS = {"type": PartnerType, "archetype": Archetype, "segment": Segment}
 
@@ -84,15 +84,6 @@ def _check_domain_free(org: Organization, domain: str, exclude_pk: int | None = 
         raise ValidationError({"domain": f"The domain {domain} is already used by the partner “{clash.name}”."})
 
 
-def _audit_partner_created(*, org: Organization, actor: Actor, partner: Partner) -> None:
-    # pom.audit.snapshot reads FieldFile.url, which raises for an empty logo: snapshot without it.
-    names = [f.name for f in Partner._meta.concrete_fields if f.name not in ("logo", "created_at", "updated_at")]
-    changes = {k: [None, v] for k, v in snapshot(partner, names).items() if v not in (None, "", [], {})}
-    if partner.logo:
-        changes["logo"] = [None, partner.logo.name]
-    _record(org=org, actor=actor, action=AuditEvent.Action.CREATE, obj=partner, changes=changes)
-
-
 def _set_types(partner: Partner, types: Iterable[PartnerType] | None, org: Organization) -> None:
     if types is None:
         return
@@ -123,7 +114,7 @@ def partner_create(
     partner = Partner(organization=org, name=(name or "").strip(), domain=domain, **fields)
     partner.full_clean()
     partner.save()
-    _audit_partner_created(org=org, actor=actor, partner=partner)
+    audit_create(org=org, actor=actor, obj=partner)
     _set_types(partner, types, org)
     return partner
 
@@ -149,14 +140,8 @@ def partner_update(
         data["name"] = (data["name"] or "").strip()
     if "owner" in data:
         _check_member(org, data["owner"], "owner")
-    if "logo" in data:
-        # Audited as an action: pom.audit.snapshot cannot read an empty FieldFile.
-        logo = data.pop("logo")
-        if logo is not None and logo != partner.logo:
-            partner.logo = logo or ""
-            partner.full_clean()
-            partner.save(update_fields=["logo", "updated_at"])
-            audit_action(org=org, actor=actor, obj=partner, verb="logo changed")
+    if "logo" in data and data["logo"] is None:  # None keeps the current logo; "" clears it
+        data.pop("logo")
     _check_same_org(org, archetype=data.get("archetype"), segment=data.get("segment"))
     if types is not None:
         before = sorted(partner.types.values_list("slug", flat=True))

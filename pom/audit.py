@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from pom.models import ApiKey, AuditEvent, Organization, User
 
@@ -32,7 +33,7 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
-    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+    if isinstance(value, FieldFile):  # `.url` of an empty file raises, so test the type
         return value.name or ""
     return value
 
