@@ -284,7 +284,8 @@ def test_partner_edit_form_uploads_a_logo(member_client, org):
     assert response.status_code == 302
     partner.refresh_from_db()
     assert partner.logo.name.startswith("partner-logos/acme")
-    assert AuditEvent.objects.for_org(org).filter(verb="logo changed").exists()
+    event = AuditEvent.objects.for_org(org).filter(object_id=str(partner.pk), action="update").latest("created_at")
+    assert event.changes["logo"][1].startswith("partner-logos/acme")
     assert 'class="partner-logo"' in member_client.get(url("detail", org, partner.pk)).content.decode()
 
 
