@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.PartnerDetailView.as_view(), name="detail"),
     path("<int:pk>/tab/<slug:tab>/", views.PartnerDetailView.as_view(), name="tab"),
     path("<int:pk>/edit/", views.PartnerEditView.as_view(), name="edit"),
+    path("<int:pk>/logo/", views.PartnerLogoView.as_view(), name="logo"),
     path("<int:pk>/delete/", views.PartnerDeleteView.as_view(), name="delete"),
     path("<int:pk>/inline/", views.PartnerInlineView.as_view(), name="inline"),
     path("<int:pk>/contacts/new/", views.ContactCreateView.as_view(), name="contact_create"),

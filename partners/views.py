@@ -6,7 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -76,6 +76,19 @@ class PartnersView(OrgRequiredMixin, View):
         if partner is None:
             raise Http404("No such partner")
         return partner
+
+
+class PartnerLogoView(PartnersView):
+    """Serve a partner's logo to members only: uploads are never published under a public URL."""
+
+    def get(self, request, org_slug, pk):
+        partner = self.partner(pk)
+        if not partner.logo:
+            raise Http404("No logo")
+        response = FileResponse(partner.logo.open("rb"))
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 # List, export, create, edit ---------------------------------------------------------------------

@@ -287,6 +287,8 @@ def test_partner_edit_form_uploads_a_logo(member_client, org):
     event = AuditEvent.objects.for_org(org).filter(object_id=str(partner.pk), action="update").latest("created_at")
     assert event.changes["logo"][1].startswith("partner-logos/acme")
     assert 'class="partner-logo"' in member_client.get(url("detail", org, partner.pk)).content.decode()
+    served = member_client.get(url("logo", org, partner.pk))
+    assert served.status_code == 200 and b"".join(served.streaming_content) == buffer.getvalue()
 
 
 @pytest.mark.parametrize("count", [2, 12])
