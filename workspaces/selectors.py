@@ -147,7 +147,7 @@ def workspace_list(*, org: Organization, q: str = "", partner_id=None, has_partn
         qs = qs.filter(partner_member_count=0)
     return (
         qs.select_related("organization")
-        .prefetch_related("partnerships__partner")
+        .prefetch_related("partnerships__partner", "partnerships__program")
         .order_by("-last_activity_at", "name")
     )
 

@@ -73,7 +73,9 @@ def workspace_ensure_for_partnership(*, org: Organization, actor: Actor, partner
     existing = selectors.workspace_for_partnership(org=org, partnership=partnership)
     if existing is not None:
         return existing
-    workspace = Workspace(organization=org, name=f"{partnership.partner.name} × {org.name}"[:200], is_default=True)
+    workspace = Workspace(
+        organization=org, name=f"{partnership.partner.name} · {partnership.program.name}"[:200], is_default=True
+    )
     create_instance(org=org, actor=actor, instance=workspace)
     WorkspacePartnership.objects.create(organization=org, workspace=workspace, partnership=partnership)
     Update.objects.create(
