@@ -60,16 +60,28 @@ def normalise_name(value: str) -> str:
     """Lower case, no accents or punctuation, legal suffixes dropped: `ACME Gmbh.` -> `acme`."""
     value = unicodedata.normalize("NFKD", value or "").encode("ascii", "ignore").decode().lower()
     value = value.replace("&", " and ")
-    words = re.findall(r"[a-z0-9]+", value)
+    words: list[str] = []
+    single_run = False
+    for word in re.findall(r"[a-z0-9]+", value):
+        # "S.A." or "B V" become one word ("sa", "bv") so that legal suffixes written with dots are found.
+        if len(word) == 1 and single_run:
+            words[-1] += word
+        else:
+            words.append(word)
+        single_run = len(word) == 1 or (single_run and len(word) == 1)
     while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
         words.pop()
     return " ".join(words)
 
 
 def name_similarity(a: str, b: str) -> float:
-    """Ratio in [0, 1] between two normalised names."""
+    """Ratio in [0, 1] between two normalised names; 0 when it cannot reach NAME_SIMILARITY."""
     if not a or not b:
         return 0.0
     if a == b:
         return 1.0
-    return difflib.SequenceMatcher(None, a, b).ratio()
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    # Cheap upper bounds first: a registration is compared with every live claim and open account.
+    if matcher.real_quick_ratio() < NAME_SIMILARITY or matcher.quick_ratio() < NAME_SIMILARITY:
+        return 0.0
+    return matcher.ratio()
