@@ -83,3 +83,16 @@ def test_nav_badge_on_workspace_pages(world, client_for):
     NotificationFactory.create_batch(2, workspace=world.workspace, user=world.ws_viewer)
     body = client_for(world.ws_viewer).get(reverse("workspaces:detail", args=[world.workspace.public_id])).content
     assert b"data-unread-count>2<" in body
+
+
+def test_context_processor_gives_the_unread_count(world, rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    from workspaces.context_processors import notifications
+
+    NotificationFactory.create_batch(3, workspace=world.workspace, user=world.ws_editor)
+    request = rf.get("/")
+    request.user = world.ws_editor
+    assert notifications(request) == {"unread_count": 3}
+    request.user = AnonymousUser()
+    assert notifications(request) == {}
