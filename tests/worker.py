@@ -36,6 +36,7 @@ from pom import celery_app
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 60
+MAIL_END = "-" * 79
 
 
 def _free_port() -> int:
@@ -104,10 +105,15 @@ class WorkerProcess:
     process: subprocess.Popen
 
     def mails(self) -> list[str]:
-        """The e-mails the worker has written so far, oldest first, as raw text."""
+        """The e-mails the worker has finished writing, oldest first, as raw text.
+
+        Django's file backend ends every message with a line of 79 dashes; a file without it is
+        still being written and is left for the next look.
+        """
         if not self.mail_dir.exists():
             return []
-        return [p.read_text() for p in sorted(self.mail_dir.iterdir(), key=lambda p: p.stat().st_mtime)]
+        texts = [p.read_text() for p in sorted(self.mail_dir.iterdir(), key=lambda p: p.stat().st_mtime)]
+        return [text for text in texts if MAIL_END in text]
 
     def wait_for_mail(self, count: int = 1, timeout: float = 90) -> list[str]:
         deadline = time.monotonic() + timeout
