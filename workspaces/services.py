@@ -15,7 +15,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,6 +22,7 @@ from django.utils import timezone
 
 from attribution import services as attribution_services
 from plans import services as plan_services
+from pom import services as pom_services
 from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
 from pom.models import Membership, Organization, User
 from workspaces import selectors
@@ -217,8 +217,7 @@ def _send_invitation(invitation: WorkspaceInvitation, raw: str) -> None:
     inviter = invitation.invited_by.display_name if invitation.invited_by else invitation.workspace.organization.name
     subject = f"{inviter} invited you to the {invitation.workspace.name} workspace"
     body = render_to_string("workspaces/email/invitation.txt", context)
-    email = invitation.email
-    transaction.on_commit(lambda: send_mail(subject=subject, message=body, from_email=None, recipient_list=[email]))
+    pom_services.email_send(to=[invitation.email], subject=subject, body=body)
 
 
 @transaction.atomic
@@ -569,11 +568,10 @@ def notification_email_send(*, notification_id: int) -> bool:
         "notification": notification,
         "url": settings.SITE_URL + (notification.url or reverse("workspaces:home")),
     }
-    send_mail(
+    pom_services.email_send(
+        to=[notification.user.email],
         subject=f"[{notification.workspace.name}] {notification.text[:80]}",
-        message=render_to_string("workspaces/email/notification.txt", context),
-        from_email=None,
-        recipient_list=[notification.user.email],
+        body=render_to_string("workspaces/email/notification.txt", context),
     )
     return True
 
@@ -606,11 +604,10 @@ def notification_digest_send(*, user_id: int) -> int:
         "site_url": settings.SITE_URL,
         "home_url": settings.SITE_URL + reverse("workspaces:home"),
     }
-    send_mail(
+    pom_services.email_send(
+        to=[user.email],
         subject=f"Your POM workspaces: {len(rows)} update{'s' if len(rows) != 1 else ''}",
-        message=render_to_string("workspaces/email/digest.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+        body=render_to_string("workspaces/email/digest.txt", context),
     )
     return len(rows)
 

@@ -47,35 +47,39 @@ def test_preferences_page_saves_the_mode_and_refuses_nonsense(world, client_for)
     assert NotificationPreference.objects.get(user=world.ws_editor).mode == "daily"
 
 
-def test_immediate_email_is_sent_once_even_if_the_task_runs_twice(world):
+def test_immediate_email_is_sent_once_even_if_the_task_runs_twice(world, django_capture_on_commit_callbacks):
     n = NotificationFactory(workspace=world.workspace, user=world.ws_editor, text="Plan validated")
-    tasks.notification_email_send(n.pk)
-    tasks.notification_email_send(n.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.notification_email_send(n.pk)
+        tasks.notification_email_send(n.pk)
     assert len(mail.outbox) == 1 and "Plan validated" in mail.outbox[0].body
 
 
-def test_daily_summary_groups_unread_lines_and_never_repeats_them(world):
+def test_daily_summary_groups_unread_lines_and_never_repeats_them(world, django_capture_on_commit_callbacks):
     services.preference_set(user=world.ws_editor, mode="daily")
     services.preference_set(user=world.ws_owner, mode="immediate")
     NotificationFactory(workspace=world.workspace, user=world.ws_editor, text="Check-in posted on leads")
     NotificationFactory(workspace=world.other_workspace, user=world.ws_editor, text="Mentioned in Beta")
     NotificationFactory(workspace=world.workspace, user=world.ws_owner, text="Not a daily person")
-    assert tasks.notification_digest_daily() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.notification_digest_daily() == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [world.ws_editor.email]
     assert "Check-in posted on leads" in message.body and "Mentioned in Beta" in message.body
     assert world.workspace.name in message.body
-    assert tasks.notification_digest_daily() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.notification_digest_daily() == 0
     assert len(mail.outbox) == 1
 
 
-def test_digest_batches_many_people(world):
+def test_digest_batches_many_people(world, django_capture_on_commit_callbacks):
     people = UserFactory.create_batch(tasks.DIGEST_BATCH + 5)
     for person in people:
         services.preference_set(user=person, mode="daily")
         NotificationFactory(workspace=world.workspace, user=person)
-    assert tasks.notification_digest_daily() == len(people)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.notification_digest_daily() == len(people)
     assert len(mail.outbox) == len(people)
 
 
