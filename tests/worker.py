@@ -27,7 +27,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -37,6 +37,7 @@ from pom import celery_app
 ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 60
 MAIL_END = "-" * 79
+BROKER_DB = 15
 
 
 def _free_port() -> int:
@@ -135,17 +136,25 @@ def _reset_celery_client() -> None:
     celery_app.__dict__.pop("amqp", None)
 
 
+def _private_db(url: str) -> str:
+    """The same Redis server, database 15: tests flush the cache database (`cache.clear()`), and a
+    queued task must not vanish with it when the cache and the broker share one server."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{BROKER_DB}", parts.query, parts.fragment))
+
+
 @pytest.fixture
 def celery_worker_process(transactional_db, worker_redis_url, tmp_path):
     """Start `celery -A pom worker` on a private queue against the test database; stop it after."""
     queue = f"pom-test-{uuid.uuid4().hex[:12]}"
+    broker_url = _private_db(worker_redis_url)
     mail_dir = tmp_path / "mail"
     log_file = tmp_path / "worker.log"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
         "DJANGO_SETTINGS_MODULE": "pom.settings",
         "DATABASE_URL": _database_url(),
-        "REDIS_URL": worker_redis_url,
+        "REDIS_URL": broker_url,
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "EMAIL_HOST": "",
@@ -188,7 +197,7 @@ def celery_worker_process(transactional_db, worker_redis_url, tmp_path):
         )
     }
     celery_app.conf.update(
-        broker_url=worker_redis_url,
+        broker_url=broker_url,
         task_always_eager=False,
         task_default_queue=queue,
         task_routes={"*": {"queue": queue}},

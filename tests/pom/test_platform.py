@@ -104,8 +104,15 @@ def test_service_validation_error_becomes_400_naming_the_field(rf, org, owner):
     assert response.data["errors"] == {"currency": ["Use a three-letter code."]}
 
 
+@pytest.fixture
+def private_cache(settings):
+    """Throttle counters in this process only: with REDIS_URL the cache is a Redis database that
+    parallel test processes clear between their tests."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.mark.django_db
-def test_anonymous_requests_beyond_the_rate_get_429(client, monkeypatch):
+def test_anonymous_requests_beyond_the_rate_get_429(client, monkeypatch, private_cache):
     # DRF reads rates from a dict bound on the class at import time: patch that dict for this test only.
     monkeypatch.setitem(AnonRateThrottle.THROTTLE_RATES, "anon", "2/minute")
     statuses = [client.get("/api/schema/?format=json").status_code for _ in range(3)]
@@ -116,7 +123,9 @@ def test_anonymous_requests_beyond_the_rate_get_429(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_api_keys_of_different_organizations_do_not_share_a_rate_limit(api_key_client, org, other_org, monkeypatch):
+def test_api_keys_of_different_organizations_do_not_share_a_rate_limit(
+    api_key_client, org, other_org, monkeypatch, private_cache
+):
     monkeypatch.setitem(ApiKeyRateThrottle.THROTTLE_RATES, "apikey", "1/minute")
     monkeypatch.setitem(ApiKeyRateThrottle.THROTTLE_RATES, "user", "1/minute")  # must not bucket keys together
     ours, theirs = api_key_client("read"), api_key_client("read", for_org=other_org)
