@@ -8,4 +8,5 @@ app_name = "workspaces-org"
 
 urlpatterns = [
     path("", views.OrgWorkspaceListView.as_view(), name="list"),
+    path("partner-tab/<int:partner_pk>/", views.PartnerTabView.as_view(), name="partner_tab"),
 ]

@@ -17,6 +17,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from attribution.selectors import registration_list
+from partners.models import Partner
 from plans.models import Activity, KeyResult, Plan
 from plans.selectors import plan_tree
 from pom.tenancy import SAFE_METHODS, OrgRequiredMixin
@@ -561,4 +562,19 @@ class OrgWorkspaceListView(OrgRequiredMixin, TemplateView):
             page=paginate(self.request, filterset.qs),
             query=query_without_page(self.request),
         )
+        return context
+
+
+class PartnerTabView(OrgRequiredMixin, TemplateView):
+    """The Workspaces tab of the vendor's partner page (an HTML fragment): each workspace of the partner's
+    partnerships with its members and pending invitations."""
+
+    template_name = "workspaces/_partner_tab.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        partner = Partner.objects.for_org(self.org).filter(pk=self.kwargs["partner_pk"]).first()
+        if partner is None:
+            raise Http404("No such partner")
+        context.update(partner=partner, workspaces=selectors.workspace_list(org=self.org, partner_id=partner.pk))
         return context

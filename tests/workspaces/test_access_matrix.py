@@ -211,3 +211,12 @@ def test_org_api_keys_reach_the_vendor_endpoints_by_scope(world, api_key_client,
     foreign = api_key_client("write", for_org=other_org)
     assert foreign.get(vo(world, "workspace-list")).status_code == 404
     assert foreign.get(gw(world, "member-list")).status_code == 404
+
+
+def test_partner_page_tab_lists_the_partners_workspaces_for_vendor_members_only(world, client_for):
+    url = reverse("workspaces-org:partner_tab", args=[world.org.slug, world.partnership.partner_id])
+    body = client_for(world.vendor_viewer).get(url).content.decode()
+    assert world.workspace.name in body and world.other_workspace.name not in body
+    for user in (world.ws_owner, world.other_org_member):
+        assert client_for(user).get(url).status_code == 404
+    assert client_for(None).get(url).status_code == 302

@@ -1,0 +1,3 @@
+"""The Workspaces tab on the partner page (see pom.hooks.partner_tabs)."""
+
+PARTNER_TABS = [{"slug": "workspaces", "label": "Workspaces", "order": 40, "url_name": "workspaces-org:partner_tab"}]
