@@ -353,3 +353,8 @@ def registration_trails(*, org: Organization, registrations, partner_view: bool)
     for event in qs.order_by("at", "id"):
         trails[event.registration_id].append(event)
     return trails
+
+
+def no_rows(*, model) -> QuerySet:
+    """An empty queryset of `model` (what API schema generation inspects on views that read via selectors)."""
+    return model.objects.none()

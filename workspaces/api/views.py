@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import django_filters
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -35,7 +36,15 @@ from workspaces.api.serializers import (
     WorkspaceInputSerializer,
     WorkspaceOutputSerializer,
 )
-from workspaces.models import Comment, Workspace, WorkspaceFile, WorkspaceInvitation, WorkspaceMember, WorkspaceRole
+from workspaces.models import (
+    Comment,
+    Update,
+    Workspace,
+    WorkspaceFile,
+    WorkspaceInvitation,
+    WorkspaceMember,
+    WorkspaceRole,
+)
 
 
 def _download(record: WorkspaceFile) -> FileResponse:
@@ -243,6 +252,10 @@ class FileViewSet(
 
 # Guest side -------------------------------------------------------------------------------------
 
+WORKSPACE_ID = OpenApiParameter("workspace_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+FILE_ID = OpenApiParameter("file_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+PUBLIC_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
 
 class GuestWorkspaceMixin:
     """Resolves `self.workspace` and `self.access` from the URL's `workspace_id`: 404 without access,
@@ -250,6 +263,11 @@ class GuestWorkspaceMixin:
 
     permission_classes = [permissions.IsAuthenticated]
     write_role = WorkspaceRole.EDITOR
+    schema_model: type = Workspace
+
+    def get_queryset(self):
+        # Only the schema generator asks: the actions read through selectors for `self.workspace`.
+        return selectors.no_rows(model=self.schema_model)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -268,11 +286,16 @@ class GuestWorkspaceMixin:
         return getattr(self.request.user, "key", self.request.user)
 
 
+@extend_schema_view(retrieve=extend_schema(parameters=[PUBLIC_ID]))
 class GuestWorkspaceViewSet(viewsets.GenericViewSet):
     """Workspaces the signed-in person belongs to as a partner, across vendors; and one workspace by id."""
 
     serializer_class = WorkspaceOutputSerializer
     permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        return selectors.no_rows(model=Workspace)
+
     lookup_field = "public_id"
 
     def list(self, request):
@@ -292,9 +315,11 @@ class GuestWorkspaceViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(workspace).data)
 
 
+@extend_schema(parameters=[WORKSPACE_ID])
 class GuestMemberViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     """The workspace's explicit members; e-mails only for the people who manage it."""
 
+    schema_model = WorkspaceMember
     serializer_class = MemberOutputSerializer
 
     def list(self, request, workspace_id):
@@ -304,7 +329,9 @@ class GuestMemberViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(MemberOutputSerializer(page, many=True, context=context).data)
 
 
+@extend_schema(parameters=[WORKSPACE_ID])
 class GuestFeedViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    schema_model = Update
     serializer_class = UpdateOutputSerializer
 
     def list(self, request, workspace_id):
@@ -313,7 +340,9 @@ class GuestFeedViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
         return self.get_paginated_response(UpdateOutputSerializer(page, many=True).data)
 
 
+@extend_schema(parameters=[WORKSPACE_ID])
 class GuestCommentViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    schema_model = Comment
     serializer_class = CommentOutputSerializer
 
     def list(self, request, workspace_id):
@@ -329,7 +358,14 @@ class GuestCommentViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
         return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[WORKSPACE_ID]),
+    create=extend_schema(parameters=[WORKSPACE_ID]),
+    retrieve=extend_schema(parameters=[WORKSPACE_ID, FILE_ID]),
+    destroy=extend_schema(parameters=[WORKSPACE_ID, FILE_ID]),
+)
 class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    schema_model = WorkspaceFile
     serializer_class = FileOutputSerializer
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
 
@@ -359,6 +395,7 @@ class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema(parameters=[WORKSPACE_ID])
 class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     """Check-ins on the workspace plan's key results (a partner editor: partner-owned key results only)."""
 
