@@ -18,7 +18,7 @@ def test_nightly_jobs_are_scheduled_in_beat(db):
 
 
 def test_nightly_fan_out_runs_every_organization(org, other_org, django_capture_on_commit_callbacks):
-    OpportunityPartnerFactory(organization=org, opportunity__organization=org)
+    OpportunityPartnerFactory(organization=org)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.attribution_nightly() >= 2
     assert AttributionRun.objects.filter(organization=org, status="done").exists()
@@ -54,9 +54,27 @@ def test_org_defaults_seed_influence_types_once(org):
 
 
 def test_dashboard_cards_show_waiting_registrations_and_sourced_pipeline(org):
-    DealRegistrationFactory(organization=org, partnership__partner__organization=org)
+    DealRegistrationFactory(organization=org)
     opp = OpportunityFactory(organization=org, currency=org.currency)
     OpportunityPartnerFactory(organization=org, opportunity=opp, role="sourced")
     cards = dashboard.dashboard_cards(org=org)
     assert cards[0]["value"] == 1
     assert cards[1]["value"].startswith("10,000")
+
+
+def test_factories_build_single_organization_graphs(org):
+    from tests.factories import MaterialityScoreFactory, TouchpointFactory
+
+    touch = TouchpointFactory(organization=org)
+    score = MaterialityScoreFactory(organization=org)
+    registration = DealRegistrationFactory(organization=org)
+    orgs = {
+        touch.opportunity.account.organization_id,
+        touch.partnership.organization_id,
+        touch.partnership.partner.organization_id,
+        touch.influence_type.organization_id,
+        score.opportunity.organization_id,
+        score.partnership.partner.organization_id,
+        registration.partnership.partner.organization_id,
+    }
+    assert orgs == {org.id}

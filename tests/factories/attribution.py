@@ -40,8 +40,8 @@ class OpportunityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Opportunity
 
-    account = factory.SubFactory(AccountFactory)
-    organization = factory.SelfAttribute("account.organization")
+    organization = factory.SubFactory(OrganizationFactory)
+    account = factory.SubFactory(AccountFactory, organization=factory.SelfAttribute("..organization"))
     name = factory.Sequence(lambda n: f"Deal {n}")
     amount = Decimal("10000.00")
     currency = "EUR"
@@ -53,8 +53,8 @@ class OpportunityPartnerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = OpportunityPartner
 
-    opportunity = factory.SubFactory(OpportunityFactory)
-    organization = factory.SelfAttribute("opportunity.organization")
+    organization = factory.SubFactory(OrganizationFactory)
+    opportunity = factory.SubFactory(OpportunityFactory, organization=factory.SelfAttribute("..organization"))
     partnership = factory.SubFactory(PartnershipFactory, partner__organization=factory.SelfAttribute("...organization"))
     role = OpportunityPartner.Role.INFLUENCED
 
@@ -63,8 +63,8 @@ class TouchpointFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Touchpoint
 
-    opportunity = factory.SubFactory(OpportunityFactory)
-    organization = factory.SelfAttribute("opportunity.organization")
+    organization = factory.SubFactory(OrganizationFactory)
+    opportunity = factory.SubFactory(OpportunityFactory, organization=factory.SelfAttribute("..organization"))
     account = factory.SelfAttribute("opportunity.account")
     partnership = factory.SubFactory(PartnershipFactory, partner__organization=factory.SelfAttribute("...organization"))
     influence_type = factory.SubFactory(InfluenceTypeFactory, organization=factory.SelfAttribute("..organization"))
@@ -75,8 +75,8 @@ class MaterialityScoreFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = MaterialityScore
 
-    opportunity = factory.SubFactory(OpportunityFactory)
-    organization = factory.SelfAttribute("opportunity.organization")
+    organization = factory.SubFactory(OrganizationFactory)
+    opportunity = factory.SubFactory(OpportunityFactory, organization=factory.SelfAttribute("..organization"))
     partnership = factory.SubFactory(PartnershipFactory, partner__organization=factory.SelfAttribute("...organization"))
     sales_motion = 3
     value_proposition = 3
@@ -87,8 +87,8 @@ class DealRegistrationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = DealRegistration
 
-    partnership = factory.SubFactory(PartnershipFactory)
-    organization = factory.SelfAttribute("partnership.organization")
+    organization = factory.SubFactory(OrganizationFactory)
+    partnership = factory.SubFactory(PartnershipFactory, partner__organization=factory.SelfAttribute("...organization"))
     customer_name = factory.Sequence(lambda n: f"Prospect {n}")
     customer_name_key = factory.LazyAttribute(lambda o: o.customer_name.lower())
     customer_domain = factory.Sequence(lambda n: f"prospect{n}.example")
