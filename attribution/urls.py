@@ -14,6 +14,12 @@ urlpatterns = [
         {"what": "remove-partner"},
         name="opportunity_partner_remove",
     ),
+    path(
+        "opportunities/<int:pk>/touchpoints/<int:link_pk>/confirm/",
+        views.OpportunityActionView.as_view(),
+        {"what": "confirm-touchpoint"},
+        name="touchpoint_confirm",
+    ),
     path("opportunities/<int:pk>/<slug:what>/", views.OpportunityActionView.as_view(), name="opportunity_action"),
     path("registrations/", views.RegistrationInboxView.as_view(), name="registrations"),
     path("registrations/new/", views.RegistrationCreateView.as_view(), name="registration_create"),

@@ -130,6 +130,11 @@ class OpportunityActionView(OpportunityDetailView):
     def post(self, request, org_slug, pk, what, link_pk=None):
         opportunity = self.opportunity(pk)
         org, actor = self.org, request.user
+        if what == "confirm-touchpoint":
+            touchpoint = _first(selectors.opportunity_touchpoints(org=org, opportunity=opportunity), link_pk)
+            services.touchpoint_confirm(org=org, actor=actor, touchpoint=touchpoint)
+            messages.success(request, "Touchpoint confirmed.")
+            return redirect("attribution:opportunity", org_slug=org.slug, pk=pk)
         if what == "remove-partner":
             link = _first(OpportunityPartner.objects.for_org(org).filter(opportunity=opportunity), link_pk)
             services.opportunity_partner_remove(org=org, actor=actor, link=link)

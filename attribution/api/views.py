@@ -183,6 +183,12 @@ class TouchpointViewSet(mixins.CreateModelMixin, _ServiceViewSet):
         )
         return self._output(touchpoint, status.HTTP_201_CREATED)
 
+    @extend_schema(request=None, responses=s.TouchpointOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, org_slug, pk):
+        """Confirm the touchpoint as the calling user (the account executive vouches for it)."""
+        return self._output(services.touchpoint_confirm(org=self.org, actor=self.actor, touchpoint=self.get_object()))
+
 
 class InfluenceTypeViewSet(_ServiceViewSet):
     """The organization's influence types (touchpoint kinds)."""

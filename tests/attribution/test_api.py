@@ -302,3 +302,10 @@ def test_credit_allocation_list_query_count_is_bounded(org, api_client, django_a
         with django_assert_max_num_queries(8):
             response = api_client.get(url("credit-allocation-list", org))
         assert response.json()["count"] >= size
+
+
+def test_touchpoint_confirm_records_the_caller(org, member, api_client, viewer, api_client_for):
+    touch = TouchpointFactory(organization=org)
+    assert api_client_for(viewer).post(url("touchpoint-confirm", org, touch.pk)).status_code == 403
+    response = api_client.post(url("touchpoint-confirm", org, touch.pk))
+    assert response.status_code == 200 and response.json()["confirmed_by"] == member.pk

@@ -305,3 +305,14 @@ def test_registration_inbox_query_count_is_bounded(org, member_client, django_as
             response = member_client.get(url)
         assert response.status_code == 200
         assert response.content.count(b"/registrations/") >= size
+
+
+def test_confirm_touchpoint_from_the_opportunity_page(org, member, member_client, other_org):
+    touch = TouchpointFactory(organization=org)
+    url = reverse("attribution:touchpoint_confirm", args=[org.slug, touch.opportunity_id, touch.pk])
+    assert member_client.post(url).status_code == 302
+    touch.refresh_from_db()
+    assert touch.confirmed_by == member
+    foreign = TouchpointFactory(organization=other_org)
+    bad = reverse("attribution:touchpoint_confirm", args=[org.slug, touch.opportunity_id, foreign.pk])
+    assert member_client.post(bad).status_code == 404
