@@ -31,6 +31,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
+from kombu import pools
 
 from pom import celery_app
 
@@ -129,10 +130,14 @@ class WorkerProcess:
 
 
 def _reset_celery_client() -> None:
-    """Drop the app's cached connections and routing so the next send uses the current conf."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    """Drop the app's cached connections and routing so the next send uses the current conf.
+
+    kombu keeps connection and producer pools in a process-wide registry keyed by broker URL;
+    closing one pool in place would leave a closed pool behind for the next user, so the whole
+    registry is reset and rebuilt on demand.
+    """
+    pools.reset()
+    celery_app._pool = None
     celery_app.__dict__.pop("amqp", None)
 
 

@@ -21,3 +21,12 @@ def test_inviting_a_colleague_mails_the_link_through_the_worker(celery_worker_pr
     assert f"invited you to {org.name} on POM" in mail
     assert "/invitations/" in mail
     assert "pom.tasks.send_email" in celery_worker_process.log_file.read_text()
+
+
+def test_a_second_worker_in_the_same_process_also_delivers(celery_worker_process, org, owner):  # noqa: F811
+    """The fixture resets the client's broker pools cleanly, so several worker tests can share a process."""
+    from pom import services
+
+    services.invitation_create(org=org, actor=owner, email="second@nimbus.example", role="viewer")
+    (mail,) = celery_worker_process.wait_for_mail(1)
+    assert "To: second@nimbus.example" in mail
