@@ -247,7 +247,7 @@ class Partnership(OrgOwned):
         ENDED = "ended", "Ended"
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="partnerships")
-    program = models.ForeignKey(Program, on_delete=models.PROTECT, related_name="partnerships")
+    program = models.ForeignKey(Program, on_delete=models.RESTRICT, related_name="partnerships")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ONBOARDING)
     tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="partnerships")
     start_date = models.DateField(null=True, blank=True)
@@ -258,7 +258,7 @@ class Partnership(OrgOwned):
     )
     notes = models.TextField(blank=True)
     journey_template = models.ForeignKey(
-        JourneyTemplate, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        JourneyTemplate, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     current_stage = models.ForeignKey(JourneyStage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     stage_entered_at = models.DateTimeField(null=True, blank=True)
