@@ -25,6 +25,7 @@ from attribution.models import (
 )
 from attribution.normalize import NAME_SIMILARITY, name_similarity, normalise_domain, normalise_name
 from partners.models import Partnership
+from pom.charts import PALETTE, figure_html
 from pom.models import Organization
 
 
@@ -465,20 +466,13 @@ def metrics_figures(*, metrics: dict) -> dict[str, str]:
     """Plotly charts (HTML fragments, plotly.js loaded by the page) for the metrics page."""
     import plotly.graph_objects as go
 
-    palette = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b"]
-
     def html(fig, barmode: str = "stack", height: int = 320) -> str:
-        fig.update_layout(
-            margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        return figure_html(
+            fig,
             height=height,
             barmode=barmode,
-            paper_bgcolor="rgba(0,0,0,0)",
-            plot_bgcolor="rgba(0,0,0,0)",
-            font={"family": "system-ui, sans-serif", "size": 12},
+            margin={"l": 10, "r": 10, "t": 60, "b": 10},
             legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        )
-        return fig.to_html(
-            full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True}
         )
 
     top = metrics["by_partnership"][:15]
@@ -495,7 +489,7 @@ def metrics_figures(*, metrics: dict) -> dict[str, str]:
             )
         ):
             fig.add_bar(
-                y=names, x=[float(r[key]) for r in top], name=label, orientation="h", marker_color=palette[index]
+                y=names, x=[float(r[key]) for r in top], name=label, orientation="h", marker_color=PALETTE[index]
             )
         fig.update_yaxes(autorange="reversed", automargin=True)
         figures["partners"] = html(fig, height=120 + 24 * len(top))
@@ -503,9 +497,9 @@ def metrics_figures(*, metrics: dict) -> dict[str, str]:
     if any(r["deals"] for r in comparison):
         fig = go.Figure()
         labels = [r["label"] for r in comparison]
-        fig.add_bar(x=labels, y=[r["win_rate"] or 0 for r in comparison], name="Win rate (%)", marker_color=palette[0])
+        fig.add_bar(x=labels, y=[r["win_rate"] or 0 for r in comparison], name="Win rate (%)", marker_color=PALETTE[0])
         fig.add_bar(
-            x=labels, y=[r["cycle_days"] or 0 for r in comparison], name="Sales cycle (days)", marker_color=palette[1]
+            x=labels, y=[r["cycle_days"] or 0 for r in comparison], name="Sales cycle (days)", marker_color=PALETTE[1]
         )
         figures["comparison"] = html(fig, barmode="group")
     return figures

@@ -17,6 +17,7 @@ from django.utils import timezone
 from partners.models import Partner, Partnership
 from plans import rules
 from plans.models import Activity, CheckIn, KeyResult, Meeting, Objective, Plan, PlanTemplate, PlanVersion
+from pom.charts import figure_html
 from pom.models import Organization, User
 
 FREQUENCY_DELTAS = {key: datetime.timedelta(days=days) for key, days in rules.FREQUENCY_DAYS.items()}
@@ -475,19 +476,11 @@ def plan_as_of(*, org: Organization, plan: Plan, as_of: datetime.date) -> list[d
 
 
 def _figure_html(fig: go.Figure, *, height: int = 340) -> str:
-    fig.update_layout(
-        autosize=True,
-        margin={"l": 40, "r": 10, "t": 20, "b": 20},
+    return figure_html(
+        fig,
         height=height,
+        margin={"l": 40, "r": 10, "t": 20, "b": 20},
         legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-    )
-    return fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        default_width="100%",
-        config={"displayModeBar": False, "responsive": True},
     )
 
 

@@ -6,20 +6,8 @@ import plotly.graph_objects as go
 from django.db.models import Count
 
 from partners.models import JourneyStage, Partner, Partnership
+from pom.charts import PALETTE, figure_html
 from pom.models import Organization
-
-PALETTE = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#64748b"]
-
-
-def _figure_html(fig: go.Figure) -> str:
-    fig.update_layout(
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        height=300,
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"family": "system-ui, sans-serif", "size": 12},
-    )
-    return fig.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False, "responsive": True})
 
 
 def portfolio_summary(*, org: Organization) -> dict:
@@ -62,12 +50,12 @@ def portfolio_figures(*, summary: dict) -> dict[str, str]:
     if summary["by_stage"]:
         names, counts = zip(*summary["by_stage"], strict=True)
         funnel = go.Figure(go.Funnel(y=list(names), x=list(counts), marker={"color": PALETTE[0]}))
-        figures["journey"] = _figure_html(funnel)
+        figures["journey"] = figure_html(funnel)
     names, counts = zip(*summary["by_status"], strict=True)
     status = go.Figure(go.Bar(x=list(names), y=list(counts), marker={"color": PALETTE[1]}))
-    figures["status"] = _figure_html(status)
+    figures["status"] = figure_html(status)
     if summary["by_program"]:
         names, counts = zip(*summary["by_program"], strict=True)
         mix = go.Figure(go.Pie(labels=list(names), values=list(counts), hole=0.5, marker={"colors": PALETTE}))
-        figures["programs"] = _figure_html(mix)
+        figures["programs"] = figure_html(mix)
     return figures
