@@ -46,7 +46,7 @@ def colliding_enum_names() -> dict[str, list[tuple[str, str]]]:
         for field in model._meta.concrete_fields:
             if not field.choices or len(field.choices) > MAX_ENUM_CHOICES:
                 continue
-            values = tuple(str(value) for value, _label in field.flatchoices)
+            values = tuple(sorted(str(value) for value, _label in field.flatchoices))  # order-blind, as drf-spectacular
             # drf-spectacular matches overrides on (value, label) pairs, so labels must come along.
             labelled.setdefault(values, [(value, str(label)) for value, label in field.flatchoices])
             camel = "".join(part.capitalize() for part in field.name.split("_"))
