@@ -1,5 +1,7 @@
 """drf-spectacular extensions that keep `/api/schema/` complete and warning-free for every app."""
 
+from collections import Counter
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -40,6 +42,7 @@ def colliding_enum_names() -> dict[str, list[tuple[str, str]]]:
 
     sets_by_field: dict[str, dict[tuple, str]] = {}
     labelled: dict[tuple, list[tuple[str, str]]] = {}
+    uses: Counter = Counter()  # (choice set, field name) -> how many model fields
     for model in apps.get_models():
         if model._meta.app_label not in LOCAL_APPS:
             continue
@@ -49,6 +52,7 @@ def colliding_enum_names() -> dict[str, list[tuple[str, str]]]:
             values = tuple(sorted(str(value) for value, _label in field.flatchoices))  # order-blind, as drf-spectacular
             # drf-spectacular matches overrides on (value, label) pairs, so labels must come along.
             labelled.setdefault(values, [(value, str(label)) for value, label in field.flatchoices])
+            uses[values, field.name] += 1
             camel = "".join(part.capitalize() for part in field.name.split("_"))
             sets_by_field.setdefault(field.name, {}).setdefault(values, f"{model.__name__}{camel}Enum")
     overrides: dict[str, list[tuple[str, str]]] = {}
@@ -60,15 +64,15 @@ def colliding_enum_names() -> dict[str, list[tuple[str, str]]]:
             if values not in named:
                 named.add(values)
                 overrides[name] = labelled[values]
-    # One choice set under several field names (`side`, `owner_side`…): one name, the shortest field's.
+    # One choice set under several field names (`side`, `via`…): one name, the most used field's.
     fields_by_set: dict[tuple, set[str]] = {}
     for field_name, sets in sets_by_field.items():
         for values in sets:
             fields_by_set.setdefault(values, set()).add(field_name)
     for values, field_names in fields_by_set.items():
         if len(field_names) > 1 and values not in named:
-            shortest = min(field_names, key=lambda n: (len(n), n))
-            name = "".join(part.capitalize() for part in shortest.split("_")) + "Enum"
+            common = max(sorted(field_names), key=lambda n: uses[values, n])
+            name = "".join(part.capitalize() for part in common.split("_")) + "Enum"
             if name not in overrides:
                 named.add(values)
                 overrides[name] = labelled[values]
