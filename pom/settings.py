@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pom.context_processors.navigation",
+                "workspaces.context_processors.notifications",
             ],
         },
     },

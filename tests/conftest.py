@@ -9,9 +9,13 @@ from rest_framework.test import APIClient
 from pom import celery_app
 from pom.models import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.worker import celery_worker_process, worker_redis_url  # noqa: F401  (fixtures for worker tests)
 
 # Fast hashing for the many users tests create; production keeps Django's defaults.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A cache private to each test process: with REDIS_URL set, clearing a shared Redis cache between
+# tests would wipe the counters of the other xdist processes.
+settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Tests run tasks inline unless a test starts a real worker (see tests/worker.py).
 celery_app.conf.task_always_eager = True
 celery_app.conf.task_eager_propagates = True

@@ -1,8 +1,4 @@
-"""Template context for the top bar: the signed-in person's unread workspace notifications.
-
-Not wired in settings by this app (pom owns settings.py and base.html): see the workspaces report for the
-two lines the lead adds.
-"""
+"""Template context for the top bar: the signed-in person's unread workspace notifications."""
 
 from workspaces import selectors
 

@@ -4,12 +4,11 @@ import pytest
 from django.urls import reverse
 
 from pom.models import OrgInvitation
-from tests.worker import celery_worker_process, worker_redis_url  # noqa: F401  (fixtures; see tests/worker.py)
 
 pytestmark = pytest.mark.worker
 
 
-def test_inviting_a_colleague_mails_the_link_through_the_worker(celery_worker_process, client_for, org, admin_user):  # noqa: F811
+def test_inviting_a_colleague_mails_the_link_through_the_worker(celery_worker_process, client_for, org, admin_user):
     response = client_for(admin_user).post(
         reverse("org_members", args=[org.slug]), {"email": "wendy@nimbus.example", "role": "viewer"}
     )
@@ -23,7 +22,7 @@ def test_inviting_a_colleague_mails_the_link_through_the_worker(celery_worker_pr
     assert "pom.tasks.send_email" in celery_worker_process.log_file.read_text()
 
 
-def test_a_second_worker_in_the_same_process_also_delivers(celery_worker_process, org, owner):  # noqa: F811
+def test_a_second_worker_in_the_same_process_also_delivers(celery_worker_process, org, owner):
     """The fixture resets the client's broker pools cleanly, so several worker tests can share a process."""
     from pom import services
 
