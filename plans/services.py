@@ -687,29 +687,8 @@ def _build_from_template(*, org: Organization, actor: Actor, plan: Plan, templat
                 due_date=_due(plan.period_start, plan.period_end, kr.get("due_offset_days")),
                 order=k_index,
             )
-        for a_index, act in enumerate(spec.get("activities", []), 1):
-            activity_create(
-                org=org,
-                actor=actor,
-                plan=plan,
-                objective=objective,
-                title=act["title"],
-                type=act.get("type", "other"),
-                owner_side=act.get("owner_side", "vendor"),
-                due_date=_due(plan.period_start, plan.period_end, act.get("due_offset_days")),
-                order=a_index,
-            )
-    for a_index, act in enumerate(content.get("activities", []), 1):
-        activity_create(
-            org=org,
-            actor=actor,
-            plan=plan,
-            title=act["title"],
-            type=act.get("type", "other"),
-            owner_side=act.get("owner_side", "vendor"),
-            due_date=_due(plan.period_start, plan.period_end, act.get("due_offset_days")),
-            order=a_index,
-        )
+        _activities_from_outline(org=org, actor=actor, plan=plan, objective=objective, specs=spec.get("activities", []))
+    _activities_from_outline(org=org, actor=actor, plan=plan, objective=None, specs=content.get("activities", []))
 
 
 @transaction.atomic
@@ -767,3 +746,19 @@ def plan_create_from_template(
             ) from None
         created.append(plan)
     return created
+
+
+def _activities_from_outline(*, org, actor, plan: Plan, objective: Objective | None, specs: list[dict]) -> None:
+    """Create a template outline's activities on `plan` (quick actions when `objective` is None)."""
+    for a_index, act in enumerate(specs, 1):
+        activity_create(
+            org=org,
+            actor=actor,
+            plan=plan,
+            objective=objective,
+            title=act["title"],
+            type=act.get("type", "other"),
+            owner_side=act.get("owner_side", "vendor"),
+            due_date=_due(plan.period_start, plan.period_end, act.get("due_offset_days")),
+            order=a_index,
+        )

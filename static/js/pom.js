@@ -23,3 +23,11 @@ document.addEventListener("DOMContentLoaded", () => {
     select.value = zone;
   }
 });
+// Charts draw while the page is still being parsed, before their grid column has its final width:
+// fit them to their containers once the page (or an HTMX swap) is laid out.
+function fitPlots(root) {
+  if (!window.Plotly) return;
+  root.querySelectorAll(".js-plotly-plot").forEach((plot) => window.Plotly.Plots.resize(plot));
+}
+window.addEventListener("load", () => fitPlots(document));
+document.addEventListener("htmx:afterSettle", (event) => fitPlots(event.target));
