@@ -1,9 +1,9 @@
 """Sweep every organization-scoped page and endpoint: outsiders never learn an organization exists.
 
-For each URL pattern under /o/<org_slug>/ and /api/o/<org_slug>/ (object ids filled with ids that
-exist in the org), a member of another organization and a user with no membership get 404, and an
-anonymous visitor is sent to log in (pages) or refused with 401/403 (API). App-level tests cover the
-objects of other tenants; this sweep makes sure no new route forgets the door.
+For each URL pattern under /o/<org_slug>/ and /api/o/<org_slug>/, a member of another organization,
+a user with no membership and a partner guest (a partner-side member of one of this organization's
+workspaces) get 404, and an anonymous visitor is sent to log in (pages) or refused with 401/403 (API).
+App-level tests cover the objects of other tenants; this sweep makes sure no new route forgets the door.
 """
 
 import re
@@ -54,10 +54,20 @@ def test_sweep_finds_the_core_routes():
     assert "/api/o/nimbus/members/" in paths
 
 
+@pytest.fixture
+def partner_guest(org):
+    """A partner person working in one of `org`'s workspaces: no membership, so no vendor pages."""
+    from tests.factories import PartnershipFactory, WorkspaceMemberFactory, WorkspacePartnershipFactory
+    from workspaces.models import Side, WorkspaceRole
+
+    link = WorkspacePartnershipFactory(partnership=PartnershipFactory(organization=org), workspace__organization=org)
+    return WorkspaceMemberFactory(workspace=link.workspace, side=Side.PARTNER, role=WorkspaceRole.EDITOR).user
+
+
 @pytest.mark.parametrize("route", ROUTES)
-def test_outsiders_get_404(route, org, other_member, outsider, client_for):
+def test_outsiders_get_404(route, org, other_member, outsider, partner_guest, client_for):
     path = _concrete(route)
-    for user in (other_member, outsider):
+    for user in (other_member, outsider, partner_guest):
         response = client_for(user).get(path)
         assert response.status_code == 404, f"{path} answered {response.status_code} for {user.email}"
 
