@@ -31,3 +31,11 @@ function fitPlots(root) {
 }
 window.addEventListener("load", () => fitPlots(document));
 document.addEventListener("htmx:afterSettle", (event) => fitPlots(event.target));
+// On a phone, long filter forms fold behind a "Filters" button unless a filter is in use.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!window.matchMedia("(max-width: 760px)").matches) return;
+  const active = new URLSearchParams(window.location.search);
+  ["page", "per_page", "sort", "ordering"].forEach((key) => active.delete(key));
+  if ([...active.values()].some((value) => value)) return;
+  document.querySelectorAll("details.filter-panel[open]").forEach((panel) => panel.removeAttribute("open"));
+});
