@@ -125,6 +125,11 @@ class Command(BaseCommand):
 
     def _print_logins(self, staff, extra):
         self.stdout.write("\nLog in at http://127.0.0.1:8000/accounts/login/ with:")
-        for who, email, password in [*staff, *extra]:
-            self.stdout.write(f"  {who:<28} {email:<40} {password}")
+        rows = [*staff, *extra]
+        who_width = max(len(who) for who, _, _ in rows)
+        email_width = max(len(email) for _, email, _ in rows)
+        for who, email, password in rows:
+            self.stdout.write(f"  {who:<{who_width}}  {email:<{email_width}}  {password}")
+        if not extra:
+            self.stdout.write("  (partner people's logins are printed when the demo is built: seed_demo --reset)")
         self.stdout.write("")
