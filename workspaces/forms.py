@@ -75,3 +75,27 @@ class RegistrationForm(forms.Form):
         if len(self.fields["partnership"].choices) == 1:
             self.fields["partnership"].initial = self.fields["partnership"].choices[0][0]
             self.fields["partnership"].widget = forms.HiddenInput()
+
+
+class DealRoomForm(forms.Form):
+    """A workspace around several partnerships, optionally one open opportunity (a deal room)."""
+
+    name = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    partnerships = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, help_text="The partners working this deal with you."
+    )
+    opportunity = forms.ModelChoiceField(queryset=None, required=False, empty_label="No opportunity")
+
+    def __init__(self, *args, org, **kwargs):
+        from attribution.models import Opportunity
+        from partners.selectors import partnership_list
+
+        super().__init__(*args, **kwargs)
+        self.fields["partnerships"].queryset = partnership_list(org=org).order_by("partner__name", "program__name")
+        self.fields["opportunity"].queryset = (
+            Opportunity.objects.for_org(org)
+            .filter(status=Opportunity.Status.OPEN)
+            .select_related("account")
+            .order_by("name")
+        )

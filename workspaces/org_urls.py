@@ -8,5 +8,6 @@ app_name = "workspaces-org"
 
 urlpatterns = [
     path("", views.OrgWorkspaceListView.as_view(), name="list"),
+    path("new/", views.DealRoomCreateView.as_view(), name="create"),
     path("partner-tab/<int:partner_pk>/", views.PartnerTabView.as_view(), name="partner_tab"),
 ]

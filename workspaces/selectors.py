@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from attribution.models import RegistrationEvent
+from attribution.models import Opportunity, OpportunityPartner, RegistrationEvent
 from plans.selectors import attention_items, plans_for_partnerships
 from pom.api.auth import ApiKeyPrincipal
 from pom.models import ApiKey, ApiKeyScope, Membership, Organization, Role, User
@@ -358,3 +358,20 @@ def registration_trails(*, org: Organization, registrations, partner_view: bool)
 def no_rows(*, model) -> QuerySet:
     """An empty queryset of `model` (what API schema generation inspects on views that read via selectors)."""
     return model.objects.none()
+
+
+def open_opportunity(*, org: Organization, pk) -> Opportunity | None:
+    """The organization's open opportunity with this id (from a query string), or None."""
+    if not str(pk or "").isdigit():
+        return None
+    return Opportunity.objects.for_org(org).filter(pk=int(pk), status=Opportunity.Status.OPEN).first()
+
+
+def opportunity_partnership_ids(*, org: Organization, opportunity: Opportunity) -> list[int]:
+    """Ids of the partnerships involved in an opportunity, to preselect in a deal room."""
+    return list(
+        OpportunityPartner.objects.for_org(org)
+        .filter(opportunity=opportunity)
+        .values_list("partnership_id", flat=True)
+        .distinct()
+    )

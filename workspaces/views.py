@@ -29,6 +29,7 @@ from workspaces.forms import (
     ApproveForm,
     CheckinForm,
     CommentForm,
+    DealRoomForm,
     FileForm,
     InvitationForm,
     MemberRoleForm,
@@ -563,6 +564,55 @@ class OrgWorkspaceListView(OrgRequiredMixin, TemplateView):
             query=query_without_page(self.request),
         )
         return context
+
+
+class DealRoomCreateView(OrgRequiredMixin, View):
+    """Open a workspace around several partnerships and, optionally, one opportunity (a deal room).
+
+    `?opportunity=<id>` preselects the deal and the partnerships already involved in it.
+    """
+
+    template_name = "workspaces/deal_room_form.html"
+    required_roles = {"GET": "manager", "POST": "manager"}
+
+    def get(self, request, org_slug):
+        initial = {}
+        opportunity = selectors.open_opportunity(org=self.org, pk=request.GET.get("opportunity"))
+        if opportunity is not None:
+            initial = {
+                "opportunity": opportunity,
+                "name": f"Deal room · {opportunity.name}",
+                "partnerships": selectors.opportunity_partnership_ids(org=self.org, opportunity=opportunity),
+            }
+        return self.render(DealRoomForm(org=self.org, initial=initial))
+
+    def post(self, request, org_slug):
+        form = DealRoomForm(request.POST, org=self.org)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                workspace = services.workspace_create(
+                    org=self.org,
+                    actor=request.user,
+                    name=data["name"],
+                    description=data["description"],
+                    partnerships=list(data["partnerships"]),
+                    opportunity=data["opportunity"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"Deal room “{workspace.name}” is open: invite the partners' people.")
+                return redirect(services.workspace_url(workspace, "workspaces:members"))
+        return self.render(form, status=400)
+
+    def render(self, form, status=200):
+        return render(
+            request=self.request,
+            template_name=self.template_name,
+            context={"form": form, "org": self.org},
+            status=status,
+        )
 
 
 class PartnerTabView(OrgRequiredMixin, TemplateView):
