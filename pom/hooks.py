@@ -12,17 +12,17 @@ Each hook is a module `<app>.<name>` found by name, called in app order:
 has one (partner taxonomy, journey templates, plan templates, influence types…).
 """
 
+from functools import cache
 from importlib import import_module
 from importlib.util import find_spec
 
 LOCAL_APPS = ["partners", "plans", "attribution", "workspaces", "reports"]
 
 
-def app_modules(name: str):
-    for app in LOCAL_APPS:
-        module_name = f"{app}.{name}"
-        if find_spec(module_name) is not None:
-            yield import_module(module_name)
+@cache
+def app_modules(name: str) -> tuple:
+    """The `<app>.<name>` modules that exist, in app order; looked up once per process."""
+    return tuple(import_module(f"{app}.{name}") for app in LOCAL_APPS if find_spec(f"{app}.{name}") is not None)
 
 
 def on_org_created(org) -> None:
