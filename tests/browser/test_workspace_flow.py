@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connections
 
 from plans.models import Plan
 from pom.models import Role
@@ -38,6 +39,9 @@ def browser():
         )
         yield browser
         browser.close()
+        # Playwright's sync API runs the test in a greenlet with its own Django connections: close
+        # them here, or the test database cannot be dropped at the end of the session.
+        connections.close_all()
 
 
 def _verify(user):
