@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from attribution import services
+from attribution import registrations, runs, services
 from attribution.defaults import org_defaults
 from attribution.models import (
     Account,
@@ -183,7 +183,7 @@ def seed(ctx) -> None:
         )
     _registrations(ctx, partnerships, manager)
     run = AttributionRun.objects.create(organization=org, trigger="demo", requested_by=manager)
-    services.attribution_run_execute(org=org, run=run)
+    runs.attribution_run_execute(org=org, run=run)
     ctx.data["opportunities"] = opportunities
 
 
@@ -195,7 +195,7 @@ def _registrations(ctx, partnerships: list[Partnership], manager) -> None:
     second = next((p for p in partnerships if p.partner_id != first.partner_id), partnerships[-1])
 
     def submit(partnership, name, domain, value, via="partner"):
-        return services.registration_submit(
+        return registrations.registration_submit(
             org=org, actor=manager, partnership=partnership, customer_name=name, customer_domain=domain,
             value=Decimal(value), currency=org.currency, products=["Vault"],
             expected_close=timezone.localdate() + datetime.timedelta(days=75),
@@ -205,19 +205,19 @@ def _registrations(ctx, partnerships: list[Partnership], manager) -> None:
     submit(first, "Northwind Traders", "northwind.example", "42000")
     conflicting = submit(second, "Northwind Traders Ltd", "https://www.northwind.example", "45000")
     asked = submit(second, "Contoso Pharma", "contoso.example", "88000")
-    services.registration_request_info(
+    registrations.registration_request_info(
         org=org, actor=manager, registration=asked, message="Who is the economic buyer, and is there a budget?"
     )
     approved = submit(first, "Fabrikam Motors", "fabrikam.example", "64000")
-    services.registration_approve(org=org, actor=manager, registration=approved)
+    registrations.registration_approve(org=org, actor=manager, registration=approved)
     rejected = submit(second, "Litware Games", "litware.example", "15000", via="vendor")
-    services.registration_reject(
+    registrations.registration_reject(
         org=org, actor=manager, registration=rejected, reason="Litware is an existing direct customer."
     )
     expired = submit(first, "Adatum Security", "adatum.example", "23000")
-    services.registration_approve(org=org, actor=manager, registration=expired)
+    registrations.registration_approve(org=org, actor=manager, registration=expired)
     DealRegistration.objects.for_org(org).filter(pk=expired.pk).update(
         protection_until=timezone.localdate() - datetime.timedelta(days=1)
     )
-    services.registration_expire_due(org=org)
+    registrations.registration_expire_due(org=org)
     ctx.data["conflicting_registration"] = conflicting

@@ -9,13 +9,13 @@ from pom.models import Organization
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def heavy_attribution_run(organization_id: int, run_id: int) -> None:
     """Recompute one organization's credit ledger. Safe to run twice: the run is claimed once."""
-    from attribution import services
+    from attribution import runs
 
     org = Organization.objects.filter(pk=organization_id).first()
     run = AttributionRun.objects.for_org(organization_id).filter(pk=run_id).first()
     if org is None or run is None:
         return
-    services.attribution_run_execute(org=org, run=run)
+    runs.attribution_run_execute(org=org, run=run)
 
 
 @shared_task
@@ -23,12 +23,12 @@ def attribution_nightly() -> int:
     """Fan out: queue one recomputation per organization; returns how many were queued."""
     from django.db import transaction
 
-    from attribution import services
+    from attribution import runs
 
     count = 0
     for org in Organization.objects.order_by("id").iterator():
         with transaction.atomic():
-            services.attribution_recompute_request(org=org, trigger="nightly")
+            runs.attribution_recompute_request(org=org, trigger="nightly")
         count += 1
     return count
 
@@ -45,7 +45,7 @@ def registration_expiry() -> int:
 @shared_task
 def registration_expiry_org(organization_id: int) -> int:
     """Expire one organization's ended protection windows. Safe to run twice."""
-    from attribution import services
+    from attribution import registrations
 
     org = Organization.objects.filter(pk=organization_id).first()
-    return services.registration_expire_due(org=org) if org else 0
+    return registrations.registration_expire_due(org=org) if org else 0

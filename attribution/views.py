@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from attribution import forms, importing, selectors, services
+from attribution import forms, importing, registrations, runs, selectors, services
 from attribution.filters import OpportunityFilter
 from attribution.models import (
     AttributionRun,
@@ -200,7 +200,7 @@ class RegistrationCreateView(PipelineView):
         form = forms.RegistrationForm(request.POST, org=self.org)
         if form.is_valid():
             try:
-                registration = services.registration_submit(
+                registration = registrations.registration_submit(
                     org=self.org, actor=request.user, via="vendor", **form.cleaned_data
                 )
             except ValidationError as exc:
@@ -270,11 +270,13 @@ class RegistrationDecideView(RegistrationDetailView):
             data = form.cleaned_data
             try:
                 if decision == "approve":
-                    services.registration_approve(org=org, actor=actor, registration=registration, **data)
+                    registrations.registration_approve(org=org, actor=actor, registration=registration, **data)
                 elif decision == "reject":
-                    services.registration_reject(org=org, actor=actor, registration=registration, reason=data["reason"])
+                    registrations.registration_reject(
+                        org=org, actor=actor, registration=registration, reason=data["reason"]
+                    )
                 else:
-                    services.registration_request_info(
+                    registrations.registration_request_info(
                         org=org, actor=actor, registration=registration, message=data["message"]
                     )
             except ValidationError as exc:
@@ -404,7 +406,7 @@ class RunView(PipelineView):
         return render(request, "attribution/_run_status.html", self.ctx(run=run))
 
     def post(self, request, org_slug, pk=None):
-        run = services.attribution_run_start(org=self.org, actor=request.user)
+        run = runs.attribution_run_start(org=self.org, actor=request.user)
         if self.fragment(request):
             run.refresh_from_db()
             return render(request, "attribution/_run_status.html", self.ctx(run=run))

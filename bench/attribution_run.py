@@ -7,7 +7,7 @@ PostgreSQL when DATABASE_URL is set), generates a pipeline with bulk inserts (N 
 ~3 partners each, ~10 touchpoints each, materiality scores on a third of the links, split rules),
 then times:
 
-1. the production path, `attribution.services.attribution_run_execute` (one streamed query per
+1. the production path, `attribution.runs.attribution_run_execute` (one streamed query per
    table, pure engine, batched inserts, one switch-over transaction);
 2. a baseline written the straightforward way: for each opportunity, query its partners, its
    touchpoints, its account touchpoints and its scores, compute the same models, delete and insert
@@ -164,12 +164,12 @@ def baseline(*, org, opportunity_ids: list[int]) -> int:
     from django.db import transaction
     from django.utils import timezone
 
-    from attribution import engine, selectors, services
+    from attribution import engine, runs, selectors
     from attribution.models import AttributionModel, CreditAllocation, MaterialityScore, Opportunity, Touchpoint
 
     config = selectors.attribution_config(org=org)
-    params = services.engine_params(config, timezone.localdate())
-    rules = services.engine_rules(org)
+    params = runs.engine_params(config, timezone.localdate())
+    rules = runs.engine_rules(org)
     models = [m for m in AttributionModel.values if m in config.models_enabled]
     written = 0
     for opp_id in opportunity_ids:
@@ -236,7 +236,7 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
-    from attribution import services
+    from attribution import runs
     from attribution.models import AttributionRun, CreditAllocation, Opportunity
 
     log("Creating a throwaway database…")
@@ -254,7 +254,7 @@ def main(argv=None) -> int:
         log("Set-based run (production path)…")
         run = AttributionRun.objects.create(organization=org, trigger="bench")
         started = time.perf_counter()
-        run = services.attribution_run_execute(org=org, run=run)
+        run = runs.attribution_run_execute(org=org, run=run)
         fast = time.perf_counter() - started
         if run.status != "done":
             log(f"The run failed: {run.error}")

@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from attribution import services as attribution_services
+from attribution import registrations as attribution_registrations
 from plans import services as plan_services
 from pom import services as pom_services
 from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
@@ -657,6 +657,6 @@ def registration_submit(*, access: WorkspaceAccess, actor: User, partnership, **
     if partnership.pk not in set(selectors.workspace_partnership_ids(workspace=access.workspace)):
         raise ValidationError({"partnership": "This partnership is not part of this workspace."})
     via = "vendor" if access.is_vendor else "partner"
-    return attribution_services.registration_submit(
+    return attribution_registrations.registration_submit(
         org=access.workspace.organization, actor=actor, partnership=partnership, via=via, **fields
     )

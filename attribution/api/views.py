@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from attribution import importing, selectors, services
+from attribution import importing, registrations, runs, selectors, services
 from attribution.api import serializers as s
 from attribution.filters import CreditFilter, OpportunityFilter, RegistrationFilter
 from attribution.models import (
@@ -217,14 +217,14 @@ class RegistrationViewSet(mixins.CreateModelMixin, _ServiceViewSet):
     @extend_schema(request=s.RegistrationInputSerializer, responses=s.RegistrationOutputSerializer)
     def create(self, request, *args, **kwargs):
         data = self._input(s.RegistrationInputSerializer)
-        registration = services.registration_submit(org=self.org, actor=self.actor, via="vendor", **data)
+        registration = registrations.registration_submit(org=self.org, actor=self.actor, via="vendor", **data)
         return self._output(registration, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.RegistrationApproveSerializer, responses=s.RegistrationOutputSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, org_slug, pk):
         data = self._input(s.RegistrationApproveSerializer)
-        registration = services.registration_approve(
+        registration = registrations.registration_approve(
             org=self.org, actor=self.actor, registration=self.get_object(), **data
         )
         return self._output(registration)
@@ -233,7 +233,7 @@ class RegistrationViewSet(mixins.CreateModelMixin, _ServiceViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request, org_slug, pk):
         data = self._input(s.RegistrationReasonSerializer)
-        registration = services.registration_reject(
+        registration = registrations.registration_reject(
             org=self.org, actor=self.actor, registration=self.get_object(), reason=data["reason"]
         )
         return self._output(registration)
@@ -242,7 +242,7 @@ class RegistrationViewSet(mixins.CreateModelMixin, _ServiceViewSet):
     @action(detail=True, methods=["post"], url_path="request-info")
     def request_info(self, request, org_slug, pk):
         data = self._input(s.RegistrationMessageSerializer)
-        registration = services.registration_request_info(
+        registration = registrations.registration_request_info(
             org=self.org, actor=self.actor, registration=self.get_object(), message=data["message"]
         )
         return self._output(registration)
@@ -251,7 +251,7 @@ class RegistrationViewSet(mixins.CreateModelMixin, _ServiceViewSet):
     @action(detail=True, methods=["post"], url_path="respond-info")
     def respond_info(self, request, org_slug, pk):
         data = self._input(s.RegistrationMessageSerializer)
-        registration = services.registration_respond_info(
+        registration = registrations.registration_respond_info(
             org=self.org, actor=self.actor, registration=self.get_object(), message=data["message"]
         )
         return self._output(registration)
@@ -336,7 +336,7 @@ class AttributionRunViewSet(mixins.CreateModelMixin, _ServiceViewSet):
 
     @extend_schema(request=None, responses=s.RunOutputSerializer)
     def create(self, request, *args, **kwargs):
-        run = services.attribution_run_start(org=self.org, actor=self.actor, trigger="api")
+        run = runs.attribution_run_start(org=self.org, actor=self.actor, trigger="api")
         return self._output(run, status.HTTP_202_ACCEPTED)
 
 

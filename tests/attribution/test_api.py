@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attribution import services
+from attribution import registrations, runs
 from attribution.models import Account, AttributionRun, DealRegistration, Opportunity, SplitRule, Touchpoint
 from tests.factories import (
     AccountFactory,
@@ -193,7 +193,7 @@ def test_split_rule_revise_keeps_versions(org, admin_user, api_client_for):
 def test_registration_create_returns_conflicts_at_once(org, member, api_client):
     alpha = PartnershipFactory(partner__organization=org)
     beta = PartnershipFactory(partner__organization=org)
-    services.registration_submit(
+    registrations.registration_submit(
         org=org, actor=member, partnership=alpha, customer_name="Globex", customer_domain="globex.com",
         value=Decimal("10"), currency="EUR", products=[], expected_close=None, notes="", via="partner",
     )  # fmt: skip
@@ -272,7 +272,7 @@ def test_credits_endpoint_explains_the_ledger(org, api_client):
     opp = OpportunityFactory(organization=org)
     link = OpportunityPartnerFactory(organization=org, opportunity=opp, role="sourced")
     TouchpointFactory(organization=org, opportunity=opp, partnership=link.partnership)
-    services.attribution_run_execute(org=org, run=AttributionRun.objects.create(organization=org))
+    runs.attribution_run_execute(org=org, run=AttributionRun.objects.create(organization=org))
     rows = api_client.get(url("opportunity-credits", org, opp.pk)).json()
     assert {r["model"] for r in rows} >= {"sourced_influenced", "first_touch", "shapley"}
     assert all(r["explanation"] for r in rows)
@@ -298,7 +298,7 @@ def test_credit_allocation_list_query_count_is_bounded(org, api_client, django_a
     for size in (2, 20):
         while Opportunity.objects.count() < size:
             OpportunityPartnerFactory(organization=org, role="sourced")
-        services.attribution_run_execute(org=org, run=AttributionRun.objects.create(organization=org))
+        runs.attribution_run_execute(org=org, run=AttributionRun.objects.create(organization=org))
         with django_assert_max_num_queries(8):
             response = api_client.get(url("credit-allocation-list", org))
         assert response.json()["count"] >= size

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from attribution import services
+from attribution import runs
 from attribution.models import AttributionRun, DealRegistration, Opportunity, OpportunityPartner, SplitRule, Touchpoint
 from tests.factories import (
     AccountFactory,
@@ -27,7 +27,7 @@ def world(org, member):
     TouchpointFactory(organization=org, opportunity=opp, partnership=link.partnership, note="introduced the CFO")
     registration = DealRegistrationFactory(organization=org, partnership=link.partnership)
     run = AttributionRun.objects.create(organization=org)
-    services.attribution_run_execute(org=org, run=run)
+    runs.attribution_run_execute(org=org, run=run)
     return {"opp": opp, "link": link, "registration": registration, "run": run, "partner": link.partnership.partner}
 
 

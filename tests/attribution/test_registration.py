@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from attribution import selectors, services
+from attribution import registrations, selectors
 from attribution.models import AttributionConfig, DealRegistration, OpportunityPartner, RegistrationEvent
 from pom.models import AuditEvent
 from tests.factories import AccountFactory, OpportunityFactory, PartnershipFactory
@@ -23,7 +23,7 @@ def submit(org, actor, partnership, name="Globex Corporation", domain="globex.co
         "via": "partner",
         **extra,
     }
-    return services.registration_submit(org=org, actor=actor, partnership=partnership, **data)
+    return registrations.registration_submit(org=org, actor=actor, partnership=partnership, **data)
 
 
 @pytest.fixture
@@ -132,7 +132,7 @@ def test_submit_bad_value_or_currency_names_the_field(org, member, alpha, field,
 
 def test_approve_creates_opportunity_with_partnership_sourced(org, member, alpha):
     reg = submit(org, member, alpha)
-    reg = services.registration_approve(org=org, actor=member, registration=reg)
+    reg = registrations.registration_approve(org=org, actor=member, registration=reg)
     assert reg.status == DealRegistration.Status.APPROVED
     assert reg.protection_until == timezone.localdate() + datetime.timedelta(days=90)
     link = OpportunityPartner.objects.get(opportunity=reg.opportunity)
@@ -144,7 +144,7 @@ def test_approve_creates_opportunity_with_partnership_sourced(org, member, alpha
 def test_approve_links_an_existing_opportunity(org, member, alpha):
     opp = OpportunityFactory(organization=org)
     reg = submit(org, member, alpha, name=opp.account.name, domain=opp.account.domain)
-    reg = services.registration_approve(org=org, actor=member, registration=reg, opportunity=opp)
+    reg = registrations.registration_approve(org=org, actor=member, registration=reg, opportunity=opp)
     assert reg.opportunity == opp
     assert OpportunityPartner.objects.get(opportunity=opp).role == "sourced"
 
@@ -153,7 +153,7 @@ def test_approve_second_in_without_reason_is_refused_first_in_wins(org, member, 
     submit(org, member, alpha)
     second = submit(org, member, beta)
     with pytest.raises(ValidationError) as err:
-        services.registration_approve(org=org, actor=member, registration=second)
+        registrations.registration_approve(org=org, actor=member, registration=second)
     assert "override_reason" in err.value.message_dict
     second.refresh_from_db()
     assert second.status == DealRegistration.Status.SUBMITTED
@@ -162,7 +162,7 @@ def test_approve_second_in_without_reason_is_refused_first_in_wins(org, member, 
 def test_approve_second_in_with_written_reason_overrides(org, member, alpha, beta):
     submit(org, member, alpha)
     second = submit(org, member, beta)
-    reg = services.registration_approve(
+    reg = registrations.registration_approve(
         org=org, actor=member, registration=second, override_reason="Beta owns the customer relationship"
     )
     assert reg.status == DealRegistration.Status.APPROVED
@@ -176,24 +176,26 @@ def test_approve_second_in_with_written_reason_overrides(org, member, alpha, bet
 def test_approve_first_in_needs_no_reason_even_if_later_ones_conflict(org, member, alpha, beta):
     first = submit(org, member, alpha)
     submit(org, member, beta)
-    assert services.registration_approve(org=org, actor=member, registration=first).status == "approved"
+    assert registrations.registration_approve(org=org, actor=member, registration=first).status == "approved"
 
 
 def test_reject_requires_a_reason(org, member, alpha):
     reg = submit(org, member, alpha)
     with pytest.raises(ValidationError) as err:
-        services.registration_reject(org=org, actor=member, registration=reg, reason="  ")
+        registrations.registration_reject(org=org, actor=member, registration=reg, reason="  ")
     assert "reason" in err.value.message_dict
-    reg = services.registration_reject(org=org, actor=member, registration=reg, reason="Existing customer")
+    reg = registrations.registration_reject(org=org, actor=member, registration=reg, reason="Existing customer")
     assert reg.status == "rejected"
     assert reg.decided_at is not None
 
 
 def test_request_info_then_partner_answers_returns_to_review(org, member, alpha):
     reg = submit(org, member, alpha)
-    reg = services.registration_request_info(org=org, actor=member, registration=reg, message="Who is the sponsor?")
+    reg = registrations.registration_request_info(
+        org=org, actor=member, registration=reg, message="Who is the sponsor?"
+    )
     assert reg.status == "info_requested"
-    reg = services.registration_respond_info(org=org, actor=member, registration=reg, message="The CFO")
+    reg = registrations.registration_respond_info(org=org, actor=member, registration=reg, message="The CFO")
     assert reg.status == "submitted"
     kinds = [e.kind for e in selectors.registration_trail(org=org, registration=reg, partner_view=True)]
     assert kinds == ["submitted", "info_requested", "info_provided"]
@@ -201,19 +203,19 @@ def test_request_info_then_partner_answers_returns_to_review(org, member, alpha)
 
 def test_decided_registration_cannot_be_decided_again(org, member, alpha):
     reg = submit(org, member, alpha)
-    services.registration_reject(org=org, actor=member, registration=reg, reason="No")
+    registrations.registration_reject(org=org, actor=member, registration=reg, reason="No")
     with pytest.raises(ValidationError):
-        services.registration_approve(org=org, actor=member, registration=reg)
+        registrations.registration_approve(org=org, actor=member, registration=reg)
 
 
 def test_expire_due_ends_only_past_windows(org, member, alpha, beta):
-    old = services.registration_approve(org=org, actor=member, registration=submit(org, member, alpha))
-    fresh = services.registration_approve(
+    old = registrations.registration_approve(org=org, actor=member, registration=submit(org, member, alpha))
+    fresh = registrations.registration_approve(
         org=org, actor=member, registration=submit(org, member, beta, name="Hooli", domain="hooli.com")
     )
     DealRegistration.objects.filter(pk=old.pk).update(protection_until=datetime.date.today() - datetime.timedelta(1))
-    assert services.registration_expire_due(org=org) == 1
-    assert services.registration_expire_due(org=org) == 0
+    assert registrations.registration_expire_due(org=org) == 1
+    assert registrations.registration_expire_due(org=org) == 0
     old.refresh_from_db()
     fresh.refresh_from_db()
     assert (old.status, fresh.status) == ("expired", "approved")

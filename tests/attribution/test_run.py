@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from attribution import selectors, services
+from attribution import runs, selectors, services
 from attribution.models import AttributionRun, CreditAllocation
 from tests.factories import (
     InfluenceTypeFactory,
@@ -33,7 +33,7 @@ def build_pipeline(org, n, partnerships, kind):
 
 def run_now(org):
     run = AttributionRun.objects.create(organization=org)
-    return services.attribution_run_execute(org=org, run=run)
+    return runs.attribution_run_execute(org=org, run=run)
 
 
 def non_insert_queries(org):
@@ -81,9 +81,9 @@ def test_run_replaces_the_previous_ledger(org):
 
 def test_run_claimed_twice_does_the_work_once(org):
     run = AttributionRun.objects.create(organization=org)
-    services.attribution_run_execute(org=org, run=run)
+    runs.attribution_run_execute(org=org, run=run)
     finished = run.finished_at if (run := AttributionRun.objects.get(pk=run.pk)) else None
-    again = services.attribution_run_execute(org=org, run=run)
+    again = runs.attribution_run_execute(org=org, run=run)
     assert again.status == "done" and again.finished_at == finished
 
 
@@ -135,8 +135,8 @@ def test_older_run_finishing_last_does_not_replace_a_newer_ledger(org):
     build_pipeline(org, 2, [PartnershipFactory(partner__organization=org)], InfluenceTypeFactory(organization=org))
     older = AttributionRun.objects.create(organization=org)
     newer = AttributionRun.objects.create(organization=org)
-    services.attribution_run_execute(org=org, run=newer)
-    services.attribution_run_execute(org=org, run=older)
+    runs.attribution_run_execute(org=org, run=newer)
+    runs.attribution_run_execute(org=org, run=older)
     assert set(selectors.credit_list(org=org).values_list("run_id", flat=True)) == {newer.id}
     assert not CreditAllocation.objects.filter(run=older).exists()
 

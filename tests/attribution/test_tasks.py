@@ -3,7 +3,7 @@ import datetime
 from django.db import transaction
 from django_celery_beat.models import PeriodicTask
 
-from attribution import dashboard, tasks
+from attribution import dashboard, runs, tasks
 from attribution.defaults import DEFAULT_INFLUENCE_TYPES, org_defaults
 from attribution.models import AttributionRun, DealRegistration, InfluenceType
 from tests.factories import DealRegistrationFactory, OpportunityFactory, OpportunityPartnerFactory
@@ -26,11 +26,10 @@ def test_nightly_fan_out_runs_every_organization(org, other_org, django_capture_
 
 
 def test_recompute_requests_are_debounced_while_queued(org):
-    from attribution import services
 
     with transaction.atomic():
-        first = services.attribution_recompute_request(org=org)
-        second = services.attribution_recompute_request(org=org)
+        first = runs.attribution_recompute_request(org=org)
+        second = runs.attribution_recompute_request(org=org)
     assert first == second
     assert AttributionRun.objects.filter(organization=org).count() == 1
 

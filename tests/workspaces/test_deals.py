@@ -4,7 +4,7 @@ import datetime
 
 from django.urls import reverse
 
-from attribution import services as attribution_services
+from attribution import registrations
 from attribution.models import DealRegistration
 
 
@@ -36,7 +36,7 @@ def test_partner_registers_a_deal_and_sees_no_conflict(world, client_for):
 
 def test_partner_sees_a_conflict_at_once_without_the_other_partners_name(world, client_for):
     other_partnership = world.other_workspace.partnerships.first()
-    attribution_services.registration_submit(
+    registrations.registration_submit(
         org=world.org,
         actor=world.vendor_owner,
         partnership=other_partnership,
@@ -59,7 +59,7 @@ def test_partner_sees_a_conflict_at_once_without_the_other_partners_name(world, 
 
 def test_deals_list_shows_only_this_workspaces_registrations(world, client_for):
     for partnership, name in ((world.partnership, "Initech"), (world.other_workspace.partnerships.first(), "Hooli")):
-        attribution_services.registration_submit(
+        registrations.registration_submit(
             org=world.org,
             actor=world.vendor_owner,
             partnership=partnership,

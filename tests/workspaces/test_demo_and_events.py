@@ -6,7 +6,7 @@ import random
 from django.core import mail
 from django.utils import timezone
 
-from attribution import services as attribution_services
+from attribution import registrations
 from plans import services as plan_services
 from pom.management.commands.seed_demo import DemoContext
 from pom.models import Role
@@ -39,7 +39,7 @@ def test_demo_seed_makes_contacts_partner_members_with_printed_logins(world):
 def test_registration_decision_notifies_partner_members(world):
     world.partnership.owner = world.vendor_manager
     world.partnership.save()
-    registration = attribution_services.registration_submit(
+    registration = registrations.registration_submit(
         org=world.org,
         actor=world.ws_editor,
         partnership=world.partnership,
@@ -54,7 +54,7 @@ def test_registration_decision_notifies_partner_members(world):
     )
     assert Notification.objects.filter(user=world.vendor_manager, kind="registration").exists()
     assert not Notification.objects.filter(user=world.ws_owner, kind="registration").exists()
-    attribution_services.registration_reject(
+    registrations.registration_reject(
         org=world.org, actor=world.vendor_manager, registration=registration, reason="Existing customer"
     )
     assert Notification.objects.filter(user=world.ws_owner, kind="registration", text__contains="rejected").exists()
