@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from pom.models import ApiKey, AuditEvent, Membership, Organization, OrgInvitation, User
+from pom.models import ApiKey, AuditEvent, Job, Membership, Organization, OrgInvitation, User
 
 
 @admin.register(User)
@@ -85,4 +85,18 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Operators watch and restart jobs here; a job's own state changes only through `pom.jobs`."""
+
+    list_display = ["created_at", "organization", "kind", "key", "status", "progress", "attempts", "finished_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["kind", "key", "label", "organization__name"]
+    list_select_related = ["organization"]
+    readonly_fields = [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request):
         return False

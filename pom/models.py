@@ -256,3 +256,81 @@ class AuditEvent(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.actor_label} {self.verb or self.action} {self.object_type}#{self.object_id}"
+
+
+class Job(OrgOwned):
+    """One background job (a computation, an import, an export) that pages and the API poll.
+
+    Written only through `pom.jobs`: requested (queued), claimed by a worker under a lease that its
+    progress reports extend, finished, failed or cancelled. At most one queued and one running job
+    per organization, kind and key, so repeated requests join the queued one and a job never runs
+    twice at once; a worker that dies leaves an expired lease, which `pom.jobs.jobs_reclaim`
+    restarts (up to `max_attempts`).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField(max_length=60)
+    key = models.CharField(max_length=100, blank=True, help_text="Narrows the kind, e.g. one partnership's id.")
+    scope = models.CharField(
+        max_length=60, blank=True, help_text="Who else may watch it, e.g. 'workspace:12' for partner people."
+    )
+    label = models.CharField(max_length=200, blank=True)
+    task_name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    done_count = models.PositiveIntegerField(default=0)
+    total_count = models.PositiveIntegerField(default=0)
+    message = models.CharField(max_length=300, blank=True)
+    error = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    result_file = models.FileField(upload_to="jobs/%Y/%m/", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=3)
+    lease_seconds = models.PositiveIntegerField(default=300)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "key"],
+                condition=models.Q(status="queued"),
+                name="job_one_queued_per_kind_and_key",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "kind", "key"],
+                condition=models.Q(status="running"),
+                name="job_one_running_per_kind_and_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "kind", "-created_at"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.label or self.kind} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None

@@ -1,4 +1,4 @@
-"""Celery tasks of the core app: outgoing e-mail.
+"""Celery tasks of the core app: outgoing e-mail and the restart of background jobs whose worker died.
 
 Every e-mail POM sends (invitations, allauth's verification and reset mails, later apps'
 notifications) goes through `send_email`, queued by `pom.services.email_send` once the
@@ -45,3 +45,11 @@ def send_email(
     if html:
         message.attach_alternative(html, "text/html")
     message.send()
+
+
+@shared_task
+def jobs_reclaim() -> int:
+    """Every minute (beat): put jobs whose worker died back in the queue; see `pom.jobs.jobs_reclaim`."""
+    from pom import jobs
+
+    return jobs.jobs_reclaim()

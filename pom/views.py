@@ -4,14 +4,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
-from pom import hooks, selectors, services
+from pom import hooks, jobs, selectors, services
 from pom.forms import ApiKeyForm, InvitationForm, MemberRoleForm, OrganizationForm, ProfileForm
-from pom.models import ApiKey, Membership, OrgInvitation, Role
+from pom.models import ApiKey, Job, Membership, OrgInvitation, Role
 from pom.tenancy import OrgRequiredMixin
 from pom.web import HtmxFragmentMixin, paginate, query_without_page
 
@@ -286,6 +287,65 @@ class ProfileView(LoginRequiredMixin, View):
             messages.success(request, "Profile saved.")
             return redirect("profile")
         return render(request, "pom/profile.html", {"form": form}, status=400)
+
+
+class JobListView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
+    """Settings → Background jobs: every job of the organization, newest first, filterable."""
+
+    required_role = Role.ADMIN
+    template_name = "pom/settings_jobs.html"
+    fragment_template_name = "pom/_job_table.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        status = self.request.GET.get("status") or None
+        if status not in Job.Status.values:
+            status = None
+        kind = (self.request.GET.get("kind") or "").strip() or None
+        context.update(
+            page=paginate(self.request, jobs.job_list(org=self.org, kind=kind, status=status)),
+            query=query_without_page(self.request),
+            settings_tab="jobs",
+            filters=self.request.GET,
+            statuses=Job.Status.choices,
+        )
+        return context
+
+
+class JobView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
+    """One job: the full page, or (HTMX) the status fragment that polls itself while active."""
+
+    template_name = "pom/job.html"
+    fragment_template_name = "pom/_job.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["job"] = get_object_or_404(jobs.job_list(org=self.org), pk=kwargs["pk"])
+        return context
+
+
+class JobCancelView(OrgRequiredMixin, View):
+    """Stop a queued or running job (managers)."""
+
+    def post(self, request, org_slug, pk):
+        job = get_object_or_404(jobs.job_list(org=self.org), pk=pk)
+        job = jobs.job_cancel(org=self.org, job=job)
+        if getattr(request, "htmx", None):
+            return render(request, "pom/_job.html", {"job": job, "org": self.org, "can_write": self.can_write})
+        return redirect("org_job", org_slug=self.org.slug, pk=job.pk)
+
+
+class JobFileView(OrgRequiredMixin, View):
+    """The file a job produced (an export, an error report), for members only, as an attachment."""
+
+    def get(self, request, org_slug, pk):
+        job = get_object_or_404(jobs.job_list(org=self.org).exclude(result_file=""), pk=pk)
+        response = FileResponse(
+            job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1]
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 def permission_denied(request, exception=None):

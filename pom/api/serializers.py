@@ -1,7 +1,8 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from pom.models import ApiKey, AuditEvent, Membership, Organization
+from pom.models import ApiKey, AuditEvent, Job, Membership, Organization
 
 
 class OrganizationOutputSerializer(serializers.ModelSerializer):
@@ -49,3 +50,34 @@ class AuditEventOutputSerializer(serializers.ModelSerializer):
             "object_repr",
             "changes",
         ]
+
+
+class JobOutputSerializer(serializers.ModelSerializer):
+    result_file_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "key",
+            "label",
+            "status",
+            "progress",
+            "done_count",
+            "total_count",
+            "message",
+            "error",
+            "result",
+            "result_file_url",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+    def get_result_file_url(self, job: Job) -> str | None:
+        """Where members download the file the job produced (an export, an error report)."""
+        if not job.result_file:
+            return None
+        return reverse("org_job_file", args=[self.context["org"].slug, job.pk])

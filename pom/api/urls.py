@@ -9,6 +9,7 @@ router = SimpleRouter()
 router.register("members", views.MemberViewSet, basename="member")
 router.register("api-keys", views.ApiKeyViewSet, basename="api-key")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
+router.register("jobs", views.JobViewSet, basename="job")
 
 urlpatterns = [
     path("", views.OrganizationViewSet.as_view({"get": "list"}), name="organization"),

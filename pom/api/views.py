@@ -9,10 +9,11 @@ from pom.api.base import OrgViewSet
 from pom.api.serializers import (
     ApiKeyOutputSerializer,
     AuditEventOutputSerializer,
+    JobOutputSerializer,
     MemberOutputSerializer,
     OrganizationOutputSerializer,
 )
-from pom.models import ApiKey, AuditEvent, Membership, Role
+from pom.models import ApiKey, AuditEvent, Job, Membership, Role
 
 
 class OrganizationViewSet(OrgViewSet):
@@ -71,3 +72,13 @@ class AuditEventViewSet(mixins.ListModelMixin, OrgViewSet):
     def types(self, request, org_slug):
         types = self.get_queryset().order_by().values_list("object_type", flat=True).distinct()
         return Response(sorted(types))
+
+
+class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """Background jobs (imports, exports, computations): poll one until its status is done or failed."""
+
+    model = Job
+    serializer_class = JobOutputSerializer
+    required_roles = {"GET": Role.VIEWER}
+    filterset_fields = ["kind", "status"]
+    ordering = ["-created_at", "-id"]
