@@ -5,6 +5,7 @@ Every write validates (`full_clean`), runs in one transaction and is audited thr
 
 from __future__ import annotations
 
+import copy
 import datetime
 import re
 from collections.abc import Iterable
@@ -221,9 +222,11 @@ def program_update(*, org: Organization, actor: Actor, program: Program, data: d
     if "name" in data:
         data["name"] = (data["name"] or "").strip()
         _check_program_name(org, data["name"], exclude_pk=program.pk)
+    # Check the rate on a copy: `update_fields` snapshots the program before it sets the new values.
+    candidate = copy.copy(program)
     for key, value in data.items():
-        setattr(program, key, value)
-    _check_rate(program)
+        setattr(candidate, key, value)
+    _check_rate(candidate)
     return update_fields(org=org, actor=actor, instance=program, data=data)
 
 

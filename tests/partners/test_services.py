@@ -295,3 +295,27 @@ def test_new_organization_gets_partner_defaults_through_the_hook(member):
     org = pom_services.organization_create(user=member, name="Fresh Vendor")
     assert PartnerType.objects.for_org(org).filter(slug="cloud-marketplace").exists()
     assert JourneyTemplate.objects.for_org(org).get(is_default=True).stages.count() == 6
+
+
+def test_program_update_audits_the_fields_that_changed(org, member):
+    program = ProgramFactory(organization=org, name="Resell", rate=20, description="")
+    program.refresh_from_db()
+    services.program_update(
+        org=org, actor=member, program=program, data={"name": "Resell EMEA", "rate": 25, "description": "EMEA"}
+    )
+    event = AuditEvent.objects.for_org(org).get(object_type="partners.program", action="update")
+    assert event.changes == {
+        "name": ["Resell", "Resell EMEA"],
+        "rate": ["20.00", "25"],
+        "description": ["", "EMEA"],
+    }
+    assert event.actor_user == member
+
+
+def test_program_update_refused_leaves_the_program_unchanged(org, member):
+    program = ProgramFactory(organization=org, compensation_model="percent", rate=20)
+    with pytest.raises(ValidationError):
+        services.program_update(org=org, actor=member, program=program, data={"rate": 120})
+    program.refresh_from_db()
+    assert program.rate == 20
+    assert not AuditEvent.objects.for_org(org).filter(object_type="partners.program", action="update").exists()
