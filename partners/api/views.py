@@ -50,7 +50,10 @@ class _ServiceCrud(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet)
         return self.output_serializer_class
 
     def _output(self, obj, code=status.HTTP_200_OK) -> Response:
-        obj = self.filter_queryset(self.get_queryset()).get(pk=obj.pk)  # re-read with annotations
+        # Re-read with the endpoint's annotations but without the request's filter backends, so that
+        # `POST …?status=inactive` answers the row it wrote instead of failing after the commit.
+        self.filter_backends = []
+        obj = self.filter_queryset(self.get_queryset()).get(pk=obj.pk)
         return Response(self.output_serializer_class(obj, context=self.get_serializer_context()).data, status=code)
 
     def create(self, request, *args, **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404
 from django.utils.functional import cached_property
 from rest_framework import exceptions, permissions, serializers, viewsets
@@ -60,8 +61,33 @@ class HasOrgRole(permissions.BasePermission):
         return False
 
 
-class OrgMixin:
-    """Resolves `self.org` and `self.org_role` from the URL's `org_slug`."""
+class AtomicWritesMixin:
+    """Writes (every method but GET, HEAD, OPTIONS) run in one transaction with their answer.
+
+    When the view fails after a service has written (an error response or an exception), the write is
+    undone: a write either answers its result or writes nothing.
+    """
+
+    _write_began = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method in permissions.SAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)
+            # Refusals before the view ran (authentication, role, throttling) keep what authentication
+            # recorded (a key's last use); anything after the view began is undone.
+            if self._write_began and response.status_code >= 400:
+                transaction.set_rollback(True)
+        return response
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._write_began = True
+
+
+class OrgMixin(AtomicWritesMixin):
+    """Resolves `self.org` and `self.org_role` from the URL's `org_slug`; writes are atomic."""
 
     @cached_property
     def _org_and_role(self) -> tuple[Organization, str]:

@@ -309,3 +309,20 @@ def test_touchpoint_confirm_records_the_caller(org, member, api_client, viewer, 
     assert api_client_for(viewer).post(url("touchpoint-confirm", org, touch.pk)).status_code == 403
     response = api_client.post(url("touchpoint-confirm", org, touch.pk))
     assert response.status_code == 200 and response.json()["confirmed_by"] == member.pk
+
+
+def test_account_create_answers_its_result_whatever_the_list_filters_in_the_url(org, api_client):
+    """The output re-read ignores the request's filters: `?type=customer` does not hide a new prospect."""
+    response = api_client.post(
+        url("account-list", org) + "?type=customer&search=zzz", {"name": "Globex", "type": "prospect"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == "Globex" and response.json()["type"] == "prospect"
+    assert Account.objects.for_org(org).get().name == "Globex"
+
+
+def test_registration_action_answers_its_result_when_it_leaves_the_filtered_set(org, api_client):
+    reg = DealRegistrationFactory(organization=org)
+    response = api_client.post(url("registration-approve", org, reg.pk) + f"?status={reg.status}", {}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "approved"

@@ -235,3 +235,22 @@ def test_api_key_with_write_scope_creates_partner_audited_as_key(api_key_client,
     assert response.status_code == 201
     event = AuditEvent.objects.for_org(org).get(object_type="partners.partner")
     assert event.actor_api_key is not None
+
+
+def test_partner_create_answers_its_result_whatever_the_list_filters_in_the_url(api_client, org):
+    """The output re-read ignores the request's filters: `?status=inactive` does not hide the new row."""
+    response = api_client.post(
+        api("partner-list", org) + "?status=inactive&q=zzz", {"name": "Acme", "status": "active"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["name"] == "Acme" and response.json()["status"] == "active"
+    assert Partner.objects.for_org(org).get().name == "Acme"
+
+
+def test_partner_update_answers_its_result_when_it_leaves_the_filtered_set(api_client, org):
+    partner = PartnerFactory(organization=org, name="Acme", status="active")
+    response = api_client.patch(
+        api("partner-detail", org, partner.pk) + "?status=active", {"status": "inactive"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "inactive"
