@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from attribution.currencies import ISO_4217
 from attribution.models import Account, Opportunity
-from attribution.normalize import normalise_domain, normalise_name
+from attribution.normalize import normalise_name
 from pom.audit import Actor, actor_label
+from pom.domains import normalize_domain
 from pom.models import ApiKey, AuditEvent, Organization, Region, User
 
 MAX_ROWS = 5000
@@ -92,7 +93,7 @@ def validate_accounts(*, org: Organization, items: list[dict]) -> tuple[list[dic
                 "crm_id": crm_id,
                 "name": name[:200],
                 "name_key": normalise_name(name)[:200],
-                "domain": normalise_domain(_text(item.get("domain"))),
+                "domain": normalize_domain(_text(item.get("domain"))),
                 "industry": _text(item.get("industry"))[:80],
                 "region": region,
                 "type": kind,

@@ -1,4 +1,4 @@
-"""Normalising company names and domains so that conflicts are found despite spelling noise."""
+"""Normalising company names so that conflicts are found despite spelling noise (domains: `pom.domains`)."""
 
 from __future__ import annotations
 
@@ -42,18 +42,6 @@ LEGAL_SUFFIXES = frozenset(
     ]
 )
 NAME_SIMILARITY = 0.85
-
-
-def normalise_domain(value: str) -> str:
-    """`https://www.Acme.com/about` -> `acme.com`; e-mail addresses give their domain."""
-    value = (value or "").strip().lower()
-    if "@" in value:
-        value = value.rsplit("@", 1)[1]
-    value = re.sub(r"^[a-z][a-z0-9+.-]*://", "", value)
-    value = value.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].strip(".")
-    if value.startswith("www."):
-        value = value[4:]
-    return value
 
 
 def normalise_name(value: str) -> str:

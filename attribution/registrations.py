@@ -20,12 +20,13 @@ from attribution.models import (
     OpportunityPartner,
     RegistrationEvent,
 )
-from attribution.normalize import normalise_domain, normalise_name
+from attribution.normalize import normalise_name
 from attribution.runs import attribution_recompute_request
 from attribution.services import _money, _products, _same_org, _user, account_create
 from partners.models import Partnership
 from pom import hooks
 from pom.audit import Actor, actor_label, audit_action, create_instance, update_fields
+from pom.domains import normalize_domain
 from pom.models import Organization
 
 # Deal registration ------------------------------------------------------------------------------
@@ -69,7 +70,7 @@ def registration_submit(
     _same_org(org, partnership, "partnership")
     if via not in DealRegistration.Via.values:
         raise ValidationError({"via": "Use partner or vendor."})
-    domain = normalise_domain(customer_domain)
+    domain = normalize_domain(customer_domain)
     config = selectors.attribution_config(org=org)
     if domain and any(domain == own or domain.endswith("." + own) for own in config.own_domains):
         raise ValidationError({"customer_domain": f"{domain} is the vendor's own domain: register a customer."})

@@ -23,9 +23,10 @@ from attribution.models import (
     SplitRuleVersion,
     Touchpoint,
 )
-from attribution.normalize import NAME_SIMILARITY, name_similarity, normalise_domain, normalise_name
+from attribution.normalize import NAME_SIMILARITY, name_similarity, normalise_name
 from partners.models import Partnership
 from pom.charts import PALETTE, figure_html
+from pom.domains import normalize_domain
 from pom.models import Organization
 
 
@@ -239,7 +240,7 @@ def registration_conflicts(
     names no other partner.
     """
     today = today or timezone.localdate()
-    domain = normalise_domain(customer_domain)
+    domain = normalize_domain(customer_domain)
     name_key = normalise_name(customer_name)
     conflicts: list[dict] = []
 

@@ -27,10 +27,11 @@ from attribution.models import (
     SplitRuleVersion,
     Touchpoint,
 )
-from attribution.normalize import normalise_domain, normalise_name
+from attribution.normalize import normalise_name
 from attribution.runs import attribution_recompute_request
 from partners.models import Partnership
 from pom.audit import Actor, create_instance, delete_instance, update_fields
+from pom.domains import normalize_domain
 from pom.models import Organization, User
 
 
@@ -71,7 +72,7 @@ def _money(value, field: str) -> Decimal:
 def account_create(*, org: Organization, actor: Actor, data: dict) -> Account:
     """Create an account; its domain and name are normalised for conflict checks."""
     account = Account(organization=org, **data)
-    account.domain = normalise_domain(account.domain)
+    account.domain = normalize_domain(account.domain)
     account.name_key = normalise_name(account.name)
     return create_instance(org=org, actor=actor, instance=account)
 
@@ -81,7 +82,7 @@ def account_update(*, org: Organization, actor: Actor, account: Account, data: d
     """Update an account, keeping its normalised keys in step."""
     data = dict(data)
     if "domain" in data:
-        data["domain"] = normalise_domain(data["domain"])
+        data["domain"] = normalize_domain(data["domain"])
     if "name" in data:
         data["name_key"] = normalise_name(data["name"])
     return update_fields(org=org, actor=actor, instance=account, data=data)
@@ -291,7 +292,7 @@ def attribution_config_update(*, org: Organization, actor: Actor, data: dict) ->
     config, _ = AttributionConfig.objects.get_or_create(organization=org)
     data = {k: v for k, v in data.items() if k in CONFIG_FIELDS}
     if "own_domains" in data:
-        data["own_domains"] = sorted({normalise_domain(d) for d in _products(data["own_domains"]) if d})
+        data["own_domains"] = sorted({normalize_domain(d) for d in _products(data["own_domains"]) if d})
     if "models_enabled" in data:
         unknown = set(data["models_enabled"]) - set(AttributionModel.values)
         if unknown:

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import F, Q
 
 from partners.models import Contact, Partner, Partnership
+from pom.domains import normalize_domain
 from pom.models import Region
 
 SORTS = {
@@ -66,6 +67,4 @@ class PartnerFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Partnership.objects.filter(tier_id=value).values("partner"))
 
     def filter_domain(self, queryset, name, value):
-        from partners.services import normalize_domain
-
         return queryset.filter(domain=normalize_domain(value))

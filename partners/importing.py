@@ -36,6 +36,7 @@ from partners.models import (
     Tier,
 )
 from pom.audit import Actor, audit_action
+from pom.domains import domain_error, normalize_domain
 from pom.models import Organization, Region, SizeBand, User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -263,9 +264,9 @@ def validate_rows(*, org: Organization, rows: list[dict[str, Any]], numbers: lis
         elif len(name) > 200:
             err("name", "The name is longer than 200 characters.")
         # Without a domain column the website gives the domain, so re-imports still match on it.
-        domain = services.normalize_domain(text("domain") or text("website"))
+        domain = normalize_domain(text("domain") or text("website"))
         if domain:
-            problem = services.domain_error(domain)
+            problem = domain_error(domain)
             if problem:
                 err("domain", problem)
             elif domain in seen_domains:

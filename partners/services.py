@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,31 +34,10 @@ from partners.models import (
 )
 from pom import hooks
 from pom.audit import Actor, audit_action, audit_create, create_instance, delete_instance, update_fields
+from pom.domains import domain_error, normalize_domain
 from pom.models import Membership, Organization, User
 
 TAXONOMY_MODELS = {"type": PartnerType, "archetype": Archetype, "segment": Segment}
-
-_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$")
-
-
-def normalize_domain(value: str | None) -> str:
-    """`https://WWW.Acme.com:8443/path?q` -> `acme.com`: lowercase, no scheme, www., port, path or query."""
-    domain = (value or "").strip().lower()
-    domain = _SCHEME.sub("", domain)
-    domain = re.split(r"[/?#]", domain, maxsplit=1)[0]
-    domain = domain.rsplit("@", 1)[-1]  # user@host forms
-    domain = domain.split(":", 1)[0].rstrip(".")
-    if domain.startswith("www."):
-        domain = domain[4:]
-    return domain
-
-
-def domain_error(domain: str) -> str | None:
-    """Why a normalised domain is not acceptable, or None."""
-    if domain and not _DOMAIN.match(domain):
-        return f"“{domain}” is not a web domain; use a form like acme.com."
-    return None
 
 
 def _check_member(org: Organization, user: User | None, field: str) -> None:

@@ -1,19 +1,6 @@
 import pytest
 
-from attribution.normalize import NAME_SIMILARITY, name_similarity, normalise_domain, normalise_name
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("https://www.Globex.com/about?x=1", "globex.com"),
-        ("jane@globex.com", "globex.com"),
-        ("globex.com:443", "globex.com"),
-        ("", ""),
-    ],
-)
-def test_normalise_domain(raw, expected):
-    assert normalise_domain(raw) == expected
+from attribution.normalize import NAME_SIMILARITY, name_similarity, normalise_name
 
 
 @pytest.mark.parametrize(

@@ -19,20 +19,6 @@ from tests.factories import PartnerFactory, PartnershipFactory, ProgramFactory, 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(
-    "raw, expected",
-    [
-        ("https://WWW.Acme.com:8443/path?q=1", "acme.com"),
-        ("acme.com/", "acme.com"),
-        ("  http://shop.acme.co.uk  ", "shop.acme.co.uk"),
-        ("www.acme.io", "acme.io"),
-        ("", ""),
-    ],
-)
-def test_normalize_domain_strips_scheme_www_port_and_path(raw, expected):
-    assert services.normalize_domain(raw) == expected
-
-
 def test_org_defaults_seed_taxonomy_and_six_stage_journey_idempotently(org):
     org_defaults(org=org)
     org_defaults(org=org)
