@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -346,6 +346,19 @@ class JobFileView(OrgRequiredMixin, View):
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+def plotly_stylesheet(request):
+    """plotly.js's style rules as a cacheable file (see `pom.plotly_css`), public like static files."""
+    from pom.plotly_css import stylesheet
+
+    css, etag = stylesheet()
+    if request.headers.get("If-None-Match") == f'"{etag}"':
+        return HttpResponse(status=304)
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    response["ETag"] = f'"{etag}"'
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 def permission_denied(request, exception=None):

@@ -52,3 +52,26 @@ def query_with(context, **params) -> str:
         else:
             query[key] = value
     return query.urlencode() if hasattr(query, "urlencode") else ""
+
+
+@register.simple_tag
+def plotly_styles():
+    """plotly.js's stylesheet as a file, plus the markers that stop plotly.js injecting `<style>`.
+
+    Used once, in the head of `base.html`; see `pom.plotly_css`.
+    """
+    from django.urls import reverse
+    from django.utils.html import format_html
+
+    from pom.plotly_css import maplibre_style, stylesheet
+
+    _css, etag = stylesheet()
+    maplibre_id, _ = maplibre_style()
+    html = format_html(
+        '<link rel="stylesheet" href="{}?v={}" id="plotly.js-style-global" class="no-inline-styles">',
+        reverse("plotly_css"),
+        etag,
+    )
+    if maplibre_id:
+        html += format_html('<meta name="pom-plotly-maps" content="styles in plotly.css" id="{}">', maplibre_id)
+    return html

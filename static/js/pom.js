@@ -14,6 +14,13 @@ document.addEventListener("click", (event) => {
 document.addEventListener("change", (event) => {
   const form = event.target.closest("form[data-autosubmit]");
   if (form && !window.htmx) form.submit();
+  // Plain GET filter forms that apply as soon as a value changes (no inline onchange= handlers).
+  const submitter = event.target.closest("form[data-submit-on-change]");
+  if (submitter) submitter.requestSubmit ? submitter.requestSubmit() : submitter.submit();
+});
+// Read-only fields holding something to copy (a new API key, a webhook secret) select themselves.
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches?.("[data-select-on-focus]")) event.target.select();
 });
 // Sign-up: preselect the browser's time zone so times are shown in it from the first page.
 document.addEventListener("DOMContentLoaded", () => {
@@ -29,8 +36,19 @@ function fitPlots(root) {
   if (!window.Plotly) return;
   root.querySelectorAll(".js-plotly-plot").forEach((plot) => window.Plotly.Plots.resize(plot));
 }
-window.addEventListener("load", () => fitPlots(document));
-document.addEventListener("htmx:afterSettle", (event) => fitPlots(event.target));
+// Charts from `pom.charts.figure_html` carry their figure as JSON in data-plotly (no inline script,
+// so they draw under the Content-Security-Policy); draw each one once.
+function drawCharts(root) {
+  if (!window.Plotly) return;
+  root.querySelectorAll("[data-plotly]:not([data-drawn])").forEach((el) => {
+    el.dataset.drawn = "1";
+    const figure = JSON.parse(el.dataset.plotly);
+    window.Plotly.newPlot(el, figure.data || [], figure.layout || {}, JSON.parse(el.dataset.plotlyConfig || "{}"));
+  });
+}
+document.addEventListener("DOMContentLoaded", () => drawCharts(document));
+window.addEventListener("load", () => { drawCharts(document); fitPlots(document); });
+document.addEventListener("htmx:afterSettle", (event) => { drawCharts(event.target); fitPlots(event.target); });
 // On a phone, long filter forms fold behind a "Filters" button unless a filter is in use.
 document.addEventListener("DOMContentLoaded", () => {
   if (!window.matchMedia("(max-width: 760px)").matches) return;
