@@ -25,6 +25,7 @@ from attribution.models import (
     OpportunityPartner,
     Touchpoint,
 )
+from pom import hooks
 from pom.audit import Actor, audit_action
 from pom.models import Organization, User
 
@@ -281,6 +282,9 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
                 allocations_count=written,
                 finished_at=timezone.now(),
             )
+            if written:
+                run.refresh_from_db()
+                hooks.emit("attribution.credited", org=org, actor=None, run=run)
     except Exception as exc:  # noqa: BLE001 - the run row must say why it failed; the error is re-raised
         CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
         AttributionRun.objects.for_org(org).filter(pk=run.pk).update(

@@ -95,6 +95,7 @@ def partner_create(
     partner.save()
     audit_create(org=org, actor=actor, obj=partner)
     _set_types(partner, types, org)
+    hooks.emit("partner.created", org=org, actor=actor, partner=partner)
     return partner
 
 

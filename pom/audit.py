@@ -86,8 +86,9 @@ def _record(
     )
 
 
-def audit_create(*, org: Organization, actor: Actor, obj: models.Model) -> AuditEvent:
-    fields = {k: [None, v] for k, v in snapshot(obj).items() if v not in (None, "", [], {})}
+def audit_create(*, org: Organization, actor: Actor, obj: models.Model, exclude: tuple[str, ...] = ()) -> AuditEvent:
+    """Record a new row's fields; `exclude` leaves some out (encrypted secrets have no place in a trail)."""
+    fields = {k: [None, v] for k, v in snapshot(obj).items() if v not in (None, "", [], {}) and k not in exclude}
     return _record(org=org, actor=actor, action=AuditEvent.Action.CREATE, obj=obj, changes=fields)
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from pom.models import TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, User
 
@@ -42,3 +43,20 @@ class MemberRoleForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this key, e.g. 'Salesforce sync'.")
     scope = forms.ChoiceField(choices=ApiKeyScope.choices, initial=ApiKeyScope.READ)
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(
+        label=_("Endpoint URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("An https:// address on the public internet; POM POSTs signed JSON to it."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    event_types = forms.MultipleChoiceField(label=_("Events to send"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        from pom.webhook_events import event_types
+
+        super().__init__(*args, **kwargs)
+        self.fields["event_types"].choices = [(name, f"{name} — {label}") for name, label in event_types().items()]

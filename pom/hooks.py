@@ -54,11 +54,17 @@ def emit(event: str, **payload) -> None:
     - "plan.validated": plan
     - "registration.submitted" / "registration.decided": registration
     Handlers must be cheap (create rows, enqueue tasks with on_commit), never send mail inline.
+
+    Then the organization's webhook endpoints subscribed to the event get a delivery (see
+    `pom.webhook_events`: an event is sent once it is declared there or in `<app>.events.WEBHOOK_EVENTS`).
     """
     for module in app_modules("events"):
         handler = getattr(module, "handle", None)
         if handler is not None:
             handler(event, **payload)
+    from pom.webhooks import webhooks_on_event  # lazy: webhooks imports models, hooks must not
+
+    webhooks_on_event(event, **payload)
 
 
 def partnership_guest_user_ids(*, org, partnership) -> set[int]:

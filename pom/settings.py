@@ -232,6 +232,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"*.heavy_*": {"queue": "heavy"}}
+# A test's private worker (tests/worker.py) sends everything, the follow-up tasks it enqueues itself
+# included (webhook retries, the next job), to its own queue.
+if env("POM_CELERY_QUEUE"):
+    CELERY_TASK_DEFAULT_QUEUE = env("POM_CELERY_QUEUE")
+    CELERY_TASK_ROUTES = {"*": {"queue": CELERY_TASK_DEFAULT_QUEUE}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 
@@ -329,3 +334,17 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
     "payment=(), usb=(), interest-cohort=()"
 )
+# Secrets POM reads back (webhook signing secrets, SSO client secrets) are encrypted with these Fernet
+# keys, newest first; unset: one key derived from DJANGO_SECRET_KEY (pom/crypto.py).
+POM_ENCRYPTION_KEYS = env_list("POM_ENCRYPTION_KEYS")
+
+# Outbound webhooks (pom/webhooks.py, docs/webhooks.md).
+POM_WEBHOOK_REQUIRE_HTTPS = env_bool("POM_WEBHOOK_REQUIRE_HTTPS", not DEBUG)
+# Receivers on private, loopback or link-local addresses are refused unless their network is listed
+# here (CIDR, comma-separated, e.g. "10.0.0.0/8" for an integration inside your own network).
+POM_WEBHOOK_ALLOWED_NETWORKS = env_list("POM_WEBHOOK_ALLOWED_NETWORKS")
+POM_WEBHOOK_TIMEOUT = env_int("POM_WEBHOOK_TIMEOUT", 10)
+POM_WEBHOOK_MAX_ATTEMPTS = env_int("POM_WEBHOOK_MAX_ATTEMPTS", 8)
+POM_WEBHOOK_RETRY_BASE_SECONDS = env_int("POM_WEBHOOK_RETRY_BASE_SECONDS", 30)
+POM_WEBHOOK_DISABLE_AFTER = env_int("POM_WEBHOOK_DISABLE_AFTER", 20)
+POM_WEBHOOK_SECRET_OVERLAP_HOURS = env_int("POM_WEBHOOK_SECRET_OVERLAP_HOURS", 24)

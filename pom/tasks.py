@@ -53,3 +53,19 @@ def jobs_reclaim() -> int:
     from pom import jobs
 
     return jobs.jobs_reclaim()
+
+
+@shared_task
+def webhook_deliver(organization_id: int, delivery_id: int) -> None:
+    """One attempt of a webhook delivery, if it is due (a duplicate message finds nothing to claim)."""
+    from pom import webhooks
+
+    webhooks.delivery_attempt(organization_id=organization_id, delivery_id=delivery_id)
+
+
+@shared_task
+def webhooks_retry_due() -> int:
+    """Every minute (beat): enqueue due webhook retries and deliveries whose message or worker was lost."""
+    from pom import webhooks
+
+    return webhooks.webhooks_retry_due()

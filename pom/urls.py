@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from pom import views
+from pom import views, webhook_views
 
 handler403 = "pom.views.permission_denied"
 api_docs = csp_update({"style-src": ["'unsafe-inline'"], "font-src": ["data:"]})
@@ -27,6 +27,18 @@ org_pages = [
     ),
     path("settings/audit/", views.AuditView.as_view(), name="org_audit"),
     path("settings/jobs/", views.JobListView.as_view(), name="org_jobs"),
+    path("settings/webhooks/", webhook_views.WebhooksView.as_view(), name="org_webhooks"),
+    path("settings/webhooks/<int:pk>/", webhook_views.WebhookView.as_view(), name="org_webhook"),
+    path(
+        "settings/webhooks/<int:pk>/<slug:action>/",
+        webhook_views.WebhookActionView.as_view(),
+        name="org_webhook_action",
+    ),
+    path(
+        "settings/webhook-deliveries/<int:pk>/",
+        webhook_views.WebhookDeliveryView.as_view(),
+        name="org_webhook_delivery",
+    ),
     path("jobs/<int:pk>/", views.JobView.as_view(), name="org_job"),
     path("jobs/<int:pk>/cancel/", views.JobCancelView.as_view(), name="org_job_cancel"),
     path("jobs/<int:pk>/file/", views.JobFileView.as_view(), name="org_job_file"),

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from pom import celery_app
 from pom.models import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from tests.httpserver import receiver  # noqa: F401  (a real local HTTP server for outbound calls)
 from tests.worker import celery_worker_process, worker_redis_url  # noqa: F401  (fixtures for worker tests)
 
 # Fast hashing for the many users tests create; production keeps Django's defaults.

@@ -164,6 +164,7 @@ def celery_worker_process(transactional_db, worker_redis_url, tmp_path):
         "EMAIL_FILE_PATH": str(mail_dir),
         "EMAIL_HOST": "",
         "PYTHONPATH": str(ROOT),
+        "POM_CELERY_QUEUE": queue,
     }
     celery_bin = Path(sys.executable).parent / "celery"
     nodename = f"{queue}@%h"

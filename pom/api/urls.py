@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from pom.api import views
+from pom.api import views, webhooks
 
 app_name = "pom-api"
 
@@ -10,6 +10,8 @@ router.register("members", views.MemberViewSet, basename="member")
 router.register("api-keys", views.ApiKeyViewSet, basename="api-key")
 router.register("audit-events", views.AuditEventViewSet, basename="audit-event")
 router.register("jobs", views.JobViewSet, basename="job")
+router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
+router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
     path("", views.OrganizationViewSet.as_view({"get": "list"}), name="organization"),
