@@ -1,11 +1,21 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from pom.models import Membership, Role
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """POM's allauth hooks: where people land after login, and mail through the Celery task."""
+
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "sso_required": _("%s signs you in through its identity provider: use “Sign in with your company”."),
+    }
 
     def get_login_redirect_url(self, request):
         """Back to `?next=` (an invitation link, say), else `pom.views.home` picks the place.
@@ -17,6 +27,35 @@ class AccountAdapter(DefaultAccountAdapter):
         if nxt and self.is_safe_url(nxt):
             return nxt
         return reverse("home")
+
+    def pre_authenticate(self, request, **credentials):
+        """allauth's own limits, then POM's lockout shared by every web process (pom.security),
+        then single sign-on: an address whose organization requires it signs in there, not here."""
+        from pom import security, sso
+
+        super().pre_authenticate(request, **credentials)
+        email = credentials.get("email", "")
+        security.login_check(email=email, address=self.get_client_ip(request))
+        config = sso.sso_config_for_email(email)
+        if config is not None and config.require_sso:
+            owner = Membership.objects.filter(
+                organization=config.organization, user__email__iexact=email, role=Role.OWNER
+            ).exists()
+            if not owner:
+                raise self.validation_error("sso_required", config.organization.name)
+
+    def authenticate(self, request, **credentials):
+        user = super().authenticate(request, **credentials)
+        if user is not None:
+            from pom import security
+
+            security.login_succeeded(email=credentials.get("email", ""))
+        return user
+
+    def authentication_failed(self, request, **credentials):
+        from pom import security
+
+        security.login_failed(email=credentials.get("email", ""), address=self.get_client_ip(request))
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=False)
@@ -46,3 +85,52 @@ class AccountAdapter(DefaultAccountAdapter):
             html=html,
             from_email=message.from_email,
         )
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Single sign-on per organization (pom.sso): apps from the organizations' settings, only the
+    organization's own domains, linked to an existing account with the same address."""
+
+    def list_apps(self, request, provider=None, client_id=None):
+        from pom import sso
+
+        apps = [a for a in super().list_apps(request, provider=provider, client_id=client_id)]
+        return apps + [a for a in sso.sso_apps(provider) if client_id in (None, a.client_id)]
+
+    def pre_social_login(self, request, sociallogin):
+        from django.contrib import messages
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+
+        from pom import sso
+        from pom.models import User
+
+        pid = sociallogin.account.provider
+        if not pid.startswith(sso.PROVIDER_PREFIX):
+            return
+        email = (sociallogin.user.email or "").lower()
+        claims = sociallogin.account.extra_data or {}
+        verified = bool(claims.get("email_verified") or claims.get("userinfo", {}).get("email_verified"))
+        verified = verified or any(a.verified for a in sociallogin.email_addresses)
+        try:
+            config = sso.sso_check_login(pid=pid, email=email, email_verified=verified)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            raise ImmediateHttpResponse(redirect("account_sso")) from None
+        sociallogin.state["pom_sso_org"] = config.organization_id
+        if not sociallogin.is_existing:
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is not None:
+                sociallogin.connect(request, existing)
+        for address in sociallogin.email_addresses:
+            address.verified = True
+
+    def populate_user(self, request, sociallogin, data):
+        """POM keeps one `name`: the provider's full name, or given and family names joined."""
+        user = super().populate_user(request, sociallogin, data)
+        full = data.get("name") or " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+        user.name = (full or "").strip()[:150]
+        return user
+
+    def is_auto_signup_allowed(self, request, sociallogin):
+        return sociallogin.account.provider.startswith("pom-") or super().is_auto_signup_allowed(request, sociallogin)

@@ -43,6 +43,14 @@ class MemberRoleForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(max_length=100, help_text="What uses this key, e.g. 'Salesforce sync'.")
     scope = forms.ChoiceField(choices=ApiKeyScope.choices, initial=ApiKeyScope.READ)
+    expires_in_days = forms.TypedChoiceField(
+        label=_("Expires"),
+        choices=[("", _("Never")), ("30", _("In 30 days")), ("90", _("In 90 days")), ("365", _("In a year"))],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial="90",
+    )
 
 
 class WebhookEndpointForm(forms.Form):
@@ -60,3 +68,39 @@ class WebhookEndpointForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["event_types"].choices = [(name, f"{name} — {label}") for name, label in event_types().items()]
+
+
+class SsoForm(forms.Form):
+    enabled = forms.BooleanField(
+        label=_("Sign members in through our identity provider (OpenID Connect)"), required=False
+    )
+    issuer = forms.URLField(
+        label=_("Issuer URL"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("e.g. https://login.example.com/oauth2/default; POM reads its /.well-known/openid-configuration."),
+    )
+    client_id = forms.CharField(label=_("Client id"), max_length=200, required=False)
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Stored encrypted and never shown again; leave empty to keep the current one."),
+    )
+    email_domains = forms.CharField(
+        label=_("E-mail domains"),
+        required=False,
+        help_text=_("Addresses at these domains sign in through the provider, e.g. nimbus.example."),
+    )
+    default_role = forms.ChoiceField(
+        label=_("Role of people who join through it"),
+        choices=[(Role.VIEWER, Role.VIEWER.label), (Role.MANAGER, Role.MANAGER.label)],
+        initial=Role.VIEWER,
+    )
+    require_sso = forms.BooleanField(
+        label=_("Require single sign-on for members (owners may still use their password)"), required=False
+    )
+
+
+class SsoStartForm(forms.Form):
+    email = forms.EmailField(label=_("Work e-mail"))

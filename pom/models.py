@@ -214,6 +214,8 @@ class ApiKey(OrgOwned):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
@@ -222,8 +224,12 @@ class ApiKey(OrgOwned):
         return f"{self.name} ({self.prefix}…)"
 
     @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired
 
 
 class AuditEvent(OrgOwned):
@@ -426,3 +432,47 @@ class WebhookAttempt(OrgOwned):
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+# Account security and single sign-on ------------------------------------------------------------
+
+
+class LoginThrottle(TimeStamped):
+    """Failed sign-ins for one account (`account:<email>`) or one address (`ip:<address>`).
+
+    Kept in the database so every web process counts the same attempts (a per-process cache lets
+    each gunicorn worker count on its own). Not tenant data: people sign in before any organization
+    is known. Written only by `pom.security`.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField(default=timezone.now)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class OrgSecurity(OrgOwned):
+    """An organization's sign-in policy: required MFA, and OpenID Connect single sign-on."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="security")
+    require_mfa = models.BooleanField(default=False)
+    sso_enabled = models.BooleanField(default=False)
+    sso_issuer = models.URLField(max_length=300, blank=True)
+    sso_client_id = models.CharField(max_length=200, blank=True)
+    sso_client_secret_encrypted = models.TextField(blank=True)
+    sso_email_domains = models.JSONField(default=list, blank=True)
+    sso_default_role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    require_sso = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name_plural = "organization security"
+
+    def __str__(self) -> str:
+        return f"Security of {self.organization_id}"
+
+    @property
+    def sso_provider_id(self) -> str:
+        return f"pom-{self.organization_id}"

@@ -37,22 +37,27 @@ class Target:
     address: str
 
 
-def _allowed_networks():
-    return [ipaddress.ip_network(n, strict=False) for n in getattr(settings, "POM_WEBHOOK_ALLOWED_NETWORKS", [])]
+def _networks(names) -> list:
+    if names is None:
+        names = getattr(settings, "POM_WEBHOOK_ALLOWED_NETWORKS", [])
+    return [ipaddress.ip_network(n, strict=False) for n in names]
 
 
-def address_allowed(address: str) -> bool:
+def address_allowed(address: str, allowed_networks=None) -> bool:
     """A public address, or one inside a network the deployment explicitly allows."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if any(ip in net for net in _allowed_networks()):
+    if any(ip in net for net in _networks(allowed_networks)):
         return True
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str, *, require_https: bool) -> Target:
-    """Parse, resolve and vet `url`; raises `UnsafeURL` with a message for the user."""
+def check_url(url: str, *, require_https: bool, allowed_networks=None) -> Target:
+    """Parse, resolve and vet `url`; raises `UnsafeURL` with a message for the user.
+
+    `allowed_networks` (CIDR strings) defaults to `settings.POM_WEBHOOK_ALLOWED_NETWORKS`.
+    """
     parts = urlsplit(url.strip())
     allowed_schemes = ("https",) if require_https else ("https", "http")
     if parts.scheme not in allowed_schemes:
@@ -73,7 +78,7 @@ def check_url(url: str, *, require_https: bool) -> Target:
     except (socket.gaierror, UnicodeError):
         raise UnsafeURL(_("The host name %(host)s does not resolve.") % {"host": host}) from None
     addresses = sorted({info[4][0] for info in infos})
-    refused = [a for a in addresses if not address_allowed(a)]
+    refused = [a for a in addresses if not address_allowed(a, allowed_networks)]
     if refused:
         raise UnsafeURL(
             _("%(host)s points to a private or local address (%(address)s); POM only calls public addresses.")
@@ -140,5 +145,32 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, requ
         return Response(status=None, duration_ms=elapsed(), error=_("TLS error: %(e)s") % {"e": exc.reason or exc})
     except (OSError, http.client.HTTPException) as exc:
         return Response(status=None, duration_ms=elapsed(), error=_("Connection failed: %(e)s") % {"e": exc})
+    finally:
+        connection.close()
+
+
+def get_json(url: str, *, timeout: float, require_https: bool, allowed_networks=None) -> dict:
+    """GET a JSON document from a vetted address (an OpenID issuer's discovery document).
+
+    Raises `UnsafeURL` for a refused address and `ValueError` with a readable message otherwise.
+    """
+    import json
+
+    target = check_url(url, require_https=require_https, allowed_networks=allowed_networks)
+    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    connection = connection_class(target, timeout)
+    try:
+        connection.request("GET", target.path, headers={"Accept": "application/json", "User-Agent": "POM"})
+        response = connection.getresponse()
+        body = response.read(512 * 1024)
+        if response.status != 200:
+            raise ValueError(_("%(url)s answered HTTP %(code)s.") % {"url": url, "code": response.status})
+        return json.loads(body)
+    except TimeoutError:
+        raise ValueError(_("%(url)s did not answer within %(s)s s.") % {"url": url, "s": f"{timeout:g}"}) from None
+    except (OSError, http.client.HTTPException) as exc:
+        raise ValueError(_("%(url)s could not be reached: %(e)s") % {"url": url, "e": exc}) from None
+    except json.JSONDecodeError:
+        raise ValueError(_("%(url)s did not return JSON.") % {"url": url}) from None
     finally:
         connection.close()

@@ -216,12 +216,16 @@ def membership_remove(*, org: Organization, actor: User, membership: Membership)
 
 
 @transaction.atomic
-def api_key_create(*, org: Organization, actor: User, name: str, scope: str) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, org: Organization, actor: User, name: str, scope: str, expires_in_days: int | None = None
+) -> tuple[ApiKey, str]:
     """Create a key for `org`; the raw value is returned once and only its hash and prefix are stored.
 
-    Audited; admins and owners only.
+    `expires_in_days` makes it stop working after that many days. Audited; admins and owners only.
     """
     _check_can_manage(org, actor)
+    if expires_in_days is not None and not 1 <= int(expires_in_days) <= 3660:
+        raise ValidationError({"expires_in_days": "Choose between 1 and 3,660 days, or no expiry."})
     prefix = secrets.token_hex(4)
     raw = f"pom_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -231,9 +235,37 @@ def api_key_create(*, org: Organization, actor: User, name: str, scope: str) -> 
         key_hash=hash_key(raw),
         scope=scope,
         created_by=actor,
+        expires_at=timezone.now() + timedelta(days=int(expires_in_days)) if expires_in_days else None,
     )
     create_instance(org=org, actor=actor, instance=key)
     return key, raw
+
+
+@transaction.atomic
+def api_key_rotate(*, org: Organization, actor: User, key: ApiKey) -> tuple[ApiKey, str]:
+    """Replace a key by a new one (same name, scope and lifetime); the old one keeps working for
+    POM_API_KEY_ROTATION_OVERLAP_HOURS so integrations switch without downtime. Audited.
+    """
+    _check_can_manage(org, actor)
+    if not key.is_active:
+        raise ValidationError("Only an active key can be rotated; create a new one instead.")
+    lifetime = (key.expires_at - key.created_at).days if key.expires_at else None
+    new_key, raw = api_key_create(
+        org=org, actor=actor, name=key.name, scope=key.scope, expires_in_days=lifetime or None
+    )
+    overlap_end = timezone.now() + timedelta(hours=settings.POM_API_KEY_ROTATION_OVERLAP_HOURS)
+    before = key.expires_at
+    key.expires_at = min(overlap_end, key.expires_at) if key.expires_at else overlap_end
+    key.replaced_by = new_key
+    key.save(update_fields=["expires_at", "replaced_by", "updated_at"])
+    audit_action(
+        org=org,
+        actor=actor,
+        obj=key,
+        verb="rotated",
+        changes={"expires_at": [before, key.expires_at], "replaced_by": new_key.pk},
+    )
+    return new_key, raw
 
 
 @transaction.atomic

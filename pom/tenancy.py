@@ -5,11 +5,16 @@ Unknown organization or no membership: 404, as if absent. Member below the requi
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 
+from pom import security, sso
 from pom.models import ROLE_RANK, Membership, Organization, Role, role_at_least
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -20,7 +25,9 @@ def membership_for(user, org_slug: str) -> Membership:
     if not user.is_authenticated:
         raise Http404("No such organization")
     membership = (
-        Membership.objects.select_related("organization").filter(user=user, organization__slug=org_slug).first()
+        Membership.objects.select_related("organization", "organization__security")
+        .filter(user=user, organization__slug=org_slug)
+        .first()
     )
     if membership is None:
         raise Http404("No such organization")
@@ -43,6 +50,14 @@ class OrgRequiredMixin(LoginRequiredMixin):
         self.membership = membership_for(request.user, kwargs["org_slug"])
         self.org: Organization = self.membership.organization
         self.role: str = self.membership.role
+        if sso.sso_missing(request, self.membership):
+            messages.warning(request, sso.sso_message(self.membership))
+            return redirect(
+                f"{reverse('account_sso')}?{urlencode({'email': request.user.email, 'next': request.path})}"
+            )
+        if security.mfa_missing(request.user, self.membership):
+            messages.warning(request, security.mfa_message(self.membership))
+            return redirect("mfa_activate_totp")
         required = self.required_roles.get(request.method) or self.required_role
         if required is None:
             required = Role.VIEWER if request.method in SAFE_METHODS else Role.MANAGER

@@ -236,13 +236,35 @@ class ApiKeysView(OrgRequiredMixin, View):
         }
         return render(request, self.template_name, context, status=status)
 
-    def post(self, request, org_slug):
+    def post(self, request, org_slug, new_key=None):
+        if new_key is not None:  # rendered right after a rotation by ApiKeyRotateView
+            return self.get(request, org_slug, new_key=new_key)
         form = ApiKeyForm(request.POST)
         if not form.is_valid():
             return self.get(request, org_slug, form=form, status=400)
         key, raw = services.api_key_create(org=self.org, actor=request.user, **form.cleaned_data)
         messages.success(request, f"Key “{key.name}” created. Copy it now: it is shown only once.")
         return self.get(request, org_slug, new_key=raw)
+
+
+class ApiKeyRotateView(OrgRequiredMixin, View):
+    """Replace a key: the new one is shown once, the old one keeps working during the overlap."""
+
+    required_role = Role.ADMIN
+
+    def post(self, request, org_slug, pk):
+        key = get_object_or_404(ApiKey.objects.for_org(self.org), pk=pk)
+        try:
+            new_key, raw = services.api_key_rotate(org=self.org, actor=request.user, key=key)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("org_api_keys", org_slug=self.org.slug)
+        messages.success(
+            request,
+            f"Key “{new_key.name}” rotated. Copy the new key now; the old one works until "
+            f"{key.expires_at:%Y-%m-%d %H:%M} UTC.",
+        )
+        return ApiKeysView.as_view()(request, org_slug=org_slug, new_key=raw)
 
 
 class ApiKeyRevokeView(OrgRequiredMixin, View):

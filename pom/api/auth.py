@@ -70,6 +70,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Unknown API key.")
         if key.revoked_at is not None:
             raise exceptions.AuthenticationFailed("This API key has been revoked.")
+        if key.is_expired:
+            raise exceptions.AuthenticationFailed(
+                f"This API key expired on {key.expires_at:%Y-%m-%d %H:%M} UTC; use its replacement or create a new one."
+            )
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
             services.api_key_touch(key=key, now=now)

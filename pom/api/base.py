@@ -11,6 +11,7 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from pom import security
 from pom.api.auth import ApiKeyPrincipal
 from pom.api.pagination import Pagination  # noqa: F401  (re-exported)
 from pom.models import Membership, Organization, OrgOwned, Role, role_at_least
@@ -34,12 +35,16 @@ def resolve_api_org(request, org_slug: str) -> tuple[Organization, str]:
             raise Http404("No such organization")
         return user.organization, user.role
     membership = (
-        Membership.objects.select_related("organization").filter(user=user, organization__slug=org_slug).first()
+        Membership.objects.select_related("organization", "organization__security")
+        .filter(user=user, organization__slug=org_slug)
+        .first()
         if user.is_authenticated
         else None
     )
     if membership is None:
         raise Http404("No such organization")
+    if security.mfa_missing(user, membership):
+        raise DjangoPermissionDenied(security.mfa_message(membership))
     return membership.organization, membership.role
 
 

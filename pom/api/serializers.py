@@ -33,7 +33,17 @@ class MemberOutputSerializer(serializers.ModelSerializer):
 class ApiKeyOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiKey
-        fields = ["id", "name", "prefix", "scope", "created_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "scope",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+            "expires_at",
+            "replaced_by",
+        ]
 
 
 class AuditEventOutputSerializer(serializers.ModelSerializer):
