@@ -94,7 +94,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def list_apps(self, request, provider=None, client_id=None):
         from pom import sso
 
-        apps = [a for a in super().list_apps(request, provider=provider, client_id=client_id)]
+        apps = list(super().list_apps(request, provider=provider, client_id=client_id))
         return apps + [a for a in sso.sso_apps(provider) if client_id in (None, a.client_id)]
 
     def pre_social_login(self, request, sociallogin):

@@ -17,7 +17,8 @@ def main(spec_path: str) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("creatersakey")
-    spec = json.loads(open(spec_path).read())
+    with open(spec_path) as handle:
+        spec = json.load(handle)
     for person in spec["users"]:
         User.objects.create_user(
             username=person["username"],
