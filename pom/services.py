@@ -249,7 +249,7 @@ def api_key_rotate(*, org: Organization, actor: User, key: ApiKey) -> tuple[ApiK
     _check_can_manage(org, actor)
     if not key.is_active:
         raise ValidationError("Only an active key can be rotated; create a new one instead.")
-    lifetime = (key.expires_at - key.created_at).days if key.expires_at else None
+    lifetime = round((key.expires_at - key.created_at).total_seconds() / 86400) if key.expires_at else None
     new_key, raw = api_key_create(
         org=org, actor=actor, name=key.name, scope=key.scope, expires_in_days=lifetime or None
     )

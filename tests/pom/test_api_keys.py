@@ -104,7 +104,9 @@ def test_key_list_api_shows_prefix_never_hash(api_client_for, admin_user, org, a
     api_key_client("read")
     response = api_client_for(admin_user).get(reverse("pom-api:api-key-list", args=[org.slug]))
     row = response.json()["results"][0]
-    assert set(row) == {"id", "name", "prefix", "scope", "created_at", "last_used_at", "revoked_at"}
+    assert set(row) == {
+        "id", "name", "prefix", "scope", "created_at", "last_used_at", "revoked_at", "expires_at", "replaced_by"
+    }  # fmt: skip
 
 
 @pytest.mark.django_db
