@@ -476,3 +476,26 @@ class OrgSecurity(OrgOwned):
     @property
     def sso_provider_id(self) -> str:
         return f"pom-{self.organization_id}"
+
+
+class OrgDeletion(OrgOwned):
+    """An owner's request to delete the organization: carried out at `scheduled_for` unless cancelled.
+
+    `export_job` is the final export made when it was requested (owners download it meanwhile).
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    scheduled_for = models.DateTimeField()
+    export_job = models.ForeignKey(Job, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "scheduled_for"])]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Deletion of {self.organization_id} on {self.scheduled_for:%Y-%m-%d}"

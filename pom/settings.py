@@ -369,3 +369,6 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("POM_SSO_TIMEOUT", 5)
 POM_SSO_TIMEOUT = env_int("POM_SSO_TIMEOUT", 5)
 POM_SSO_REQUIRE_HTTPS = env_bool("POM_SSO_REQUIRE_HTTPS", not DEBUG)
 POM_SSO_ALLOWED_NETWORKS = env_list("POM_SSO_ALLOWED_NETWORKS")
+
+# Data rights (pom/privacy.py): days between an owner's request to delete the organization and the deletion.
+POM_ORG_DELETION_GRACE_DAYS = env_int("POM_ORG_DELETION_GRACE_DAYS", 30)

@@ -69,3 +69,30 @@ def webhooks_retry_due() -> int:
     from pom import webhooks
 
     return webhooks.webhooks_retry_due()
+
+
+@shared_task
+def heavy_org_export(organization_id: int, job_id: int) -> None:
+    """The organization's complete archive as a job file (Settings → Data; the final export)."""
+    from pom import jobs, privacy
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=privacy.org_export_body)
+
+
+@shared_task
+def org_deletions_due() -> int:
+    """Daily (beat): one deletion task per organization whose grace period is over."""
+    from pom import privacy
+
+    due = privacy.org_deletions_due()
+    for organization_id in due:
+        org_delete.delay(organization_id)
+    return len(due)
+
+
+@shared_task
+def org_delete(organization_id: int) -> bool:
+    """Delete one organization whose scheduled deletion is due; does nothing when it is not (safe twice)."""
+    from pom import privacy
+
+    return privacy.org_delete_now(organization_id=organization_id)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
-from pom import security_views, views, webhook_views
+from pom import privacy_views, security_views, views, webhook_views
 
 handler403 = "pom.views.permission_denied"
 api_docs = csp_update({"style-src": ["'unsafe-inline'"], "font-src": ["data:"]})
@@ -29,6 +29,7 @@ org_pages = [
     path("settings/audit/", views.AuditView.as_view(), name="org_audit"),
     path("settings/jobs/", views.JobListView.as_view(), name="org_jobs"),
     path("settings/security/", security_views.SecuritySettingsView.as_view(), name="org_security"),
+    path("settings/data/", privacy_views.DataSettingsView.as_view(), name="org_data"),
     path("settings/webhooks/", webhook_views.WebhooksView.as_view(), name="org_webhooks"),
     path("settings/webhooks/<int:pk>/", webhook_views.WebhookView.as_view(), name="org_webhook"),
     path(
@@ -66,6 +67,7 @@ urlpatterns = [
     path("assets/plotly.css", views.plotly_stylesheet, name="plotly_css"),
     path("accounts/sso/", security_views.SsoStartView.as_view(), name="account_sso"),
     path("accounts/sessions/", security_views.SessionsView.as_view(), name="account_sessions"),
+    path("accounts/privacy/", privacy_views.PrivacyView.as_view(), name="account_privacy"),
     path("accounts/", include("allauth.urls")),
     path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
     path("orgs/", views.OrgListView.as_view(), name="org_list"),

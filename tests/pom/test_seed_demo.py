@@ -8,10 +8,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from pom.models import Membership, Organization, Role
+from tests.pom.test_dataport import assert_round_trip
 
 
 @pytest.mark.django_db
-def test_seed_demo_builds_the_vendor_and_its_printed_logins_work(client):
+def test_seed_demo_builds_the_vendor_and_its_printed_logins_work(client, tmp_path):
     out = io.StringIO()
     call_command("seed_demo", stdout=out)
     org = Organization.objects.get(slug="nimbus")
@@ -30,3 +31,8 @@ def test_seed_demo_builds_the_vendor_and_its_printed_logins_work(client):
     call_command("seed_demo", stdout=again)
     assert "exists; use --reset" in again.getvalue()
     assert Organization.objects.filter(slug="nimbus").count() == 1
+
+    # The demo round-trips through org_export / org_import into an emptied database (tests/pom/test_dataport.py).
+    tables = assert_round_trip(org, tmp_path)
+    assert sum(t["rows"] for t in tables.values()) > 200
+    assert len([t for t in tables.values() if t["rows"]]) > 25
