@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install migrate seed worker beat lint format schema bench browser-deps clean
+.PHONY: run test install migrate seed worker beat lint format schema bench browser-deps clean lock audit restore-drill
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions (hashes checked), then POM itself without resolving anything.
+$(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) not found; set PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -54,6 +55,19 @@ schema: install
 
 bench: install
 	$(BIN)/python -m bench.attribution_run
+
+# Re-pin every dependency (with hashes) after changing pyproject.toml; commit requirements.lock.
+lock:
+	$(BIN)/pip-compile --quiet --generate-hashes --extra dev --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+
+# Known vulnerabilities in the locked dependencies (.ci/audit.py says what it could check).
+audit: install
+	$(BIN)/python .ci/audit.py requirements.lock
+
+# pg_dump / pg_restore and org_export / org_import of the demo, checked table by table (needs DATABASE_URL).
+restore-drill: install
+	$(BIN)/python -m bench.restore_drill
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

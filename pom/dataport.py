@@ -21,6 +21,7 @@ sequences, and stores the files; on any problem nothing is written.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 import io
@@ -110,8 +111,17 @@ def _serialize(queryset) -> list[dict]:
     return serializers.serialize("python", queryset.order_by("pk"))
 
 
+class _Encoder(DjangoJSONEncoder):
+    """Django's encoder, but datetimes and times keep their microseconds (Django's rounds to ms)."""
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime | datetime.time):
+            return o.isoformat()
+        return super().default(o)
+
+
 def _line(row: dict) -> str:
-    return json.dumps(row, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False)
+    return json.dumps(row, cls=_Encoder, sort_keys=True, ensure_ascii=False)
 
 
 def table_checksum(rows: Iterable[dict]) -> str:
@@ -309,4 +319,3 @@ def organization_import(*, data: bytes) -> Organization:
 def archive_tables(data: bytes) -> dict[str, dict]:
     """{table: {rows, sha256}} of an archive, from its verified manifest."""
     return read_archive(data)[0]["tables"]
-

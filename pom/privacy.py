@@ -227,11 +227,18 @@ def org_deletion_request(*, org: Organization, actor: User, confirm_slug: str) -
         scheduled_for=timezone.now() + datetime.timedelta(days=settings.POM_ORG_DELETION_GRACE_DAYS),
         export_job=job,
     )
-    audit_action(org=org, actor=actor, obj=deletion, verb="organization.deletion_requested", changes={"scheduled_for": deletion.scheduled_for})
+    audit_action(
+        org=org,
+        actor=actor,
+        obj=deletion,
+        verb="organization.deletion_requested",
+        changes={"scheduled_for": deletion.scheduled_for},
+    )
     owners = list(Membership.objects.filter(organization=org, role=Role.OWNER).values_list("user__email", flat=True))
     email_send(
         to=owners,
-        subject=_("[POM] %(org)s will be deleted on %(date)s") % {"org": org.name, "date": f"{deletion.scheduled_for:%Y-%m-%d}"},
+        subject=_("[POM] %(org)s will be deleted on %(date)s")
+        % {"org": org.name, "date": f"{deletion.scheduled_for:%Y-%m-%d}"},
         body=_(
             "%(actor)s asked POM to delete %(org)s and all its data. It happens on %(date)s (UTC).\n"
             "Download the final export and cancel, if this is a mistake, in Settings → Data:\n%(url)s\n"
@@ -318,4 +325,3 @@ def org_delete_now(*, organization_id: int) -> bool:
 
     logging.getLogger(__name__).info("Organization %s (%s) deleted as scheduled", organization_id, name)
     return True
-

@@ -43,7 +43,11 @@ class DataSettingsView(OrgRequiredMixin, View):
         try:
             if action == "export":
                 jobs.job_request(
-                    org=self.org, kind="org.export", task=heavy_org_export, actor=request.user, label=_("Export everything")
+                    org=self.org,
+                    kind="org.export",
+                    task=heavy_org_export,
+                    actor=request.user,
+                    label=_("Export everything"),
                 )
                 messages.success(request, _("Export started; its file appears below when it is ready."))
             elif action == "delete":

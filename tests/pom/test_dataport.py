@@ -1,6 +1,7 @@
 """Organization export and import: every table round-trips with equal row counts and checksums,
 files included; archives from another version, changed ones or a non-empty target are refused."""
 
+import datetime
 import io
 import json
 import tarfile
@@ -62,7 +63,8 @@ def assert_round_trip(org: Organization, tmp_path) -> dict:
 def test_every_table_and_file_round_trips(tmp_path):
     org = OrganizationFactory(slug="nimbus")
     member = MembershipFactory(organization=org, role="owner").user
-    partner = PartnerFactory(organization=org, owner=member)
+    stamp = datetime.datetime(2026, 3, 4, 5, 6, 7, 456, tzinfo=datetime.UTC)  # under a millisecond
+    partner = PartnerFactory(organization=org, owner=member, created_at=stamp)
     partner.types.add(PartnerTypeFactory(organization=org))
     partner.logo.save("acme.png", ContentFile(b"\x89PNG fake logo"), save=True)
     CheckInFactory(organization=org, key_result__objective__plan__partnership__partner=partner)
@@ -80,8 +82,9 @@ def test_every_table_and_file_round_trips(tmp_path):
     imported = Organization.objects.get(slug="nimbus")
     from partners.models import Partner
 
-    logo = Partner.objects.for_org(imported).get().logo
-    assert logo.read() == b"\x89PNG fake logo"
+    restored = Partner.objects.for_org(imported).get()
+    assert restored.logo.read() == b"\x89PNG fake logo"
+    assert restored.created_at == stamp  # stored values come back exactly, microseconds included
 
 
 def test_tenant_tables_are_discovered_from_the_models():

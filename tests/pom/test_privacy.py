@@ -45,8 +45,7 @@ def robin(org, owner, other_org, other_member):
     ActivityFactory(organization=org, assignee=user)
     CheckInFactory(organization=org, created_by=user, created_by_label=NAME)
     PartnerFactory(organization=org, owner=user, description=f"Ask {NAME} ({EMAIL})")
-    services.invitation_create(org=other_org, actor=other_member,
-                               email="someone@else.example", role="viewer")
+    services.invitation_create(org=other_org, actor=other_member, email="someone@else.example", role="viewer")
     from pom.audit import audit_action
 
     audit_action(org=org, actor=user, obj=org, verb="touched", changes={"by": EMAIL, "who": NAME})

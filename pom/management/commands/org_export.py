@@ -28,4 +28,6 @@ class Command(BaseCommand):
         archive.write_bytes(data)
         tables = dataport.archive_tables(data)
         rows = sum(t["rows"] for t in tables.values())
-        self.stdout.write(f"Exported {org.name}: {rows} rows in {len(tables)} tables to {archive} ({len(data):,} bytes).")
+        self.stdout.write(
+            f"Exported {org.name}: {rows} rows in {len(tables)} tables to {archive} ({len(data):,} bytes)."
+        )
