@@ -141,8 +141,8 @@ def main() -> int:
             failures.append("pg_restore: the demo admin cannot sign in to the restored copy")
         rows = sum(int(r) for r, _ in before.values())
         print(
-            f"Full backup: {len(before)} tables, {rows:,} rows, dump {dump.stat().st_size:,} bytes; restored copy identical: "
-            f"{'yes' if not differing else 'NO'}"
+            f"Full backup: {len(before)} tables, {rows:,} rows, dump {dump.stat().st_size:,} bytes; "
+            f"restored copy identical: {'yes' if not differing else 'NO'}"
         )
 
         start = time.monotonic()

@@ -231,10 +231,10 @@ def _add(archive: tarfile.TarFile, name: str, content: bytes) -> None:
 def read_archive(data: bytes) -> tuple[dict, dict[str, list[dict]], dict[str, bytes]]:
     """Open and verify an archive: (manifest, rows by table, files); raises ArchiveError."""
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:gz")
-        members = {m.name: m for m in archive.getmembers() if m.isfile()}
-        body = archive.extractfile(members["manifest.json"]).read()
-        signature = archive.extractfile(members["manifest.sig"]).read().decode().strip()
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+            contents = {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}
+        body = contents["manifest.json"]
+        signature = contents["manifest.sig"].decode().strip()
     except (tarfile.TarError, KeyError, OSError, EOFError) as exc:
         raise ArchiveError(f"This is not a POM organization archive ({exc}).") from None
     expected = hmac.new(_signing_key(), body, hashlib.sha256).hexdigest()
@@ -248,18 +248,17 @@ def read_archive(data: bytes) -> tuple[dict, dict[str, list[dict]], dict[str, by
         raise ArchiveError(f"Unknown archive format {manifest.get('format')} v{manifest.get('version')}.")
     tables: dict[str, list[dict]] = {}
     for label, meta in manifest["tables"].items():
-        member = members.get(f"data/{label}.jsonl")
-        if member is None:
+        content = contents.get(f"data/{label}.jsonl")
+        if content is None:
             raise ArchiveError(f"The archive lacks the rows of {label}.")
-        rows = [json.loads(line) for line in archive.extractfile(member).read().decode().splitlines() if line]
+        rows = [json.loads(line) for line in content.decode().splitlines() if line]
         if len(rows) != meta["rows"] or table_checksum(rows) != meta["sha256"]:
             raise ArchiveError(f"The rows of {label} do not match the manifest: the archive was changed or damaged.")
         tables[label] = rows
     files = {}
     for name, digest in manifest["files"].items():
-        member = members.get(f"files/{name}")
-        content = archive.extractfile(member).read() if member else b""
-        if member is None or hashlib.sha256(content).hexdigest() != digest:
+        content = contents.get(f"files/{name}")
+        if content is None or hashlib.sha256(content).hexdigest() != digest:
             raise ArchiveError(f"The file {name} does not match the manifest: the archive was changed or damaged.")
         files[name] = content
     return manifest, tables, files

@@ -62,9 +62,9 @@ def user_relations() -> list[tuple[type[models.Model], str]]:
         if model is user_model or model._meta.proxy:
             continue
         for field in model._meta.get_fields():
-            if (field.many_to_one or field.one_to_one or field.many_to_many) and field.concrete:
-                if field.related_model is user_model:
-                    found.append((model, field.name))
+            relation = field.many_to_one or field.one_to_one or field.many_to_many
+            if relation and field.concrete and field.related_model is user_model:
+                found.append((model, field.name))
     return found
 
 
