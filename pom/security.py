@@ -222,7 +222,7 @@ def session_list(*, user: User):
     """The person's signed-in sessions (browsers), newest first; stale ones are purged first."""
     from allauth.usersessions.models import UserSession
 
-    return sorted(UserSession.objects.purge_and_list(user), key=lambda s: s.last_seen_at, reverse=True)
+    return sorted(UserSession.objects.purge_and_list(user), key=lambda s: s.created_at, reverse=True)
 
 
 def session_end(*, user: User, session_id: int, current_key: str | None) -> bool:

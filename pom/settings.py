@@ -96,7 +96,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pom.middleware.UserTimezoneMiddleware",
 ]
@@ -344,7 +343,7 @@ POM_WEBHOOK_REQUIRE_HTTPS = env_bool("POM_WEBHOOK_REQUIRE_HTTPS", not DEBUG)
 # here (CIDR, comma-separated, e.g. "10.0.0.0/8" for an integration inside your own network).
 POM_WEBHOOK_ALLOWED_NETWORKS = env_list("POM_WEBHOOK_ALLOWED_NETWORKS")
 POM_WEBHOOK_TIMEOUT = env_int("POM_WEBHOOK_TIMEOUT", 10)
-POM_WEBHOOK_MAX_ATTEMPTS = env_int("POM_WEBHOOK_MAX_ATTEMPTS", 8)
+POM_WEBHOOK_MAX_ATTEMPTS = env_int("POM_WEBHOOK_MAX_ATTEMPTS", 10)
 POM_WEBHOOK_RETRY_BASE_SECONDS = env_int("POM_WEBHOOK_RETRY_BASE_SECONDS", 30)
 POM_WEBHOOK_DISABLE_AFTER = env_int("POM_WEBHOOK_DISABLE_AFTER", 20)
 POM_WEBHOOK_SECRET_OVERLAP_HOURS = env_int("POM_WEBHOOK_SECRET_OVERLAP_HOURS", 24)
