@@ -127,13 +127,18 @@ def _blocking_ownerships(user: User) -> list[Organization]:
 
 
 def _replace_everywhere(needle: str, replacement: str) -> int:
-    """Replace `needle` in every text and JSON column of every table; returns the rows changed."""
+    """Replace `needle` in every text and JSON column of every table; returns the rows changed.
+
+    Cross-tenant by design: a person's erasure covers every organization that holds a copy of their
+    address or name. One search per column (a scan; erasure is rare), updates only where found.
+    """
     changed = 0
     for model, field in text_columns():
         rows = rows_mentioning(model, field, needle)
         if isinstance(model._meta.get_field(field), models.JSONField):
             for obj in rows:
-                value = json.loads(json.dumps(getattr(obj, field)).replace(needle, replacement))
+                text = json.dumps(getattr(obj, field), ensure_ascii=False)
+                value = json.loads(text.replace(json.dumps(needle)[1:-1], json.dumps(replacement)[1:-1]))
                 model._default_manager.filter(pk=obj.pk).update(**{field: value})
                 changed += 1
         else:

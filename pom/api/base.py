@@ -11,7 +11,7 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from pom import security
+from pom import security, sso
 from pom.api.auth import ApiKeyPrincipal
 from pom.api.pagination import Pagination  # noqa: F401  (re-exported)
 from pom.models import Membership, Organization, OrgOwned, Role, role_at_least
@@ -43,6 +43,8 @@ def resolve_api_org(request, org_slug: str) -> tuple[Organization, str]:
     )
     if membership is None:
         raise Http404("No such organization")
+    if sso.sso_missing(request, membership):
+        raise DjangoPermissionDenied(sso.sso_message(membership))
     if security.mfa_missing(user, membership):
         raise DjangoPermissionDenied(security.mfa_message(membership))
     return membership.organization, membership.role

@@ -77,6 +77,8 @@ def test_existing_account_is_linked_and_require_sso_turns_passwords_away(nimbus,
     password_client.force_login(sam)
     response = password_client.get(f"/o/{org.slug}/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/sso/?email=sam%40nimbus.example")
+    api = password_client.get(f"/api/o/{org.slug}/members/")
+    assert api.status_code == 403 and "requires its single sign-on" in api.json()["detail"]
     # The password form itself says where to sign in.
     login = Client().post("/accounts/login/", {"login": sam.email, "password": "correct-horse-battery-9"})
     assert "signs you in through its identity provider" in login.content.decode()
