@@ -169,7 +169,10 @@ def gather(*, org: Organization, workspace_ids, today: datetime.date | None = No
     )
     extra: dict[str, dict] = {}
     for module in app_modules("digest_facts"):
-        extra[module.__name__.split(".")[0]] = module.facts(org=org, partnership_ids=partnership_ids, today=today)
+        contribute = getattr(module, "facts", None)  # this module is found by the hook too; it has none
+        if contribute is not None:
+            app = module.__name__.rsplit(".", 1)[0].split(".")[-1]
+            extra[app] = contribute(org=org, partnership_ids=partnership_ids, today=today)
 
     krs_by_plan: dict[int, list] = defaultdict(list)
     kr_by_id = {}
