@@ -106,7 +106,9 @@ def _value(text: str, kr: KeyResult) -> Decimal:
         raise ValidationError({"value": _("Enter a number, for example 42 or 12.5.")}) from None
     if not value.is_finite():
         raise ValidationError({"value": _("Enter a number, for example 42 or 12.5.")})
-    return value
+    if abs(value) >= Decimal(10) ** 14:
+        raise ValidationError({"value": _("Enter a number below 100,000,000,000,000.")})
+    return value.quantize(Decimal("0.01"))
 
 
 def perform(*, raw: str, data: dict, request_user=None):

@@ -334,7 +334,8 @@ def grounding_problems(text: str, facts: dict, reference: str = "") -> list[str]
     for sentence in SENTENCE_RE.split(text):
         words = WORD_RE.findall(sentence)
         for word in words[1:]:
-            if word[0].isupper() and word.lower().strip("'’-") not in allowed_words:
+            bare = re.sub(r"['’]s$", "", word).lower().strip("'’-")
+            if word[0].isupper() and bare not in allowed_words:
                 problems.append(_("the name %(w)s is not in the facts") % {"w": word})
     return list(dict.fromkeys(problems))
 
