@@ -34,7 +34,9 @@ def mailed(world, django_capture_on_commit_callbacks):
         digest_services.digest_approve(access=access, actor=world.vendor_owner, digest=digest)
     out = {}
     for message in mail.outbox:
-        links = re.findall(r"(?:Check in|Mark done|Open the workspace|Approve[^:]*):\s*(http://\S+/w/links/\S+/)", message.body)
+        links = re.findall(
+            r"(?:Check in|Mark done|Open the workspace|Approve[^:]*):\s*(http://\S+/w/links/\S+/)", message.body
+        )
         out[message.to[0]] = {"all": links, "body": message.body}
     world.digest = digest
     return world, out
@@ -74,9 +76,7 @@ def test_checkin_from_the_email_works_without_login_and_is_audited_as_the_recipi
 
 def test_partner_links_never_offer_vendor_owned_work(mailed):
     world, out = mailed
-    targets = {
-        (link.action, link.target_id) for link in ActionLink.objects.filter(user=world.ws_editor)
-    }
+    targets = {(link.action, link.target_id) for link in ActionLink.objects.filter(user=world.ws_editor)}
     assert ("checkin", world.vendor_kr.pk) not in targets
     assert ("activity_done", world.vendor_activity.pk) not in targets
     assert ("activity_done", world.partner_activity.pk) in targets

@@ -106,7 +106,9 @@ def test_a_timeout_falls_back(llm_world, llm_server):
     assert digest.writer == "template" and "did not answer in time" in digest.writer_note
 
 
-@pytest.mark.parametrize("raw", [b"<html>oops</html>", b'{"choices": []}', b'{"choices": [{"message": {"content": ""}}]}'])
+@pytest.mark.parametrize(
+    "raw", [b"<html>oops</html>", b'{"choices": []}', b'{"choices": [{"message": {"content": ""}}]}']
+)
 def test_garbage_falls_back(llm_world, llm_server, raw):
     llm_server(raw=raw)
     digest = _write(llm_world)

@@ -122,7 +122,12 @@ def test_preferences_page_saves_digest_choices(digest_world, client_for):
     )
     assert response.status_code == 302
     pref = NotificationPreference.objects.get(user=digest_world.ws_editor)
-    assert (pref.mode, pref.digest_frequency, pref.digest_kinds, pref.language) == ("daily", "monthly", ["weekly"], "de")
+    assert (pref.mode, pref.digest_frequency, pref.digest_kinds, pref.language) == (
+        "daily",
+        "monthly",
+        ["weekly"],
+        "de",
+    )
     bad = client.post(reverse("workspaces:preferences"), {"mode": "daily", "digest_frequency": "hourly"})
     assert bad.status_code == 400
 
@@ -177,4 +182,6 @@ def test_org_digest_queue_and_settings_pages(digest_world, client_for):
     )
     assert response.status_code == 302
     conf = DigestSettings.objects.for_org(w.org).get()
-    assert conf.mode == "auto_send" and "okr_reminder" in conf.disabled_kinds and "checkin_missing" in conf.disabled_rules
+    assert (
+        conf.mode == "auto_send" and "okr_reminder" in conf.disabled_kinds and "checkin_missing" in conf.disabled_rules
+    )
