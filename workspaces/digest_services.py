@@ -444,7 +444,7 @@ def outbox_send(*, org: Organization, digest_ids=None, progress=None) -> dict:
             status=DigestMail.Status.SENT, sent_at=timezone.now()
         )
         sent += 1
-        if progress is not None and done % 50 == 0:
+        if progress is not None and done % 10 == 0:
             progress.update(message=_("%(n)s of %(total)s e-mails sent") % {"n": done, "total": len(ids)})
     finished = (
         Digest.objects.for_org(org)
@@ -463,7 +463,13 @@ def outbox_send(*, org: Organization, digest_ids=None, progress=None) -> dict:
 
 
 def run_request(
-    *, org: Organization, kind: str, today: datetime.date, actor: Actor = None, lease_seconds: int = 300
+    *,
+    org: Organization,
+    kind: str,
+    today: datetime.date,
+    actor: Actor = None,
+    lease_seconds: int = 300,
+    chunk: int = CHUNK,
 ) -> Job:
     """Ask for the organization's digests of `kind` for the period of `today` (one job per kind and period)."""
     from workspaces.tasks import heavy_digest_run
@@ -476,7 +482,7 @@ def run_request(
         task=heavy_digest_run,
         actor=actor,
         label=_("%(kind)s, %(period)s") % {"kind": DigestKind(kind).label, "period": period},
-        params={"kind": kind, "period": period, "today": today.isoformat()},
+        params={"kind": kind, "period": period, "today": today.isoformat(), "chunk": chunk},
         lease_seconds=lease_seconds,
         max_attempts=10,
     )
@@ -496,7 +502,8 @@ def run_body(*, job: Job, progress) -> dict:
         Digest.objects.for_org(org).filter(kind=kind, period=period).values_list("workspace_id", flat=True)
     )
     todo = [pk for pk in ids if pk not in done_before]
-    chunks = [todo[i : i + CHUNK] for i in range(0, len(todo), CHUNK)]
+    size = int(job.params.get("chunk") or CHUNK)
+    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     progress.update(done=0, total=len(chunks) + 1, message=_("Writing digests"))
     created = 0
     for n, chunk in enumerate(chunks, 1):
