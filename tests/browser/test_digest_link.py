@@ -41,7 +41,11 @@ def test_partner_checks_in_from_the_digest_email_and_sees_the_value(live_server,
     kr = KeyResultFactory(objective=objective, name="Certified engineers", responsible_side="partner", target=10)
     today = timezone.localdate()
     digest_services.generate_batch(
-        org=org, kind="weekly", period=digest_facts.period_key("weekly", today), workspace_ids=[workspace.pk], today=today
+        org=org,
+        kind="weekly",
+        period=digest_facts.period_key("weekly", today),
+        workspace_ids=[workspace.pk],
+        today=today,
     )
     digest = Digest.objects.for_org(org).get()
     with transaction.atomic():
