@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pom.models import Job
-from tests.factories import CheckInFactory, KeyResultFactory, ObjectiveFactory, UserFactory, WorkspaceMemberFactory
+from tests.factories import CheckInFactory, KeyResultFactory, UserFactory, WorkspaceMemberFactory
 from workspaces import digest_facts, digest_services
 from workspaces.models import Digest, DigestMail, DigestMute, DigestSettings, NotificationPreference, Side
 

@@ -248,7 +248,7 @@ def test_attention_list_is_ranked_isolated_and_has_a_fixed_query_count(behind, c
     titles = [s.title for s in digest_selectors.attention_list(org=w.org, owner=w.vendor_manager)]
     body = first.content.decode()
     assert titles and body.index(titles[0]) < body.index(titles[-1]) if len(titles) > 1 else titles[0] in body
-    for i in range(6):
+    for _ in range(6):
         p = PartnershipFactory(organization=w.org, partner__organization=w.org, owner=w.vendor_manager)
         ws = ws_services.workspace_ensure_for_partnership(org=w.org, actor=w.vendor_owner, partnership=p)
         plan = PlanFactory(partnership=p, organization=w.org, period_start=TODAY - datetime.timedelta(days=90))

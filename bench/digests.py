@@ -1,0 +1,170 @@
+"""Benchmark: one organization's weekly digest run at N workspaces against the same fan-out with a no-op body.
+
+    python -m bench.digests [--n 5000] [--chunk 250]
+
+Builds a throwaway database (SQLite, or PostgreSQL when DATABASE_URL is set), bulk-inserts N
+partnerships, each with its workspace, a partner-side member, a plan, an objective, two key results,
+a check-in and two activities, then times in the same process:
+
+1. the ceiling: the same `pom.jobs` job and chunk loop (`digest_services.run_body`'s shape), whose body
+   per chunk loads the chunk's workspaces and reports progress, and writes nothing;
+2. the digest run itself (`digest_services.run_body`, auto-send mode, the locmem mail backend): facts per
+   chunk, texts, one insert per chunk, outbox rows, one e-mail per recipient with its action links.
+
+It prints both times and the ratio (the goal is at most 3x). Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pom.settings")
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
+    import django
+
+    django.setup()
+
+
+def generate(*, n: int):
+    import datetime
+
+    from django.utils import timezone
+
+    from partners.models import Partner, Partnership, Program
+    from plans.models import Activity, CheckIn, KeyResult, Objective, Plan
+    from pom.models import Organization, User
+    from workspaces.models import DigestSettings, Workspace, WorkspaceMember, WorkspacePartnership
+
+    today = timezone.localdate()
+    org = Organization.objects.create(name="Bench Vendor", slug="bench-digests")
+    DigestSettings.objects.create(organization=org, mode=DigestSettings.Mode.AUTO_SEND)
+    program = Program.objects.create(organization=org, name="Resell", kind="reseller")
+    partners = Partner.objects.bulk_create([Partner(organization=org, name=f"Partner {i:05d}") for i in range(n)])
+    partnerships = Partnership.objects.bulk_create(
+        [Partnership(organization=org, partner=p, program=program, status="active") for p in partners]
+    )
+    workspaces = Workspace.objects.bulk_create(
+        [Workspace(organization=org, name=f"{p.name} · Resell", is_default=True) for p in partners]
+    )
+    WorkspacePartnership.objects.bulk_create(
+        [
+            WorkspacePartnership(organization=org, workspace=w, partnership=p)
+            for w, p in zip(workspaces, partnerships, strict=True)
+        ]
+    )
+    users = User.objects.bulk_create([User(email=f"p{i:05d}@partners.example", name=f"Pat {i}") for i in range(n)])
+    WorkspaceMember.objects.bulk_create(
+        [
+            WorkspaceMember(organization=org, workspace=w, user=u, side="partner")
+            for w, u in zip(workspaces, users, strict=True)
+        ]
+    )
+    start, end = today - datetime.timedelta(days=45), today + datetime.timedelta(days=45)
+    plans = Plan.objects.bulk_create(
+        [
+            Plan(organization=org, partnership=p, name="FY plan", period_start=start, period_end=end)
+            for p in partnerships
+        ]
+    )
+    objectives = Objective.objects.bulk_create([Objective(organization=org, plan=p, title="Grow") for p in plans])
+    krs = KeyResult.objects.bulk_create(
+        [
+            KeyResult(
+                organization=org,
+                plan=o.plan,
+                objective=o,
+                name=name,
+                target=100,
+                current_value=value,
+                responsible_side=side,
+                last_checkin_at=timezone.now(),
+            )
+            for o in objectives
+            for name, value, side in (("Pipeline", 60, "both"), ("Certified engineers", 10, "partner"))
+        ]
+    )
+    CheckIn.objects.bulk_create(
+        [CheckIn(organization=org, plan=kr.plan, key_result=kr, value=kr.current_value) for kr in krs]
+    )
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                organization=org, plan=p, title=title, due_date=today + datetime.timedelta(days=days), owner_side=side
+            )
+            for p in plans
+            for title, days, side in (("Joint webinar", 5, "partner"), ("Send MDF budget", -3, "vendor"))
+        ]
+    )
+    return org
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=5000)
+    parser.add_argument("--chunk", type=int, default=250)
+    args = parser.parse_args(argv)
+    _setup_django()
+    from django.core import mail
+    from django.db import connection
+    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+    from django.utils import timezone
+
+    from pom import jobs
+    from pom.models import Job
+    from workspaces import digest_services
+    from workspaces.models import Digest, DigestMail, Workspace
+
+    setup_test_environment()
+    old = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    try:
+        print(f"Database: {connection.vendor}; generating {args.n:,} workspaces…", flush=True)
+        started = time.perf_counter()
+        org = generate(n=args.n)
+        print(f"  generated in {time.perf_counter() - started:.1f} s", flush=True)
+        today = timezone.localdate()
+
+        def noop_body(*, job, progress):
+            ids = list(Workspace.objects.for_org(org).order_by("pk").values_list("pk", flat=True))
+            chunks = [ids[i : i + args.chunk] for i in range(0, len(ids), args.chunk)]
+            progress.update(done=0, total=len(chunks))
+            for n, chunk in enumerate(chunks, 1):
+                list(Workspace.objects.for_org(org).filter(pk__in=chunk))
+                progress.update(done=n)
+            return {}
+
+        def run(body, kind):
+            job = Job.objects.create(
+                organization=org,
+                kind=kind,
+                key=f"weekly:{today}",
+                task_name="bench",
+                params={"kind": "weekly", "period": "bench", "today": today.isoformat(), "chunk": args.chunk},
+            )
+            started = time.perf_counter()
+            jobs.job_execute(organization_id=org.pk, job_id=job.pk, body=body)
+            elapsed = time.perf_counter() - started
+            job.refresh_from_db()
+            assert job.status == Job.Status.DONE, job.error
+            return elapsed
+
+        ceiling = run(noop_body, "bench.noop")
+        digests = run(digest_services.run_body, digest_services.JOB_KIND)
+        print("")
+        print(f"Workspaces:                {args.n:,} (chunks of {args.chunk})")
+        print(f"Digests written:           {Digest.objects.for_org(org).count():,}")
+        sent = DigestMail.objects.for_org(org).filter(status="sent").count()
+        print(f"E-mails sent:              {sent:,} ({len(mail.outbox):,} in the outbox)")
+        print(f"Same fan-out, no-op body:  {ceiling:10.1f} s")
+        print(f"Digest run:                {digests:10.1f} s")
+        print(f"Ratio:                     {digests / ceiling:10.1f} x  (goal: at most 3x)")
+        return 0
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
