@@ -111,7 +111,7 @@ def plan_context(workspace, access) -> list:
 
 
 def digest_card_context(workspace, access) -> dict:
-    from workspaces.digest_views import digest_card_context as card
+    from workspaces.views_digests import digest_card_context as card
 
     return card(workspace, access)
 
