@@ -27,7 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from pom import jobs
-from pom.audit import Actor, audit_action, update_fields
+from pom.audit import Actor, actor_label, audit_action, update_fields
 from pom.models import Job, Membership, Organization, User
 from workspaces import digest_facts, digest_writer
 from workspaces.models import (
@@ -231,8 +231,12 @@ def _require_vendor_editor(access: WorkspaceAccess) -> None:
         raise PermissionDenied(_("Only the vendor's editors review digests."))
 
 
+def _user(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
 @transaction.atomic
-def digest_update(*, access: WorkspaceAccess, actor: User, digest: Digest, subject: str, body: str) -> Digest:
+def digest_update(*, access: WorkspaceAccess, actor: Actor, digest: Digest, subject: str, body: str) -> Digest:
     """Edit a draft's subject and text (draft -> edited). Audited."""
     _require_vendor_editor(access)
     if digest.status not in (Digest.Status.DRAFT, Digest.Status.EDITED):
@@ -249,21 +253,21 @@ def digest_update(*, access: WorkspaceAccess, actor: User, digest: Digest, subje
             "subject": subject.strip(),
             "body": body.strip(),
             "status": Digest.Status.EDITED,
-            "edited_by": actor,
+            "edited_by": _user(actor),
             "edited_at": timezone.now(),
         },
     )
 
 
 @transaction.atomic
-def digest_approve(*, access: WorkspaceAccess, actor: User, digest: Digest) -> Digest:
+def digest_approve(*, access: WorkspaceAccess, actor: Actor, digest: Digest) -> Digest:
     """Approve a draft: its outbox rows are written and a job sends them after commit. Audited."""
     _require_vendor_editor(access)
     org = access.workspace.organization
     locked = Digest.objects.for_org(org).select_for_update().get(pk=digest.pk)
     if locked.status not in (Digest.Status.DRAFT, Digest.Status.EDITED):
         raise ValidationError({"status": _("This digest is already %(s)s.") % {"s": locked.get_status_display()}})
-    locked.status, locked.approved_by, locked.approved_at = Digest.Status.APPROVED, actor, timezone.now()
+    locked.status, locked.approved_by, locked.approved_at = Digest.Status.APPROVED, _user(actor), timezone.now()
     locked.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
     audit_action(org=org, actor=actor, obj=locked, verb="digest.approved")
     outbox_create(org=org, digests=[locked])
@@ -286,7 +290,7 @@ def request_send(*, org: Organization, actor: Actor, digest: Digest) -> Job:
 
 
 @transaction.atomic
-def mail_resend(*, access: WorkspaceAccess, actor: User, mail: DigestMail) -> DigestMail:
+def mail_resend(*, access: WorkspaceAccess, actor: Actor, mail: DigestMail) -> DigestMail:
     """Queue again a mail whose delivery was not confirmed (a crash after it was claimed). Audited:
     a person decides, having checked with the recipient, since it may have arrived."""
     _require_vendor_editor(access)
@@ -294,7 +298,7 @@ def mail_resend(*, access: WorkspaceAccess, actor: User, mail: DigestMail) -> Di
     moved = (
         DigestMail.objects.for_org(org)
         .filter(pk=mail.pk, status=DigestMail.Status.SENDING)
-        .update(status=DigestMail.Status.QUEUED, note=_("Queued again by %(who)s") % {"who": actor.display_name})
+        .update(status=DigestMail.Status.QUEUED, note=_("Queued again by %(who)s") % {"who": actor_label(actor)})
     )
     if not moved:
         raise ValidationError({"status": _("Only a mail whose delivery is not confirmed can be sent again.")})

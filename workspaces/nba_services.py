@@ -158,7 +158,7 @@ def _lock_open(org: Organization, suggestion: Suggestion) -> Suggestion:
 
 
 @transaction.atomic
-def accept(*, org: Organization, actor: User, suggestion: Suggestion, access: WorkspaceAccess | None = None):
+def accept(*, org: Organization, actor: Actor, suggestion: Suggestion, access: WorkspaceAccess | None = None):
     """Accept: the suggested activity is added to the plan (owner side and assignee preset). Audited."""
     _check(access, suggestion, org=org)
     s = _lock_open(org, suggestion)
@@ -196,7 +196,8 @@ def accept(*, org: Organization, actor: User, suggestion: Suggestion, access: Wo
         activity = activity_create(
             org=org, actor=actor, plan=plan, title=s.activity_title or s.title[:200], description=s.detail, **fields
         )
-    s.status, s.activity, s.decided_by, s.decided_at = Suggestion.Status.ACCEPTED, activity, actor, timezone.now()
+    s.status, s.activity, s.decided_at = Suggestion.Status.ACCEPTED, activity, timezone.now()
+    s.decided_by = actor if isinstance(actor, User) else None
     s.save(update_fields=["status", "activity", "decided_by", "decided_at", "updated_at"])
     audit_action(org=org, actor=actor, obj=s, verb="suggestion.accepted", changes={"activity": activity.pk})
     return s
@@ -204,7 +205,7 @@ def accept(*, org: Organization, actor: User, suggestion: Suggestion, access: Wo
 
 @transaction.atomic
 def dismiss(
-    *, org: Organization, actor: User, suggestion: Suggestion, reason: str, access: WorkspaceAccess | None = None
+    *, org: Organization, actor: Actor, suggestion: Suggestion, reason: str, access: WorkspaceAccess | None = None
 ):
     """Dismiss with a reason; it returns only when its evidence changes. Audited."""
     _check(access, suggestion, org=org)
@@ -212,7 +213,7 @@ def dismiss(
         raise ValidationError({"reason": _("Say why you dismiss it: the reason helps tune the rule.")})
     s = _lock_open(org, suggestion)
     s.status, s.dismiss_reason = Suggestion.Status.DISMISSED, reason.strip()[:300]
-    s.decided_by, s.decided_at = actor, timezone.now()
+    s.decided_by, s.decided_at = (actor if isinstance(actor, User) else None), timezone.now()
     s.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at", "updated_at"])
     audit_action(org=org, actor=actor, obj=s, verb="suggestion.dismissed", changes={"reason": s.dismiss_reason})
     return s
