@@ -13,6 +13,7 @@ class DigestPreferenceForm(PreferenceForm):
         choices=NotificationPreference.DigestFrequency.choices,
         widget=forms.RadioSelect,
         label=_("Partnership digests"),
+        required=False,  # a form that only sends `mode` (older pages, scripts) leaves digest choices as they are
     )
     digest_kinds = forms.MultipleChoiceField(
         choices=DigestKind.choices,

@@ -194,12 +194,13 @@ class DigestPreferencesView(PreferencesView):
         if form.is_valid():
             data = form.cleaned_data
             services.preference_set(user=request.user, mode=data["mode"])
-            digest_services.digest_preference_set(
-                user=request.user,
-                frequency=data["digest_frequency"],
-                kinds=data["digest_kinds"],
-                language=data["language"],
-            )
+            if data["digest_frequency"]:
+                digest_services.digest_preference_set(
+                    user=request.user,
+                    frequency=data["digest_frequency"],
+                    kinds=data["digest_kinds"],
+                    language=data["language"],
+                )
             messages.success(request, _("Notification preferences saved."))
             return redirect("workspaces:preferences")
         return self.get(request, form=form, status=400)

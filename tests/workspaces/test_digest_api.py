@@ -48,9 +48,7 @@ def test_digests_list_and_detail_with_figures_and_filters(api_world, api_client_
     assert body["count"] == 2
     detail = client.get(_url("digest-detail", w.org, w.digest.pk)).json()
     assert detail["workspace"] == str(w.workspace.public_id)
-    assert any(
-        f["name"] == "Joint pipeline" and f["url"].endswith(f"#kr-{f['key_result']}") for f in detail["figures"]
-    )
+    assert any(f["name"] == "Joint pipeline" and f["url"].endswith(f"#kr-{f['key_result']}") for f in detail["figures"])
 
 
 def test_edit_and_approve_through_the_api_with_a_write_key(
