@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal
+from functools import cache
 
 from django.db.models import Max, Q
 from django.urls import reverse
@@ -69,7 +70,19 @@ def period_key(kind: str, today: datetime.date) -> str:
 
 
 def _ws_url(public_id, anchor: str = "", name: str = "workspaces:detail") -> str:
-    return reverse(name, args=[public_id]) + anchor
+    return _url_template(name, public_id=True).replace("00000000-0000-0000-0000-000000000000", str(public_id)) + anchor
+
+
+@cache
+def _url_template(name: str, *, public_id: bool = False, slug: str = "", extra: tuple = ()) -> str:
+    """A reversed URL with a placeholder id, reversed once per process (reverse() costs per call)."""
+    if public_id:
+        return reverse(name, args=["00000000-0000-0000-0000-000000000000"])
+    return reverse(name, args=[slug, 987654321, *extra])
+
+
+def _vendor_url(name: str, slug: str, pk: int, *extra) -> str:
+    return _url_template(name, slug=slug, extra=tuple(extra)).replace("987654321", str(pk))
 
 
 def gather(*, org: Organization, workspace_ids, today: datetime.date | None = None) -> dict[int, dict]:
@@ -236,7 +249,7 @@ def gather(*, org: Organization, workspace_ids, today: datetime.date | None = No
                 "status": opp.status,
                 "expected_close": opp.expected_close.isoformat() if opp.expected_close else "",
                 "url": _ws_url(pid, name="workspaces:deals"),
-                "vendor_url": reverse("attribution:opportunity", args=[org.slug, opp.pk]),
+                "vendor_url": _vendor_url("attribution:opportunity", org.slug, opp.pk),
             }
         seen_opps = set()
         for partnership in ws_partnerships[ws.pk]:
@@ -253,7 +266,7 @@ def gather(*, org: Organization, workspace_ids, today: datetime.date | None = No
                     "current_stage_id": partnership.current_stage_id,
                     "last_step_at": last_step[partnership.pk].isoformat() if partnership.pk in last_step else "",
                     "last_meeting": last_meeting[partnership.pk].isoformat() if partnership.pk in last_meeting else "",
-                    "vendor_url": reverse("partners:detail", args=[org.slug, partnership.partner_id]),
+                    "vendor_url": _vendor_url("partners:detail", org.slug, partnership.partner_id),
                 }
             )
             for app, per_partnership in extra.items():
@@ -271,7 +284,7 @@ def gather(*, org: Organization, workspace_ids, today: datetime.date | None = No
                     "protection_until": r.protection_until.isoformat() if r.protection_until else "",
                     "partnership_id": partnership.pk,
                     "url": _ws_url(pid, name="workspaces:deals") + f"#registration-{r.pk}",
-                    "vendor_url": reverse("attribution:registration", args=[org.slug, r.pk]),
+                    "vendor_url": _vendor_url("attribution:registration", org.slug, r.pk),
                 }
                 if r.submitted_at >= since:
                     facts["registrations"].append(row)
@@ -293,7 +306,7 @@ def gather(*, org: Organization, workspace_ids, today: datetime.date | None = No
                     "stage": opp.get_stage_display(),
                     "partnership_id": partnership.pk,
                     "url": _ws_url(pid, name="workspaces:deals"),
-                    "vendor_url": reverse("attribution:opportunity", args=[org.slug, opp.pk]),
+                    "vendor_url": _vendor_url("attribution:opportunity", org.slug, opp.pk),
                 }
                 if opp.status == "won" and opp.closed_on and opp.closed_on >= start:
                     facts["wins"].append(row)
@@ -306,9 +319,7 @@ def gather(*, org: Organization, workspace_ids, today: datetime.date | None = No
                         "name": cert.name,
                         "expires_on": cert.expires_on.isoformat(),
                         "partnership_id": partnership.pk,
-                        "vendor_url": reverse(
-                            "partners:tab", args=[org.slug, partnership.partner_id, "certifications"]
-                        ),
+                        "vendor_url": _vendor_url("partners:tab", org.slug, partnership.partner_id, "certifications"),
                         "url": _ws_url(pid),
                     }
                 )

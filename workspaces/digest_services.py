@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -311,7 +311,7 @@ def mail_resend(*, access: WorkspaceAccess, actor: Actor, mail: DigestMail) -> D
 # Rendering and the outbox ------------------------------------------------------------------------
 
 
-def _links_for(digest: Digest, user: User, side: str, *, create: bool) -> dict:
+def _links_for(digest: Digest, user: User, side: str, *, create: bool, sink: list | None = None) -> dict:
     """The action links of one recipient: check-ins they may post, activities they may close, the plan
     they may approve, and the workspace. With `create=False` (previews) no token is written."""
     facts = digest.facts
@@ -335,6 +335,7 @@ def _links_for(digest: Digest, user: User, side: str, *, create: bool) -> dict:
     ]
     links, rows = {}, []
     expires = timezone.now() + datetime.timedelta(days=settings.POM_DIGEST_LINK_DAYS)
+    link_base = settings.SITE_URL + reverse("workspaces:action_link", args=["TOKEN"])
     for action, target in wanted:
         if not create:
             links[(action, target)] = "#"
@@ -352,16 +353,28 @@ def _links_for(digest: Digest, user: User, side: str, *, create: bool) -> dict:
                 expires_at=expires,
             )
         )
-        links[(action, target)] = settings.SITE_URL + reverse("workspaces:action_link", args=[raw])
-    ActionLink.objects.bulk_create(rows)
+        links[(action, target)] = link_base.replace("TOKEN", raw)
+    if sink is not None:
+        sink.extend(rows)  # the caller inserts the links of a whole batch at once
+    else:
+        ActionLink.objects.bulk_create(rows)
     return links
 
 
-def render_mail(*, digest: Digest, user: User, side: str, create_links: bool) -> dict:
-    """Subject, text and HTML of the digest as `user` receives it: their name, their language, their links."""
-    pref = NotificationPreference.objects.filter(user=user).first()
+_LOOKUP = object()
+
+
+def render_mail(
+    *, digest: Digest, user: User, side: str, create_links: bool, pref=_LOOKUP, link_sink: list | None = None
+) -> dict:
+    """Subject, text and HTML of the digest as `user` receives it: their name, their language, their links.
+
+    `pref` (the person's NotificationPreference or None) and `link_sink` let the outbox render a whole
+    batch with its reads done once and its links inserted at once."""
+    if pref is _LOOKUP:
+        pref = NotificationPreference.objects.filter(user=user).first()
     language = _language(pref)
-    links = _links_for(digest, user, side, create=create_links)
+    links = _links_for(digest, user, side, create=create_links, sink=link_sink)
     facts = digest.facts
     vendor = side == Side.VENDOR
 
@@ -408,48 +421,76 @@ def render_mail(*, digest: Digest, user: User, side: str, create_links: bool) ->
     return {"subject": digest.subject, "text": text, "html": html, "language": language}
 
 
-def _side_of(org: Organization, user: User, workspace_id: int) -> str:
-    if Membership.objects.filter(organization=org, user=user).exists():
-        return Side.VENDOR
-    return Side.PARTNER
+OUTBOX_BATCH = 100
 
 
 def outbox_send(*, org: Organization, digest_ids=None, progress=None) -> dict:
     """Send every queued outbox row (of `digest_ids`, or of the whole organization). Safe to run twice.
 
-    For each row: 1. claim it (queued -> sending) and create its action links, commit;
-    2. send through Django's mail backend, with the row's Message-ID; 3. mark it sent. Then digests
-    with nothing left queued become "sent".
+    By batches of 100: the rows, their digests, people, sides and preferences are read at once, each mail
+    is rendered and the batch's action links inserted. Then for each mail:
+    1. claim it with a conditional update (queued -> sending, its Message-ID), committed on its own;
+    2. send it through Django's mail backend (one connection per batch);
+    3. mark it sent.
+    A crash between 1 and 3 leaves one row "sending", never sent again automatically (docs/digests.md).
+    Digests with nothing left queued become "sent".
     """
     queued = DigestMail.objects.for_org(org).filter(status=DigestMail.Status.QUEUED)
     if digest_ids is not None:
         queued = queued.filter(digest_id__in=list(digest_ids))
-    ids = list(queued.values_list("pk", flat=True))
+    ids = list(queued.order_by("pk").values_list("pk", flat=True))
     sent = 0
     domain = settings.SITE_URL.split("//")[-1].split("/")[0].split(":")[0] or "pom.localhost"
-    for done, pk in enumerate(ids, 1):
-        with transaction.atomic():
-            claimed = DigestMail.objects.for_org(org).filter(pk=pk, status=DigestMail.Status.QUEUED)
-            message_id = f"<digest-mail-{org.pk}-{pk}@{domain}>"
-            if not claimed.update(status=DigestMail.Status.SENDING, claimed_at=timezone.now(), message_id=message_id):
-                continue
-            mail = DigestMail.objects.for_org(org).select_related("digest", "user").get(pk=pk)
-            side = _side_of(org, mail.user, mail.digest.workspace_id)
-            content = render_mail(digest=mail.digest, user=mail.user, side=side, create_links=True)
-        message = EmailMultiAlternatives(
-            subject=content["subject"],
-            body=content["text"],
-            to=[mail.email],
-            headers={"Message-ID": message_id},
+    for start in range(0, len(ids), OUTBOX_BATCH):
+        mails = list(
+            DigestMail.objects.for_org(org)
+            .filter(pk__in=ids[start : start + OUTBOX_BATCH], status=DigestMail.Status.QUEUED)
+            .select_related("digest", "user")
+            .order_by("pk")
         )
-        message.attach_alternative(content["html"], "text/html")
-        message.send()
-        DigestMail.objects.for_org(org).filter(pk=pk, status=DigestMail.Status.SENDING).update(
-            status=DigestMail.Status.SENT, sent_at=timezone.now()
+        user_ids = {m.user_id for m in mails}
+        vendor_ids = set(
+            Membership.objects.filter(organization=org, user_id__in=user_ids).values_list("user_id", flat=True)
         )
-        sent += 1
-        if progress is not None and done % 10 == 0:
-            progress.update(message=_("%(n)s of %(total)s e-mails sent") % {"n": done, "total": len(ids)})
+        prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
+        links: list[ActionLink] = []
+        rendered = {
+            m.pk: render_mail(
+                digest=m.digest,
+                user=m.user,
+                side=Side.VENDOR if m.user_id in vendor_ids else Side.PARTNER,
+                create_links=True,
+                pref=prefs.get(m.user_id),
+                link_sink=links,
+            )
+            for m in mails
+        }
+        # Inserted before any claim: links of a row another worker sends instead are never mailed and expire.
+        ActionLink.objects.bulk_create(links)
+        with get_connection() as connection:
+            for m in mails:
+                message_id = f"<digest-mail-{org.pk}-{m.pk}@{domain}>"
+                claimed = DigestMail.objects.for_org(org).filter(pk=m.pk, status=DigestMail.Status.QUEUED)
+                if not claimed.update(
+                    status=DigestMail.Status.SENDING, claimed_at=timezone.now(), message_id=message_id
+                ):
+                    continue
+                content = rendered[m.pk]
+                message = EmailMultiAlternatives(
+                    subject=content["subject"],
+                    body=content["text"],
+                    to=[m.email],
+                    headers={"Message-ID": message_id},
+                    connection=connection,
+                )
+                message.attach_alternative(content["html"], "text/html")
+                message.send()
+                DigestMail.objects.for_org(org).filter(pk=m.pk, status=DigestMail.Status.SENDING).update(
+                    status=DigestMail.Status.SENT, sent_at=timezone.now()
+                )
+                sent += 1
+        if progress is not None:
+            progress.update(message=_("%(n)s of %(total)s e-mails sent") % {"n": sent, "total": len(ids)})
     finished = (
         Digest.objects.for_org(org)
         .filter(status=Digest.Status.APPROVED)
