@@ -1,6 +1,7 @@
 """Benchmark: one organization's weekly digest run at N workspaces against the same fan-out with a no-op body.
 
     python -m bench.digests [--n 5000] [--chunk 250]
+    python -m bench.digests --fault [--n 5000]   # the SIGKILL fault test at N workspaces
 
 Builds a throwaway database (SQLite, or PostgreSQL when DATABASE_URL is set), bulk-inserts N
 partnerships, each with its workspace, a partner-side member, a plan, an objective, two key results,
@@ -11,7 +12,9 @@ a check-in and two activities, then times in the same process:
 2. the digest run itself (`digest_services.run_body`, auto-send mode, the locmem mail backend): facts per
    chunk, texts, one insert per chunk, outbox rows, one e-mail per recipient with its action links.
 
-It prints both times and the ratio (the goal is at most 3x). Not part of the test suite.
+It prints both times and the ratio (the goal is at most 3x). With --fault it runs
+tests/workspaces/test_digest_worker_fault.py at N workspaces instead: a real worker killed with SIGKILL
+repeatedly during the run, then one digest per workspace and no e-mail twice. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -106,7 +109,22 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=5000)
     parser.add_argument("--chunk", type=int, default=250)
+    parser.add_argument("--fault", action="store_true", help="run the SIGKILL fault test at N workspaces")
+    parser.add_argument("--kills", type=int, default=5)
     args = parser.parse_args(argv)
+    if args.fault:
+        import subprocess
+        import sys
+
+        env = {**os.environ, "POM_FAULT_WORKSPACES": str(args.n), "POM_FAULT_KILLS": str(args.kills)}
+        test = "tests/workspaces/test_digest_worker_fault.py"
+        started = time.perf_counter()
+        code = subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test], env=env)
+        print(
+            f"Fault test at {args.n:,} workspaces, {args.kills} kills: {'passed' if code == 0 else 'FAILED'} "
+            f"in {time.perf_counter() - started:.0f} s"
+        )
+        return code
     _setup_django()
     from django.core import mail
     from django.db import connection

@@ -160,7 +160,16 @@ def recipients(*, org: Organization, workspaces: list[Workspace], kind: str, per
     """
     ws_ids = [w.pk for w in workspaces]
     out: dict[int, dict[int, tuple]] = defaultdict(dict)
-    for m in WorkspaceMember.objects.for_org(org).filter(workspace_id__in=ws_ids).select_related("user"):
+    rows = list(WorkspaceMember.objects.for_org(org).filter(workspace_id__in=ws_ids).select_related("user"))
+    vendor_members = set(
+        Membership.objects.filter(
+            organization=org, user_id__in=[m.user_id for m in rows if m.side == Side.VENDOR]
+        ).values_list("user_id", flat=True)
+    )
+    for m in rows:
+        # a vendor-side row left behind by someone who left the organization gives no access: no digest
+        if m.side == Side.VENDOR and m.user_id not in vendor_members:
+            continue
         out[m.workspace_id][m.user_id] = (m.user, m.side)
     owners = (
         Workspace.objects.for_org(org)

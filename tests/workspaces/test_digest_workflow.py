@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -185,3 +187,36 @@ def test_org_digest_queue_and_settings_pages(digest_world, client_for):
     assert (
         conf.mode == "auto_send" and "okr_reminder" in conf.disabled_kinds and "checkin_missing" in conf.disabled_rules
     )
+
+
+def test_digest_lists_have_a_fixed_query_count(digest_world, client_for, owner):
+    from tests.factories import PartnershipFactory
+    from workspaces import services as ws_services
+
+    w = digest_world
+    _generate(w.org)
+    org_url = reverse("workspaces-org:digests", args=[w.org.slug])
+    ws_url = reverse("workspaces:digests", args=[w.workspace.public_id])
+    client = client_for(w.vendor_manager)
+    with CaptureQueriesContext(connection) as org_few:
+        assert client.get(org_url).status_code == 200
+    with CaptureQueriesContext(connection) as ws_few:
+        assert client.get(ws_url).status_code == 200
+    for _ in range(5):
+        p = PartnershipFactory(organization=w.org, partner__organization=w.org)
+        ws_services.workspace_ensure_for_partnership(org=w.org, actor=owner, partnership=p)
+    for week in range(1, 4):
+        digest_services.generate_batch(
+            org=w.org,
+            kind="weekly",
+            period=f"test-{week}",
+            workspace_ids=[x.pk for x in org_workspaces(w.org)],
+            today=TODAY,
+        )
+    with CaptureQueriesContext(connection) as org_many:
+        page = client.get(org_url)
+    with CaptureQueriesContext(connection) as ws_many:
+        assert client.get(ws_url).status_code == 200
+    assert page.content.decode().count("/digests/") > 10
+    assert len(org_many) == len(org_few)
+    assert len(ws_many) == len(ws_few)
