@@ -115,14 +115,17 @@ def _seed_digests_and_actions(ctx, *, owner, manager) -> None:
     digest = Digest.objects.for_org(org).filter(workspace=workspace).first()
     if digest is not None and manager_access.can_edit:
         digest_services.digest_approve(access=manager_access, actor=manager, digest=digest)
-    partner_member = (
-        selectors.member_list(workspace=workspace).filter(side=Side.PARTNER, role__in=["editor", "owner"]).first()
-    )
-    if partner_member is not None:
-        partner_access = selectors.workspace_access(user=partner_member.user, workspace=workspace)
+    # A partner person accepts a suggestion addressed to their side, in the first workspace that has one.
+    for partnership in partnerships:
+        ws = selectors.workspace_for_partnership(org=org, partnership=partnership)
+        member = selectors.member_list(workspace=ws).filter(side=Side.PARTNER, role__in=["editor", "owner"]).first()
+        if member is None:
+            continue
+        partner_access = selectors.workspace_access(user=member.user, workspace=ws)
         mine = digest_selectors.suggestions_for(access=partner_access).first()
         if mine is not None:
-            nba_services.accept(org=org, actor=partner_member.user, suggestion=mine, access=partner_access)
+            nba_services.accept(org=org, actor=member.user, suggestion=mine, access=partner_access)
+            break
     vendor_side = digest_selectors.attention_list(org=org).filter(side="vendor").first()
     if vendor_side is not None:
         nba_services.dismiss(

@@ -347,7 +347,7 @@ def _links_for(digest: Digest, user: User, side: str, *, create: bool, sink: lis
     link_base = settings.SITE_URL + reverse("workspaces:action_link", args=["TOKEN"])
     for action, target in wanted:
         if not create:
-            links[(action, target)] = "#"
+            links[(action, target)] = _("[a personal link, made when the e-mail is sent]")
             continue
         raw = secrets.token_urlsafe(24)
         rows.append(
