@@ -133,7 +133,7 @@ def main(argv=None) -> int:
 
     from pom import jobs
     from pom.models import Job
-    from workspaces import digest_services
+    from workspaces import digest_outbox, digest_services
     from workspaces.models import Digest, DigestMail, Workspace
 
     setup_test_environment()
@@ -171,7 +171,7 @@ def main(argv=None) -> int:
                 digest_services.outbox_create(org=org, digests=created)
                 progress.update(done=n)
             digest_ids = list(Digest.objects.for_org(org).filter(period="noop").values_list("pk", flat=True))
-            digest_services.outbox_send(org=org, digest_ids=digest_ids, progress=progress)
+            digest_outbox.outbox_send(org=org, digest_ids=digest_ids, progress=progress)
             return {}
 
         def run(body, kind):

@@ -24,7 +24,7 @@ from pom import jobs
 from pom.models import Role
 from pom.tenancy import OrgRequiredMixin
 from pom.web import paginate, query_without_page
-from workspaces import action_links, digest_selectors, digest_services, nba_services, selectors
+from workspaces import action_links, digest_outbox, digest_selectors, digest_services, nba_services, selectors
 from workspaces.digest_forms import (
     CheckinLinkForm,
     DigestEditForm,
@@ -89,7 +89,7 @@ class DigestDetailView(WorkspaceMixin, View):
             )
         else:
             user, side = request.user, "partner"
-        context["preview"] = digest_services.render_mail(digest=digest, user=user, side=side, create_links=False)
+        context["preview"] = digest_outbox.render_mail(digest=digest, user=user, side=side, create_links=False)
         return render(request, self.template_name, context, status=status)
 
     def post(self, request, workspace_id, pk):

@@ -29,7 +29,7 @@ from workspaces.models import Digest, DigestMail, DigestSettings, Side
 pytestmark = pytest.mark.worker
 
 # Small for CI; `python -m bench.digests --fault --n 5000` runs this same test at 5,000 workspaces.
-WORKSPACES = int(os.environ.get("POM_FAULT_WORKSPACES", "30"))
+WORKSPACES = int(os.environ.get("POM_FAULT_WORKSPACES", "20"))
 KILLS = int(os.environ.get("POM_FAULT_KILLS", "3"))
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from pom.models import Job
 from tests.factories import CheckInFactory, KeyResultFactory, UserFactory, WorkspaceMemberFactory
-from workspaces import digest_facts, digest_services
+from workspaces import digest_facts, digest_outbox, digest_services
 from workspaces.models import Digest, DigestMail, DigestMute, DigestSettings, NotificationPreference, Side
 
 TODAY = timezone.localdate()
@@ -81,7 +81,7 @@ def test_review_edit_approve_send_with_personal_links(digest_world, client_for, 
     assert partner_mail.extra_headers["Message-ID"].startswith("<digest-mail-")
     assert DigestMail.objects.for_org(org).filter(digest=digest, status="sent").count() == len(mail.outbox)
     # a second send run finds nothing queued: nobody gets the digest twice
-    digest_services.outbox_send(org=org, digest_ids=[digest.pk])
+    digest_outbox.outbox_send(org=org, digest_ids=[digest.pk])
     assert len(mail.outbox) == len(sent)
 
 
