@@ -29,8 +29,8 @@ from workspaces.models import Digest, DigestMail, DigestSettings, Side
 pytestmark = pytest.mark.worker
 
 # Small for CI; `python -m bench.digests --fault --n 5000` runs this same test at 5,000 workspaces.
-WORKSPACES = int(os.environ.get("POM_FAULT_WORKSPACES", "20"))
-KILLS = int(os.environ.get("POM_FAULT_KILLS", "3"))
+WORKSPACES = int(os.environ.get("POM_FAULT_WORKSPACES", "12"))
+KILLS = int(os.environ.get("POM_FAULT_KILLS", "2"))
 
 
 def _build(org: Organization, n: int) -> None:
@@ -61,11 +61,11 @@ def test_killed_workers_never_duplicate_a_digest_or_a_mail(celery_worker_process
         if job.status in (Job.Status.DONE, Job.Status.FAILED):
             break
         if kills < KILLS and job.status == Job.Status.RUNNING:
-            time.sleep(rng.uniform(0.05, 0.6) * max(1, WORKSPACES // 300))
+            time.sleep(rng.uniform(0.05, 0.4) * max(1, WORKSPACES // 300))
             celery_worker_process.kill_and_restart()
             kills += 1
             continue
-        time.sleep(0.5)
+        time.sleep(0.25)
         with transaction.atomic():
             jobs.jobs_reclaim()  # what beat does every minute
     job.refresh_from_db()
