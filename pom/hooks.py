@@ -6,7 +6,11 @@ Each hook is a module `<app>.<name>` found by name, called in app order:
 - `dashboard.dashboard_cards(org=)`: a list of {"title", "value", "url", "hint"} for the dashboard;
 - `home.home_url(user=)`: where a signed-in user without a membership belongs, or None;
 - `tabs.PARTNER_TABS`: extra partner-page tabs, each {"slug", "label", "order", "url_name"},
-  where `url_name` takes (org_slug, partner_pk) and returns an HTML fragment.
+  where `url_name` takes (org_slug, partner_pk) and returns an HTML fragment;
+- `digest_facts.facts(org=, partnership_ids=, today=)`: {partnership_id: {...}} extra facts for digests
+  and next-best-action rules (see docs/digests.md; reports adds TACAM scores and score changes);
+- `nba_rules.RULES`: next-best-action rules, pure functions `rule(facts, today) -> [Proposal]` made with
+  `workspaces.nba_rules.rule(code=, title=)`, whose docstring is their rationale.
 
 `on_org_created(org)` calls `<app>.defaults.org_defaults(org=org)` for each local app that
 has one (partner taxonomy, journey templates, plan templates, influence types…).

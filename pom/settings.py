@@ -371,3 +371,9 @@ POM_SSO_ALLOWED_NETWORKS = env_list("POM_SSO_ALLOWED_NETWORKS")
 
 # Data rights (pom/privacy.py): days between an owner's request to delete the organization and the deletion.
 POM_ORG_DELETION_GRACE_DAYS = env_int("POM_ORG_DELETION_GRACE_DAYS", 30)
+# Partnership digests (workspaces): e-mailed action links, and the optional LLM writer (off unless a URL is set).
+POM_DIGEST_LINK_DAYS = env_int("POM_DIGEST_LINK_DAYS", 14)
+POM_DIGEST_LLM_URL = env("POM_DIGEST_LLM_URL", "")
+POM_DIGEST_LLM_MODEL = env("POM_DIGEST_LLM_MODEL", "gpt-4o-mini")
+POM_DIGEST_LLM_API_KEY = env("POM_DIGEST_LLM_API_KEY", "")
+POM_DIGEST_LLM_TIMEOUT = env_int("POM_DIGEST_LLM_TIMEOUT", 10)

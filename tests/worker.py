@@ -105,6 +105,24 @@ class WorkerProcess:
     mail_dir: Path
     log_file: Path
     process: subprocess.Popen
+    argv: list | None = None
+    env: dict | None = None
+
+    def kill_and_restart(self) -> None:
+        """SIGKILL the worker (no warm shutdown, its task is lost mid-way) and start a fresh one on the same
+        queue, database and mail folder: what a crashed worker and its supervisor do. For fault tests."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        with self.log_file.open("a") as log:
+            log.write("\n--- killed (SIGKILL), restarting ---\n")
+            log.flush()
+            start = self.log_file.stat().st_size
+            self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while "ready." not in self.log_file.read_text()[start:]:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"The restarted worker did not start; log:\n{self.log_file.read_text()[-3000:]}")
+            time.sleep(0.1)
 
     def mails(self) -> list[str]:
         """The e-mails the worker has finished writing, oldest first, as raw text.
@@ -168,25 +186,26 @@ def celery_worker_process(transactional_db, worker_redis_url, tmp_path):
     }
     celery_bin = Path(sys.executable).parent / "celery"
     nodename = f"{queue}@%h"
+    argv = [
+        str(celery_bin),
+        "-A",
+        "pom",
+        "worker",
+        "-Q",
+        queue,
+        "-n",
+        nodename,
+        "--pool",
+        "solo",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "info",
+    ]
     with log_file.open("w") as log:
         process = subprocess.Popen(
-            [
-                str(celery_bin),
-                "-A",
-                "pom",
-                "worker",
-                "-Q",
-                queue,
-                "-n",
-                nodename,
-                "--pool",
-                "solo",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-l",
-                "info",
-            ],
+            argv,
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -216,7 +235,9 @@ def celery_worker_process(transactional_db, worker_redis_url, tmp_path):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"The Celery worker did not start; log:\n{log_file.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield WorkerProcess(queue=queue, mail_dir=mail_dir, log_file=log_file, process=process)
+        worker = WorkerProcess(queue=queue, mail_dir=mail_dir, log_file=log_file, process=process, argv=argv, env=env)
+        yield worker
+        process = worker.process
     finally:
         celery_app.conf.update(saved)
         _reset_celery_client()

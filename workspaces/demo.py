@@ -90,3 +90,44 @@ def seed(ctx) -> None:
         if seen[user_id] <= 5:
             keep.add(pk)
     Notification.objects.for_org(org).exclude(pk__in=keep).update(read_at=now)
+    _seed_digests_and_actions(ctx, owner=owner, manager=manager)
+
+
+def _seed_digests_and_actions(ctx, *, owner, manager) -> None:
+    """Digests drafted for every workspace, the first partner workspace's approved and sent by the
+    manager; next best actions computed, one accepted by the partner's own person, one dismissed by the
+    manager with a reason."""
+    from workspaces import digest_facts, digest_selectors, digest_services, nba_services
+    from workspaces.models import Digest, Side, Workspace
+
+    org = ctx.org
+    today = timezone.localdate()
+    ids = list(Workspace.objects.for_org(org).order_by("pk").values_list("pk", flat=True))
+    digest_services.generate_batch(
+        org=org, kind="weekly", period=digest_facts.period_key("weekly", today), workspace_ids=ids, today=today
+    )
+    nba_services.refresh_all(org=org, today=today)
+    partnerships = _partnerships(ctx)
+    if not partnerships:
+        return
+    workspace = selectors.workspace_for_partnership(org=org, partnership=partnerships[0])
+    manager_access = selectors.workspace_access(user=manager, workspace=workspace)
+    digest = Digest.objects.for_org(org).filter(workspace=workspace).first()
+    if digest is not None and manager_access.can_edit:
+        digest_services.digest_approve(access=manager_access, actor=manager, digest=digest)
+    # A partner person accepts a suggestion addressed to their side, in the first workspace that has one.
+    for partnership in partnerships:
+        ws = selectors.workspace_for_partnership(org=org, partnership=partnership)
+        member = selectors.member_list(workspace=ws).filter(side=Side.PARTNER, role__in=["editor", "owner"]).first()
+        if member is None:
+            continue
+        partner_access = selectors.workspace_access(user=member.user, workspace=ws)
+        mine = digest_selectors.suggestions_for(access=partner_access).first()
+        if mine is not None:
+            nba_services.accept(org=org, actor=member.user, suggestion=mine, access=partner_access)
+            break
+    vendor_side = digest_selectors.attention_list(org=org).filter(side="vendor").first()
+    if vendor_side is not None:
+        nba_services.dismiss(
+            org=org, actor=manager, suggestion=vendor_side, reason="Already planned at the last steering committee."
+        )

@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pom.models import OrgOwned
 
@@ -267,9 +268,32 @@ class NotificationPreference(models.Model):
         OFF = "off", "Never (in-app only)"
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class DigestFrequency(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly (the first digest of each month)")
+        OFF = "off", _("Never")
+
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    # Partnership digests (workspaces.digest_models): how often, which kinds, in which language.
+    digest_frequency = models.CharField(max_length=10, choices=DigestFrequency.choices, default=DigestFrequency.WEEKLY)
+    digest_kinds = models.JSONField(default=list, blank=True, help_text=_("Digest kinds wanted; empty means all"))
+    language = models.CharField(
+        max_length=10, blank=True, help_text=_("A code of settings.LANGUAGES; empty: the site default")
+    )
     last_digest_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.mode}"
+
+
+from workspaces.digest_models import (  # noqa: E402, F401  (this app's digest models live in their own module)
+    ActionLink,
+    Digest,
+    DigestKind,
+    DigestMail,
+    DigestMute,
+    DigestSettings,
+    Suggestion,
+)

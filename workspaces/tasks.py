@@ -32,3 +32,49 @@ def notification_digest_batch(user_ids: list[int]) -> int:
     from workspaces import services
 
     return sum(services.notification_digest_send(user_id=user_id) for user_id in user_ids)
+
+
+# Digests and next best actions (workspaces.digest_services, workspaces.nba_services) ----------------
+
+
+@shared_task
+def digests_schedule() -> int:
+    """Beat (daily): request each organization's digest runs due today (one job per organization and kind)."""
+    from workspaces import digest_services
+
+    return digest_services.schedule_due()
+
+
+@shared_task
+def heavy_digest_run(organization_id: int, job_id: int) -> None:
+    """One organization's digest run (pom.jobs): write the digests chunk by chunk, then send the outbox."""
+    from pom import jobs
+    from workspaces import digest_services
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=digest_services.run_body)
+
+
+@shared_task
+def digest_send(organization_id: int, job_id: int) -> None:
+    """Send the queued outbox rows of one approved digest (pom.jobs; the job's key is the digest id)."""
+    from pom import jobs
+    from workspaces import digest_services
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=digest_services.send_body)
+
+
+@shared_task
+def nba_refresh_schedule() -> int:
+    """Beat (daily): one next-best-action refresh job per organization with workspaces."""
+    from workspaces import nba_services
+
+    return nba_services.schedule_refresh()
+
+
+@shared_task
+def heavy_nba_refresh(organization_id: int, job_id: int) -> None:
+    """Refresh one organization's next best actions from the rules (pom.jobs)."""
+    from pom import jobs
+    from workspaces import nba_services
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=nba_services.refresh_body)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspaces import views
+from workspaces import views, views_digests
 
 app_name = "workspaces"
 
@@ -10,7 +10,8 @@ urlpatterns = [
     path("", views.PartnerHomeView.as_view(), name="home"),
     path("notifications/", views.NotificationsView.as_view(), name="notifications"),
     path("notifications/<int:pk>/read/", views.NotificationReadView.as_view(), name="notification_read"),
-    path("notifications/preferences/", views.PreferencesView.as_view(), name="preferences"),
+    path("notifications/preferences/", views_digests.DigestPreferencesView.as_view(), name="preferences"),
+    path("links/<str:token>/", views_digests.ActionLinkView.as_view(), name="action_link"),
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
     path("share/<str:token>/", views.ShareView.as_view(), name="share"),
     path("<uuid:workspace_id>/", views.WorkspaceDetailView.as_view(), name="detail"),
@@ -31,4 +32,18 @@ urlpatterns = [
     path("<uuid:workspace_id>/files/<uuid:file_id>/", views.FileDownloadView.as_view(), name="file_download"),
     path("<uuid:workspace_id>/files/<uuid:file_id>/delete/", views.FileDeleteView.as_view(), name="file_delete"),
     path("<uuid:workspace_id>/deals/", views.DealsView.as_view(), name="deals"),
+    # Digests and next best actions (workspaces.views_digests)
+    path("<uuid:workspace_id>/digests/", views_digests.DigestListView.as_view(), name="digests"),
+    path("<uuid:workspace_id>/digests/mute/", views_digests.DigestMuteView.as_view(), name="digest_mute"),
+    path("<uuid:workspace_id>/digests/<int:pk>/", views_digests.DigestDetailView.as_view(), name="digest"),
+    path(
+        "<uuid:workspace_id>/digests/<int:pk>/mails/<int:mail_pk>/resend/",
+        views_digests.DigestMailResendView.as_view(),
+        name="digest_mail_resend",
+    ),
+    path(
+        "<uuid:workspace_id>/suggestions/<int:pk>/<slug:action>/",
+        views_digests.SuggestionActionView.as_view(),
+        name="suggestion_action",
+    ),
 ]

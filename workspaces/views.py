@@ -110,6 +110,12 @@ def plan_context(workspace, access) -> list:
     return trees
 
 
+def digest_card_context(workspace, access) -> dict:
+    from workspaces.views_digests import digest_card_context as card
+
+    return card(workspace, access)
+
+
 class WorkspaceDetailView(WorkspaceMixin, TemplateView):
     template_name = "workspaces/detail.html"
 
@@ -120,6 +126,7 @@ class WorkspaceDetailView(WorkspaceMixin, TemplateView):
             plans=plan_context(self.workspace, self.access),
             feed=feed,
             comment_form=CommentForm(),
+            **digest_card_context(self.workspace, self.access),
         )
 
 

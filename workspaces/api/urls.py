@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from workspaces.api import views
+from workspaces.api import digests, views
 
 app_name = "workspaces-api"
 
@@ -12,5 +12,7 @@ router.register("workspace-members", views.WorkspaceMemberViewSet, basename="mem
 router.register("workspace-invitations", views.WorkspaceInvitationViewSet, basename="invitation")
 router.register("workspace-comments", views.CommentViewSet, basename="comment")
 router.register("workspace-files", views.FileViewSet, basename="file")
+router.register("digests", digests.DigestViewSet, basename="digest")
+router.register("suggestions", digests.SuggestionViewSet, basename="suggestion")
 
 urlpatterns = [*router.urls]

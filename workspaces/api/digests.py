@@ -1,0 +1,207 @@
+"""Digest and next-best-action API under /api/o/<org_slug>/ (organization members and API keys).
+
+- `digests/`: list (filter by status, kind, workspace) and read; PATCH edits a draft's subject and text,
+  `POST digests/<id>/approve/` approves and sends it, `POST digests/run/` requests a run (a pom.jobs job).
+- `suggestions/`: list (filter by status, rule, partnership, side), `POST …/accept/`, `…/dismiss/`,
+  `…/snooze/`. Same services as the pages; writes need the manager role or a write key.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from pom.api.base import OrgViewSet
+from pom.api.serializers import JobOutputSerializer
+from pom.models import Role
+from workspaces import digest_services, nba_services, selectors
+from workspaces.models import Digest, DigestKind, Suggestion
+
+
+class DigestOutputSerializer(serializers.ModelSerializer):
+    workspace = serializers.UUIDField(source="workspace.public_id", read_only=True)
+    figures = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Digest
+        fields = [
+            "id",
+            "workspace",
+            "kind",
+            "period",
+            "status",
+            "subject",
+            "body",
+            "writer",
+            "writer_note",
+            "figures",
+            "approved_at",
+            "sent_at",
+            "created_at",
+        ]
+
+    def get_figures(self, obj) -> list[dict]:
+        """Every key result of the digest with its figures and the link to its row."""
+        return [
+            {
+                "key_result": kr["id"],
+                "name": kr["name"],
+                "realised": kr["realised"],
+                "target": kr["target"],
+                "percent": kr["percent"],
+                "url": kr["url"],
+            }
+            for kr in obj.facts.get("key_results", [])
+        ]
+
+
+class DigestInputSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=8000)
+
+
+class DigestRunInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=DigestKind.choices, default=DigestKind.WEEKLY)
+
+
+class DigestFilter(django_filters.FilterSet):
+    workspace = django_filters.UUIDFilter(field_name="workspace__public_id")
+
+    class Meta:
+        model = Digest
+        fields = ["status", "kind", "workspace", "period"]
+
+
+class DigestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """The organization's digests, every status (partner people read theirs in the workspace)."""
+
+    model = Digest
+    serializer_class = DigestOutputSerializer
+    filterset_class = DigestFilter
+    required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER, "PATCH": Role.MANAGER}
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).select_related("workspace").order_by("-created_at", "-id")
+
+    def _access(self, digest: Digest):
+        access = selectors.workspace_access(user=self.request.user, workspace=digest.workspace)
+        if access is None:
+            raise Http404("No such digest")
+        return access
+
+    @extend_schema(request=DigestInputSerializer, responses=DigestOutputSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        digest = self.get_object()
+        data = DigestInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        digest = digest_services.digest_update(
+            access=self._access(digest), actor=self.actor, digest=digest, **data.validated_data
+        )
+        return Response(DigestOutputSerializer(digest).data)
+
+    @extend_schema(request=None, responses=DigestOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        digest = self.get_object()
+        digest = digest_services.digest_approve(access=self._access(digest), actor=self.actor, digest=digest)
+        return Response(DigestOutputSerializer(digest).data)
+
+    @extend_schema(request=DigestRunInputSerializer, responses={202: JobOutputSerializer})
+    @action(detail=False, methods=["post"])
+    def run(self, request, *args, **kwargs):
+        data = DigestRunInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = digest_services.run_request(
+            org=self.org, kind=data.validated_data["kind"], today=timezone.localdate(), actor=self.actor
+        )
+        return Response(JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SuggestionOutputSerializer(serializers.ModelSerializer):
+    rationale = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id",
+            "partnership",
+            "plan",
+            "rule",
+            "target_type",
+            "target_id",
+            "side",
+            "priority",
+            "title",
+            "detail",
+            "rationale",
+            "evidence",
+            "status",
+            "snoozed_until",
+            "dismiss_reason",
+            "activity",
+            "decided_at",
+            "created_at",
+        ]
+
+
+class DismissInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class SnoozeInputSerializer(serializers.Serializer):
+    until = serializers.DateField()
+
+
+class SuggestionFilter(django_filters.FilterSet):
+    class Meta:
+        model = Suggestion
+        fields = ["status", "rule", "partnership", "side", "target_type"]
+
+
+class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """Next best actions, highest priority first, with the rule's rationale and the evidence links."""
+
+    model = Suggestion
+    serializer_class = SuggestionOutputSerializer
+    filterset_class = SuggestionFilter
+    required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).order_by("-priority", "created_at", "id")
+
+    def _done(self, suggestion):
+        suggestion.refresh_from_db()
+        return Response(SuggestionOutputSerializer(suggestion).data)
+
+    @extend_schema(request=None, responses=SuggestionOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        suggestion = self.get_object()
+        nba_services.accept(org=self.org, actor=self.actor, suggestion=suggestion)
+        return self._done(suggestion)
+
+    @extend_schema(request=DismissInputSerializer, responses=SuggestionOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, *args, **kwargs):
+        suggestion = self.get_object()
+        data = DismissInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        nba_services.dismiss(
+            org=self.org, actor=self.actor, suggestion=suggestion, reason=data.validated_data["reason"]
+        )
+        return self._done(suggestion)
+
+    @extend_schema(request=SnoozeInputSerializer, responses=SuggestionOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, *args, **kwargs):
+        suggestion = self.get_object()
+        data = SnoozeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        nba_services.snooze(org=self.org, actor=self.actor, suggestion=suggestion, until=data.validated_data["until"])
+        return self._done(suggestion)
