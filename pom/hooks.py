@@ -6,7 +6,8 @@ Each hook is a module `<app>.<name>` found by name, called in app order:
 - `dashboard.dashboard_cards(org=)`: a list of {"title", "value", "url", "hint"} for the dashboard;
 - `home.home_url(user=)`: where a signed-in user without a membership belongs, or None;
 - `tabs.PARTNER_TABS`: extra partner-page tabs, each {"slug", "label", "order", "url_name"},
-  where `url_name` takes (org_slug, partner_pk) and returns an HTML fragment.
+  where `url_name` takes (org_slug, partner_pk) and returns an HTML fragment;
+- `facts.partnership_revenue(org=, partnership_ids=, start=, end=)`: credited won revenue (see below).
 
 `on_org_created(org)` calls `<app>.defaults.org_defaults(org=org)` for each local app that
 has one (partner taxonomy, journey templates, plan templates, influence types…).
@@ -53,6 +54,14 @@ def emit(event: str, **payload) -> None:
     - "plan.activity_done": plan, activity
     - "plan.validated": plan
     - "registration.submitted" / "registration.decided": registration
+    - "certification.created": certification (partners: points for certifications)
+    - "opportunity.won": opportunity, partnership_ids (every partnership on the deal, when it turns won)
+    - "tier.changed": partnership, move (a `partners.TierMove` applied; workspaces tells the partner)
+    - "points.awarded": partnership, entries (ledger lines written automatically)
+    - "commission.statement_approved" / "commission.statement_paid": statement
+    - "mdf.request_submitted" / "mdf.request_decided" / "mdf.claim_submitted" / "mdf.claim_decided" /
+      "mdf.reimbursed": request
+    - "solution.idea_submitted" / "solution.vetted" / "solution.step_changed": solution (and step)
     Handlers must be cheap (create rows, enqueue tasks with on_commit), never send mail inline.
     """
     for module in app_modules("events"):
@@ -71,3 +80,21 @@ def partnership_guest_user_ids(*, org, partnership) -> set[int]:
     for module in app_modules("access"):
         ids |= set(module.partnership_guest_user_ids(org=org, partnership=partnership))
     return ids
+
+
+def partnership_revenue(*, org, partnership_ids, start, end) -> dict[int, dict]:
+    """Won revenue credited to each partnership with a close date in [start, end]: {id: {currency: Decimal}}.
+
+    Filled by `<app>.facts.partnership_revenue(org=, partnership_ids=, start=, end=)` (attribution reads
+    its credit ledger); `partners` uses it to evaluate revenue requirements of tiers without importing
+    a higher app. Without such a module every partnership has no revenue.
+    """
+    totals: dict[int, dict] = {}
+    for module in app_modules("facts"):
+        for pid, by_currency in module.partnership_revenue(
+            org=org, partnership_ids=partnership_ids, start=start, end=end
+        ).items():
+            bucket = totals.setdefault(pid, {})
+            for currency, amount in by_currency.items():
+                bucket[currency] = bucket.get(currency, 0) + amount
+    return totals
