@@ -370,7 +370,9 @@ def tier_move_apply(
 
     A downgrade cannot be applied before its grace period ends. Emits "tier.changed".
     """
-    move = TierMove.objects.for_org(org).select_for_update().select_related("partnership", "to_tier").get(pk=move.pk)
+    move = (TierMove.objects.for_org(org).select_for_update(of=("self",)).select_related("partnership", "to_tier")).get(
+        pk=move.pk
+    )
     effective_on = effective_on or timezone.localdate()
     if move.status != TierMove.Status.PROPOSED:
         raise ValidationError({"status": _("This proposal was already decided.")})
