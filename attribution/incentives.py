@@ -479,7 +479,7 @@ def statements_generate(
     with transaction.atomic():
         lines = list(
             Accrual.objects.for_org(org)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .filter(Q(statement__isnull=True) | Q(statement__status=Statement.Status.DRAFT), period__lte=period_end)
             .select_related("partnership__program")
         )
