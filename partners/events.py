@@ -11,6 +11,7 @@ Each award names its source, so an event delivered twice awards once. Cheap: row
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from partners import points
 from partners.models import Partnership, PointActivity
@@ -48,7 +49,7 @@ def _certification_created(*, org, actor, certification, **_):
         activity=PointActivity.CERTIFICATION,
         source_key=f"certification:{certification.pk}",
         occurred_on=certification.issued_on,
-        evidence=f"Certification “{certification.name}”",
+        evidence=gettext("Certification “%(name)s”") % {"name": certification.name},
     )
     _awarded(org, actor, entries)
 
@@ -60,7 +61,7 @@ def _plan_validated(*, org, actor, plan, **_):
         activity=PointActivity.PLAN_VALIDATED,
         source_key=f"plan:{plan.pk}",
         occurred_on=timezone.localdate(),
-        evidence=f"Plan “{plan.name}” validated by both sides",
+        evidence=gettext("Plan “%(name)s” validated by both sides") % {"name": plan.name},
     )
     _awarded(org, actor, entries)
 
@@ -75,7 +76,7 @@ def _activity_done(*, org, actor, plan, activity, **_):
         activity=activity_kind,
         source_key=f"activity:{activity.pk}",
         occurred_on=timezone.localdate(),
-        evidence=f"“{activity.title}” done ({plan.name})",
+        evidence=gettext("“%(title)s” done (%(plan)s)") % {"title": activity.title, "plan": plan.name},
     )
     _awarded(org, actor, entries)
 
@@ -88,7 +89,8 @@ def _opportunity_won(*, org, actor, opportunity, partnership_ids, **_):
         activity=PointActivity.DEAL_WON,
         source_key=f"opportunity:{opportunity.pk}",
         occurred_on=opportunity.closed_on or timezone.localdate(),
-        evidence=f"Deal “{opportunity.name}” won ({opportunity.amount:,.2f} {opportunity.currency})",
+        evidence=gettext("Deal “%(name)s” won (%(amount)s %(currency)s)")
+        % {"name": opportunity.name, "amount": f"{opportunity.amount:,.2f}", "currency": opportunity.currency},
         amount=opportunity.amount,
     )
     _awarded(org, actor, entries)

@@ -177,3 +177,26 @@ def test_isolation_of_the_pages(program_world, client_for, outsider, name):
     WorkspacePartnershipFactory(workspace=room, partnership=w.partnership)
     guest = WorkspaceMemberFactory(workspace=room).user
     assert client_for(guest).get(url(name, room)).status_code == 404
+
+
+def test_tier_change_and_paid_statement_reach_the_partner(program_world):
+    from partners import tiers
+    from partners.models import TierMove
+    from workspaces.models import Notification
+
+    w = program_world
+    PointEntry.objects.create(
+        organization=w.org,
+        partnership=w.partnership,
+        kind="award",
+        status="approved",
+        points=300,
+        occurred_on=TODAY,
+        source_key="t:3",
+    )
+    tiers.tier_evaluation(org=w.org)
+    move = TierMove.objects.for_org(w.org).get(partnership=w.partnership)
+    tiers.tier_move_apply(org=w.org, actor=w.vendor_manager, move=move)
+    notes = Notification.objects.filter(user=w.ws_owner, kind="program")
+    assert any("is now on Silver" in n.text for n in notes)
+    assert not Notification.objects.filter(user=w.other_partner, kind="program").exists()
