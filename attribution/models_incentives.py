@@ -131,7 +131,7 @@ class Accrual(OrgOwned):
     basis_amount = models.DecimalField(**MONEY)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, validators=[iso_currency_validator])
-    explanation = models.JSONField(default=list, help_text="The computation, line by line")
+    explanation = models.JSONField(default=list, blank=True, help_text="The computation, line by line")
     statement = models.ForeignKey(Statement, on_delete=models.SET_NULL, null=True, blank=True, related_name="accruals")
 
     class Meta:

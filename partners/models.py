@@ -491,7 +491,7 @@ class TierMove(OrgOwned):
     direction = models.CharField(max_length=10, choices=Direction.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     reasons = models.JSONField(
-        default=list, help_text="Requirement by requirement: [{key, label, required, actual, met, why}]"
+        default=list, blank=True, help_text="Requirement by requirement: [{key, label, required, actual, met, why}]"
     )
     proposed_on = models.DateField()
     grace_until = models.DateField(null=True, blank=True, help_text="A downgrade cannot apply before this date")

@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
                 ('basis_amount', models.DecimalField(decimal_places=2, max_digits=14)),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=14)),
                 ('currency', models.CharField(max_length=3, validators=[attribution.currencies.iso_currency_validator])),
-                ('explanation', models.JSONField(default=list, help_text='The computation, line by line')),
+                ('explanation', models.JSONField(blank=True, default=list, help_text='The computation, line by line')),
             ],
             options={
                 'ordering': ['period', 'opportunity', 'sequence', 'id'],

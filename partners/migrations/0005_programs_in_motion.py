@@ -114,7 +114,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('direction', models.CharField(choices=[('upgrade', 'Upgrade'), ('downgrade', 'Downgrade')], max_length=10)),
                 ('status', models.CharField(choices=[('proposed', 'Proposed'), ('applied', 'Applied'), ('dismissed', 'Dismissed')], default='proposed', max_length=10)),
-                ('reasons', models.JSONField(default=list, help_text='Requirement by requirement: [{key, label, required, actual, met, why}]')),
+                ('reasons', models.JSONField(blank=True, default=list, help_text='Requirement by requirement: [{key, label, required, actual, met, why}]')),
                 ('proposed_on', models.DateField()),
                 ('grace_until', models.DateField(blank=True, help_text='A downgrade cannot apply before this date', null=True)),
                 ('effective_on', models.DateField(blank=True, null=True)),
