@@ -481,6 +481,7 @@ def statements_generate(
             Accrual.objects.for_org(org)
             .select_for_update(of=("self",))
             .filter(Q(statement__isnull=True) | Q(statement__status=Statement.Status.DRAFT), period__lte=period_end)
+            .exclude(amount=0)  # lines that only explain why nothing is owed stay off statements
             .select_related("partnership__program")
         )
         groups: dict[tuple, list[Accrual]] = defaultdict(list)

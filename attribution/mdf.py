@@ -333,6 +333,7 @@ def mdf_request_decide(
 @transaction.atomic
 def mdf_request_withdraw(*, org: Organization, actor: Actor, request: MdfRequest) -> MdfRequest:
     """The partner takes back a request not yet claimed: its amount goes back to the budget."""
+    request = MdfRequest.objects.for_org(org).select_for_update().get(pk=request.pk)
     if request.status not in (MdfRequest.Status.SUBMITTED, MdfRequest.Status.APPROVED):
         raise ValidationError({"status": _("Only a request not yet claimed can be withdrawn.")})
     request = update_fields(org=org, actor=actor, instance=request, data={"status": MdfRequest.Status.WITHDRAWN})
@@ -507,6 +508,7 @@ def mdf_reimburse(
 @transaction.atomic
 def mdf_compliance_check(*, org: Organization, actor: Actor, claim: MdfClaim, passed: bool, note: str = "") -> MdfClaim:
     """Record the compliance check of a reimbursed claim; a pass closes the request."""
+    claim = MdfClaim.objects.for_org(org).select_for_update().get(pk=claim.pk)
     if claim.status != MdfClaim.Status.PAID:
         raise ValidationError({"compliance": _("Check compliance once the claim is reimbursed.")})
     if not passed and not (note or "").strip():

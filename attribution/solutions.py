@@ -284,6 +284,7 @@ def solution_update(*, org: Organization, actor: Actor, solution: JointSolution,
         "status",
     )
     data = {k: v for k, v in data.items() if k in allowed}
+    solution = JointSolution.objects.for_org(org).select_for_update().get(pk=solution.pk)  # not a stale copy
     if data.get("badge") and data.get("certification", solution.certification) != JointSolution.Certification.CERTIFIED:
         raise ValidationError({"badge": _("Only a certified solution shows the badge.")})
     return update_fields(org=org, actor=actor, instance=solution, data=data)
@@ -300,6 +301,7 @@ def solution_split_set(
     a version, so earlier credit keeps the version it was computed with. Audited.
     """
     rule_shares = [{"partnership_id": s.get("partnership_id"), "percent": s.get("percent")} for s in shares]
+    solution = JointSolution.objects.for_org(org).select_for_update().get(pk=solution.pk)  # not a stale copy
     if solution.split_rule_id:
         rule = SplitRule.objects.for_org(org).get(pk=solution.split_rule_id)
         attribution_services.split_rule_revise(org=org, actor=actor, rule=rule, shares=rule_shares, note=note)

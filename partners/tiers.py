@@ -415,6 +415,7 @@ def tier_move_apply(
 @transaction.atomic
 def tier_move_dismiss(*, org: Organization, actor: Actor, move: TierMove, note: str = "") -> TierMove:
     """Keep the partnership where it is: the proposal is dismissed with a note. Audited."""
+    move = TierMove.objects.for_org(org).select_for_update().get(pk=move.pk)
     if move.status != TierMove.Status.PROPOSED:
         raise ValidationError({"status": _("This proposal was already decided.")})
     return update_fields(
