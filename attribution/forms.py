@@ -42,6 +42,7 @@ class OpportunityForm(_OrgForm):
     closed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     products = forms.CharField(required=False, help_text="Comma-separated, e.g. Vault, Edge")
     joint_solution = forms.CharField(required=False, max_length=120)
+    campaign_code = forms.CharField(required=False, max_length=40, help_text="Code of the MDF campaign it came from")
     crm_id = forms.CharField(required=False, max_length=64, label="CRM id")
 
     def __init__(self, *args, org, **kwargs):

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, DecimalField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -92,6 +92,21 @@ def budget_usage(*, org: Organization, budget_ids) -> dict[int, dict]:
         )
     )
     return {row.pop("budget_id"): row for row in rows}
+
+
+def with_held_totals(*, org: Organization, budgets: QuerySet[MdfBudget]) -> QuerySet[MdfBudget]:
+    """Budgets annotated with `held_total` (what their requests hold), as one subquery."""
+    held = (
+        MdfRequest.objects.for_org(org)
+        .filter(budget_id=OuterRef("pk"))
+        .order_by()
+        .values("budget_id")
+        .annotate(t=Sum(_held_expression()))
+        .values("t")[:1]
+    )
+    return budgets.annotate(
+        held_total=Coalesce(Subquery(held, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
+    )
 
 
 def _held_by(org: Organization, budget: MdfBudget, partnership_id: int | None = None, exclude_pk=None) -> Decimal:
@@ -568,11 +583,22 @@ def mdf_budget_list(*, org: Organization, program: Program | None = None) -> Que
 
 
 def mdf_request_list(
-    *, org: Organization, partnership_ids=None, status: str | None = None, budget: MdfBudget | None = None
+    *,
+    org: Organization,
+    partnership_ids=None,
+    status: str | None = None,
+    budget: MdfBudget | None = None,
+    with_trail: bool = False,
 ) -> QuerySet[MdfRequest]:
+    """Requests with their budget, partnership and claim; `with_trail` prefetches the trail and proofs."""
     qs = MdfRequest.objects.for_org(org).select_related(
         "budget", "partnership__partner", "partnership__program", "claim", "submitted_by", "decided_by"
     )
+    if with_trail:
+        qs = qs.prefetch_related(
+            Prefetch("events", queryset=MdfEvent.objects.for_org(org).order_by("at", "id")),
+            Prefetch("claim__proofs", queryset=MdfProof.objects.for_org(org).order_by("created_at")),
+        )
     if partnership_ids is not None:
         qs = qs.filter(partnership_id__in=list(partnership_ids))
     if status:

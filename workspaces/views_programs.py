@@ -72,13 +72,12 @@ class FundsView(_ProgramMixin, View):
     def _context(self, request, form=None, claim_forms=None):
         org = self.workspace.organization
         budgets = programs.open_budgets(access=self.access, partnerships=self.partnerships)
-        page = paginate(
-            request, mdf.mdf_request_list(org=org, partnership_ids=[p.pk for p in self.partnerships]), per_page=20
-        )
+        requests = mdf.mdf_request_list(org=org, partnership_ids=[p.pk for p in self.partnerships], with_trail=True)
+        page = paginate(request, requests, per_page=20)
         claim_forms = claim_forms or {}
         for item in page.object_list:
             item.next_text, item.next_side = mdf.next_step(item)
-            item.trail = list(mdf.mdf_trail(org=org, request=item))
+            item.trail = list(item.events.all())
             item.claim_form = claim_forms.get(item.pk) or ClaimForm(prefix=f"claim-{item.pk}")
             item.proof_list = list(item.claim.proofs.all()) if hasattr(item, "claim") else []
         if form is None and self.access.can_edit and budgets:

@@ -251,8 +251,11 @@ class MdfBudgetOutputSerializer(serializers.ModelSerializer):
         ]
 
     def get_remaining(self, budget) -> str:
-        """What is left to request (first come, first served budgets)."""
-        return str(mdf.budget_remaining(org=self.context["org"], budget=budget))
+        """What is left to request of the whole budget (allocations per partnership aside)."""
+        held = getattr(budget, "held_total", None)
+        if held is None:
+            return str(mdf.budget_remaining(org=self.context["org"], budget=budget))
+        return str(budget.amount - held)
 
 
 class MdfBudgetInputSerializer(serializers.Serializer):
@@ -274,6 +277,9 @@ class MdfBudgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgView
     serializer_class = MdfBudgetOutputSerializer
     filterset_fields = ["program", "allocation", "currency"]
     ordering = ["-period_start", "name"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(mdf.with_held_totals(org=self.org, budgets=queryset))
 
     @extend_schema(request=MdfBudgetInputSerializer, responses={201: MdfBudgetOutputSerializer})
     def create(self, request, org_slug):

@@ -162,3 +162,52 @@ def test_isolation_of_every_endpoint(org, other_org, other_member, outsider, api
             assert client.post(u(name, org, graph[key].pk), {}, format="json").status_code == 404, name
         assert api_key_client("read").post(u(name, org, graph[key].pk), {}, format="json").status_code == 403
     assert graph["statement"].status == "draft"
+
+
+@pytest.mark.parametrize("name", [e for e, key in ENDPOINTS if key is None])
+def test_list_endpoints_have_a_fixed_number_of_queries(org, member, api_client, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def grow():
+        program = ProgramFactory(organization=org)
+        partnership = PartnershipFactory(organization=org, program=program)
+        budget = MdfBudgetFactory(program=program, amount=Decimal("3000"))
+        request = mdf.mdf_request_submit(
+            org=org,
+            actor=None,
+            partnership=partnership,
+            budget=budget,
+            activity="E",
+            start_date=budget.period_start,
+            end_date=budget.period_start,
+            amount_requested="100",
+        )
+        mdf.mdf_request_decide(org=org, actor=member, request=request, approve=True)
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        mdf.mdf_claim_submit(
+            org=org,
+            actor=None,
+            request=request,
+            amount_claimed="100",
+            results="",
+            proofs=[{"name": "p.txt", "content_type": "text/plain", "file": SimpleUploadedFile("p.txt", b"proof")}],
+        )
+        CommissionRuleFactory(program=program, rate=Decimal("10"), basis="deal")
+        opp = OpportunityFactory(organization=org, amount=Decimal("500"), status="won", closed_on=TODAY)
+        OpportunityPartnerFactory(organization=org, opportunity=opp, partnership=partnership, role="sourced")
+        JointSolutionFactory(organization=org)
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert api_client.get(u(name, org)).status_code == 200
+        return len(ctx.captured_queries)
+
+    grow()
+    incentives.commission_accruals(org=org)
+    small = count()
+    for _ in range(3):
+        grow()
+    incentives.commission_accruals(org=org)
+    assert count() == small

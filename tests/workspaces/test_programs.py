@@ -200,3 +200,51 @@ def test_tier_change_and_paid_statement_reach_the_partner(program_world):
     notes = Notification.objects.filter(user=w.ws_owner, kind="program")
     assert any("is now on Silver" in n.text for n in notes)
     assert not Notification.objects.filter(user=w.other_partner, kind="program").exists()
+
+
+@pytest.mark.parametrize("name", ["program", "funds", "solutions"])
+def test_pages_have_a_fixed_number_of_queries(program_world, client_for, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = program_world
+    client = client_for(w.ws_editor)
+
+    def grow(n):
+        for i in range(n):
+            PointEntry.objects.create(
+                organization=w.org,
+                partnership=w.partnership,
+                kind="award",
+                status="approved",
+                points=1,
+                occurred_on=TODAY,
+                source_key=f"g:{name}:{PointEntry.objects.count()}",
+            )
+            mdf.mdf_request_submit(
+                org=w.org,
+                actor=w.ws_editor,
+                partnership=w.partnership,
+                budget=w.budget,
+                activity=f"A{i}",
+                start_date=TODAY,
+                end_date=TODAY,
+                amount_requested="10",
+            )
+            solutions.solution_idea_submit(
+                org=w.org,
+                actor=w.ws_editor,
+                title=f"S{MdfRequest.objects.count()}",
+                problem="p",
+                partnerships=[w.partnership],
+            )
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url(name, w.workspace)).status_code == 200
+        return len(ctx.captured_queries)
+
+    grow(1)
+    small = count()
+    grow(4)
+    assert count() == small
