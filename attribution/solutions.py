@@ -306,7 +306,8 @@ def solution_split_set(
         rule = SplitRule.objects.for_org(org).get(pk=solution.split_rule_id)
         attribution_services.split_rule_revise(org=org, actor=actor, rule=rule, shares=rule_shares, note=note)
     else:
-        name = _("Joint solution: %(t)s") % {"t": solution.title}
+        # Short: the ledger stores "<rule name> v<version>" in 40 characters (CreditAllocation.rule_version).
+        name = f"{solution.title[:24].strip()} (JS{solution.pk})"
         rule = attribution_services.split_rule_create(
             org=org,
             actor=actor,
