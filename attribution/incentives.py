@@ -502,7 +502,11 @@ def statements_generate(
             created += int(was_created)
             touched.append(statement.pk)
             Accrual.objects.for_org(org).filter(pk__in=[a.pk for a in group]).update(statement=statement)
-        _refresh_totals(org, Statement.objects.for_org(org).filter(pk__in=touched))
+        # Lines may have moved from another draft (a longer period prepared after a shorter one): refresh every
+        # draft's total and drop the drafts left empty.
+        drafts = Statement.objects.for_org(org).filter(status=Statement.Status.DRAFT)
+        drafts.exclude(pk__in=touched).filter(accruals__isnull=True).delete()
+        _refresh_totals(org, drafts)
         audit_action(
             org=org,
             actor=actor,

@@ -226,3 +226,19 @@ def test_export_neutralises_formula_cells(org, member, program):
 
     sheet = load_workbook(io.BytesIO(xlsx)).active
     assert sheet.cell(row=2, column=2).value == '\'=HYPERLINK("x")' and xname.endswith(".xlsx")
+
+
+def test_a_longer_period_takes_the_lines_of_a_shorter_draft(org, member, program, partnership):
+    CommissionRuleFactory(program=program, kind="percent", rate=D("10"), basis="deal")
+    won(org, partnership, "1000", closed_on=datetime.date(2026, 2, 10))
+    won(org, partnership, "3000", closed_on=datetime.date(2026, 5, 10))
+    incentives.commission_accruals(org=org)
+    incentives.statements_generate(
+        org=org, actor=member, period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 3, 31)
+    )
+    incentives.statements_generate(
+        org=org, actor=member, period_start=datetime.date(2026, 1, 1), period_end=datetime.date(2026, 6, 30)
+    )
+    assert list(Statement.objects.for_org(org).values_list("period_end", "total")) == [
+        (datetime.date(2026, 6, 30), D("400.00"))
+    ]
