@@ -22,14 +22,13 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
-from attribution.models import MdfBudget, MdfClaim, MdfEvent, MdfProof, MdfRequest, Opportunity
+from attribution.models import MdfBudget, MdfClaim, MdfEvent, MdfProof, MdfRequest
 from partners.models import Partnership, Program
 from pom import hooks
 from pom.audit import Actor, actor_label, create_instance, update_fields
 from pom.models import Membership, Organization, Role, User, role_at_least
 
 ZERO = Decimal("0")
-UNUSED_REFERENCE = Decimal("40")  # WorkSpan: about 40 % of market development funds typically go unused
 MONEY_FIELD = DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -610,78 +609,3 @@ def mdf_request_list(
 
 def mdf_trail(*, org: Organization, request: MdfRequest) -> QuerySet[MdfEvent]:
     return MdfEvent.objects.for_org(org).filter(request=request)
-
-
-def unused_share(*, allocated: Decimal, reimbursed: Decimal) -> Decimal | None:
-    """Unused share of a budget: (allocated − reimbursed) ÷ allocated, in percent (one decimal).
-    WorkSpan reports that about 40 % of market development funds go unused; it is shown beside it."""
-    if not allocated:
-        return None
-    return ((allocated - reimbursed) * 100 / allocated).quantize(Decimal("0.1"))
-
-
-def mdf_report(*, org: Organization) -> dict:
-    """Utilisation per program (per currency) and leads, pipeline and revenue traced by campaign code.
-
-    Three queries whatever the number of budgets and requests.
-    """
-    budgets = list(mdf_budget_list(org=org))
-    usage = budget_usage(org=org, budget_ids=[b.pk for b in budgets])
-    programs: dict[tuple, dict] = {}
-    for budget in budgets:
-        row = programs.setdefault(
-            (budget.program.name, budget.currency),
-            {
-                "program": budget.program.name,
-                "currency": budget.currency,
-                "allocated": ZERO,
-                "held": ZERO,
-                "approved": ZERO,
-                "claimed": ZERO,
-                "reimbursed": ZERO,
-            },
-        )
-        row["allocated"] += budget.amount
-        for key in ("held", "approved", "claimed", "reimbursed"):
-            row[key] += usage.get(budget.pk, {}).get(key, ZERO)
-    for row in programs.values():
-        row["unused_percent"] = unused_share(allocated=row["allocated"], reimbursed=row["reimbursed"])
-        row["reference_percent"] = UNUSED_REFERENCE
-    codes = dict(MdfRequest.objects.for_org(org).values_list("campaign_code", "activity"))
-    traced = (
-        Opportunity.objects.for_org(org)
-        .filter(campaign_code__in=list(codes))
-        .order_by()
-        .values("campaign_code", "currency")
-        .annotate(
-            leads=Count("id"),
-            pipeline=Coalesce(
-                Sum("amount", filter=Q(status=Opportunity.Status.OPEN)), Value(ZERO), output_field=MONEY_FIELD
-            ),
-            revenue=Coalesce(
-                Sum("amount", filter=Q(status=Opportunity.Status.WON)), Value(ZERO), output_field=MONEY_FIELD
-            ),
-        )
-        .order_by("campaign_code", "currency")
-    )
-    campaigns = [{**row, "activity": codes.get(row["campaign_code"], "")} for row in traced]
-    return {
-        "programs": sorted(programs.values(), key=lambda r: (r["program"], r["currency"])),
-        "campaigns": campaigns,
-        "how": " ".join(unused_share.__doc__.split()),
-    }
-
-
-def mdf_report_figure(report: dict) -> str:
-    """Allocated versus reimbursed per program, as a bar chart (the table beside it is the same data)."""
-    import plotly.graph_objects as go
-
-    from pom.charts import PALETTE, figure_html
-
-    rows = report["programs"]
-    labels = [f"{r['program']} ({r['currency']})" for r in rows]
-    fig = go.Figure()
-    fig.add_bar(x=labels, y=[float(r["allocated"]) for r in rows], name=_("Allocated"), marker_color=PALETTE[6])
-    fig.add_bar(x=labels, y=[float(r["held"]) for r in rows], name=_("Committed"), marker_color=PALETTE[1])
-    fig.add_bar(x=labels, y=[float(r["reimbursed"]) for r in rows], name=_("Reimbursed"), marker_color=PALETTE[2])
-    return figure_html(fig, barmode="group", height=280)

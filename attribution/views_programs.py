@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from attribution import forms, incentives, mdf, selectors, solutions
+from attribution import commissions, forms, incentives, mdf, mdf_report, selectors, solutions
 from attribution.models import JointSolution, MdfProof, MdfRequest, SolutionStep, Statement
 from attribution.views import PipelineView, _add_errors
 from partners.models import Partnership, Program, Tier
@@ -46,7 +46,7 @@ class IncentivesView(PipelineView):
             accrual_job=jobs.job_latest(org=self.org, kind="attribution.commissions"),
             export_jobs=list(jobs.job_list(org=self.org, kind="attribution.commission_export")[:3]),
             statement_jobs=list(jobs.job_list(org=self.org, kind="attribution.statements")[:3]),
-            how=incentives.how_computed(),
+            how=commissions.how_computed(),
         )
         return render(request, self.template_name, context, status=status)
 
@@ -148,7 +148,7 @@ class MdfView(PipelineView):
         usage = mdf.budget_usage(org=self.org, budget_ids=[b.pk for b in budgets])
         for budget in budgets:
             budget.usage = usage.get(budget.pk, {})
-        report = mdf.mdf_report(org=self.org)
+        report = mdf_report.mdf_report(org=self.org)
         page = paginate(request, mdf.mdf_request_list(org=self.org, status=status_filter or None), per_page=25)
         for item in page.object_list:
             item.next_text, item.next_side = mdf.next_step(item)
@@ -156,7 +156,7 @@ class MdfView(PipelineView):
             section="mdf",
             budgets=budgets,
             report=report,
-            figure=mdf.mdf_report_figure(report) if report["programs"] else "",
+            figure=mdf_report.mdf_report_figure(report) if report["programs"] else "",
             page=page,
             query=query_without_page(request),
             statuses=MdfRequest.Status.choices,

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from attribution import incentives, mdf, solutions
+from attribution import commissions, incentives, mdf, solutions
 from attribution.models import JointSolution, MdfBudget, MdfProof, MdfRequest, SolutionStep
 from partners import points, tiers
 from partners.models import Partnership
@@ -181,5 +181,5 @@ def earnings(*, access: WorkspaceAccess, partnerships: list[Partnership]) -> dic
     return {
         "summary": incentives.earnings_summary(org=org, partnership_ids=ids),
         "statements": list(incentives.statement_list(org=org, partnership_ids=ids)[:24]),
-        "how": incentives.how_computed(),
+        "how": commissions.how_computed(),
     }

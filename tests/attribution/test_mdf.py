@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from attribution import mdf
+from attribution import mdf, mdf_report
 from attribution.models import MdfBudget, MdfRequest, Opportunity
 from pom.models import Role
 from tests.factories import (
@@ -211,7 +211,7 @@ def test_report_shows_unused_share_beside_the_reference_and_traces_campaigns(org
     OpportunityFactory(
         organization=org, campaign_code="CAMP-1", amount=D("7000"), status=Opportunity.Status.WON, closed_on=TODAY
     )
-    report = mdf.mdf_report(org=org)
+    report = mdf_report.mdf_report(org=org)
     row = report["programs"][0]
     assert (row["allocated"], row["reimbursed"], row["unused_percent"], row["reference_percent"]) == (
         D("10000"),
@@ -221,7 +221,7 @@ def test_report_shows_unused_share_beside_the_reference_and_traces_campaigns(org
     )
     campaign = report["campaigns"][0]
     assert (campaign["leads"], campaign["pipeline"], campaign["revenue"]) == (2, D("20000"), D("7000"))
-    assert "<div" in mdf.mdf_report_figure(report)
+    assert "<div" in mdf_report.mdf_report_figure(report)
 
 
 @pytest.mark.django_db(transaction=True)
