@@ -224,7 +224,7 @@ def test_report_shows_unused_share_beside_the_reference_and_traces_campaigns(org
     assert "<div" in mdf_report.mdf_report_figure(report)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the rows migrations seeded
 def test_concurrent_requests_never_overspend_the_budget(org):
     """Eight partners ask for 3,000 each at the same moment from a 10,000 budget: exactly three succeed."""
     if connection.vendor != "postgresql":
