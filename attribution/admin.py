@@ -120,3 +120,129 @@ class CreditAllocationAdmin(admin.ModelAdmin):
     list_display = ["opportunity", "partnership", "model", "amount", "currency", "share", "run", "organization"]
     list_filter = ["organization", "model"]
     raw_id_fields = ["opportunity", "partnership", "run"]
+
+
+# Incentives, market development funds and joint solutions ----------------------------------------
+
+from attribution.models import (  # noqa: E402
+    Accrual,
+    CommissionRule,
+    JointSolution,
+    MdfBudget,
+    MdfClaim,
+    MdfEvent,
+    MdfProof,
+    MdfRequest,
+    SolutionPartner,
+    SolutionStep,
+    SolutionTemplate,
+    SolutionTemplateStep,
+    Statement,
+)
+
+
+@admin.register(CommissionRule)
+class CommissionRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "tier", "kind", "rate", "threshold", "rate_above", "is_active"]
+    list_filter = ["kind", "basis", "scope", "is_active", "organization"]
+    list_select_related = ["program", "tier"]
+    raw_id_fields = ["program", "tier"]
+
+
+@admin.register(Accrual)
+class AccrualAdmin(admin.ModelAdmin):
+    list_display = ["opportunity", "partnership", "rule", "kind", "period", "amount", "currency", "statement"]
+    list_filter = ["kind", "currency", "organization"]
+    list_select_related = ["opportunity", "partnership__partner", "rule", "statement"]
+    raw_id_fields = ["opportunity", "partnership", "rule", "statement"]
+    readonly_fields = ["explanation"]
+
+
+class AccrualInline(admin.TabularInline):
+    model = Accrual
+    extra = 0
+    fields = ["opportunity", "rule", "kind", "period", "amount", "currency"]
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Statement)
+class StatementAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "period_start", "period_end", "currency", "total", "status", "payment_reference"]
+    list_filter = ["status", "currency", "organization"]
+    list_select_related = ["partnership__partner", "partnership__program"]
+    raw_id_fields = ["partnership", "approved_by"]
+    inlines = [AccrualInline]
+
+
+@admin.register(MdfBudget)
+class MdfBudgetAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "period_start", "period_end", "amount", "currency", "allocation"]
+    list_filter = ["allocation", "organization"]
+    list_select_related = ["program"]
+    raw_id_fields = ["program"]
+
+
+class MdfEventInline(admin.TabularInline):
+    model = MdfEvent
+    extra = 0
+    readonly_fields = ["at", "actor_label", "kind", "message"]
+
+
+@admin.register(MdfRequest)
+class MdfRequestAdmin(admin.ModelAdmin):
+    list_display = ["activity", "campaign_code", "partnership", "amount_requested", "amount_approved", "status"]
+    list_filter = ["status", "organization"]
+    list_select_related = ["partnership__partner", "budget"]
+    search_fields = ["activity", "campaign_code"]
+    raw_id_fields = ["budget", "partnership", "submitted_by", "decided_by"]
+    inlines = [MdfEventInline]
+
+
+class MdfProofInline(admin.TabularInline):
+    model = MdfProof
+    extra = 0
+    readonly_fields = ["original_name", "content_type", "size", "uploaded_by"]
+    exclude = ["file"]
+
+
+@admin.register(MdfClaim)
+class MdfClaimAdmin(admin.ModelAdmin):
+    list_display = ["request", "amount_claimed", "amount_approved", "reimbursed_amount", "status", "compliance"]
+    list_filter = ["status", "compliance", "organization"]
+    list_select_related = ["request"]
+    raw_id_fields = ["request", "submitted_by", "decided_by"]
+    inlines = [MdfProofInline]
+
+
+class SolutionTemplateStepInline(admin.TabularInline):
+    model = SolutionTemplateStep
+    extra = 0
+
+
+@admin.register(SolutionTemplate)
+class SolutionTemplateAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_default", "organization"]
+    list_filter = ["organization"]
+    inlines = [SolutionTemplateStepInline]
+
+
+class SolutionPartnerInline(admin.TabularInline):
+    model = SolutionPartner
+    extra = 0
+    raw_id_fields = ["partnership"]
+
+
+class SolutionStepInline(admin.TabularInline):
+    model = SolutionStep
+    extra = 0
+    raw_id_fields = ["owner", "vendor_approved_by", "partner_approved_by", "marked_done_by"]
+
+
+@admin.register(JointSolution)
+class JointSolutionAdmin(admin.ModelAdmin):
+    list_display = ["title", "status", "source", "certification", "badge", "listed_on", "organization"]
+    list_filter = ["status", "source", "certification", "organization"]
+    search_fields = ["title"]
+    raw_id_fields = ["template", "split_rule", "submitted_by", "owner"]
+    inlines = [SolutionPartnerInline, SolutionStepInline]

@@ -31,3 +31,6 @@ def org_defaults(*, org) -> None:
         ]
     )
     AttributionConfig.objects.get_or_create(organization=org)
+    from attribution.solutions import solution_template_default
+
+    solution_template_default(org=org)

@@ -42,6 +42,7 @@ class OpportunityForm(_OrgForm):
     closed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     products = forms.CharField(required=False, help_text="Comma-separated, e.g. Vault, Edge")
     joint_solution = forms.CharField(required=False, max_length=120)
+    campaign_code = forms.CharField(required=False, max_length=40, help_text="Code of the MDF campaign it came from")
     crm_id = forms.CharField(required=False, max_length=64, label="CRM id")
 
     def __init__(self, *args, org, **kwargs):
@@ -216,3 +217,70 @@ class ImportForm(forms.Form):
         if not data.get("content"):
             raise forms.ValidationError({"file": "Choose a CSV file."})
         return data
+
+
+# Incentives, MDF and joint solutions -------------------------------------------------------------
+
+from django.utils.translation import gettext_lazy as _t  # noqa: E402
+
+from attribution.models import CommissionRule, MdfBudget  # noqa: E402
+
+
+class CommissionRuleForm(forms.Form):
+    program = forms.TypedChoiceField(coerce=int, label=_t("Program"))
+    tier = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label=_t("Tier (optional)"))
+    name = forms.CharField(max_length=120, label=_t("Name"))
+    kind = forms.ChoiceField(choices=CommissionRule.Kind.choices, label=_t("Kind"))
+    basis = forms.ChoiceField(choices=CommissionRule.Basis.choices, label=_t("Basis"))
+    scope = forms.ChoiceField(choices=CommissionRule.Scope.choices, label=_t("Deals"))
+    rate = forms.DecimalField(max_digits=7, decimal_places=2, label=_t("Rate (%) or fee"))
+    threshold = forms.DecimalField(max_digits=14, decimal_places=2, required=False, label=_t("Yearly threshold"))
+    rate_above = forms.DecimalField(max_digits=7, decimal_places=2, required=False, label=_t("Rate above (%)"))
+    fee_currency = forms.CharField(max_length=3, required=False, label=_t("Fee currency"))
+    requires_involvement = forms.BooleanField(
+        required=False, initial=True, label=_t("Non-sourcing partners need confirmed involvement")
+    )
+    recurring_periods = forms.IntegerField(min_value=1, max_value=10, initial=1, label=_t("Paid this many years"))
+
+    def __init__(self, *args, programs=(), tiers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [(p.pk, p.name) for p in programs]
+        self.fields["tier"].choices = [("", "—")] + [(t.pk, str(t)) for t in tiers]
+
+
+class StatementPeriodForm(forms.Form):
+    period_start = forms.DateField(label=_t("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_t("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MdfBudgetForm(forms.Form):
+    program = forms.TypedChoiceField(coerce=int, label=_t("Program"))
+    name = forms.CharField(max_length=120, label=_t("Name"))
+    period_start = forms.DateField(label=_t("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_t("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, label=_t("Amount"))
+    currency = forms.CharField(max_length=3, label=_t("Currency"))
+    allocation = forms.ChoiceField(choices=MdfBudget.Allocation.choices, label=_t("Allocation"))
+
+    def __init__(self, *args, programs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [(p.pk, p.name) for p in programs]
+
+
+class DecisionForm(forms.Form):
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, required=False, label=_t("Amount"))
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_t("Comment"))
+    payment_reference = forms.CharField(required=False, max_length=120, label=_t("Payment reference"))
+
+
+class SolutionIdeaForm(forms.Form):
+    title = forms.CharField(max_length=120, label=_t("Title"))
+    problem = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_t("Customer problem"))
+    target_customers = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_t("Target customers")
+    )
+    partnerships = forms.TypedMultipleChoiceField(coerce=int, required=False, label=_t("Partnerships"))
+
+    def __init__(self, *args, partnerships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnerships"].choices = [(p.pk, str(p)) for p in partnerships]

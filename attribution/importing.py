@@ -38,6 +38,7 @@ OPPORTUNITY_COLUMNS = [
     "closed_on",
     "products",
     "joint_solution",
+    "campaign_code",
 ]
 COLUMNS = {"accounts": ACCOUNT_COLUMNS, "opportunities": OPPORTUNITY_COLUMNS}
 
@@ -173,6 +174,7 @@ def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[lis
                 "closed_on": dates.get("closed_on"),
                 "products": [str(p)[:80] for p in products],
                 "joint_solution": _text(item.get("joint_solution"))[:120],
+                "campaign_code": _text(item.get("campaign_code"))[:40].upper(),
             }
         )
     return cleaned, {i: e for i, e in errors.items() if e}
@@ -256,6 +258,7 @@ def opportunity_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict
         "closed_on",
         "products",
         "joint_solution",
+        "campaign_code",
     ]
     result = _upsert(org, actor, Opportunity, rows, fields)
     attribution_recompute_request(org=org, actor=actor, trigger="crm_sync")

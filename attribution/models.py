@@ -89,6 +89,9 @@ class Opportunity(OrgOwned):
     closed_on = models.DateField(null=True, blank=True)
     products = models.JSONField(default=list, blank=True, help_text="Product codes or names")
     joint_solution = models.CharField(max_length=120, blank=True)
+    campaign_code = models.CharField(
+        max_length=40, blank=True, help_text="Marketing campaign that produced it, e.g. the code of an MDF request"
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -104,6 +107,7 @@ class Opportunity(OrgOwned):
             models.Index(fields=["organization", "status", "stage"]),
             models.Index(fields=["organization", "expected_close"]),
             models.Index(fields=["organization", "account"]),
+            models.Index(fields=["organization", "campaign_code"]),
         ]
         ordering = ["-created_on", "-id"]
         verbose_name_plural = "opportunities"
@@ -441,3 +445,15 @@ class CreditAllocation(OrgOwned):
     @property
     def percent(self) -> Decimal:
         return self.share * 100
+
+
+# Incentives, market development funds and joint solutions live in their own modules (issue 14).
+from attribution.models_incentives import Accrual, CommissionRule, Statement  # noqa: E402, F401
+from attribution.models_mdf import MdfBudget, MdfClaim, MdfEvent, MdfProof, MdfRequest  # noqa: E402, F401
+from attribution.models_solutions import (  # noqa: E402, F401
+    JointSolution,
+    SolutionPartner,
+    SolutionStep,
+    SolutionTemplate,
+    SolutionTemplateStep,
+)

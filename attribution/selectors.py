@@ -67,7 +67,8 @@ def opportunity_list(*, org: Organization, filters: dict | None = None) -> Query
 
 def opportunity_filter(qs: QuerySet[Opportunity], *, filters: dict) -> QuerySet[Opportunity]:
     """Narrow opportunities. Keys: stage, status, partner, program, partnership (ids), role, amount_min,
-    amount_max, close_from, close_to (the close date, else the expected close), q (deal or account name).
+    amount_max, close_from, close_to (the close date, else the expected close), q (deal or account name,
+    or exactly a campaign code).
 
     Partner, program, partnership and role apply to the SAME link: "Acme as sourced", not "Acme, and
     someone sourced".
@@ -99,7 +100,11 @@ def opportunity_filter(qs: QuerySet[Opportunity], *, filters: dict) -> QuerySet[
         end = filters["close_to"]
         qs = qs.filter(Q(closed_on__lte=end) | Q(closed_on__isnull=True, expected_close__lte=end))
     if filters.get("q"):
-        qs = qs.filter(Q(name__icontains=filters["q"]) | Q(account__name__icontains=filters["q"]))
+        qs = qs.filter(
+            Q(name__icontains=filters["q"])
+            | Q(account__name__icontains=filters["q"])
+            | Q(campaign_code__iexact=filters["q"])  # the deals of one MDF campaign
+        )
     return qs
 
 

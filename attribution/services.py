@@ -30,6 +30,7 @@ from attribution.models import (
 from attribution.normalize import normalise_name
 from attribution.runs import attribution_recompute_request
 from partners.models import Partnership
+from pom import hooks
 from pom.audit import Actor, create_instance, delete_instance, update_fields
 from pom.domains import normalize_domain
 from pom.models import Organization, User
@@ -100,6 +101,7 @@ OPPORTUNITY_FIELDS = (
     "closed_on",
     "products",
     "joint_solution",
+    "campaign_code",
     "owner",
     "crm_id",
 )
@@ -126,7 +128,18 @@ def opportunity_create(*, org: Organization, actor: Actor, data: dict) -> Opport
     opportunity = create_instance(org=org, actor=actor, instance=Opportunity(organization=org, **data))
     _check_closed(opportunity)
     attribution_recompute_request(org=org, actor=actor)
+    _emit_won(org, actor, opportunity, was_won=False)
     return opportunity
+
+
+def _emit_won(org: Organization, actor: Actor, opportunity: Opportunity, *, was_won: bool) -> None:
+    """Tell the apps that react to wins (points, incentives) when a deal turns won."""
+    if was_won or opportunity.status != Opportunity.Status.WON:
+        return
+    partnership_ids = list(
+        OpportunityPartner.objects.for_org(org).filter(opportunity=opportunity).values_list("partnership_id", flat=True)
+    )
+    hooks.emit("opportunity.won", org=org, actor=actor, opportunity=opportunity, partnership_ids=partnership_ids)
 
 
 def _check_closed(opportunity: Opportunity) -> None:
@@ -137,9 +150,11 @@ def _check_closed(opportunity: Opportunity) -> None:
 @transaction.atomic
 def opportunity_update(*, org: Organization, actor: Actor, opportunity: Opportunity, data: dict) -> Opportunity:
     """Update an opportunity (stage, amount, status…); partner credit is recomputed once committed."""
+    was_won = opportunity.status == Opportunity.Status.WON
     opportunity = update_fields(org=org, actor=actor, instance=opportunity, data=_opportunity_data(org, data))
     _check_closed(opportunity)
     attribution_recompute_request(org=org, actor=actor)
+    _emit_won(org, actor, opportunity, was_won=was_won)
     return opportunity
 
 

@@ -49,3 +49,78 @@ def registration_expiry_org(organization_id: int) -> int:
 
     org = Organization.objects.filter(pk=organization_id).first()
     return registrations.registration_expire_due(org=org) if org else 0
+
+
+# Incentives (issue 14): accruals, statements and exports run as `pom.jobs` jobs ------------------
+
+
+def _job(organization_id: int, job_id: int, run) -> None:
+    from pom import jobs
+
+    org = Organization.objects.filter(pk=organization_id).first()
+    if org is not None:
+        jobs.job_execute(
+            organization_id=organization_id, job_id=job_id, body=lambda *, job, progress: run(org, job, progress)
+        )
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_commission_accruals(organization_id: int, job_id: int) -> None:
+    """Recompute one organization's commission accruals (job kind `attribution.commissions`). Safe twice."""
+    from attribution import incentives
+
+    _job(
+        organization_id,
+        job_id,
+        lambda org, job, progress: incentives.commission_accruals(org=org, job=job, progress=progress),
+    )
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_commission_statements(organization_id: int, job_id: int) -> None:
+    """Group a period's accruals into draft statements (job kind `attribution.statements`). Safe twice."""
+    import datetime
+
+    from attribution import incentives
+
+    def run(org, job, progress):
+        return incentives.statements_generate(
+            org=org,
+            actor=job.requested_by,
+            period_start=datetime.date.fromisoformat(job.params["period_start"]),
+            period_end=datetime.date.fromisoformat(job.params["period_end"]),
+        )
+
+    _job(organization_id, job_id, run)
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_commission_export(organization_id: int, job_id: int) -> None:
+    """Write the statements' lines for finance as CSV or XLSX, attached to the job."""
+    from attribution import incentives
+
+    def run(org, job, progress):
+        statements = incentives.statement_list(org=org, status=job.params.get("status") or None)
+        content, name = incentives.statements_export(org=org, statements=statements, fmt=job.params["format"])
+        progress.attach(filename=name, content=content)
+        return {"statements": statements.count(), "file": name}
+
+    _job(organization_id, job_id, run)
+
+
+@shared_task
+def commissions_nightly() -> int:
+    """Fan out (beat): request the commission recomputation of every organization with rules.
+
+    Cross-tenant on purpose: it reads only which organizations have active rules, to skip the others.
+    """
+    from django.db import transaction
+
+    from attribution import incentives
+    from attribution.models import CommissionRule
+
+    org_ids = sorted(set(CommissionRule.objects.filter(is_active=True).values_list("organization_id", flat=True)))
+    for org in Organization.objects.filter(pk__in=org_ids).order_by("id"):
+        with transaction.atomic():
+            incentives.commission_accruals_request(org=org)
+    return len(org_ids)

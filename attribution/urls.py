@@ -1,6 +1,6 @@
 from django.urls import path
 
-from attribution import views
+from attribution import views, views_programs
 
 app_name = "attribution"
 
@@ -39,4 +39,12 @@ urlpatterns = [
     path("metrics/", views.MetricsView.as_view(), name="metrics"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("partner-tab/<int:partner_pk>/", views.PartnerTabView.as_view(), name="partner_tab"),
+    # Incentives, market development funds and joint solutions (programs in motion).
+    path("incentives/", views_programs.IncentivesView.as_view(), name="incentives"),
+    path("incentives/statements/<int:pk>/", views_programs.StatementView.as_view(), name="statement"),
+    path("mdf/", views_programs.MdfView.as_view(), name="mdf"),
+    path("mdf/requests/<int:pk>/", views_programs.MdfRequestView.as_view(), name="mdf_request"),
+    path("mdf/proofs/<uuid:proof_id>/", views_programs.MdfProofView.as_view(), name="mdf_proof"),
+    path("solutions/", views_programs.SolutionListView.as_view(), name="solutions"),
+    path("solutions/<int:pk>/", views_programs.SolutionView.as_view(), name="solution"),
 ]

@@ -160,3 +160,36 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_filter = ["status", "file_type"]
     readonly_fields = ["errors", "mapping", "headers"]
     raw_id_fields = ["created_by"]
+
+
+# Points and tier reviews -------------------------------------------------------------------------
+
+from partners.models import PointEntry, PointRule, TierMove  # noqa: E402
+
+
+@admin.register(PointRule)
+class PointRuleAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "activity", "points", "per_amount", "is_active", "organization"]
+    list_filter = ["activity", "is_active", "organization"]
+    list_select_related = ["program", "organization"]
+    search_fields = ["name", "program__name"]
+    raw_id_fields = ["program"]
+
+
+@admin.register(PointEntry)
+class PointEntryAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "kind", "status", "points", "occurred_on", "expires_on", "approved_label"]
+    list_filter = ["kind", "status", "organization"]
+    list_select_related = ["partnership__partner", "partnership__program"]
+    search_fields = ["partnership__partner__name", "evidence", "reason", "source_key"]
+    raw_id_fields = ["partnership", "rule", "expired_entry", "requested_by", "approved_by"]
+    date_hierarchy = "occurred_on"
+
+
+@admin.register(TierMove)
+class TierMoveAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "direction", "from_tier", "to_tier", "status", "proposed_on", "grace_until"]
+    list_filter = ["direction", "status", "organization"]
+    list_select_related = ["partnership__partner", "partnership__program", "from_tier", "to_tier"]
+    raw_id_fields = ["partnership", "from_tier", "to_tier", "decided_by"]
+    readonly_fields = ["reasons"]

@@ -195,3 +195,46 @@ class ImportMappingForm(forms.Form):
 
     def mapping(self) -> dict[str, str]:
         return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+# Points and tier reviews -------------------------------------------------------------------------
+
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+from partners.models import PointActivity  # noqa: E402
+
+
+class PointRuleForm(forms.Form):
+    program = forms.TypedChoiceField(coerce=int, label=_("Program"))
+    activity = forms.ChoiceField(choices=PointActivity.choices, label=_("Activity"))
+    name = forms.CharField(max_length=120, label=_("Name"))
+    points = forms.IntegerField(min_value=1, label=_("Points"))
+    per_amount = forms.DecimalField(
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        label=_("Per amount won"),
+        help_text=_("Deal-won rules only: the points are given for every full amount of this size."),
+    )
+
+    def __init__(self, *args, programs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].choices = [(p.pk, p.name) for p in programs]
+
+
+class ManualPointsForm(forms.Form):
+    partnership = forms.TypedChoiceField(coerce=int, label=_("Partnership"))
+    points = forms.IntegerField(label=_("Points"), help_text=_("Negative for a correction."))
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"), required=False)
+    evidence = forms.CharField(max_length=500, required=False, label=_("Evidence (link or note)"))
+
+    def __init__(self, *args, partnerships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].choices = [(p.pk, str(p)) for p in partnerships]
+
+
+class TierApplyForm(forms.Form):
+    effective_on = forms.DateField(
+        required=False, label=_("Effective on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(required=False, max_length=300, label=_("Note"))

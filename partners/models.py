@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from pom.models import OrgOwned, Region, SizeBand, currency_validator
 
@@ -206,6 +207,19 @@ class Program(OrgOwned):
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
     is_active = models.BooleanField(default=True)
+    # Programs in motion (points, tier reviews, payouts): see partners/points.py and partners/tiers.py.
+    points_expiry_months = models.PositiveSmallIntegerField(
+        default=24, help_text="Points expire this many months after they were earned; 0 keeps them forever"
+    )
+    tier_auto_apply = models.BooleanField(
+        default=False, help_text="Apply tier moves when the review proposes them, instead of waiting for a manager"
+    )
+    downgrade_grace_days = models.PositiveSmallIntegerField(
+        default=90, help_text="Days a partnership keeps its tier after a review finds it below the requirements"
+    )
+    payment_terms_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days after a statement period ends when its commissions are expected to be paid"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="program_unique_name")]
@@ -223,6 +237,10 @@ class Tier(OrgOwned):
     revenue_period_months = models.PositiveSmallIntegerField(default=12)
     required_certifications = models.PositiveSmallIntegerField(default=0)
     required_points = models.PositiveIntegerField(default=0)
+    required_references = models.PositiveSmallIntegerField(default=0, help_text="Customer references needed")
+    annual_fee = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="Annual fee that must be paid, if any"
+    )
     benefits = models.JSONField(default=list, blank=True, help_text="List of benefit texts")
 
     class Meta:
@@ -262,6 +280,11 @@ class Partnership(OrgOwned):
     )
     current_stage = models.ForeignKey(JourneyStage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     stage_entered_at = models.DateTimeField(null=True, blank=True)
+    customer_references = models.PositiveSmallIntegerField(
+        default=0, help_text="Customers who agreed to be a reference"
+    )
+    fee_paid_until = models.DateField(null=True, blank=True, help_text="The program fee is paid up to this date")
+    tier_since = models.DateField(null=True, blank=True, help_text="When the partnership entered its current tier")
 
     class Meta:
         constraints = [
@@ -353,3 +376,142 @@ class ImportRun(OrgOwned):
 
     def __str__(self) -> str:
         return f"Import of {self.original_name}"
+
+
+# Points and tier reviews ------------------------------------------------------------------------
+
+
+class PointActivity(models.TextChoices):
+    CERTIFICATION = "certification", _("Certification earned")
+    TRAINING = "training", _("Training completed")
+    DEAL_WON = "deal_won", _("Deal won (per amount)")
+    CO_MARKETING = "co_marketing", _("Co-marketing event held")
+    PLAN_VALIDATED = "plan_validated", _("Plan validated")
+    CASE_STUDY = "case_study", _("Case study published")
+    OTHER = "other", _("Other")
+
+
+class PointRule(OrgOwned):
+    """Points a program gives for one kind of activity; deal-won rules give `points` per `per_amount`."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="point_rules")
+    activity = models.CharField(max_length=16, choices=PointActivity.choices)
+    name = models.CharField(max_length=120)
+    points = models.PositiveIntegerField()
+    per_amount = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Deal-won rules: points for every full amount of this size (in the deal's currency)",
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "program", "name"], name="pointrule_unique_name"),
+        ]
+        indexes = [models.Index(fields=["organization", "program", "activity"])]
+        ordering = ["program", "activity", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PointEntry(OrgOwned):
+    """One line of a partnership's points ledger: an award, a manual award or correction, or an expiry."""
+
+    class Kind(models.TextChoices):
+        AWARD = "award", _("Award")
+        MANUAL = "manual", _("Manual award")
+        CORRECTION = "correction", _("Correction")
+        EXPIRY = "expiry", _("Expiry")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="point_entries")
+    rule = models.ForeignKey(PointRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.AWARD)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
+    points = models.IntegerField()
+    occurred_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True)
+    evidence = models.CharField(max_length=500, blank=True)
+    reason = models.TextField(blank=True)
+    source_key = models.CharField(
+        max_length=120, blank=True, help_text="What earned it (e.g. certification:12); one entry per source"
+    )
+    expired_entry = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="expiries")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_label = models.CharField(max_length=200, blank=True, help_text="Who approved it (a person, a rule, a key)")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership", "source_key"],
+                condition=~Q(source_key=""),
+                name="pointentry_unique_source",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "partnership", "status", "occurred_on"]),
+            models.Index(fields=["organization", "status", "expires_on"]),
+        ]
+        ordering = ["-occurred_on", "-id"]
+        verbose_name_plural = "point entries"
+
+    def __str__(self) -> str:
+        return f"{self.points:+d} points ({self.get_kind_display()})"
+
+
+class TierMove(OrgOwned):
+    """A tier review's proposal for one partnership: up, down, or onto its first tier, with the reasons."""
+
+    class Direction(models.TextChoices):
+        UPGRADE = "upgrade", _("Upgrade")
+        DOWNGRADE = "downgrade", _("Downgrade")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPLIED = "applied", _("Applied")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="tier_moves")
+    from_tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    to_tier = models.ForeignKey(Tier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    reasons = models.JSONField(
+        default=list, blank=True, help_text="Requirement by requirement: [{key, label, required, actual, met, why}]"
+    )
+    proposed_on = models.DateField()
+    grace_until = models.DateField(null=True, blank=True, help_text="A downgrade cannot apply before this date")
+    effective_on = models.DateField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partnership"],
+                condition=Q(status="proposed"),
+                name="tiermove_one_open_per_partnership",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "-proposed_on"])]
+        ordering = ["-proposed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} of partnership {self.partnership_id}"

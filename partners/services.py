@@ -236,6 +236,13 @@ def _check_tier_unique(org: Organization, program: Program, name: str, rank: int
         raise ValidationError({"rank": f"{program.name} already has a tier of rank {rank}."})
 
 
+def _check_thresholds(org: Organization, tier: Tier) -> None:
+    from partners.tiers import check_tier_thresholds  # tiers imports points, which reads this module's models
+
+    siblings = list(Tier.objects.for_org(org).filter(program_id=tier.program_id).exclude(pk=tier.pk))
+    check_tier_thresholds(tier=tier, siblings=siblings)
+
+
 @transaction.atomic
 def tier_create(
     *, org: Organization, actor: Actor, program: Program, name: str, rank: int | None = None, **fields: Any
@@ -248,6 +255,7 @@ def tier_create(
     _check_tier_unique(org, program, name, rank)
     fields["benefits"] = _clean_benefits(fields.get("benefits"))
     tier = Tier(organization=org, program=program, name=name, rank=rank, **fields)
+    _check_thresholds(org, tier)
     return create_instance(org=org, actor=actor, instance=tier)
 
 
@@ -260,6 +268,10 @@ def tier_update(*, org: Organization, actor: Actor, tier: Tier, data: dict[str, 
     _check_tier_unique(
         org, tier.program, (data.get("name") or tier.name).strip(), data.get("rank", tier.rank), exclude_pk=tier.pk
     )
+    proposed = copy.copy(tier)  # check the new values without touching the instance the audit snapshots
+    for key, value in data.items():
+        setattr(proposed, key, value)
+    _check_thresholds(org, proposed)
     return update_fields(org=org, actor=actor, instance=tier, data=data)
 
 
@@ -522,7 +534,9 @@ def certification_create(
         issued_on=issued_on,
         expires_on=expires_on,
     )
-    return create_instance(org=org, actor=actor, instance=certification)
+    certification = create_instance(org=org, actor=actor, instance=certification)
+    hooks.emit("certification.created", org=org, actor=actor, certification=certification)
+    return certification
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partners import views
+from partners import views, views_programs
 
 app_name = "partners"
 
@@ -34,6 +34,11 @@ urlpatterns = [
     path("programs/<int:pk>/tiers/new/", views.TierCreateView.as_view(), name="tier_create"),
     path("tiers/<int:pk>/edit/", views.TierEditView.as_view(), name="tier_edit"),
     path("tiers/<int:pk>/delete/", views.TierDeleteView.as_view(), name="tier_delete"),
+    # Points and tier reviews (programs in motion).
+    path("points/", views_programs.PointsView.as_view(), name="points"),
+    path("points/<int:pk>/<slug:decision>/", views_programs.PointDecideView.as_view(), name="point_decide"),
+    path("tier-moves/", views_programs.TierMovesView.as_view(), name="tier_moves"),
+    path("tier-moves/<int:pk>/<slug:action>/", views_programs.TierMoveActionView.as_view(), name="tier_move_action"),
     path("settings/taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
     path("settings/taxonomy/<slug:kind>/<int:pk>/", views.TaxonomyTermView.as_view(), name="taxonomy_term"),
     path("settings/journey/", views.JourneyEditView.as_view(), name="journey_edit"),

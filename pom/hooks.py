@@ -10,7 +10,8 @@ Each hook is a module `<app>.<name>` found by name, called in app order:
 - `digest_facts.facts(org=, partnership_ids=, today=)`: {partnership_id: {...}} extra facts for digests
   and next-best-action rules (see docs/digests.md; reports adds TACAM scores and score changes);
 - `nba_rules.RULES`: next-best-action rules, pure functions `rule(facts, today) -> [Proposal]` made with
-  `workspaces.nba_rules.rule(code=, title=)`, whose docstring is their rationale.
+  `workspaces.nba_rules.rule(code=, title=)`, whose docstring is their rationale;
+- `facts.partnership_revenue(org=, partnership_ids=, start=, end=)`: credited won revenue (see below).
 
 `on_org_created(org)` calls `<app>.defaults.org_defaults(org=org)` for each local app that
 has one (partner taxonomy, journey templates, plan templates, influence types…).
@@ -57,6 +58,14 @@ def emit(event: str, **payload) -> None:
     - "plan.activity_done": plan, activity
     - "plan.validated": plan
     - "registration.submitted" / "registration.decided": registration
+    - "certification.created": certification (partners: points for certifications)
+    - "opportunity.won": opportunity, partnership_ids (every partnership on the deal, when it turns won)
+    - "tier.changed": partnership, move (a `partners.TierMove` applied; workspaces tells the partner)
+    - "points.awarded": partnership, entries (ledger lines written automatically)
+    - "commission.statement_approved" / "commission.statement_paid": statement
+    - "mdf.request_submitted" / "mdf.request_decided" / "mdf.claim_submitted" / "mdf.claim_decided" /
+      "mdf.reimbursed": request
+    - "solution.idea_submitted" / "solution.vetted" / "solution.step_changed": solution (and step)
     Handlers must be cheap (create rows, enqueue tasks with on_commit), never send mail inline.
 
     Then the organization's webhook endpoints subscribed to the event get a delivery (see
@@ -81,3 +90,21 @@ def partnership_guest_user_ids(*, org, partnership) -> set[int]:
     for module in app_modules("access"):
         ids |= set(module.partnership_guest_user_ids(org=org, partnership=partnership))
     return ids
+
+
+def partnership_revenue(*, org, partnership_ids, start, end) -> dict[int, dict]:
+    """Won revenue credited to each partnership with a close date in [start, end]: {id: {currency: Decimal}}.
+
+    Filled by `<app>.facts.partnership_revenue(org=, partnership_ids=, start=, end=)` (attribution reads
+    its credit ledger); `partners` uses it to evaluate revenue requirements of tiers without importing
+    a higher app. Without such a module every partnership has no revenue.
+    """
+    totals: dict[int, dict] = {}
+    for module in app_modules("facts"):
+        for pid, by_currency in module.partnership_revenue(
+            org=org, partnership_ids=partnership_ids, start=start, end=end
+        ).items():
+            bucket = totals.setdefault(pid, {})
+            for currency, amount in by_currency.items():
+                bucket[currency] = bucket.get(currency, 0) + amount
+    return totals

@@ -79,6 +79,10 @@ def seed(ctx) -> None:
             actor=manager,
             uploaded=SimpleUploadedFile("joint-plan-notes.txt", NOTES.encode(), content_type="text/plain"),
         )
+    # Programs in motion: points, tiers, commissions, funds and joint solutions (workspaces/demo_programs.py).
+    from workspaces import demo_programs
+
+    demo_programs.seed(ctx)
     # The demo's history produced many notifications at once: keep the latest few unread per person and
     # never e-mail any of them when the seed commits.
     now = timezone.now()

@@ -3,11 +3,16 @@
 - "partnership.created": open the partnership's workspace;
 - plan events (check-in posted, activity done, plan validated): a feed line in each workspace of the
   plan's partnership and notifications for its members (not the person who acted);
-- registration events: a feed line and notifications (vendor side on submission, partner side on decision).
+- registration events: a feed line and notifications (vendor side on submission, partner side on decision);
+- programs in motion (tier changed, points awarded, statements approved or paid, fund requests and claims,
+  joint-solution ideas and steps): a feed line in the partnership's own workspace (never a deal room), and
+  notifications for the side that has to act or to know.
 Cheap by design: rows and on-commit task enqueues only, never mail inline.
 """
 
 from __future__ import annotations
+
+from django.utils.translation import gettext
 
 from pom.audit import actor_label
 from workspaces import selectors, services
@@ -106,6 +111,70 @@ def _registration_decided(*, org, actor, registration, **_):
     )
 
 
+def _program_fan_out(*, org, actor, partnership, text, page, notify=True):
+    workspace = selectors.workspace_for_partnership(org=org, partnership=partnership)
+    if workspace is None:
+        return
+    url = services.workspace_url(workspace, page)
+    services.update_post(workspace=workspace, kind=Update.Kind.PROGRAM, actor=actor, text=text, url=url)
+    if not notify:
+        return
+    recipients = selectors.workspace_recipients(workspace=workspace, exclude_user=actor)
+    services.notify(workspace=workspace, users=recipients, kind=Notification.Kind.PROGRAM, text=text, url=url)
+
+
+def _tier_changed(*, org, actor, partnership, move, **_):
+    tier = move.to_tier.name if move.to_tier else gettext("no tier")
+    text = gettext("%(partner)s is now on %(tier)s in %(program)s (from %(date)s).") % {
+        "partner": partnership.partner.name,
+        "tier": tier,
+        "program": partnership.program.name,
+        "date": move.effective_on.isoformat(),
+    }
+    _program_fan_out(org=org, actor=actor, partnership=partnership, text=text, page="workspaces:program")
+
+
+def _points_awarded(*, org, actor, partnership, entries, **_):
+    total = sum(e.points for e in entries)
+    text = gettext("%(points)s points earned: %(what)s") % {"points": total, "what": entries[0].evidence[:200]}
+    _program_fan_out(org=org, actor=actor, partnership=partnership, text=text, page="workspaces:program", notify=False)
+
+
+def _statement(*, org, actor, statement, **_):
+    if statement.status == "paid":
+        text = gettext("Commission statement %(s)s – %(e)s paid: %(total)s %(cur)s (reference %(ref)s).")
+    else:
+        text = gettext("Commission statement %(s)s – %(e)s approved: %(total)s %(cur)s, expected on %(pay)s.")
+    text = text % {
+        "s": statement.period_start.isoformat(),
+        "e": statement.period_end.isoformat(),
+        "total": f"{statement.total:,.2f}",
+        "cur": statement.currency,
+        "ref": statement.payment_reference,
+        "pay": statement.expected_pay_on.isoformat() if statement.expected_pay_on else "—",
+    }
+    _program_fan_out(org=org, actor=actor, partnership=statement.partnership, text=text, page="workspaces:program")
+
+
+def _mdf(label):
+    def handler(*, org, actor, request, **_):
+        text = f"{label} · {request.activity} ({request.campaign_code}): {request.get_status_display().lower()}"
+        _program_fan_out(org=org, actor=actor, partnership=request.partnership, text=text, page="workspaces:funds")
+
+    return handler
+
+
+def _solution(*, org, actor, solution, step=None, **_):
+    text = gettext("Joint solution “%(t)s”: %(status)s") % {
+        "t": solution.title,
+        "status": solution.get_status_display(),
+    }
+    if step is not None:
+        text += f" · {step.name}: {step.get_status_display().lower()}"
+    for link in solution.partner_links.select_related("partnership__partner", "partnership__program"):
+        _program_fan_out(org=org, actor=actor, partnership=link.partnership, text=text, page="workspaces:solutions")
+
+
 HANDLERS = {
     "partnership.created": _partnership_created,
     "plan.checkin_posted": _checkin_posted,
@@ -113,4 +182,16 @@ HANDLERS = {
     "plan.validated": _plan_validated,
     "registration.submitted": _registration_submitted,
     "registration.decided": _registration_decided,
+    "tier.changed": _tier_changed,
+    "points.awarded": _points_awarded,
+    "commission.statement_approved": _statement,
+    "commission.statement_paid": _statement,
+    "mdf.request_submitted": _mdf(gettext("Fund request")),
+    "mdf.request_decided": _mdf(gettext("Fund request")),
+    "mdf.claim_submitted": _mdf(gettext("Fund claim")),
+    "mdf.claim_decided": _mdf(gettext("Fund claim")),
+    "mdf.reimbursed": _mdf(gettext("Fund claim")),
+    "solution.idea_submitted": _solution,
+    "solution.vetted": _solution,
+    "solution.step_changed": _solution,
 }

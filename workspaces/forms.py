@@ -99,3 +99,76 @@ class DealRoomForm(forms.Form):
             .select_related("account")
             .order_by("name")
         )
+
+
+# Programs in motion (fund requests, claims, joint-solution ideas) -------------------------------
+
+from django.utils.translation import gettext_lazy as _  # noqa: E402
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented pattern); each is checked by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class FundRequestForm(forms.Form):
+    partnership = forms.TypedChoiceField(coerce=int, label=_("Partnership"))
+    budget = forms.TypedChoiceField(coerce=int, label=_("Budget"))
+    activity = forms.CharField(max_length=200, label=_("Activity"))
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Description"))
+    start_date = forms.DateField(label=_("Starts"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("Ends"), widget=forms.DateInput(attrs={"type": "date"}))
+    amount_requested = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, label=_("Amount"))
+    expected_outcome = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Expected outcome")
+    )
+    expected_leads = forms.IntegerField(min_value=0, required=False, label=_("Expected leads"))
+    campaign_code = forms.CharField(
+        max_length=40,
+        required=False,
+        label=_("Campaign code"),
+        help_text=_("Tag the leads and deals of this campaign with it; left empty, POM makes one."),
+    )
+
+    def __init__(self, *args, partnerships=(), budgets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partnership"].choices = [(p.pk, str(p)) for p in partnerships]
+        self.fields["budget"].choices = [(b.pk, f"{b.name} · {b.remaining:,.2f} {b.currency} left") for b in budgets]
+
+
+class ClaimForm(forms.Form):
+    amount_claimed = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, label=_("Amount claimed"))
+    leads_generated = forms.IntegerField(min_value=0, required=False, label=_("Leads generated"))
+    results = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Results"))
+    proofs = MultipleFileField(
+        label=_("Proof of performance"),
+        required=False,
+        help_text=_(
+            "Invoices, photos, attendee or lead lists: PDF, PNG, JPG, DOCX, XLSX, PPTX, CSV or TXT, up to 20 MB each."
+        ),
+    )
+
+
+class IdeaForm(forms.Form):
+    title = forms.CharField(max_length=120, label=_("Title"))
+    problem = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label=_("Customer problem"))
+    target_customers = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Target customers")
+    )
+
+
+class StepForm(forms.Form):
+    note = forms.CharField(required=False, max_length=300, label=_("Note"))

@@ -180,6 +180,7 @@ class Update(OrgOwned):
         FILE = "file", "File shared"
         REGISTRATION = "registration", "Deal registration"
         WORKSPACE = "workspace", "Workspace"
+        PROGRAM = "program", "Program"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -237,6 +238,7 @@ class Notification(OrgOwned):
         MEMBER = "member", "Member"
         REGISTRATION = "registration", "Deal registration"
         FILE = "file", "File"
+        PROGRAM = "program", "Program"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workspace_notifications")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")

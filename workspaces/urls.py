@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspaces import views, views_digests
+from workspaces import views, views_digests, views_programs
 
 app_name = "workspaces"
 
@@ -45,5 +45,18 @@ urlpatterns = [
         "<uuid:workspace_id>/suggestions/<int:pk>/<slug:action>/",
         views_digests.SuggestionActionView.as_view(),
         name="suggestion_action",
+    ),
+    # Programs in motion: points and tiers, earnings, fund requests, joint solutions.
+    path("<uuid:workspace_id>/program/", views_programs.ProgramView.as_view(), name="program"),
+    path("<uuid:workspace_id>/funds/", views_programs.FundsView.as_view(), name="funds"),
+    path(
+        "<uuid:workspace_id>/funds/<int:pk>/<str:action>/", views_programs.FundActionView.as_view(), name="fund_action"
+    ),
+    path("<uuid:workspace_id>/proofs/<uuid:proof_id>/", views_programs.ProofDownloadView.as_view(), name="proof"),
+    path("<uuid:workspace_id>/solutions/", views_programs.SolutionsView.as_view(), name="solutions"),
+    path(
+        "<uuid:workspace_id>/solutions/steps/<int:pk>/<str:action>/",
+        views_programs.StepActionView.as_view(),
+        name="step_action",
     ),
 ]

@@ -71,6 +71,7 @@ class OpportunityInputSerializer(serializers.Serializer):
     closed_on = serializers.DateField(required=False, allow_null=True)
     products = serializers.ListField(child=serializers.CharField(max_length=80), required=False)
     joint_solution = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    campaign_code = serializers.CharField(max_length=40, required=False, allow_blank=True)
     crm_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
 
 
@@ -103,6 +104,7 @@ class OpportunityOutputSerializer(serializers.ModelSerializer):
             "closed_on",
             "products",
             "joint_solution",
+            "campaign_code",
             "crm_id",
             "partners",
         ]

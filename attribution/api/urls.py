@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from attribution.api import views
+from attribution.api import funds, incentives, solutions, views
 
 app_name = "attribution-api"
 
@@ -16,6 +16,13 @@ router.register("split-rules", views.SplitRuleViewSet, basename="split-rule")
 router.register("materiality-scores", views.MaterialityScoreViewSet, basename="materiality-score")
 router.register("credit-allocations", views.CreditAllocationViewSet, basename="credit-allocation")
 router.register("attribution-runs", views.AttributionRunViewSet, basename="attribution-run")
+router.register("commission-rules", incentives.CommissionRuleViewSet, basename="commission-rule")
+router.register("accruals", incentives.AccrualViewSet, basename="accrual")
+router.register("statements", incentives.StatementViewSet, basename="statement")
+router.register("mdf-budgets", funds.MdfBudgetViewSet, basename="mdf-budget")
+router.register("mdf-requests", funds.MdfRequestViewSet, basename="mdf-request")
+router.register("mdf-claims", funds.MdfClaimViewSet, basename="mdf-claim")
+router.register("joint-solutions", solutions.JointSolutionViewSet, basename="joint-solution")
 
 urlpatterns = [
     path("attribution-config/", views.AttributionConfigView.as_view(), name="config"),

@@ -78,6 +78,8 @@ PAGES = {
     ),
     "share_link": (lambda w: ("post", ws(w, "share_link"), {"action": "enable"}), MANAGE),
     "vendor_list": (lambda w: ("get", reverse("workspaces-org:list", args=[w.org.slug]), None), VENDOR_ONLY),
+    "program": (lambda w: ("get", ws(w, "program"), None), READ),
+    "solution_idea": (lambda w: ("post", ws(w, "solutions"), {"title": "Sync", "problem": "Re-keying"}), EDIT),
 }
 
 

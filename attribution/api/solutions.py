@@ -1,0 +1,194 @@
+"""API of joint solutions: ideas, vetting, the split in the rule library, the vendor side's steps."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from attribution import solutions
+from attribution.models import (
+    JointSolution,
+    SolutionPartner,
+    SolutionStep,
+)
+from partners.models import Partnership
+from pom.api.base import OrgScopedPK, OrgViewSet
+from pom.models import Role
+
+# Joint solutions --------------------------------------------------------------------------------
+
+
+class SolutionPartnerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SolutionPartner
+        fields = ["partnership", "role", "share_percent"]
+
+
+class SolutionStepOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SolutionStep
+        fields = [
+            "id",
+            "solution",
+            "order",
+            "name",
+            "phase",
+            "owner_side",
+            "owner",
+            "due_on",
+            "status",
+            "vendor_approval",
+            "partner_approval",
+            "vendor_approved_by",
+            "vendor_approved_at",
+            "partner_approved_by",
+            "partner_approved_at",
+            "marked_done_at",
+            "completed_at",
+            "note",
+        ]
+
+
+class JointSolutionOutputSerializer(serializers.ModelSerializer):
+    partners = SolutionPartnerSerializer(source="partner_links", many=True, read_only=True)
+    steps = SolutionStepOutputSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = JointSolution
+        fields = [
+            "id",
+            "title",
+            "problem",
+            "target_customers",
+            "source",
+            "status",
+            "template",
+            "certification",
+            "badge",
+            "marketplace_url",
+            "listed_on",
+            "vetting_note",
+            "split_rule",
+            "owner",
+            "partners",
+            "steps",
+            "created_at",
+        ]
+
+
+class SolutionIdeaInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=120)
+    problem = serializers.CharField()
+    target_customers = serializers.CharField(required=False, allow_blank=True, default="")
+    source = serializers.ChoiceField(choices=JointSolution.Source.choices, default=JointSolution.Source.FIELD)
+    partnerships = OrgScopedPK(queryset=Partnership.objects.all(), many=True, required=False)
+
+
+class VetInputSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ShareInputSerializer(serializers.Serializer):
+    partnership_id = serializers.IntegerField()
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    role = serializers.CharField(required=False, allow_blank=True, default="", max_length=60)
+
+
+class SplitInputSerializer(serializers.Serializer):
+    shares = ShareInputSerializer(many=True, allow_empty=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StepActionInputSerializer(serializers.Serializer):
+    step = serializers.IntegerField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+
+
+class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """Joint solutions with partners, split and steps. Actions: `vet`, `split` (a split rule of the
+    library), `complete-step` and `approve-step` (for the vendor side; partners act in their workspace)."""
+
+    model = JointSolution
+    serializer_class = JointSolutionOutputSerializer
+    filterset_fields = ["status", "source", "certification"]
+    search_fields = ["title"]
+    ordering = ["title"]
+    required_roles = {"POST": Role.MANAGER}
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.prefetch_related("partner_links", "steps"))
+
+    def _out(self, solution):
+        solution = solutions.solution_list(org=self.org).get(pk=solution.pk)
+        return Response(JointSolutionOutputSerializer(solution).data)
+
+    @extend_schema(request=SolutionIdeaInputSerializer, responses={201: JointSolutionOutputSerializer})
+    def create(self, request, org_slug):
+        serializer = SolutionIdeaInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        solution = solutions.solution_idea_submit(org=self.org, actor=self.actor, **serializer.validated_data)
+        response = self._out(solution)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(request=VetInputSerializer, responses=JointSolutionOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def vet(self, request, org_slug, pk):
+        serializer = VetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._out(
+            solutions.solution_vet(
+                org=self.org, actor=self.actor, solution=self.get_object(), **serializer.validated_data
+            )
+        )
+
+    @extend_schema(request=SplitInputSerializer, responses=JointSolutionOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def split(self, request, org_slug, pk):
+        serializer = SplitInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return self._out(
+            solutions.solution_split_set(
+                org=self.org, actor=self.actor, solution=self.get_object(), **serializer.validated_data
+            )
+        )
+
+    def _step(self, solution, step_id):
+        step = SolutionStep.objects.for_org(self.org).filter(solution=solution, pk=step_id).first()
+        if step is None:
+            raise Http404("No such step")
+        return step
+
+    @extend_schema(request=StepActionInputSerializer, responses=JointSolutionOutputSerializer)
+    @action(detail=True, methods=["post"], url_path="complete-step")
+    def complete_step(self, request, org_slug, pk):
+        serializer = StepActionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        solution = self.get_object()
+        solutions.solution_step_complete(
+            org=self.org,
+            actor=self.actor,
+            side="vendor",
+            step=self._step(solution, serializer.validated_data["step"]),
+            note=serializer.validated_data["note"],
+        )
+        return self._out(solution)
+
+    @extend_schema(request=StepActionInputSerializer, responses=JointSolutionOutputSerializer)
+    @action(detail=True, methods=["post"], url_path="approve-step")
+    def approve_step(self, request, org_slug, pk):
+        serializer = StepActionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        solution = self.get_object()
+        solutions.solution_step_approve(
+            org=self.org,
+            actor=self.actor,
+            side="vendor",
+            step=self._step(solution, serializer.validated_data["step"]),
+            note=serializer.validated_data["note"],
+        )
+        return self._out(solution)

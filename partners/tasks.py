@@ -1,0 +1,58 @@
+"""Celery wrappers for programs in motion: tier reviews (a `pom.jobs` job), nightly fan-outs, points expiry."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from pom.models import Organization
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_tier_evaluation(organization_id: int, job_id: int) -> None:
+    """Review every partnership of one organization against its tiers (job kind `partners.tier_evaluation`)."""
+    from partners import tiers
+    from pom import jobs
+
+    org = Organization.objects.filter(pk=organization_id).first()
+    if org is None:
+        return
+
+    def body(*, job, progress):
+        return tiers.tier_evaluation(org=org, progress=progress)
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=body)
+
+
+@shared_task
+def tier_evaluation_nightly() -> int:
+    """Fan out (beat): request one tier review per organization; returns how many were requested."""
+    from django.db import transaction
+
+    from partners import tiers
+
+    count = 0
+    for org in Organization.objects.order_by("id").iterator():
+        with transaction.atomic():
+            tiers.tier_evaluation_request(org=org, actor=None)
+        count += 1
+    return count
+
+
+@shared_task
+def points_expiry() -> int:
+    """Fan out (beat, daily): expire points per organization that has some due; returns how many orgs."""
+    from partners import points
+
+    org_ids = points.org_ids_with_expiring_points()
+    for org_id in org_ids:
+        points_expiry_org.delay(org_id)
+    return len(org_ids)
+
+
+@shared_task
+def points_expiry_org(organization_id: int) -> int:
+    """Write the expiry lines of one organization. Safe to run twice (one expiry per award)."""
+    from partners import points
+
+    org = Organization.objects.filter(pk=organization_id).first()
+    return points.points_expire(org=org) if org else 0
