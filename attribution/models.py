@@ -44,6 +44,12 @@ class Account(OrgOwned):
     region = models.CharField(max_length=8, choices=Region.choices, blank=True)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.PROSPECT)
     crm_id = models.CharField("CRM id", max_length=64, blank=True)
+    # Account-mapping keys, written at ingest (attribution.normalize): the registrable domain as an
+    # integer, and registration numbers in one spelling, so overlaps are exact joins.
+    domain_key = models.BigIntegerField(null=True, blank=True, editable=False)
+    duns = models.CharField("D-U-N-S number", max_length=9, blank=True)
+    vat = models.CharField("VAT number", max_length=15, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
 
     class Meta:
         constraints = [
@@ -54,6 +60,7 @@ class Account(OrgOwned):
         indexes = [
             models.Index(fields=["organization", "domain"]),
             models.Index(fields=["organization", "name_key"]),
+            models.Index(fields=["organization", "domain_key", "id"], name="account_domain_key"),
         ]
         ordering = ["name"]
 
@@ -441,3 +448,17 @@ class CreditAllocation(OrgOwned):
     @property
     def percent(self) -> Decimal:
         return self.share * 100
+
+
+# Account mapping and co-sell live in their own module; imported here so migrations and the app see them.
+from attribution.mapping_models import (  # noqa: E402, F401
+    AccountMap,
+    AccountMatch,
+    CoSellRequest,
+    CoSellSettings,
+    MatchDecision,
+    PartnerAccount,
+    PartnerAccountList,
+    Population,
+    SharingRule,
+)
