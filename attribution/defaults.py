@@ -1,4 +1,5 @@
-"""Per-organization defaults: the influence-type list and the attribution settings row."""
+"""Per-organization defaults: the influence-type list, the attribution settings row, the standard
+account-mapping populations."""
 
 from __future__ import annotations
 
@@ -31,3 +32,6 @@ def org_defaults(*, org) -> None:
         ]
     )
     AttributionConfig.objects.get_or_create(organization=org)
+    from attribution.mapping_services import population_defaults
+
+    population_defaults(org=org)

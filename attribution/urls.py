@@ -40,3 +40,8 @@ urlpatterns = [
     path("import/", views.ImportView.as_view(), name="import"),
     path("partner-tab/<int:partner_pk>/", views.PartnerTabView.as_view(), name="partner_tab"),
 ]
+
+# Account mapping and co-sell (attribution.views_mapping).
+from attribution.urls_mapping import urlpatterns as mapping_urlpatterns  # noqa: E402
+
+urlpatterns += mapping_urlpatterns

@@ -179,6 +179,8 @@ class Update(OrgOwned):
         FILE = "file", "File shared"
         REGISTRATION = "registration", "Deal registration"
         WORKSPACE = "workspace", "Workspace"
+        MAPPING = "mapping", "Account mapping"
+        COSELL = "cosell", "Co-sell"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -236,6 +238,7 @@ class Notification(OrgOwned):
         MEMBER = "member", "Member"
         REGISTRATION = "registration", "Deal registration"
         FILE = "file", "File"
+        COSELL = "cosell", "Co-sell"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workspace_notifications")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
