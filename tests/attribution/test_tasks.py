@@ -14,6 +14,7 @@ def test_nightly_jobs_are_scheduled_in_beat(db):
     assert set(tasks_by_name.values()) == {
         "attribution.tasks.attribution_nightly",
         "attribution.tasks.registration_expiry",
+        "attribution.tasks.account_maps_nightly",
     }
 
 
