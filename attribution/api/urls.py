@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from attribution.api import views
+from attribution.api import mapping_views, views
 
 app_name = "attribution-api"
 
@@ -16,6 +16,10 @@ router.register("split-rules", views.SplitRuleViewSet, basename="split-rule")
 router.register("materiality-scores", views.MaterialityScoreViewSet, basename="materiality-score")
 router.register("credit-allocations", views.CreditAllocationViewSet, basename="credit-allocation")
 router.register("attribution-runs", views.AttributionRunViewSet, basename="attribution-run")
+router.register("account-maps", mapping_views.AccountMapViewSet, basename="account-map")
+router.register("populations", mapping_views.PopulationViewSet, basename="population")
+router.register("cosell-requests", mapping_views.CoSellRequestViewSet, basename="cosell-request")
+router.register("match-decisions", mapping_views.MatchDecisionViewSet, basename="match-decision")
 
 urlpatterns = [
     path("attribution-config/", views.AttributionConfigView.as_view(), name="config"),
