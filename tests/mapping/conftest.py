@@ -104,3 +104,36 @@ def agree(client_for, admin_user, scene):
         reverse("attribution:mapping_action", args=[scene.org.slug, scene.partnership.pk, "opt-in"])
     )
     client_for(scene.partner_owner).post(reverse("workspaces:mapping_action", args=[scene.ws, "opt-in"]))
+
+
+def opt_in_both(scene, admin_user):
+    from attribution.mapping_models import AccountMap
+
+    account_map = AccountMap.objects.for_org(scene.org).get(partnership=scene.partnership)
+    mapping_services.mapping_opt_in(org=scene.org, actor=admin_user, account_map=account_map, side="vendor")
+    mapping_services.mapping_opt_in(org=scene.org, actor=scene.partner_owner, account_map=account_map, side="partner")
+    return account_map
+
+
+def partner_rows(account_map, rows):
+    """Write the partner's current list directly (factories), as an import would."""
+    from tests.factories import PartnerAccountFactory, PartnerAccountListFactory
+
+    account_list = PartnerAccountListFactory(account_map=account_map, row_count=len(rows))
+    return [PartnerAccountFactory(account_list=account_list, **row) for row in rows]
+
+
+def recompute(account_map, capture=None):
+    """Run the map's recomputation job now (the one queued by earlier changes, or a new one)."""
+    from attribution.mapping_models import AccountMap
+    from attribution.tasks import heavy_account_map_compute
+
+    job = mapping_services.account_map_recompute_request(org=account_map.organization, account_map=account_map)
+    heavy_account_map_compute(account_map.organization_id, job.pk)
+    return AccountMap.objects.for_org(account_map.organization_id).get(pk=account_map.pk)
+
+
+def share(account_map, *, side, actor, levels, fields=None):
+    mapping_services.sharing_set(
+        org=account_map.organization, actor=actor, account_map=account_map, side=side, levels=levels, fields=fields
+    )
