@@ -114,8 +114,9 @@ def _decode(content: bytes) -> str:
         ) from None
 
 
-def read_table(content: bytes, file_type: str) -> tuple[list[str], list[list[str]]]:
-    """Headers and rows (lists of text) of a CSV or XLSX file; blank rows dropped."""
+def read_table(content: bytes, file_type: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """Headers and (row number, cells) of a CSV or XLSX file, numbered as a spreadsheet shows them
+    (the header is row 1); blank rows are dropped but keep the numbering."""
     if file_type == "csv":
         text = _decode(content)
         try:
@@ -145,7 +146,9 @@ def read_table(content: bytes, file_type: str) -> tuple[list[str], list[list[str
     if not table:
         raise ValidationError({"file": _("The file has no header line.")})
     headers = [h.strip() for h in table[0]]
-    rows = [[c.strip() for c in row] for row in table[1:] if any(c.strip() for c in row)]
+    rows = [
+        (number, [c.strip() for c in row]) for number, row in enumerate(table[1:], 2) if any(c.strip() for c in row)
+    ]
     return headers, rows
 
 
@@ -160,7 +163,7 @@ def _population(value: str, default: str) -> str | None:
 
 
 def validate_rows(
-    *, headers: list[str], rows: list[list[str]], mapping: dict[str, str], default_population: str
+    *, headers: list[str], rows: list[tuple[int, list[str]]], mapping: dict[str, str], default_population: str
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Clean rows and every error as {row, field, label, message}; rows are numbered as a spreadsheet
     shows them (the header is row 1). Nothing is written."""
@@ -181,8 +184,7 @@ def validate_rows(
     seen_domains: dict[int, int] = {}
     seen_names: dict[str, int] = {}
     cleaned = []
-    for offset, raw in enumerate(rows):
-        number = offset + 2
+    for number, raw in rows:
         row = {key: (raw[index] if index < len(raw) else "") for key, index in columns.items()}
 
         def err(field: str, message: str, number=number) -> None:

@@ -88,6 +88,7 @@ class MappingActionView(MappingMixin, View):
     """POST: opt-in, withdraw, sharing, linked / unlinked (partner-side owner); upload (editor)."""
 
     required_roles = {"POST": WorkspaceRole.VIEWER}  # each service checks the role its action needs
+    template_name = MappingView.template_name  # an upload in error re-renders the map page
 
     def get(self, request, workspace_id, action):
         return self.back()
