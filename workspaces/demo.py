@@ -90,3 +90,7 @@ def seed(ctx) -> None:
         if seen[user_id] <= 5:
             keep.add(pk)
     Notification.objects.for_org(org).exclude(pk__in=keep).update(read_at=now)
+    # Account mapping and co-sell need the partner people made above (workspaces.mapping_demo).
+    from workspaces.mapping_demo import seed_mapping
+
+    seed_mapping(ctx)

@@ -1,4 +1,4 @@
-"""Standard account-mapping populations for organizations that exist already; the nightly map refresh."""
+"""Standard account-mapping populations and account domain keys for what exists already; the nightly map refresh."""
 
 from django.db import migrations
 
@@ -19,6 +19,21 @@ def backfill(apps, schema_editor):
                 if slug not in existing
             ]
         )
+
+
+def account_keys(apps, schema_editor):
+    """The integer domain key of every existing account (new ones get it at ingest)."""
+    from pom.domains import domain_key
+
+    Account = apps.get_model("attribution", "Account")
+    batch = []
+    for account in Account.objects.exclude(domain="").only("id", "domain").iterator(chunk_size=2000):
+        account.domain_key = domain_key(account.domain)
+        batch.append(account)
+        if len(batch) >= 2000:
+            Account.objects.bulk_update(batch, ["domain_key"])
+            batch = []
+    Account.objects.bulk_update(batch, ["domain_key"])
 
 
 def schedule(apps, schema_editor):
@@ -43,5 +58,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(backfill, migrations.RunPython.noop),
+        migrations.RunPython(account_keys, migrations.RunPython.noop),
         migrations.RunPython(schedule, unschedule),
     ]
