@@ -183,6 +183,8 @@ def _insert_exact(account_map: AccountMap) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_hashjoin = off")
+            # Derived data, recomputed from its inputs: losing the last commit in a crash costs a rerun.
+            cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute(
             f"INSERT INTO {match} ({columns}) "
             f"SELECT %s, %s, %s, %s, a.id, p.id, 'domain', 1 FROM {account} a "

@@ -202,9 +202,15 @@ class AccountMatch(OrgOwned):
         NAME = "name", _("Similar name")
         CONFIRMED = "confirmed", _("Confirmed by a person")
 
-    account_map = models.ForeignKey(AccountMap, on_delete=models.CASCADE, related_name="matches")
-    account = models.ForeignKey("attribution.Account", on_delete=models.CASCADE, related_name="mapping_matches")
-    partner_account = models.ForeignKey(PartnerAccount, on_delete=models.CASCADE, related_name="matches")
+    # Derived rows, rewritten by every recomputation: no database-level foreign-key checks (Django still
+    # cascades deletions), so writing a few hundred thousand matched pairs costs the insert, not triggers.
+    account_map = models.ForeignKey(AccountMap, on_delete=models.CASCADE, related_name="matches", db_constraint=False)
+    account = models.ForeignKey(
+        "attribution.Account", on_delete=models.CASCADE, related_name="mapping_matches", db_constraint=False
+    )
+    partner_account = models.ForeignKey(
+        PartnerAccount, on_delete=models.CASCADE, related_name="matches", db_constraint=False
+    )
     method = models.CharField(max_length=12, choices=Method.choices)
     confidence = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("1"))
 
