@@ -212,6 +212,16 @@ def _name_candidates(account_map: AccountMap) -> list[AccountMatch]:
     """Name matches for accounts the exact pass left alone, where at least one side has no domain,
     minus rejected pairs, plus every confirmed pair whose partner account is in the current list."""
     org_id = account_map.organization_id
+    decisions = {
+        (d.account_id, d.partner_name_key): d.verdict
+        for d in MatchDecision.objects.for_org(org_id).filter(account_map=account_map)
+    }
+    domainless = (
+        Account.objects.for_org(org_id).filter(domain_key__isnull=True).exists()
+        or PartnerAccount.objects.for_org(org_id).filter(account_map=account_map, domain_key__isnull=True).exists()
+    )
+    if not domainless and not decisions:
+        return []  # every account has a domain: the exact pass said all there is to say
     matched_accounts = set(
         AccountMatch.objects.for_org(org_id).filter(account_map=account_map).values_list("account_id", flat=True)
     )
@@ -233,10 +243,6 @@ def _name_candidates(account_map: AccountMap) -> list[AccountMatch]:
         .iterator(2000)
         if pk not in matched_rows
     ]
-    decisions = {
-        (d.account_id, d.partner_name_key): d.verdict
-        for d in MatchDecision.objects.for_org(org_id).filter(account_map=account_map)
-    }
     row_keys = {pk: name for pk, name, _k in partner}
     found: dict[tuple[int, int], AccountMatch] = {}
     vendor_domainless = {pk for pk, _n, keyed in vendor if not keyed}

@@ -326,7 +326,7 @@ def their_rows(view: MapView, *, key, unmatched_only: bool = False, q: str = "")
             return PartnerAccount.objects.none()
         qs = PartnerAccount.objects.for_org(org_id).filter(account_map=view.account_map, population=key)
         if unmatched_only:
-            qs = qs.exclude(Exists(AccountMatch.objects.filter(partner_account_id=OuterRef("pk"))))
+            qs = qs.exclude(Exists(AccountMatch.objects.for_org(org_id).filter(partner_account_id=OuterRef("pk"))))
         if q:
             qs = qs.filter(name__icontains=q)
         return qs.order_by("name", "id")
