@@ -282,24 +282,32 @@ def _name_candidates(account_map: AccountMap) -> list[AccountMatch]:
 
 
 def matrix_refresh(*, account_map: AccountMap) -> dict:
-    """Recount the matrix from the stored matches: one query per vendor population, one for the
-    partner's totals. Stored on the map; readers apply the sharing levels (`mapping_selectors`)."""
+    """Recount the matrix from the stored matches in two grouped queries (one pass over the matches
+    with a conditional count per vendor population, one over the vendor's accounts for the totals).
+    Stored on the map; readers apply the sharing levels (`mapping_selectors`)."""
     org_id = account_map.organization_id
     matches = AccountMatch.objects.for_org(org_id).filter(account_map=account_map)
+    populations = list(selectors.population_list(org=org_id))
+    per_cell = {
+        f"p{p.pk}": Count(
+            "account_id", distinct=True, filter=selectors.population_q(p, prefix="account__", account_ref="account_id")
+        )
+        for p in populations
+    }
     cells: dict[str, int] = {}
-    vendor_totals: dict[str, int] = {}
-    for population in selectors.population_list(org=org_id):
-        grouped = (
-            matches.filter(selectors.population_q(population, prefix="account__", account_ref="account_id"))
-            .values("partner_account__population")
-            .annotate(n=Count("account_id", distinct=True))
-            .order_by()
+    if per_cell:
+        for row in matches.values("partner_account__population").annotate(**per_cell).order_by():
+            for p in populations:
+                if row[f"p{p.pk}"]:
+                    cells[f"{p.pk}:{row['partner_account__population']}"] = row[f"p{p.pk}"]
+    totals = (
+        Account.objects.for_org(org_id).aggregate(
+            **{f"p{p.pk}": Count("pk", filter=selectors.population_q(p)) for p in populations}
         )
-        for row in grouped:
-            cells[f"{population.pk}:{row['partner_account__population']}"] = row["n"]
-        vendor_totals[str(population.pk)] = (
-            Account.objects.for_org(org_id).filter(selectors.population_q(population)).count()
-        )
+        if populations
+        else {}
+    )
+    vendor_totals = {str(p.pk): totals[f"p{p.pk}"] for p in populations}
     partner_totals = {
         row["population"]: row["n"]
         for row in PartnerAccount.objects.for_org(org_id)
