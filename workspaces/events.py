@@ -9,11 +9,18 @@ Cheap by design: rows and on-commit task enqueues only, never mail inline.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from pom.audit import actor_label
 from workspaces import selectors, services
 from workspaces.models import Notification, Update
+
+# Co-sell events reach the vendor's webhooks (pom.webhook_events); "mapping.changed" does not: its
+# payload (the map) holds counts the partner may not share.
+WEBHOOK_EVENTS = {
+    "cosell.requested": gettext_lazy("A co-sell request was sent to a partner"),
+    "cosell.answered": gettext_lazy("A partner accepted or declined a co-sell request"),
+}
 
 
 def handle(event: str, **payload) -> None:
