@@ -55,6 +55,7 @@ schema: install
 
 bench: install
 	$(BIN)/python -m bench.attribution_run
+	$(BIN)/python -m bench.account_mapping
 
 # Re-pin every dependency (with hashes) after changing pyproject.toml; commit requirements.lock.
 lock:

@@ -2,15 +2,22 @@ from django.contrib import admin
 
 from attribution.models import (
     Account,
+    AccountMap,
     AttributionConfig,
     AttributionRun,
+    CoSellRequest,
+    CoSellSettings,
     CreditAllocation,
     DealRegistration,
     InfluenceType,
+    MatchDecision,
     MaterialityScore,
     Opportunity,
     OpportunityPartner,
+    PartnerAccountList,
+    Population,
     RegistrationEvent,
+    SharingRule,
     SplitRule,
     SplitRuleVersion,
     Touchpoint,
@@ -246,3 +253,73 @@ class JointSolutionAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     raw_id_fields = ["template", "split_rule", "submitted_by", "owner"]
     inlines = [SolutionPartnerInline, SolutionStepInline]
+
+
+# Account mapping (partner rows are not listed: they are the partner's data, shown only as it shares them)
+
+
+@admin.register(Population)
+class PopulationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "organization", "is_active", "order"]
+    list_filter = ["organization", "kind", "is_active"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(AccountMap)
+class AccountMapAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "organization", "vendor_opt_in_at", "partner_opt_in_at", "source", "computed_at"]
+    list_filter = ["organization", "source"]
+    raw_id_fields = ["partnership", "vendor_opt_in_by", "partner_opt_in_by", "linked_consent_by"]
+    readonly_fields = ["matrix", "computed_at", "changed_at"]
+
+
+@admin.register(PartnerAccountList)
+class PartnerAccountListAdmin(admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "account_map",
+        "organization",
+        "source",
+        "status",
+        "row_count",
+        "uploaded_by",
+        "committed_at",
+    ]
+    list_filter = ["organization", "status", "source"]
+    raw_id_fields = ["account_map", "uploaded_by"]
+    readonly_fields = ["headers", "column_mapping", "errors", "population_counts", "file_path"]
+
+
+@admin.register(MatchDecision)
+class MatchDecisionAdmin(admin.ModelAdmin):
+    list_display = ["account", "partner_name_key", "verdict", "side", "decided_by", "organization", "updated_at"]
+    list_filter = ["organization", "verdict", "side"]
+    raw_id_fields = ["account_map", "account", "decided_by"]
+
+
+@admin.register(SharingRule)
+class SharingRuleAdmin(admin.ModelAdmin):
+    list_display = ["account_map", "side", "vendor_population", "partner_population", "level", "organization"]
+    list_filter = ["organization", "side", "level"]
+    raw_id_fields = ["account_map", "vendor_population", "changed_by"]
+
+
+@admin.register(CoSellRequest)
+class CoSellRequestAdmin(admin.ModelAdmin):
+    list_display = ["partner_account_name", "partnership", "kind", "status", "organization", "created_at"]
+    list_filter = ["organization", "status", "kind"]
+    raw_id_fields = [
+        "account_map",
+        "partnership",
+        "account",
+        "partner_account",
+        "opportunity",
+        "requested_by",
+        "answered_by",
+        "touchpoint",
+    ]
+
+
+@admin.register(CoSellSettings)
+class CoSellSettingsAdmin(admin.ModelAdmin):
+    list_display = ["organization", "attachment_bands"]

@@ -1,4 +1,5 @@
-"""Per-organization defaults: the influence-type list and the attribution settings row."""
+"""Per-organization defaults: the influence-type list, the attribution settings row, the standard
+account-mapping populations."""
 
 from __future__ import annotations
 
@@ -34,3 +35,6 @@ def org_defaults(*, org) -> None:
     from attribution.solutions import solution_template_default
 
     solution_template_default(org=org)
+    from attribution.mapping_services import population_defaults
+
+    population_defaults(org=org)

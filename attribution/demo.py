@@ -22,6 +22,7 @@ from attribution.models import (
     Touchpoint,
 )
 from partners.models import Partner, Partnership, Program
+from pom.domains import domain_key
 from pom.models import Role
 
 COMPANIES = [
@@ -82,6 +83,7 @@ def seed(ctx) -> None:
                 name=name,
                 name_key=name.lower(),
                 domain=name.split()[0].lower() + ".example",
+                domain_key=domain_key(name.split()[0].lower() + ".example"),
                 region=rng.choice(["EMEA", "NAM", "APAC"]),
                 type=rng.choice(["customer", "prospect"]),
                 crm_id=f"001D{index:04d}",

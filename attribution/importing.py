@@ -18,13 +18,31 @@ from django.utils import timezone
 
 from attribution.currencies import ISO_4217
 from attribution.models import Account, Opportunity
-from attribution.normalize import normalise_name
+from attribution.normalize import normalise_duns, normalise_name, normalise_siret, normalise_vat
 from pom.audit import Actor, actor_label
-from pom.domains import normalize_domain
+from pom.domains import domain_key, normalize_domain
 from pom.models import ApiKey, AuditEvent, Organization, Region, User
 
 MAX_ROWS = 5000
-ACCOUNT_COLUMNS = ["crm_id", "name", "domain", "industry", "region", "type"]
+ACCOUNT_COLUMNS = ["crm_id", "name", "domain", "industry", "region", "type", "duns", "vat", "siret"]
+REGISTRATION_NUMBERS = {
+    "duns": (normalise_duns, "A D-U-N-S number has 9 digits, e.g. 15-048-3782."),
+    "vat": (normalise_vat, "A VAT number starts with its country code, e.g. BE0123456789."),
+    "siret": (normalise_siret, "A SIRET has 14 digits."),
+}
+
+
+def registration_numbers(item: dict, err: dict) -> dict[str, str]:
+    """The D-U-N-S, VAT and SIRET numbers of a row in their one spelling; a malformed one is an error."""
+    numbers = {}
+    for field, (normalise, message) in REGISTRATION_NUMBERS.items():
+        raw = _text(item.get(field))
+        numbers[field] = normalise(raw)
+        if raw and not numbers[field]:
+            err[field] = message
+    return numbers
+
+
 OPPORTUNITY_COLUMNS = [
     "crm_id",
     "account_crm_id",
@@ -89,15 +107,18 @@ def validate_accounts(*, org: Organization, items: list[dict]) -> tuple[list[dic
         kind = _text(item.get("type")).lower() or Account.Type.PROSPECT
         if kind not in Account.Type.values:
             err["type"] = "Use customer or prospect."
+        domain = normalize_domain(_text(item.get("domain")))
         cleaned.append(
             {
                 "crm_id": crm_id,
                 "name": name[:200],
                 "name_key": normalise_name(name)[:200],
-                "domain": normalize_domain(_text(item.get("domain"))),
+                "domain": domain,
+                "domain_key": domain_key(domain),
                 "industry": _text(item.get("industry"))[:80],
                 "region": region,
                 "type": kind,
+                **registration_numbers(item, err),
             }
         )
     return cleaned, {i: e for i, e in errors.items() if e}
@@ -234,8 +255,12 @@ def account_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict]) -
     now = timezone.now()
     for row in rows:
         row["updated_at"] = now
-    fields = ["name", "name_key", "domain", "industry", "region", "type"]
-    return {**_upsert(org, actor, Account, rows, fields), "errors": {}}
+    fields = ["name", "name_key", "domain", "domain_key", "industry", "region", "type", "duns", "vat", "siret"]
+    result = _upsert(org, actor, Account, rows, fields)
+    from attribution.mapping_services import account_maps_inputs_changed
+
+    account_maps_inputs_changed(org=org, actor=actor)
+    return {**result, "errors": {}}
 
 
 @transaction.atomic
@@ -262,6 +287,9 @@ def opportunity_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict
     ]
     result = _upsert(org, actor, Opportunity, rows, fields)
     attribution_recompute_request(org=org, actor=actor, trigger="crm_sync")
+    from attribution.mapping_services import account_maps_inputs_changed
+
+    account_maps_inputs_changed(org=org, actor=actor)  # open opportunities are a population
     return {**result, "errors": {}}
 
 
@@ -298,7 +326,7 @@ def template_csv(kind: str) -> str:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS[kind])
     if kind == "accounts":
-        writer.writerow(["001A", "Globex Corporation", "globex.com", "Manufacturing", "EMEA", "prospect"])
+        writer.writerow(["001A", "Globex Corporation", "globex.com", "Manufacturing", "EMEA", "prospect", "", "", ""])
     else:
         writer.writerow(
             ["006A", "001A", "Globex data platform", "48000", "EUR", "proposal", "open", "2026-01-15", "2026-06-30", "",

@@ -44,6 +44,12 @@ class Account(OrgOwned):
     region = models.CharField(max_length=8, choices=Region.choices, blank=True)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.PROSPECT)
     crm_id = models.CharField("CRM id", max_length=64, blank=True)
+    # Account-mapping keys, written at ingest (attribution.normalize): the registrable domain as an
+    # integer, and registration numbers in one spelling, so overlaps are exact joins.
+    domain_key = models.BigIntegerField(null=True, blank=True, editable=False)
+    duns = models.CharField("D-U-N-S number", max_length=9, blank=True)
+    vat = models.CharField("VAT number", max_length=15, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True)
 
     class Meta:
         constraints = [
@@ -54,6 +60,7 @@ class Account(OrgOwned):
         indexes = [
             models.Index(fields=["organization", "domain"]),
             models.Index(fields=["organization", "name_key"]),
+            models.Index(fields=["organization", "domain_key", "id"], name="account_domain_key"),
         ]
         ordering = ["name"]
 
@@ -447,7 +454,19 @@ class CreditAllocation(OrgOwned):
         return self.share * 100
 
 
-# Incentives, market development funds and joint solutions live in their own modules (issue 14).
+# Account mapping and co-sell, incentives, market development funds and joint solutions live in their own
+# modules; imported here so migrations and the app see them.
+from attribution.mapping_models import (  # noqa: E402, F401
+    AccountMap,
+    AccountMatch,
+    CoSellRequest,
+    CoSellSettings,
+    MatchDecision,
+    PartnerAccount,
+    PartnerAccountList,
+    Population,
+    SharingRule,
+)
 from attribution.models_incentives import Accrual, CommissionRule, Statement  # noqa: E402, F401
 from attribution.models_mdf import MdfBudget, MdfClaim, MdfEvent, MdfProof, MdfRequest  # noqa: E402, F401
 from attribution.models_solutions import (  # noqa: E402, F401

@@ -27,12 +27,12 @@ from attribution.models import (
     SplitRuleVersion,
     Touchpoint,
 )
-from attribution.normalize import normalise_name
+from attribution.normalize import normalise_duns, normalise_name, normalise_siret, normalise_vat
 from attribution.runs import attribution_recompute_request
 from partners.models import Partnership
 from pom import hooks
 from pom.audit import Actor, create_instance, delete_instance, update_fields
-from pom.domains import normalize_domain
+from pom.domains import domain_key, normalize_domain
 from pom.models import Organization, User
 
 
@@ -69,24 +69,49 @@ def _money(value, field: str) -> Decimal:
 # Accounts and opportunities ---------------------------------------------------------------------
 
 
+_REGISTRATION = {
+    "duns": (normalise_duns, "A D-U-N-S number has 9 digits, e.g. 15-048-3782."),
+    "vat": (normalise_vat, "A VAT number starts with its country code, e.g. BE0123456789."),
+    "siret": (normalise_siret, "A SIRET has 14 digits."),
+}
+
+
+def _account_keys(data: dict) -> dict:
+    """Normalised domain and name, the domain's integer key and registration numbers in one spelling."""
+    data = dict(data)
+    if "domain" in data:
+        data["domain"] = normalize_domain(data["domain"])
+        data["domain_key"] = domain_key(data["domain"])
+    if "name" in data:
+        data["name_key"] = normalise_name(data["name"])
+    for field, (normalise, message) in _REGISTRATION.items():
+        if data.get(field):
+            value = normalise(str(data[field]))
+            if not value:
+                raise ValidationError({field: message})
+            data[field] = value
+    return data
+
+
 @transaction.atomic
 def account_create(*, org: Organization, actor: Actor, data: dict) -> Account:
-    """Create an account; its domain and name are normalised for conflict checks."""
-    account = Account(organization=org, **data)
-    account.domain = normalize_domain(account.domain)
-    account.name_key = normalise_name(account.name)
-    return create_instance(org=org, actor=actor, instance=account)
+    """Create an account; its domain and name are normalised for conflict checks and account mapping."""
+    from attribution.mapping_services import account_maps_inputs_changed
+
+    account = Account(organization=org, **_account_keys({"domain": "", **data}))
+    create_instance(org=org, actor=actor, instance=account)
+    account_maps_inputs_changed(org=org, actor=actor)
+    return account
 
 
 @transaction.atomic
 def account_update(*, org: Organization, actor: Actor, account: Account, data: dict) -> Account:
-    """Update an account, keeping its normalised keys in step."""
-    data = dict(data)
-    if "domain" in data:
-        data["domain"] = normalize_domain(data["domain"])
-    if "name" in data:
-        data["name_key"] = normalise_name(data["name"])
-    return update_fields(org=org, actor=actor, instance=account, data=data)
+    """Update an account, keeping its normalised keys in step; account maps are recomputed."""
+    from attribution.mapping_services import account_maps_inputs_changed
+
+    account = update_fields(org=org, actor=actor, instance=account, data=_account_keys(data))
+    account_maps_inputs_changed(org=org, actor=actor)
+    return account
 
 
 OPPORTUNITY_FIELDS = (

@@ -124,3 +124,55 @@ def commissions_nightly() -> int:
         with transaction.atomic():
             incentives.commission_accruals_request(org=org)
     return len(org_ids)
+
+
+# Account mapping ----------------------------------------------------------------------------------
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_account_map_compute(organization_id: int, job_id: int) -> None:
+    """Recompute one account map (a `pom.jobs` job). Safe to run twice: the job is claimed once."""
+    from attribution import mapping_compute
+    from pom import jobs
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=mapping_compute.account_map_compute)
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_partner_list_import(organization_id: int, job_id: int) -> None:
+    """Make a checked partner list the current one (a `pom.jobs` job): all rows or none."""
+    from attribution import mapping_compute
+    from pom import jobs
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=mapping_compute.partner_list_import)
+
+
+@shared_task
+def account_maps_nightly() -> int:
+    """Fan out: one task per organization that has account maps both sides agreed to."""
+    from attribution.mapping_models import AccountMap
+
+    org_ids = sorted(
+        set(
+            AccountMap.objects.filter(vendor_opt_in_at__isnull=False, partner_opt_in_at__isnull=False).values_list(
+                "organization_id", flat=True
+            )
+        )
+    )
+    for org_id in org_ids:
+        account_maps_nightly_org.delay(org_id)
+    return len(org_ids)
+
+
+@shared_task
+def account_maps_nightly_org(organization_id: int) -> int:
+    """Recompute one organization's agreed maps (the partner's own POM accounts change without us)."""
+    from django.db import transaction
+
+    from attribution.mapping_services import account_maps_inputs_changed
+
+    org = Organization.objects.filter(pk=organization_id).first()
+    if org is None:
+        return 0
+    with transaction.atomic():
+        return account_maps_inputs_changed(org=org)

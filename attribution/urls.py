@@ -48,3 +48,8 @@ urlpatterns = [
     path("solutions/", views_programs.SolutionListView.as_view(), name="solutions"),
     path("solutions/<int:pk>/", views_programs.SolutionView.as_view(), name="solution"),
 ]
+
+# Account mapping and co-sell (attribution.views_mapping).
+from attribution.urls_mapping import urlpatterns as mapping_urlpatterns  # noqa: E402
+
+urlpatterns += mapping_urlpatterns

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from attribution import forms, importing, registrations, runs, selectors, services
+from attribution import cosell_selectors, forms, importing, registrations, runs, selectors, services
 from attribution.filters import OpportunityFilter
 from attribution.models import (
     AttributionRun,
@@ -117,6 +117,7 @@ class OpportunityDetailView(PipelineView):
             partner_form=forms_in_error.get("partner_form") or forms.OpportunityPartnerForm(org=self.org),
             touch_form=forms_in_error.get("touch_form") or forms.TouchpointForm(org=self.org),
             score_form=forms_in_error.get("score_form") or forms.MaterialityForm(org=self.org),
+            cosell=cosell_selectors.opportunity_cosell(org=self.org, opportunity=opportunity),
         )
         return render(request, self.template_name, context, status=400 if forms_in_error else 200)
 

@@ -83,6 +83,10 @@ def seed(ctx) -> None:
     from workspaces import demo_programs
 
     demo_programs.seed(ctx)
+    # Account mapping and co-sell need the partner people made above (workspaces.mapping_demo).
+    from workspaces.mapping_demo import seed_mapping
+
+    seed_mapping(ctx)
     # The demo's history produced many notifications at once: keep the latest few unread per person and
     # never e-mail any of them when the seed commits.
     now = timezone.now()

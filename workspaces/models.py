@@ -181,6 +181,8 @@ class Update(OrgOwned):
         REGISTRATION = "registration", "Deal registration"
         WORKSPACE = "workspace", "Workspace"
         PROGRAM = "program", "Program"
+        MAPPING = "mapping", "Account mapping"
+        COSELL = "cosell", "Co-sell"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -239,6 +241,7 @@ class Notification(OrgOwned):
         REGISTRATION = "registration", "Deal registration"
         FILE = "file", "File"
         PROGRAM = "program", "Program"
+        COSELL = "cosell", "Co-sell"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workspace_notifications")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from workspaces import views, views_digests, views_programs
+from workspaces import views_mapping as mapping
 
 app_name = "workspaces"
 
@@ -59,4 +60,19 @@ urlpatterns = [
         views_programs.StepActionView.as_view(),
         name="step_action",
     ),
+    # Account mapping and co-sell (workspaces.views_mapping)
+    path("<uuid:workspace_id>/mapping/", mapping.MappingView.as_view(), name="mapping"),
+    path("<uuid:workspace_id>/mapping/template/", mapping.ListTemplateView.as_view(), name="mapping_template"),
+    path("<uuid:workspace_id>/mapping/accounts/", mapping.AccountsView.as_view(), name="mapping_accounts"),
+    path("<uuid:workspace_id>/mapping/matches/", mapping.MatchesView.as_view(), name="mapping_matches"),
+    path(
+        "<uuid:workspace_id>/mapping/matches/<int:match_pk>/<str:verdict>/",
+        mapping.MatchesView.as_view(),
+        name="mapping_match_decide",
+    ),
+    path("<uuid:workspace_id>/mapping/lists/<int:list_pk>/", mapping.ListView.as_view(), name="mapping_list"),
+    path("<uuid:workspace_id>/mapping/jobs/<int:job_pk>/", mapping.JobView.as_view(), name="mapping_job"),
+    path("<uuid:workspace_id>/mapping/<slug:action>/", mapping.MappingActionView.as_view(), name="mapping_action"),
+    path("<uuid:workspace_id>/co-sell/", mapping.CoSellView.as_view(), name="cosell"),
+    path("<uuid:workspace_id>/co-sell/<int:pk>/answer/", mapping.CoSellView.as_view(), name="cosell_answer"),
 ]

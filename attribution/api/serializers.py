@@ -49,6 +49,9 @@ class AccountInputSerializer(serializers.Serializer):
     )
     type = serializers.ChoiceField(choices=Account.Type.choices, required=False)
     crm_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    duns = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    vat = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    siret = serializers.CharField(max_length=20, required=False, allow_blank=True)
 
 
 class AccountOutputSerializer(serializers.ModelSerializer):
@@ -56,7 +59,10 @@ class AccountOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = ["id", "name", "domain", "industry", "region", "type", "crm_id", "open_count", "created_at"]
+        fields = [
+            "id", "name", "domain", "industry", "region", "type", "crm_id", "duns", "vat", "siret", "open_count",
+            "created_at",
+        ]  # fmt: skip
 
 
 class OpportunityInputSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from attribution.api import funds, incentives, solutions, views
+from attribution.api import funds, incentives, mapping_views, solutions, views
 
 app_name = "attribution-api"
 
@@ -23,6 +23,10 @@ router.register("mdf-budgets", funds.MdfBudgetViewSet, basename="mdf-budget")
 router.register("mdf-requests", funds.MdfRequestViewSet, basename="mdf-request")
 router.register("mdf-claims", funds.MdfClaimViewSet, basename="mdf-claim")
 router.register("joint-solutions", solutions.JointSolutionViewSet, basename="joint-solution")
+router.register("account-maps", mapping_views.AccountMapViewSet, basename="account-map")
+router.register("populations", mapping_views.PopulationViewSet, basename="population")
+router.register("cosell-requests", mapping_views.CoSellRequestViewSet, basename="cosell-request")
+router.register("match-decisions", mapping_views.MatchDecisionViewSet, basename="match-decision")
 
 urlpatterns = [
     path("attribution-config/", views.AttributionConfigView.as_view(), name="config"),

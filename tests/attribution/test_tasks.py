@@ -15,6 +15,7 @@ def test_nightly_jobs_are_scheduled_in_beat(db):
         "attribution.tasks.attribution_nightly",
         "attribution.tasks.registration_expiry",
         "attribution.tasks.commissions_nightly",
+        "attribution.tasks.account_maps_nightly",
     }
 
 

@@ -94,6 +94,12 @@ def vendor_pages(w) -> list[str]:
         f"{o}/pipeline/registrations/{w['registration'].pk}/",
         f"{o}/pipeline/metrics/",
         f"{o}/pipeline/settings/",
+        f"{o}/pipeline/mapping/",
+        f"{o}/pipeline/mapping/{w['partner'].partnerships.first().pk}/",
+        f"{o}/pipeline/mapping/populations/",
+        f"{o}/pipeline/mapping/accounts/",
+        f"{o}/pipeline/co-sell/",
+        f"{o}/pipeline/co-sell/attachment/",
         f"{o}/workspaces/",
         f"{o}/reports/",
         f"{o}/settings/",
@@ -116,7 +122,16 @@ def vendor_pages(w) -> list[str]:
 
 def guest_pages(w) -> list[str]:
     ws = f"/w/{w['workspace'].public_id}"
-    return ["/w/", f"{ws}/", f"{ws}/files/", f"{ws}/deals/", "/w/notifications/", "/accounts/privacy/"]
+    return [
+        "/w/",
+        f"{ws}/",
+        f"{ws}/files/",
+        f"{ws}/deals/",
+        f"{ws}/mapping/",
+        f"{ws}/co-sell/",
+        "/w/notifications/",
+        "/accounts/privacy/",
+    ]
 
 
 ANONYMOUS_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/accounts/sso/"]

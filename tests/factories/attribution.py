@@ -13,6 +13,7 @@ from attribution.models import (
     OpportunityPartner,
     Touchpoint,
 )
+from pom.domains import domain_key
 from tests.factories.partners import PartnershipFactory
 from tests.factories.pom import OrganizationFactory
 
@@ -34,6 +35,7 @@ class AccountFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Customer {n}")
     name_key = factory.LazyAttribute(lambda o: o.name.lower())
     domain = factory.Sequence(lambda n: f"customer{n}.example")
+    domain_key = factory.LazyAttribute(lambda o: domain_key(o.domain))
 
 
 class OpportunityFactory(factory.django.DjangoModelFactory):

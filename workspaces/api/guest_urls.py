@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from workspaces.api import mapping_views as mapping
 from workspaces.api import views
 
 app_name = "workspaces-guest-api"
@@ -25,4 +26,19 @@ urlpatterns = [
         name="file-detail",
     ),
     path(W + "check-ins/", views.GuestCheckinViewSet.as_view({"post": "create"}), name="checkin-list"),
+    # Account mapping and co-sell (workspaces.api.mapping_views)
+    path(W + "mapping/", mapping.GuestMappingViewSet.as_view({"get": "matrix"}), name="mapping-matrix"),
+    path(W + "mapping/overlaps/", mapping.GuestMappingViewSet.as_view({"get": "overlaps"}), name="mapping-overlaps"),
+    path(
+        W + "mapping/their-accounts/",
+        mapping.GuestMappingViewSet.as_view({"get": "their_accounts"}),
+        name="mapping-their-accounts",
+    ),
+    path(W + "mapping/lists/", mapping.GuestMappingViewSet.as_view({"post": "upload"}), name="mapping-lists"),
+    path(W + "cosell-requests/", mapping.GuestCoSellViewSet.as_view({"get": "list"}), name="cosell-list"),
+    path(
+        W + "cosell-requests/<int:pk>/answer/",
+        mapping.GuestCoSellViewSet.as_view({"post": "answer"}),
+        name="cosell-answer",
+    ),
 ]

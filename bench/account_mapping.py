@@ -1,0 +1,306 @@
+"""Benchmark: account mapping at a million by a million, against DuckDB, and the name matcher's quality.
+
+    python -m bench.account_mapping [--n 1000000] [--overlap 0.3] [--names 20000] [--seed 7]
+
+Builds a throwaway database (Django's test database for the configured backend: SQLite by default,
+PostgreSQL when DATABASE_URL is set), then:
+
+1. Generates N vendor accounts and N partner accounts (a share `--overlap` of them the same companies,
+   their web addresses written differently: www., shop., paths, upper case) through the production
+   key functions (`pom.domains.domain_key`), and inserts them in bulk.
+2. Times POM's exact overlap: the production SQL of the map recomputation
+   (`attribution.mapping_compute._insert_exact`: a join on the integer domain key that writes the
+   matched pairs), then the matrix counts (`matrix_refresh`), then the whole recomputation job body.
+3. Loads the same (id, key) pairs into an in-memory DuckDB, in the same run, and times the same join
+   writing the pairs into a table (`CREATE TABLE ... AS SELECT`); prints both times and the ratio.
+4. Generates a labelled set of `--names` real-looking company names per side (typos, legal suffixes,
+   abbreviations, word order; `bench.company_names`), runs the production name matcher
+   (`attribution.mapping_matching.match_names` at its THRESHOLD) and prints precision and recall.
+
+The database is dropped at the end. Not part of the test suite; duckdb is a dev dependency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+
+WORDS = ["nova", "terra", "alpha", "zen", "lumen", "vector", "orbit", "atlas", "delta", "pixel", "quant", "astra"]
+THREADS = "SELECT current_setting('threads')"
+TLDS = ["com", "de", "fr", "co.uk", "com.au", "nl", "io", "example"]
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pom.settings")
+    import django
+
+    django.setup()
+
+
+def _domains(n: int, overlap: float, rng: random.Random) -> tuple[list[str], list[str]]:
+    """Vendor domains and partner web addresses; the first `overlap` share of the partner's are the
+    vendor's companies, written another way."""
+    vendor = [f"{rng.choice(WORDS)}{i}.{rng.choice(TLDS)}" for i in range(n)]
+    shared = int(n * overlap)
+    partner = []
+    for i in range(n):
+        if i < shared:
+            domain = vendor[i]
+            partner.append(rng.choice([f"https://www.{domain}/", f"shop.{domain}", domain.upper(), f"{domain}/about"]))
+        else:
+            partner.append(f"p{rng.choice(WORDS)}{i}.{rng.choice(TLDS)}")
+    rng.shuffle(partner)
+    return vendor, partner
+
+
+def generate(*, n: int, overlap: float, seed: int, log):
+    """Insert an organization, a partnership, its agreed map and N accounts on each side."""
+    from django.utils import timezone
+
+    from attribution import mapping_services
+    from attribution.mapping_models import PartnerAccount, PartnerAccountList
+    from attribution.models import Account
+    from partners.models import Partner, Partnership, Program
+    from pom.domains import domain_key, registrable_domain
+    from pom.models import Organization
+
+    rng = random.Random(seed)
+    org = Organization.objects.create(name="Bench Vendor", slug="bench-vendor")
+    program = Program.objects.create(organization=org, name="Resell", kind="reseller")
+    partner = Partner.objects.create(organization=org, name="Bench Partner", domain="bench-partner.example")
+    partnership = Partnership.objects.create(organization=org, partner=partner, program=program, status="active")
+    account_map = mapping_services.account_map_ensure(org=org, partnership=partnership)
+    now = timezone.now()
+    type(account_map).objects.filter(pk=account_map.pk).update(vendor_opt_in_at=now, partner_opt_in_at=now)
+    account_map.refresh_from_db()
+    vendor, partner_web = _domains(n, overlap, rng)
+    started = time.perf_counter()
+    batch = 20_000
+    for start in range(0, n, batch):
+        Account.objects.bulk_create(
+            [
+                Account(
+                    organization=org,
+                    name=d.split(".")[0].capitalize(),
+                    domain=d,
+                    domain_key=domain_key(d),
+                    type="customer" if (start + i) % 3 else "prospect",
+                    created_at=now,
+                    updated_at=now,
+                )
+                for i, d in enumerate(vendor[start : start + batch])
+            ]
+        )
+    account_list = PartnerAccountList.objects.create(
+        organization=org, account_map=account_map, status=PartnerAccountList.Status.CURRENT, row_count=n
+    )
+    for start in range(0, n, batch):
+        rows = []
+        for i, web in enumerate(partner_web[start : start + batch]):
+            domain = registrable_domain(web)
+            rows.append(
+                PartnerAccount(
+                    organization=org,
+                    account_map=account_map,
+                    account_list=account_list,
+                    row_number=start + i + 2,
+                    name=domain.split(".")[0].capitalize(),
+                    name_key=domain.split(".")[0],
+                    domain=domain,
+                    domain_key=domain_key(domain),
+                    population=rng.choice(["customer", "customer", "prospect", "opportunity"]),
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        PartnerAccount.objects.bulk_create(rows)
+    log(f"Inserted {n:,} vendor and {n:,} partner accounts in {time.perf_counter() - started:.1f} s")
+    return org, account_map
+
+
+def _vacuum(log) -> None:
+    from django.db import connection
+
+    from attribution.mapping_models import AccountMatch, PartnerAccount
+    from attribution.models import Account
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Account, PartnerAccount, AccountMatch):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+    log("VACUUM ANALYZE done (the state autovacuum leaves the tables in after an import)")
+
+
+def pom_exact(account_map, log) -> tuple[float, float, int]:
+    from django.db import transaction
+
+    from attribution.mapping_compute import _insert_exact, matrix_refresh
+    from attribution.mapping_models import AccountMatch
+
+    with transaction.atomic():
+        AccountMatch.objects.for_org(account_map.organization_id).filter(account_map=account_map).delete()
+    started = time.perf_counter()
+    with transaction.atomic():
+        _insert_exact(account_map)
+    exact = time.perf_counter() - started
+    started = time.perf_counter()
+    with transaction.atomic():
+        result = matrix_refresh(account_map=account_map)
+    counts = time.perf_counter() - started
+    return exact, counts, result["matches"]
+
+
+def pom_join_only(account_map) -> float:
+    """The same integer join as the recomputation, counting instead of writing (best of 3)."""
+    from django.db import connection, transaction
+
+    from attribution.mapping_models import PartnerAccount
+    from attribution.models import Account
+
+    sql = (
+        f"SELECT count(*) FROM {Account._meta.db_table} a JOIN {PartnerAccount._meta.db_table} p "
+        "ON p.domain_key = a.domain_key WHERE a.organization_id = %s AND a.domain_key IS NOT NULL "
+        "AND p.organization_id = %s AND p.account_map_id = %s"
+    )
+    best = None
+    for _ in range(3):
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL enable_hashjoin = off")
+            started = time.perf_counter()
+            cursor.execute(sql, [account_map.organization_id, account_map.organization_id, account_map.pk])
+            cursor.fetchone()
+            elapsed = time.perf_counter() - started
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def duckdb_exact(org, account_map, log) -> tuple[float, int]:
+    import duckdb
+    import pandas as pd
+
+    from attribution.mapping_models import PartnerAccount
+    from attribution.models import Account
+
+    vendor = pd.DataFrame.from_records(
+        Account.objects.for_org(org).exclude(domain_key=None).values_list("id", "domain_key").iterator(50_000),
+        columns=["id", "k"],
+    )
+    partner = pd.DataFrame.from_records(
+        PartnerAccount.objects.for_org(org)
+        .filter(account_map=account_map)
+        .exclude(domain_key=None)
+        .values_list("id", "domain_key")
+        .iterator(50_000),
+        columns=["id", "k"],
+    )
+    con = duckdb.connect()
+    con.register("vendor_df", vendor)
+    con.register("partner_df", partner)
+    con.execute("CREATE TABLE a AS SELECT * FROM vendor_df")
+    con.execute("CREATE TABLE p AS SELECT * FROM partner_df")
+    log(f"DuckDB {duckdb.__version__}, {con.execute(THREADS).fetchone()[0]} threads")
+    best = None
+    for _ in range(3):
+        con.execute("DROP TABLE IF EXISTS m")
+        started = time.perf_counter()
+        con.execute(
+            "CREATE TABLE m AS SELECT a.id AS account_id, p.id AS partner_account_id FROM a JOIN p ON a.k = p.k"
+        )
+        elapsed = time.perf_counter() - started
+        best = elapsed if best is None else min(best, elapsed)
+    pairs = con.execute("SELECT count(*) FROM m").fetchone()[0]
+    count_best = None
+    for _ in range(3):
+        started = time.perf_counter()
+        con.execute("SELECT count(*) FROM a JOIN p ON a.k = p.k").fetchone()
+        elapsed = time.perf_counter() - started
+        count_best = elapsed if count_best is None else min(count_best, elapsed)
+    return best, pairs, count_best
+
+
+def names_quality(count: int, seed: int) -> tuple[float, float, int, int, float]:
+    from attribution.mapping_matching import match_names
+    from attribution.normalize import match_name
+    from bench.company_names import labelled_set
+
+    left, right, truth = labelled_set(
+        count, 0.4, random.Random(seed), key=lambda name: " ".join(sorted(match_name(name).split()))
+    )
+    started = time.perf_counter()
+    found = match_names([(i, match_name(n)) for i, n in left], [(i, match_name(n)) for i, n in right])
+    elapsed = time.perf_counter() - started
+    predicted = {(c.left_id, c.right_id) for c in found}
+    hits = len(predicted & truth)
+    return hits / max(1, len(predicted)), hits / len(truth), len(predicted), len(truth), elapsed
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="accounts on each side (default 1,000,000)")
+    parser.add_argument("--overlap", type=float, default=0.3, help="share of the partner's accounts in common")
+    parser.add_argument("--names", type=int, default=20_000, help="names per side in the labelled set")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    def log(message: str) -> None:
+        print(message, flush=True)
+
+    _setup_django()
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    log("Creating a throwaway database…")
+    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    try:
+        log(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        org, account_map = generate(n=args.n, overlap=args.overlap, seed=args.seed, log=log)
+        _vacuum(log)
+        runs = [pom_exact(account_map, log) for _ in range(3)]
+        exact = min(r[0] for r in runs)
+        counts, matches = min(r[1] for r in runs), runs[0][2]
+        duck, pairs, duck_count = duckdb_exact(org, account_map, log)
+        join_only = pom_join_only(account_map)
+
+        from attribution.mapping_compute import account_map_compute
+        from pom.jobs import Progress
+        from pom.models import Job
+
+        job = Job.objects.create(
+            organization=org,
+            kind="bench",
+            task_name="bench",
+            status="running",
+            params={"account_map_id": account_map.pk},
+        )
+        started = time.perf_counter()
+        account_map_compute(job=job, progress=Progress(job))
+        full = time.perf_counter() - started
+
+        precision, recall, predicted, true_pairs, name_time = names_quality(args.names, args.seed)
+        log("")
+        log(f"Accounts:                    {args.n:,} × {args.n:,} ({matches:,} in common; DuckDB found {pairs:,})")
+        log(f"POM exact overlap (SQL):     {exact:8.2f} s  (integer join writing the matched pairs, best of 3)")
+        log(f"DuckDB same join:            {duck:8.2f} s  (CREATE TABLE AS, best of 3)")
+        log(f"Ratio POM / DuckDB:          {exact / duck:8.2f} x")
+        log(
+            f"POM join only (count):       {join_only:8.2f} s  vs DuckDB {duck_count:.2f} s: "
+            f"{join_only / duck_count:.2f} x"
+        )
+        log(f"POM matrix counts:           {counts:8.2f} s")
+        log(f"POM whole recomputation job: {full:8.2f} s  (delete, exact, names, matrix)")
+        log(
+            f"Name matcher on {args.names:,} × {args.names:,} labelled names: precision {precision:.4f}, "
+            f"recall {recall:.4f} ({predicted:,} predicted, {true_pairs:,} true pairs, {name_time:.1f} s)"
+        )
+        return 0
+    finally:
+        teardown_databases(old_config, verbosity=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
