@@ -73,6 +73,22 @@ def _links_for(digest: Digest, user: User, side: str, *, create: bool, sink: lis
     return links
 
 
+def text_for(digest: Digest, language: str) -> tuple[str, str]:
+    """Subject and text of the digest in `language`.
+
+    A template-written digest nobody edited is written again from its facts in the recipient's language
+    (same facts, same seed: the same sentences, translated, with figures formatted for that language).
+    A text a person edited, or the language model wrote, is sent as approved, in the organization's language.
+    """
+    if digest.writer != "template" or digest.edited_at is not None or language == settings.LANGUAGE_CODE:
+        return digest.subject, digest.body
+    with translation.override(language):
+        subject, body = digest_writer.write(
+            kind=digest.kind, facts=digest.facts, seed=f"{digest.facts['workspace']['id']}:{digest.period}"
+        )
+    return subject[:200], body
+
+
 _LOOKUP = object()
 
 
@@ -94,6 +110,7 @@ def render_mail(
         return settings.SITE_URL + (row.get("vendor_url") if vendor and row.get("vendor_url") else row["url"])
 
     with translation.override(language):
+        subject, body = text_for(digest, language)
         key_results = [
             {
                 **kr,
@@ -111,8 +128,8 @@ def render_mail(
         context = {
             "digest": digest,
             "name": user.name or user.email,
-            "body": digest.body,
-            "paragraphs": [p for p in digest.body.split("\n\n") if p.strip()],
+            "body": body,
+            "paragraphs": [p for p in body.split("\n\n") if p.strip()],
             "key_results": key_results,
             "activities": activities,
             "done": [{**a, "url": url(a)} for a in facts.get("activities_done", [])],
@@ -127,10 +144,11 @@ def render_mail(
             "open_link": links.get((ActionLink.Action.OPEN, None)),
             "preferences_url": settings.SITE_URL + reverse("workspaces:preferences"),
             "fmt": digest_writer.fmt,
+            "language": language,
         }
         text = render_to_string("workspaces/email/partnership_digest.txt", context)
         html = render_to_string("workspaces/email/partnership_digest.html", context)
-    return {"subject": digest.subject, "text": text, "html": html, "language": language}
+    return {"subject": subject, "text": text, "html": html, "language": language}
 
 
 OUTBOX_BATCH = 100

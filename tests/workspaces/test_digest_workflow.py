@@ -220,3 +220,34 @@ def test_digest_lists_have_a_fixed_query_count(digest_world, client_for, owner):
     assert page.content.decode().count("/digests/") > 10
     assert len(org_many) == len(org_few)
     assert len(ws_many) == len(ws_few)
+
+
+def _mail_to(address):
+    return next(m for m in mail.outbox if m.to == [address])
+
+
+def test_each_recipient_reads_the_digest_in_their_language(digest_world, django_capture_on_commit_callbacks):
+    """A German reader gets the template text written again in German formats; an edited text goes out as approved."""
+    w = digest_world
+    NotificationPreference.objects.create(user=w.ws_editor, language="de")
+    _generate(w.org)
+    digest = Digest.objects.for_org(w.org).get(workspace=w.workspace)
+    assert "1,000" in digest.body  # written once, in the organization's language
+    access = _access(w.vendor_manager, w.workspace)
+    preview = digest_outbox.render_mail(digest=digest, user=w.ws_editor, side=Side.PARTNER, create_links=False)
+    assert preview["language"] == "de" and "1.000" in preview["text"] and 'lang="de"' in preview["html"]
+    with django_capture_on_commit_callbacks(execute=True):
+        digest_services.digest_approve(access=access, actor=w.vendor_manager, digest=digest)
+    german, english = _mail_to("eddie.editor@acme.example"), _mail_to("pat.owner@acme.example")
+    german_text, english_text = german.body.split("Key results")[0], english.body.split("Key results")[0]
+    assert "1.000" in german_text and "1,000" not in german_text
+    assert "1,000" in english_text and "Joint pipeline = 1,000 / 240,000" in english.body
+    assert "Joint pipeline = 1.000 / 240.000" in german.body
+
+    # A text a person edited is what they approved: every reader gets it as written.
+    digest_services.digest_update(
+        access=access, actor=w.vendor_manager, digest=digest, subject="Edited", body="Pipeline at 1,000 this week."
+    )
+    digest.refresh_from_db()
+    edited = digest_outbox.render_mail(digest=digest, user=w.ws_editor, side=Side.PARTNER, create_links=False)
+    assert edited["subject"] == "Edited" and "Pipeline at 1,000 this week." in edited["text"]
