@@ -145,3 +145,74 @@ def test_suggestion_list_query_count_does_not_grow_with_rows(api_world, api_clie
     with CaptureQueriesContext(connection) as digests:
         client.get(_url("digest-list", w.org))
     assert len(digests) <= len(few) + 1
+
+
+def _guest(name, workspace, *args):
+    return reverse(f"workspaces-guest-api:{name}", args=[workspace.public_id, *args])
+
+
+def _suggestion(w, partnership, side, title, target=None):
+    return Suggestion.objects.create(
+        organization=w.org,
+        partnership=partnership,
+        plan=w.plan if partnership == w.partnership else None,
+        rule="checkin_missing",
+        target_type="key_result",
+        target_id=target or (w.partner_kr.pk if side == "partner" else w.vendor_kr.pk),
+        side=side,
+        title=title,
+        fingerprint=title,
+        activity_title=title,
+        owner_side=side,
+    )
+
+
+def test_partner_people_read_their_digests_and_act_on_their_suggestions_through_the_api(
+    api_world, api_client_for, other_org, outsider
+):
+    w = api_world
+    Suggestion.objects.for_org(w.org).delete()
+    theirs = _suggestion(w, w.partnership, "partner", "Check in on the certified engineers")
+    vendors = _suggestion(w, w.partnership, "vendor", "Check in on the leads passed")
+    other_partnership = w.other_workspace.partnership_links.get().partnership
+    elsewhere = _suggestion(w, other_partnership, "partner", "Another partnership's action", target=10**9)
+    editor = api_client_for(w.ws_editor)
+
+    # Digests: a draft is the vendor's; once sent, the partner reads it, with the text as they get it.
+    assert editor.get(_guest("digest-list", w.workspace)).json()["count"] == 0
+    assert editor.get(_guest("digest-detail", w.workspace, w.digest.pk)).status_code == 404
+    w.digest.status = "sent"
+    w.digest.save()
+    assert [d["id"] for d in editor.get(_guest("digest-list", w.workspace)).json()["results"]] == [w.digest.pk]
+    detail = editor.get(_guest("digest-detail", w.workspace, w.digest.pk)).json()
+    assert detail["text"].startswith(f"Hi {w.ws_editor.name or w.ws_editor.email},") and detail["figures"]
+
+    # Suggestions: only those addressed to the partner side, of this workspace's partnership.
+    listed = editor.get(_guest("suggestion-list", w.workspace)).json()["results"]
+    assert [s["id"] for s in listed] == [theirs.pk] and listed[0]["rationale"]
+    assert editor.post(_guest("suggestion-dismiss", w.workspace, vendors.pk), {"reason": "x"}).status_code == 404
+    bad = editor.post(_guest("suggestion-dismiss", w.workspace, theirs.pk), {"reason": ""}, format="json")
+    assert bad.status_code == 400 and "reason" in bad.json()["errors"]
+    assert api_client_for(w.ws_viewer).post(_guest("suggestion-accept", w.workspace, theirs.pk)).status_code == 403
+    bad_date = editor.post(_guest("suggestion-snooze", w.workspace, theirs.pk), {"until": "soon"}, format="json")
+    assert bad_date.status_code == 400 and "until" in bad_date.json()["errors"]
+    assert Suggestion.objects.get(pk=theirs.pk).status == "open"  # nothing half-written
+
+    # Strangers: another partnership's partner, another tenant's member, an outsider.
+    for stranger in (w.other_partner, w.other_org_member, outsider):
+        client = api_client_for(stranger)
+        assert client.get(_guest("digest-list", w.workspace)).status_code == 404
+        assert client.get(_guest("digest-detail", w.workspace, w.digest.pk)).status_code == 404
+        assert client.post(_guest("suggestion-accept", w.workspace, theirs.pk)).status_code == 404
+    other = api_client_for(w.other_partner)
+    assert other.get(_guest("digest-detail", w.other_workspace, w.digest.pk)).status_code == 404
+    assert other.post(_guest("suggestion-accept", w.other_workspace, theirs.pk)).status_code == 404
+    assert [s["id"] for s in other.get(_guest("suggestion-list", w.other_workspace)).json()["results"]] == [
+        elsewhere.pk
+    ]
+
+    accepted = editor.post(_guest("suggestion-accept", w.workspace, theirs.pk)).json()
+    assert accepted["status"] == "accepted"
+    activity = w.plan.activities.get(pk=accepted["activity"])
+    assert activity.owner_side == "partner" and activity.title == "Check in on the certified engineers"
+    assert Suggestion.objects.get(pk=vendors.pk).status == "open"

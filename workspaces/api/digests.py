@@ -4,23 +4,29 @@
   `POST digests/<id>/approve/` approves and sends it, `POST digests/run/` requests a run (a pom.jobs job).
 - `suggestions/`: list (filter by status, rule, partnership, side), `POST …/accept/`, `…/dismiss/`,
   `…/snooze/`. Same services as the pages; writes need the manager role or a write key.
+
+Under /api/w/<workspace>/ (any member of the workspace, partner people included): `digests/` (partner
+people: sent ones; one digest with its text as the caller reads it) and `suggestions/` (the caller's
+side) with `accept`, `dismiss`, `snooze` for editors.
 """
 
 from __future__ import annotations
 
 import django_filters
+from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from pom.api.base import OrgViewSet
 from pom.api.serializers import JobOutputSerializer
-from pom.models import Role
-from workspaces import digest_services, nba_services, selectors
-from workspaces.models import Digest, DigestKind, Suggestion
+from pom.models import Role, User
+from workspaces import digest_outbox, digest_selectors, digest_services, nba_services, selectors
+from workspaces.api.views import GuestWorkspaceMixin
+from workspaces.models import Digest, DigestKind, Side, Suggestion
 
 
 class DigestOutputSerializer(serializers.ModelSerializer):
@@ -204,4 +210,118 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         data = SnoozeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         nba_services.snooze(org=self.org, actor=self.actor, suggestion=suggestion, until=data.validated_data["until"])
+        return self._done(suggestion)
+
+
+# Partner side: /api/w/<workspace>/digests/ and /api/w/<workspace>/suggestions/ ----------------------
+
+
+class GuestDigestOutputSerializer(DigestOutputSerializer):
+    class Meta(DigestOutputSerializer.Meta):
+        fields = ["id", "workspace", "kind", "period", "status", "subject", "body", "figures", "sent_at", "created_at"]
+
+
+class GuestDigestDetailSerializer(GuestDigestOutputSerializer):
+    text = serializers.SerializerMethodField(help_text="The e-mail text as the caller reads it (name, language)")
+    language = serializers.SerializerMethodField()
+
+    class Meta(GuestDigestOutputSerializer.Meta):
+        fields = [*GuestDigestOutputSerializer.Meta.fields, "text", "language"]
+
+    def get_text(self, obj) -> str:
+        return self.context["rendered"]["text"]
+
+    def get_language(self, obj) -> str:
+        return self.context["rendered"]["language"]
+
+
+def _guest_schema():
+    from workspaces.api.views import WORKSPACE_ID
+
+    return WORKSPACE_ID
+
+
+class GuestDigestViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    """The workspace's digests for its members: partner people read the sent ones, the vendor side every one."""
+
+    schema_model = Digest
+    serializer_class = GuestDigestOutputSerializer
+
+    @extend_schema(parameters=[_guest_schema()])
+    def list(self, request, workspace_id):
+        page = self.paginate_queryset(digest_selectors.digests_for(access=self.access).select_related("workspace"))
+        return self.get_paginated_response(GuestDigestOutputSerializer(page, many=True).data)
+
+    @extend_schema(parameters=[_guest_schema()], responses=GuestDigestDetailSerializer)
+    def retrieve(self, request, workspace_id, pk):
+        digest = digest_selectors.digest_for(access=self.access, pk=pk)
+        if digest is None:
+            raise Http404("No such digest")
+        if isinstance(request.user, User):
+            rendered = digest_outbox.render_mail(
+                digest=digest,
+                user=request.user,
+                side=Side.VENDOR if self.access.is_vendor else Side.PARTNER,
+                create_links=False,
+            )
+        else:  # an API key reads the text as written
+            rendered = {"text": digest.body, "language": settings.LANGUAGE_CODE}
+        return Response(GuestDigestDetailSerializer(digest, context={"rendered": rendered}).data)
+
+
+class GuestSuggestionViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+    """Open next best actions on the workspace's partnerships; partner people see and act on the ones
+    addressed to their side (accept, dismiss with a reason, snooze; editors)."""
+
+    schema_model = Suggestion
+    serializer_class = SuggestionOutputSerializer
+
+    def _suggestion(self, pk) -> Suggestion:
+        suggestion = digest_selectors.suggestions_for(access=self.access).filter(pk=pk).first()
+        if suggestion is None:
+            raise Http404("No such suggestion")
+        return suggestion
+
+    def _done(self, suggestion):
+        suggestion.refresh_from_db()
+        return Response(SuggestionOutputSerializer(suggestion).data)
+
+    @extend_schema(parameters=[_guest_schema()])
+    def list(self, request, workspace_id):
+        page = self.paginate_queryset(digest_selectors.suggestions_for(access=self.access))
+        return self.get_paginated_response(SuggestionOutputSerializer(page, many=True).data)
+
+    @extend_schema(parameters=[_guest_schema()], request=None, responses=SuggestionOutputSerializer)
+    def accept(self, request, workspace_id, pk):
+        suggestion = self._suggestion(pk)
+        org = self.workspace.organization
+        nba_services.accept(org=org, actor=self.actor, suggestion=suggestion, access=self.access)
+        return self._done(suggestion)
+
+    @extend_schema(parameters=[_guest_schema()], request=DismissInputSerializer, responses=SuggestionOutputSerializer)
+    def dismiss(self, request, workspace_id, pk):
+        suggestion = self._suggestion(pk)
+        data = DismissInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        nba_services.dismiss(
+            org=self.workspace.organization,
+            actor=self.actor,
+            suggestion=suggestion,
+            reason=data.validated_data["reason"],
+            access=self.access,
+        )
+        return self._done(suggestion)
+
+    @extend_schema(parameters=[_guest_schema()], request=SnoozeInputSerializer, responses=SuggestionOutputSerializer)
+    def snooze(self, request, workspace_id, pk):
+        suggestion = self._suggestion(pk)
+        data = SnoozeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        nba_services.snooze(
+            org=self.workspace.organization,
+            actor=self.actor,
+            suggestion=suggestion,
+            until=data.validated_data["until"],
+            access=self.access,
+        )
         return self._done(suggestion)

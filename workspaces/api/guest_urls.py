@@ -2,8 +2,8 @@
 
 from django.urls import path
 
+from workspaces.api import digests, views
 from workspaces.api import mapping_views as mapping
-from workspaces.api import views
 
 app_name = "workspaces-guest-api"
 
@@ -26,6 +26,18 @@ urlpatterns = [
         name="file-detail",
     ),
     path(W + "check-ins/", views.GuestCheckinViewSet.as_view({"post": "create"}), name="checkin-list"),
+    # Digests and next best actions (workspaces.api.digests)
+    path(W + "digests/", digests.GuestDigestViewSet.as_view({"get": "list"}), name="digest-list"),
+    path(W + "digests/<int:pk>/", digests.GuestDigestViewSet.as_view({"get": "retrieve"}), name="digest-detail"),
+    path(W + "suggestions/", digests.GuestSuggestionViewSet.as_view({"get": "list"}), name="suggestion-list"),
+    *[
+        path(
+            W + f"suggestions/<int:pk>/{verb}/",
+            digests.GuestSuggestionViewSet.as_view({"post": verb}),
+            name=f"suggestion-{verb}",
+        )
+        for verb in ("accept", "dismiss", "snooze")
+    ],
     # Account mapping and co-sell (workspaces.api.mapping_views)
     path(W + "mapping/", mapping.GuestMappingViewSet.as_view({"get": "matrix"}), name="mapping-matrix"),
     path(W + "mapping/overlaps/", mapping.GuestMappingViewSet.as_view({"get": "overlaps"}), name="mapping-overlaps"),
