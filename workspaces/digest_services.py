@@ -56,18 +56,29 @@ def settings_for(*, org: Organization) -> DigestSettings:
 @transaction.atomic
 def settings_update(*, org: Organization, actor: Actor, data: dict) -> DigestSettings:
     """Change review-first / auto-send, the LLM writer, the rules and kinds switched off. Audited."""
+    row = settings_for(org=org)
+    settings_check(data)
+    return update_fields(org=org, actor=actor, instance=row, data=data)
+
+
+def settings_check(data: dict) -> None:
+    """ValidationError naming the field when `data` switches off rules or kinds that do not exist."""
     from workspaces.nba_rules import rule_codes
 
-    row = settings_for(org=org)
-    unknown = set(data.get("disabled_rules", [])) - set(rule_codes())
-    if unknown:
-        raise ValidationError({"disabled_rules": _("Unknown rules: %(codes)s") % {"codes": ", ".join(sorted(unknown))}})
-    bad_kinds = set(data.get("disabled_kinds", [])) - set(DigestKind.values)
-    if bad_kinds:
-        raise ValidationError(
-            {"disabled_kinds": _("Unknown digest kinds: %(k)s") % {"k": ", ".join(sorted(bad_kinds))}}
-        )
-    return update_fields(org=org, actor=actor, instance=row, data=data)
+    errors = {}
+    for name, known, message in (
+        ("disabled_rules", rule_codes(), _("Unknown rules: %(codes)s")),
+        ("disabled_kinds", DigestKind.values, _("Unknown digest kinds: %(codes)s")),
+    ):
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors[name] = _('A list of codes, for example ["kr_behind"].')
+            continue
+        unknown = set(value) - set(known)
+        if unknown:
+            errors[name] = message % {"codes": ", ".join(sorted(unknown))}
+    if errors:
+        raise ValidationError(errors)
 
 
 # Generation ---------------------------------------------------------------------------------------

@@ -251,3 +251,32 @@ def test_each_recipient_reads_the_digest_in_their_language(digest_world, django_
     digest.refresh_from_db()
     edited = digest_outbox.render_mail(digest=digest, user=w.ws_editor, side=Side.PARTNER, create_links=False)
     assert edited["subject"] == "Edited" and "Pipeline at 1,000 this week." in edited["text"]
+
+
+def test_admin_lists_digests_and_changes_settings_through_the_service(digest_world, client_for):
+    from pom.models import AuditEvent
+    from workspaces.models import Suggestion
+
+    w = digest_world
+    _generate(w.org)
+    Suggestion.objects.create(
+        organization=w.org, partnership=w.partnership, rule="kr_behind", target_type="key_result",
+        target_id=w.partner_kr.pk, title="Plan a recovery", fingerprint="f",
+    )  # fmt: skip
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client = client_for(staff)
+    for model in ("digest", "digestmail", "actionlink", "digestmute", "suggestion", "digestsettings"):
+        assert client.get(reverse(f"admin:workspaces_{model}_changelist")).status_code == 200
+    digest = Digest.objects.for_org(w.org).get(workspace=w.workspace)
+    page = client.get(reverse("admin:workspaces_digest_change", args=[digest.pk]))
+    assert page.status_code == 200 and digest.subject in page.content.decode()
+    conf = digest_services.settings_for(org=w.org)
+    url = reverse("admin:workspaces_digestsettings_change", args=[conf.pk])
+    form = {"mode": "auto_send", "disabled_kinds": "[]", "disabled_rules": '["no_such_rule"]'}
+    refused = client.post(url, form)
+    assert refused.status_code == 200 and "Unknown rules: no_such_rule" in refused.content.decode()
+    assert DigestSettings.objects.get(pk=conf.pk).mode == "review_first"  # nothing written
+    assert client.post(url, {**form, "disabled_rules": '["kr_behind"]'}).status_code == 302
+    conf.refresh_from_db()
+    assert (conf.mode, conf.disabled_rules) == ("auto_send", ["kr_behind"])
+    assert AuditEvent.objects.filter(organization=w.org, object_id=str(conf.pk), actor_user=staff).exists()
