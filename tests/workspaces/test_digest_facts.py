@@ -172,3 +172,35 @@ def test_tacam_rule_recommends_the_practice_of_the_weakest_element():
     assert proposal.partnership_id == 7
     facts["extra"]["reports"]["7"]["tacam"]["trust"] = 10
     assert nba_rules.tacam_weakest_element(facts, TODAY)[0].title == "Run a trust assessment with the partner"
+
+
+@pytest.mark.django_db
+def test_writing_sending_and_refreshing_take_queries_per_batch_not_per_workspace(org, owner):
+    """Generation (texts, insert, auto-send outbox rows) and the rules refresh are set-based; sending
+    costs a fixed number per batch plus the claim and the mark of each mail (docs/digests.md)."""
+    from django.core import mail
+
+    from tests.factories import UserFactory, WorkspaceMemberFactory
+    from workspaces import digest_outbox, digest_services
+    from workspaces.models import Digest, DigestMail, DigestSettings, Workspace
+
+    DigestSettings.objects.create(organization=org, mode="auto_send")
+    small = _batch(org, owner, 2)
+    large = _batch(org, owner, 10, start=2)
+    for ws in Workspace.objects.for_org(org).filter(pk__in=small + large):
+        WorkspaceMemberFactory(workspace=ws, user=UserFactory(), side="partner", role="editor")
+    counts = {}
+    for name, ids, period in (("few", small, "2026-W01"), ("many", large, "2026-W02")):
+        with CaptureQueriesContext(connection) as write:
+            created = digest_services.generate_batch(
+                org=org, kind="weekly", period=period, workspace_ids=ids, today=TODAY
+            )
+        with CaptureQueriesContext(connection) as rules:
+            nba_services.refresh(org=org, workspace_ids=ids, today=TODAY)
+        digest_ids = list(Digest.objects.for_org(org).filter(period=period).values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as send:
+            sent = digest_outbox.outbox_send(org=org, digest_ids=digest_ids)["sent"]
+        assert created == len(ids) and sent == DigestMail.objects.for_org(org).filter(digest_id__in=digest_ids).count()
+        counts[name] = (len(write), len(rules), len(send) - 2 * sent, sent)
+    assert counts["few"][:3] == counts["many"][:3], counts
+    assert counts["many"][3] > counts["few"][3] > 0 and len(mail.outbox) == counts["few"][3] + counts["many"][3]
