@@ -3,6 +3,9 @@ so a tester can log in as a partner; plus comments, an internal note, a file and
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -102,20 +105,34 @@ def seed(ctx) -> None:
 
 
 def _seed_digests_and_actions(ctx, *, owner, manager) -> None:
-    """Digests drafted for every workspace, the first partner workspace's approved and sent by the
-    manager; next best actions computed, one accepted by the partner's own person, one dismissed by the
-    manager with a reason."""
-    from workspaces import digest_facts, digest_selectors, digest_services, nba_services
-    from workspaces.models import Digest, Side, Workspace
+    """Digests drafted for every workspace; the first partner workspace's approved by the manager and sent
+    (to an in-memory mailbox: demo addresses are not real), and its partner person checks in on a key
+    result from the link in their e-mail. Next best actions computed: a partner certification expiring in
+    three weeks gives the partner side one of its own, which that partner's person accepts; the manager
+    dismisses a vendor-side one with a reason."""
+    import datetime
+
+    from partners.services import certification_create
+    from workspaces import action_links, digest_facts, digest_outbox, digest_selectors, digest_services, nba_services
+    from workspaces.models import ActionLink, Digest, Side, Workspace
 
     org = ctx.org
     today = timezone.localdate()
+    partnerships = _partnerships(ctx)
+    if partnerships:
+        certification_create(
+            org=org,
+            actor=manager,
+            partner=partnerships[0].partner,
+            name="Cloud migration specialist",
+            issued_on=today - datetime.timedelta(days=345),
+            expires_on=today + datetime.timedelta(days=20),
+        )
     ids = list(Workspace.objects.for_org(org).order_by("pk").values_list("pk", flat=True))
     digest_services.generate_batch(
         org=org, kind="weekly", period=digest_facts.period_key("weekly", today), workspace_ids=ids, today=today
     )
     nba_services.refresh_all(org=org, today=today)
-    partnerships = _partnerships(ctx)
     if not partnerships:
         return
     workspace = selectors.workspace_for_partnership(org=org, partnership=partnerships[0])
@@ -123,6 +140,7 @@ def _seed_digests_and_actions(ctx, *, owner, manager) -> None:
     digest = Digest.objects.for_org(org).filter(workspace=workspace).first()
     if digest is not None and manager_access.can_edit:
         digest_services.digest_approve(access=manager_access, actor=manager, digest=digest)
+        _send_and_check_in(org, digest, digest_outbox, action_links, ActionLink)
     # A partner person accepts a suggestion addressed to their side, in the first workspace that has one.
     for partnership in partnerships:
         ws = selectors.workspace_for_partnership(org=org, partnership=partnership)
@@ -139,3 +157,32 @@ def _seed_digests_and_actions(ctx, *, owner, manager) -> None:
         nba_services.dismiss(
             org=org, actor=manager, suggestion=vendor_side, reason="Already planned at the last steering committee."
         )
+
+
+LINK_RE = re.compile(r"/w/links/([\w-]+)/")
+
+
+def _send_and_check_in(org, digest, digest_outbox, action_links, ActionLink) -> None:
+    """Send the approved digest to an in-memory mailbox, then let its partner reader use their check-in link."""
+    from django.core import mail
+
+    from plans.models import KeyResult
+
+    before = len(getattr(mail, "outbox", []))
+    digest_outbox.outbox_send(org=org, digest_ids=[digest.pk], backend="django.core.mail.backends.locmem.EmailBackend")
+    for message in mail.outbox[before:]:
+        for raw in LINK_RE.findall(message.body):
+            link = action_links.link_by_token(raw)
+            if (
+                link is None
+                or link.action != ActionLink.Action.CHECKIN
+                or link.user.memberships.filter(organization=org).exists()
+            ):
+                continue
+            kr = KeyResult.objects.for_org(org).get(pk=link.target_id)
+            now = kr.current_value or Decimal(0)
+            step = max(Decimal(1), ((kr.target or now + 10) - now) / 10).quantize(Decimal(1))
+            action_links.perform(raw=raw, data={"value": str(now + step), "note": "Updated from the weekly digest."})
+            del mail.outbox[before:]
+            return
+    del mail.outbox[before:]

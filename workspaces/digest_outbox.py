@@ -154,7 +154,7 @@ def render_mail(
 OUTBOX_BATCH = 100
 
 
-def outbox_send(*, org: Organization, digest_ids=None, progress=None) -> dict:
+def outbox_send(*, org: Organization, digest_ids=None, progress=None, backend: str | None = None) -> dict:
     """Send every queued outbox row (of `digest_ids`, or of the whole organization). Safe to run twice.
 
     By batches of 100: the rows, their digests, people, sides and preferences are read at once, each mail
@@ -163,7 +163,8 @@ def outbox_send(*, org: Organization, digest_ids=None, progress=None) -> dict:
     2. send it through Django's mail backend (one connection per batch);
     3. mark it sent.
     A crash between 1 and 3 leaves one row "sending", never sent again automatically (docs/digests.md).
-    Digests with nothing left queued become "sent".
+    Digests with nothing left queued become "sent". `backend` overrides the mail backend (the demo
+    sends to an in-memory mailbox).
     """
     queued = DigestMail.objects.for_org(org).filter(status=DigestMail.Status.QUEUED)
     if digest_ids is not None:
@@ -197,7 +198,7 @@ def outbox_send(*, org: Organization, digest_ids=None, progress=None) -> dict:
         }
         # Inserted before any claim: links of a row another worker sends instead are never mailed and expire.
         ActionLink.objects.bulk_create(links)
-        with get_connection() as connection:
+        with get_connection(backend) as connection:
             for m in mails:
                 message_id = f"<digest-mail-{org.pk}-{m.pk}@{domain}>"
                 claimed = DigestMail.objects.for_org(org).filter(pk=m.pk, status=DigestMail.Status.QUEUED)

@@ -34,6 +34,19 @@ def test_demo_seed_makes_contacts_partner_members_with_printed_logins(world):
     assert WorkspaceFile.objects.filter(workspace=world.workspace).exists()
     assert Notification.objects.filter(user=ada.user, read_at__isnull=True).exists()
     assert mail.outbox == []
+    # Digests: the first workspace's went out, and a partner person checked in from the link in it.
+    from pom.models import AuditEvent
+    from workspaces.models import ActionLink, Digest, DigestMail, Suggestion
+
+    digest = Digest.objects.get(workspace=world.workspace)
+    assert digest.status == "sent" and DigestMail.objects.filter(digest=digest, status="sent").exists()
+    used = ActionLink.objects.get(digest=digest, action="checkin", used_at__isnull=False)
+    assert WorkspaceMember.objects.get(workspace=world.workspace, user=used.user).side == "partner"
+    assert AuditEvent.objects.filter(verb="action_link.checkin", actor_user=used.user).exists()
+    # Next best actions: the partner's person accepted one addressed to their side; the manager dismissed one.
+    accepted = Suggestion.objects.get(status="accepted")
+    assert accepted.side in ("partner", "both") and accepted.decided_by.memberships.count() == 0
+    assert Suggestion.objects.filter(status="dismissed", decided_by=world.vendor_manager).exists()
 
 
 def test_registration_decision_notifies_partner_members(world):
