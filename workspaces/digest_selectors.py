@@ -91,10 +91,10 @@ def attention_list(
     *, org: Organization, owner: User | None = None, rule: str = "", partner_id=None
 ) -> QuerySet[Suggestion]:
     """The ranked "needs attention" list: open suggestions, highest priority first; with `owner`, those on
-    partnerships the person owns."""
+    partnerships the person owns and those whose activity would be assigned to them."""
     qs = Suggestion.objects.for_org(org).filter(status=Suggestion.Status.OPEN)
     if owner is not None:
-        qs = qs.filter(partnership__owner=owner)
+        qs = qs.filter(Q(partnership__owner=owner) | Q(assignee=owner))
     if rule:
         qs = qs.filter(rule=rule)
     if partner_id:

@@ -272,3 +272,17 @@ def test_attention_list_is_ranked_isolated_and_has_a_fixed_query_count(behind, c
         reverse("workspaces-org:partner_nba_tab", args=[w.org.slug, w.partnership.partner_id])
     )
     assert tab.status_code == 200 and "Joint pipeline" in tab.content.decode()
+
+
+def test_my_attention_list_also_has_the_actions_assigned_to_me(behind, client_for):
+    w = behind
+    w.partnership.owner = w.vendor_owner
+    w.partnership.save()
+    _refresh(w)
+    s = _behind_suggestion(w).get()
+    url = reverse("workspaces-org:attention", args=[w.org.slug])
+    assert s.title not in client_for(w.vendor_manager).get(url).content.decode()  # not mine
+    s.assignee = w.vendor_manager
+    s.save()
+    assert s.title in client_for(w.vendor_manager).get(url).content.decode()
+    assert s.title in client_for(w.vendor_owner).get(url).content.decode()  # the partnership's owner too
