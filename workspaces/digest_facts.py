@@ -73,6 +73,19 @@ def _ws_url(public_id, anchor: str = "", name: str = "workspaces:detail") -> str
     return _url_template(name, public_id=True).replace("00000000-0000-0000-0000-000000000000", str(public_id)) + anchor
 
 
+def json_safe(value):
+    """A contributed value as the digest stores it (JSON): Decimals and lazy texts as strings, dates ISO."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, bool | int | float | str) or value is None:
+        return value
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)  # Decimal, lazy translations
+
+
 @cache
 def _url_template(name: str, *, public_id: bool = False, slug: str = "", extra: tuple = ()) -> str:
     """A reversed URL with a placeholder id, reversed once per process (reverse() costs per call)."""
@@ -185,7 +198,8 @@ def gather(*, org: Organization, workspace_ids, today: datetime.date | None = No
         contribute = getattr(module, "facts", None)  # this module is found by the hook too; it has none
         if contribute is not None:
             app = module.__name__.rsplit(".", 1)[0].split(".")[-1]
-            extra[app] = contribute(org=org, partnership_ids=partnership_ids, today=today)
+            contributed = contribute(org=org, partnership_ids=partnership_ids, today=today) or {}
+            extra[app] = {int(pid): json_safe(values) for pid, values in contributed.items()}
 
     krs_by_plan: dict[int, list] = defaultdict(list)
     kr_by_id = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext_lazy as _
 
@@ -321,7 +322,13 @@ def tacam_weakest_element(facts: dict, today: datetime.date) -> list[Proposal]:
     commitment: name an executive sponsor)."""
     out = []
     for pid, values in facts.get("extra", {}).get("reports", {}).items():
-        scores = {k: v for k, v in (values.get("tacam") or {}).items() if k in TACAM_PRACTICES and v is not None}
+        scores = {}
+        for k, v in (values.get("tacam") or {}).items():
+            if k in TACAM_PRACTICES and v not in (None, ""):
+                try:
+                    scores[k] = Decimal(str(v))  # stored facts hold Decimals as strings: compare as numbers
+                except InvalidOperation:
+                    continue
         if not scores:
             continue
         element = min(scores, key=lambda k: (scores[k], list(TACAM_PRACTICES).index(k)))

@@ -155,8 +155,19 @@ def test_a_higher_app_contributes_facts_lines_and_rules(org, owner, contrib_app)
     partnership, ws = _workspace(org, owner)
     _plan(partnership)
     facts, (_, body) = _text(org, ws)
-    assert facts["extra"]["contrib"][str(partnership.pk)]["tacam"]["trust"] == 31
-    assert "Trust moved from 28 to 31 since last week." in body
+    contributed = facts["extra"]["contrib"][str(partnership.pk)]
+    assert (
+        contributed["tacam"]["trust"] == "31.5" and contributed["as_of"] == (TODAY - datetime.timedelta(1)).isoformat()
+    )
+    assert "Trust moved from 28 to 31.5 since last week." in body
+    # The facts are stored with the digest (JSON) and the rule compares the scores as numbers, not strings.
+    from workspaces import digest_services
+    from workspaces.models import Digest
+
+    digest_services.generate_batch(org=org, kind="weekly", period="2026-W01", workspace_ids=[ws.pk], today=TODAY)
+    assert "31.5" in Digest.objects.for_org(org).get(workspace=ws).body
+    [weakest] = nba_rules.tacam_weakest_element({"extra": {"reports": facts["extra"]["contrib"]}}, TODAY)
+    assert weakest.title == "Run a trust assessment with the partner" and "31.5" in weakest.detail
     assert {"contrib_every_partnership", "tacam_weakest"} <= set(nba_rules.rule_codes())
     nba_services.refresh(org=org, workspace_ids=[ws.pk], today=TODAY)
     from workspaces.models import Suggestion
