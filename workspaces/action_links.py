@@ -131,6 +131,10 @@ def perform(*, raw: str, data: dict, request_user=None):
                 result = services.activity_update(access=access, actor=user, activity=target, data={"status": "done"})
             elif link.action == ActionLink.Action.PLAN_APPROVE:
                 result = services.plan_approve(access=access, actor=user, plan=target, note=str(data.get("note", "")))
+            elif link.action == ActionLink.Action.MUTE:
+                from workspaces.digest_services import digest_mute_set
+
+                result = digest_mute_set(access=access, user=user, muted=True)
             else:
                 result = None
         except PermissionDenied as exc:

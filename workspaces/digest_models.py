@@ -128,6 +128,7 @@ class ActionLink(OrgOwned):
         ACTIVITY_DONE = "activity_done", _("Mark an activity done")
         PLAN_APPROVE = "plan_approve", _("Approve a plan")
         OPEN = "open", _("Open the workspace")
+        MUTE = "mute", _("Stop the digests of this workspace")
 
     token_hash = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

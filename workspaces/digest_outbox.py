@@ -29,7 +29,7 @@ def _links_for(digest: Digest, user: User, side: str, *, create: bool, sink: lis
     facts = digest.facts
     mine = ("partner", "both") if side == Side.PARTNER else ("vendor", "both", "partner")
     plan_side = "partner_approved" if side == Side.PARTNER else "vendor_approved"
-    wanted = [(ActionLink.Action.OPEN, None)]
+    wanted = [(ActionLink.Action.OPEN, None), (ActionLink.Action.MUTE, None)]
     wanted += [
         (ActionLink.Action.CHECKIN, kr["id"])
         for kr in facts.get("key_results", [])
@@ -142,13 +142,20 @@ def render_mail(
                 for p in facts.get("plans", [])
             ],
             "open_link": links.get((ActionLink.Action.OPEN, None)),
+            "mute_link": links.get((ActionLink.Action.MUTE, None)),
             "preferences_url": settings.SITE_URL + reverse("workspaces:preferences"),
             "fmt": digest_writer.fmt,
             "language": language,
         }
         text = render_to_string("workspaces/email/partnership_digest.txt", context)
         html = render_to_string("workspaces/email/partnership_digest.html", context)
-    return {"subject": subject, "text": text, "html": html, "language": language}
+    return {
+        "subject": subject,
+        "text": text,
+        "html": html,
+        "language": language,
+        "mute_link": context["mute_link"],
+    }
 
 
 OUTBOX_BATCH = 100
@@ -211,7 +218,7 @@ def outbox_send(*, org: Organization, digest_ids=None, progress=None, backend: s
                     subject=content["subject"],
                     body=content["text"],
                     to=[m.email],
-                    headers={"Message-ID": message_id},
+                    headers={"Message-ID": message_id, "List-Unsubscribe": f"<{content['mute_link']}>"},
                     connection=connection,
                 )
                 message.attach_alternative(content["html"], "text/html")

@@ -145,3 +145,29 @@ def test_open_link_shows_the_workspace_read_only_and_can_be_reused(mailed, clien
         assert page.status_code == 200 and "Certified engineers" in page.content.decode()
     checkin_url = reverse("workspaces:checkin", args=[world.workspace.public_id, world.partner_kr.pk])
     assert checkin_url not in page.content.decode()  # read-only: working in the workspace needs a login
+
+
+def test_the_mute_link_stops_this_workspaces_digests_without_a_password(mailed, client):
+    from workspaces.models import DigestMute
+
+    world, out = mailed
+    message = next(m for m in mail.outbox if m.to == ["eddie.editor@acme.example"])
+    url = re.search(r"Stop the digests of this workspace:\s*(http://\S+/w/links/\S+/)", message.body).group(1)
+    assert message.extra_headers["List-Unsubscribe"] == f"<{url}>"
+    path = _path(url)
+    page = client.get(path)
+    assert page.status_code == 200 and "Stop receiving the digests of" in page.content.decode()
+    assert not DigestMute.objects.exists()  # GET never writes
+    assert client.post(path).status_code == 200
+    assert DigestMute.objects.filter(workspace=world.workspace, user=world.ws_editor).exists()
+    assert AuditEvent.objects.filter(actor_user=world.ws_editor, verb="action_link.mute").exists()
+    assert client.post(path).status_code == 410  # used
+    recipients = digest_services.recipients(
+        org=world.org, workspaces=[world.workspace], kind="weekly", period_start=TODAY
+    )[world.workspace.pk]
+    assert world.ws_editor not in [user for user, _side in recipients] and recipients
+    # A viewer may mute too: it changes only what they receive.
+    viewer = next(m for m in mail.outbox if m.to == ["vera.viewer@acme.example"])
+    viewer_url = re.search(r"Stop the digests of this workspace:\s*(http://\S+/w/links/\S+/)", viewer.body).group(1)
+    assert client.post(_path(viewer_url)).status_code == 200
+    assert DigestMute.objects.filter(workspace=world.workspace, user=world.ws_viewer).exists()
