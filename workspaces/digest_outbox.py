@@ -48,9 +48,14 @@ def _links_for(digest: Digest, user: User, side: str, *, create: bool, sink: lis
     links, rows = {}, []
     expires = timezone.now() + datetime.timedelta(days=settings.POM_DIGEST_LINK_DAYS)
     link_base = settings.SITE_URL + reverse("workspaces:action_link", args=["TOKEN"])
+    placeholder = (
+        _("[the personal link in the e-mail]")
+        if digest.status == Digest.Status.SENT
+        else _("[a personal link, made when the e-mail is sent]")
+    )
     for action, target in wanted:
         if not create:
-            links[(action, target)] = _("[a personal link, made when the e-mail is sent]")
+            links[(action, target)] = placeholder
             continue
         raw = secrets.token_urlsafe(24)
         rows.append(

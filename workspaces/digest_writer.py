@@ -127,9 +127,12 @@ def _weekly(facts: dict, name: str, pick: _Picker) -> tuple[str, str]:
             "checkins",
             [
                 ngettext("%(n)s check-in was posted", "%(n)s check-ins were posted", len(checkins)),
-                ngettext("You posted %(n)s check-in", "You posted %(n)s check-ins", len(checkins)),
+                ngettext("There was %(n)s check-in", "There were %(n)s check-ins", len(checkins)),
             ],
         ) % {"n": len(checkins)}
+        if len(moved) > MAX_LINES:
+            more = len(moved) - MAX_LINES
+            lines.append(ngettext("%(n)s more key result", "%(n)s more key results", more) % {"n": more})
         parts.append(f"{intro}: {'; '.join(lines)}.")
     if done:
         parts.append(

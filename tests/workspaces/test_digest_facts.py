@@ -215,3 +215,15 @@ def test_writing_sending_and_refreshing_take_queries_per_batch_not_per_workspace
         counts[name] = (len(write), len(rules), len(send) - 2 * sent, sent)
     assert counts["few"][:3] == counts["many"][:3], counts
     assert counts["many"][3] > counts["few"][3] > 0 and len(mail.outbox) == counts["few"][3] + counts["many"][3]
+
+
+@pytest.mark.django_db
+def test_many_check_ins_name_three_and_count_the_rest_without_saying_who_posted(org, owner):
+    partnership, ws = _workspace(org, owner)
+    plan, objective = _plan(partnership)
+    for i in range(5):
+        CheckInFactory(key_result=KeyResultFactory(objective=objective, name=f"Result {i}", target=100), value=10 + i)
+    _facts, (_subject, body) = _text(org, ws)
+    sentence = next(line for line in body.split("\n\n") if "check-ins" in line)
+    assert "5 check-ins" in sentence and sentence.endswith("; 2 more key results.") and "You " not in sentence
+    assert sentence.count("“Result") == 3
