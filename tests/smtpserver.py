@@ -1,7 +1,8 @@
 """A real local SMTP server for tests that need a mail server which answers slowly.
 
 `smtp_server` listens on 127.0.0.1 and a free port, speaks enough SMTP for Django's SMTP backend
-(EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no TLS, no AUTH), keeps every accepted message and
+(EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT; no TLS, no AUTH), refuses the addresses in `refused`
+(550 on RCPT), keeps every accepted message and
 waits `delay` seconds before accepting each one, as a loaded relay does. A message counts as received
 once the server has read its final "." line, before the delay: a client killed while waiting for the
 250 has still handed its message over, which is what a fault test must account for.
@@ -23,6 +24,7 @@ class SmtpServer:
     port: int
     delay: float = 0.0
     messages: list[bytes] = field(default_factory=list)
+    refused: set[str] = field(default_factory=set)  # RCPT TO these addresses answers 550
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def received(self) -> list[bytes]:
@@ -49,6 +51,8 @@ def smtp_server():
                 if verb == "EHLO":
                     self.reply("250-pom-test")
                     self.reply("250 8BITMIME")
+                elif verb == "RCPT" and any(a in line.decode("ascii", "replace") for a in state.refused):
+                    self.reply("550 5.1.1 No such user here")
                 elif verb in ("HELO", "MAIL", "RCPT", "RSET", "NOOP"):
                     self.reply("250 OK")
                 elif verb == "DATA":

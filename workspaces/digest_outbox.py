@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -227,7 +228,15 @@ def outbox_send(*, org: Organization, digest_ids=None, progress=None, backend: s
                     connection=connection,
                 )
                 message.attach_alternative(content["html"], "text/html")
-                message.send()
+                try:
+                    message.send()
+                except smtplib.SMTPRecipientsRefused:
+                    # The server said no before taking the message: nothing left, say so and go on.
+                    DigestMail.objects.for_org(org).filter(pk=m.pk, status=DigestMail.Status.SENDING).update(
+                        status=DigestMail.Status.SKIPPED,
+                        note=_("The mail server refused the address %(email)s; nothing was sent.") % {"email": m.email},
+                    )
+                    continue
                 DigestMail.objects.for_org(org).filter(pk=m.pk, status=DigestMail.Status.SENDING).update(
                     status=DigestMail.Status.SENT, sent_at=timezone.now()
                 )

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from pom.models import Job
 from tests.factories import CheckInFactory, KeyResultFactory, UserFactory, WorkspaceMemberFactory
+from tests.smtpserver import smtp_server  # noqa: F401  (fixture)
 from workspaces import digest_facts, digest_outbox, digest_services
 from workspaces.models import Digest, DigestMail, DigestMute, DigestSettings, NotificationPreference, Side
 
@@ -280,3 +281,27 @@ def test_admin_lists_digests_and_changes_settings_through_the_service(digest_wor
     conf.refresh_from_db()
     assert (conf.mode, conf.disabled_rules) == ("auto_send", ["kr_behind"])
     assert AuditEvent.objects.filter(organization=w.org, object_id=str(conf.pk), actor_user=staff).exists()
+
+
+def test_an_address_the_mail_server_refuses_is_skipped_and_the_others_still_get_the_digest(
+    digest_world,
+    smtp_server,  # noqa: F811  (the fixture imported above)
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    w = digest_world
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = smtp_server.host, smtp_server.port, False
+    smtp_server.refused = {"eddie.editor@acme.example"}
+    _generate(w.org)
+    digest = Digest.objects.for_org(w.org).get(workspace=w.workspace)
+    with django_capture_on_commit_callbacks(execute=True):
+        digest_services.digest_approve(
+            access=_access(w.vendor_manager, w.workspace), actor=w.vendor_manager, digest=digest
+        )
+    refused = DigestMail.objects.for_org(w.org).get(digest=digest, user=w.ws_editor)
+    assert refused.status == "skipped" and "refused the address eddie.editor@acme.example" in refused.note
+    sent = DigestMail.objects.for_org(w.org).filter(digest=digest, status="sent")
+    assert sent.count() == len(smtp_server.received()) > 0
+    digest.refresh_from_db()
+    assert digest.status == "sent"
