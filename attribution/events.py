@@ -3,11 +3,12 @@
 - "attribution.credited" (a new credit ledger is live): commission accruals are recomputed when the
   organization has commission rules, so a deal that turned won (edited, synced from the CRM or
   imported) accrues its commission without waiting for the nightly run.
-Cheap: a debounced job request on commit, nothing computed inline.
+Cheap: after the commit, one query and a debounced job request; nothing computed inline.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 WEBHOOK_EVENTS = {
@@ -32,11 +33,17 @@ def handle(event: str, **payload) -> None:
 
 
 def _credited(*, org, **_):
+    # After the run commits: the run itself stays at its fixed number of queries.
+    transaction.on_commit(lambda: _accruals_if_rules(org))
+
+
+def _accruals_if_rules(org):
     from attribution import incentives
     from attribution.models import CommissionRule
 
     if CommissionRule.objects.for_org(org).filter(is_active=True).exists():
-        incentives.commission_accruals_request(org=org)
+        with transaction.atomic():
+            incentives.commission_accruals_request(org=org)
 
 
 HANDLERS = {"attribution.credited": _credited}
