@@ -266,7 +266,7 @@ def account_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict]) -
 @transaction.atomic
 def opportunity_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict]) -> dict[str, Any]:
     """Create or update opportunities keyed by CRM id; all valid or nothing saved; credit recomputed."""
-    from attribution.services import attribution_recompute_request
+    from attribution.services import attribution_recompute_request, opportunities_won_emit
 
     rows, errors = validate_opportunities(org=org, items=items)
     if errors:
@@ -285,7 +285,16 @@ def opportunity_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict
         "joint_solution",
         "campaign_code",
     ]
+    crm_ids = [r["crm_id"] for r in rows]
+    won = Opportunity.Status.WON
+    were_won = set(
+        Opportunity.objects.for_org(org).filter(crm_id__in=crm_ids, status=won).values_list("crm_id", flat=True)
+    )
     result = _upsert(org, actor, Opportunity, rows, fields)
+    turned_won = [r["crm_id"] for r in rows if r["status"] == won and r["crm_id"] not in were_won]
+    if turned_won:  # points and incentives react to each deal that turns won, as on a single edit
+        opportunities = list(Opportunity.objects.for_org(org).filter(crm_id__in=turned_won).order_by("pk"))
+        opportunities_won_emit(org=org, actor=actor, opportunities=opportunities)
     attribution_recompute_request(org=org, actor=actor, trigger="crm_sync")
     from attribution.mapping_services import account_maps_inputs_changed
 

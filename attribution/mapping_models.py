@@ -203,8 +203,16 @@ class AccountMatch(OrgOwned):
         CONFIRMED = "confirmed", _("Confirmed by a person")
 
     # Derived rows, rewritten by every recomputation: no database-level foreign-key checks (Django still
-    # cascades deletions), so writing a few hundred thousand matched pairs costs the insert, not triggers.
-    account_map = models.ForeignKey(AccountMap, on_delete=models.CASCADE, related_name="matches", db_constraint=False)
+    # cascades deletions), so writing a few hundred thousand matched pairs costs the insert, not triggers;
+    # and only the indexes the readers use (each one costs every written pair): (map, account) for the
+    # map's pages and counts, account for "which partners have this account" and deletions, partner
+    # account for deletions of list rows. The organization is still on every row (read via `for_org`).
+    organization = models.ForeignKey(
+        "pom.Organization", on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    account_map = models.ForeignKey(
+        AccountMap, on_delete=models.CASCADE, related_name="matches", db_constraint=False, db_index=False
+    )
     account = models.ForeignKey(
         "attribution.Account", on_delete=models.CASCADE, related_name="mapping_matches", db_constraint=False
     )
@@ -215,10 +223,7 @@ class AccountMatch(OrgOwned):
     confidence = models.DecimalField(max_digits=4, decimal_places=3, default=Decimal("1"))
 
     class Meta:
-        indexes = [
-            models.Index(fields=["organization", "account_map", "account"], name="accountmatch_account"),
-            models.Index(fields=["organization", "account"], name="accountmatch_any_map"),
-        ]
+        indexes = [models.Index(fields=["account_map", "account"], name="accountmatch_map_account")]
         ordering = ["account_map", "account", "id"]
 
     def __str__(self) -> str:

@@ -435,7 +435,7 @@ class CreditAllocation(OrgOwned):
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, default="EUR")
     share = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal("0"))
-    rule_version = models.CharField(max_length=40, blank=True)
+    rule_version = models.CharField(max_length=160, blank=True)  # "<split rule name (120)> v<version>"
     explanation = models.TextField(blank=True)
     run = models.ForeignKey(AttributionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 

@@ -161,10 +161,30 @@ def _emit_won(org: Organization, actor: Actor, opportunity: Opportunity, *, was_
     """Tell the apps that react to wins (points, incentives) when a deal turns won."""
     if was_won or opportunity.status != Opportunity.Status.WON:
         return
-    partnership_ids = list(
-        OpportunityPartner.objects.for_org(org).filter(opportunity=opportunity).values_list("partnership_id", flat=True)
-    )
-    hooks.emit("opportunity.won", org=org, actor=actor, opportunity=opportunity, partnership_ids=partnership_ids)
+    opportunities_won_emit(org=org, actor=actor, opportunities=[opportunity])
+
+
+def opportunities_won_emit(*, org: Organization, actor: Actor, opportunities: list[Opportunity]) -> int:
+    """Emit `opportunity.won` once per deal that just turned won (single edits, CRM upserts, CSV imports).
+
+    The callers pass only deals that were not won before; one query reads every deal's partnerships.
+    Returns the number of events emitted.
+    """
+    if not opportunities:
+        return 0
+    links: dict[int, list[int]] = {}
+    rows = OpportunityPartner.objects.for_org(org).filter(opportunity__in=[o.pk for o in opportunities])
+    for opportunity_id, partnership_id in rows.values_list("opportunity_id", "partnership_id").order_by("pk"):
+        links.setdefault(opportunity_id, []).append(partnership_id)
+    for opportunity in opportunities:
+        hooks.emit(
+            "opportunity.won",
+            org=org,
+            actor=actor,
+            opportunity=opportunity,
+            partnership_ids=links.get(opportunity.pk, []),
+        )
+    return len(opportunities)
 
 
 def _check_closed(opportunity: Opportunity) -> None:

@@ -306,12 +306,13 @@ def solution_split_set(
         rule = SplitRule.objects.for_org(org).get(pk=solution.split_rule_id)
         attribution_services.split_rule_revise(org=org, actor=actor, rule=rule, shares=rule_shares, note=note)
     else:
-        # Short: the ledger stores "<rule name> v<version>" in 40 characters (CreditAllocation.rule_version).
-        name = f"{solution.title[:24].strip()} (JS{solution.pk})"
+        # The ledger stores "<rule name> v<version>" (CreditAllocation.rule_version, 160 characters).
+        suffix = f" (JS{solution.pk})"
+        name = f"{solution.title[: 120 - len(suffix)].strip()}{suffix}"
         rule = attribution_services.split_rule_create(
             org=org,
             actor=actor,
-            name=name[:120],
+            name=name,
             match_on=SplitRule.MatchOn.JOINT_SOLUTION,
             match_value=solution.title,
             shares=rule_shares,

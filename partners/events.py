@@ -11,11 +11,16 @@ Each award names its source, so an event delivered twice awards once. Cheap: row
 from __future__ import annotations
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from partners import points
 from partners.models import Partnership, PointActivity
 from pom import hooks
+
+WEBHOOK_EVENTS = {
+    "points.awarded": gettext_lazy("Points were awarded to a partnership automatically (its ledger lines)"),
+    "tier.changed": gettext_lazy("A partnership moved to another tier (upgrade or downgrade applied)"),
+}
 
 ACTIVITY_TYPES = {
     "training": PointActivity.TRAINING,

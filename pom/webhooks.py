@@ -110,6 +110,8 @@ def serialize_value(value):
                 continue
             data[name] = field_value
         return data
+    if isinstance(value, list | tuple):  # e.g. the ledger lines of "points.awarded"
+        return [serialize_value(item) for item in value]
     return _jsonable(value)
 
 

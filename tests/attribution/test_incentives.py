@@ -242,3 +242,21 @@ def test_a_longer_period_takes_the_lines_of_a_shorter_draft(org, member, program
     assert list(Statement.objects.for_org(org).values_list("period_end", "total")) == [
         (datetime.date(2026, 6, 30), D("400.00"))
     ]
+
+
+def test_a_deal_synced_as_won_accrues_once_its_credit_is_live(
+    org, member, program, partnership, django_capture_on_commit_callbacks
+):
+    """CRM sync → credit recomputed → `attribution.credited` → the accrual job, without waiting for the night."""
+    from attribution import importing
+
+    CommissionRuleFactory(program=program, kind="percent", rate=D("10"), basis="deal")
+    account = AccountFactory(organization=org, crm_id="A1")
+    opp = OpportunityFactory(organization=org, account=account, crm_id="O1", amount=D("8000"), status="open")
+    OpportunityPartnerFactory(organization=org, opportunity=opp, partnership=partnership, role="sourced")
+    item = {"crm_id": "O1", "account_crm_id": "A1", "name": "Synced", "amount": "8000", "currency": "EUR"}
+    with django_capture_on_commit_callbacks(execute=True):
+        importing.opportunity_bulk_upsert(
+            org=org, actor=member, items=[{**item, "status": "won", "closed_on": "2026-02-10"}]
+        )
+    assert lines(org, partnership) == [(D("800.00"), "EUR", "accrual")]  # 10 % of 8,000

@@ -139,3 +139,27 @@ def test_retention_effect_is_a_plain_difference(org):
     effect = solutions.retention_effect(users_retained=3, users=4, others_retained=1, others=4)
     assert (effect["with"], effect["without"], effect["delta"]) == (Decimal("75.0"), Decimal("25.0"), Decimal("50.0"))
     assert solutions.retention_effect(users_retained=0, users=0, others_retained=1, others=2)["delta"] is None
+
+
+def test_a_long_solution_title_keeps_its_whole_rule_version_in_the_ledger(org, member):
+    """The ledger names the split rule and version that credited a deal: a 120-character title fits."""
+    from attribution import runs
+    from attribution.models import CreditAllocation
+
+    title = "Automated invoice reconciliation for multi-entity finance teams on the Nimbus data platform " * 2
+    title = title[:120]
+    isv = PartnershipFactory(organization=org)
+    idea = solutions.solution_idea_submit(
+        org=org, actor=None, title=title, problem="Re-keying.", source=JointSolution.Source.PARTNER, partnerships=[isv]
+    )
+    solution = solutions.solution_vet(org=org, actor=member, solution=idea, accept=True)
+    solutions.solution_split_set(
+        org=org, actor=member, solution=solution, shares=[{"partnership_id": isv.pk, "percent": "100"}]
+    )
+    rule = SplitRule.objects.for_org(org).get(pk=JointSolution.objects.get(pk=solution.pk).split_rule_id)
+    assert len(rule.name) == 120 and rule.name.endswith(f"(JS{solution.pk})")
+    deal = OpportunityFactory(organization=org, joint_solution=title, amount=Decimal("1000"))
+    runs.attribution_run_execute(org=org, run=runs.attribution_recompute_request(org=org, actor=member))
+    credit = CreditAllocation.objects.for_org(org).get(opportunity=deal, model="rule_split", partnership=isv)
+    assert credit.rule_version == f"{rule.name} v1"
+    assert credit.amount == Decimal("1000.00")

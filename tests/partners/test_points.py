@@ -11,6 +11,7 @@ from partners import points, services
 from partners.models import PointActivity, PointEntry
 from pom.models import Role
 from tests.factories import (
+    AccountFactory,
     MembershipFactory,
     OpportunityPartnerFactory,
     PartnershipFactory,
@@ -70,6 +71,64 @@ def test_won_deal_gives_points_per_full_amount(org, member, program, partnership
     # Re-saving a won deal does not award again.
     attribution_services.opportunity_update(org=org, actor=member, opportunity=link.opportunity, data={"name": "Y"})
     assert points.point_balance(org=org, partnership=partnership) == 20
+
+
+def test_deals_turning_won_in_a_crm_sync_or_csv_import_give_points_once_each(
+    org, member, program, partnership, api_client, django_assert_max_num_queries
+):
+    """The CRM bulk upsert (API) and the CSV import emit `opportunity.won` per deal that turns won."""
+    from django.urls import reverse
+
+    from attribution import importing
+
+    PointRuleFactory(
+        program=program, activity=PointActivity.DEAL_WON, points=10, per_amount=Decimal("10000"), name="Per 10k"
+    )
+    closed = datetime.date.today().isoformat()
+    account = AccountFactory(organization=org, crm_id="ACC")
+    account_crm = account.crm_id
+    for i, amount in enumerate(["25000", "40000", "9000"]):
+        OpportunityPartnerFactory(
+            organization=org,
+            partnership=partnership,
+            opportunity__account=account,
+            opportunity__crm_id=f"O{i}",
+            opportunity__amount=Decimal(amount),
+        )
+    row = {"account_crm_id": account_crm, "currency": "EUR", "closed_on": closed}
+    items = [
+        {**row, "crm_id": "O0", "name": "Won now", "amount": "25000", "status": "won"},
+        {**row, "crm_id": "O1", "name": "Still open", "amount": "40000", "status": "open", "closed_on": ""},
+        {**row, "crm_id": "O2", "name": "Lost", "amount": "9000", "status": "lost"},
+    ]
+    api_url = reverse("attribution-api:opportunity-bulk-upsert", args=[org.slug])
+    assert api_client.post(api_url, items, format="json").json() == {"created": 0, "updated": 3}
+    assert points.point_balance(org=org, partnership=partnership) == 20  # only O0 turned won: 2 × 10
+    # Replaying the same sync awards nothing more: O0 was already won.
+    api_client.post(api_url, items, format="json")
+    assert points.point_balance(org=org, partnership=partnership) == 20
+    # The CSV import turns O1 won (40,000 → 40 points); O0 stays won and is not awarded again.
+    header = ",".join(importing.OPPORTUNITY_COLUMNS)
+    lines = [
+        f"O0,{account_crm},Won now,25000,EUR,,won,,,{closed},,,",
+        f"O1,{account_crm},Now won,40000,EUR,,won,,,{closed},,,",
+    ]
+    result = importing.import_commit(
+        org=org, actor=member, kind="opportunities", content="\n".join([header, *lines]) + "\n"
+    )
+    assert (result["updated"], result["errors"]) == (2, {})
+    entries = PointEntry.objects.for_org(org).filter(partnership=partnership).order_by("pk")
+    assert [(e.points, "Now won" in e.evidence) for e in entries] == [(20, False), (40, True)]
+    # The sync reads the deals turning won and their partnerships in one query each; what grows with
+    # their number is the award itself (one ledger line per deal and rule, ~14 queries with its checks).
+    for i in range(6):
+        OpportunityPartnerFactory(
+            organization=org, partnership=partnership, opportunity__account=account, opportunity__crm_id=f"M{i}"
+        )
+    batch = [{**row, "crm_id": f"M{i}", "name": f"M{i}", "amount": "10000", "status": "won"} for i in range(6)]
+    with django_assert_max_num_queries(20 + 15 * 6):
+        assert importing.opportunity_bulk_upsert(org=org, actor=member, items=batch)["updated"] == 6
+    assert points.point_balance(org=org, partnership=partnership) == 60 + 6 * 10
 
 
 def test_manual_award_needs_a_reason_and_a_second_person(org, member, partnership):
