@@ -102,7 +102,8 @@ def _form(action: str, fields: dict, visible: str = "") -> str:
     inputs = "".join(
         f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">' for k, v in fields.items() if v
     )
-    return f'<html><body><form method="post" action="{html.escape(action, quote=True)}">{inputs}{visible}</form></body></html>'
+    form = f'<form method="post" action="{html.escape(action, quote=True)}">{inputs}{visible}</form>'
+    return f"<html><body>{form}</body></html>"
 
 
 def application(spec: dict, server: Server):
