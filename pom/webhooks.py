@@ -286,6 +286,40 @@ def webhooks_on_event(event: str, *, org: Organization, actor: Actor = None, **d
     return deliveries
 
 
+def webhook_subscribed(*, org: Organization, event: str) -> bool:
+    """Whether any active endpoint of `org` takes `event` (so callers skip building payloads nobody wants)."""
+    return event in event_types() and any(
+        event in types
+        for types in WebhookEndpoint.objects.for_org(org).filter(is_active=True).values_list("event_types", flat=True)
+    )
+
+
+def webhooks_on_events(event: str, *, org: Organization, actor: Actor = None, items: list[dict]) -> int:
+    """Many events of one type at once (e.g. `opportunity.credited` per opportunity a run changed).
+
+    Set-based: one query for the endpoints and batched inserts; each item is its own event (its own
+    id, one delivery per subscribed endpoint), enqueued once the caller's transaction commits.
+    Returns the number of deliveries queued.
+    """
+    if event not in event_types() or not items:
+        return 0
+    endpoints = [e for e in WebhookEndpoint.objects.for_org(org).filter(is_active=True) if event in e.event_types]
+    if not endpoints:
+        return 0
+    rows = []
+    for data in items:
+        event_id = uuid.uuid4()
+        payload = event_payload(event=event, org=org, actor=actor, data=data, event_id=event_id)
+        rows.extend(
+            WebhookDelivery(organization=org, endpoint=e, event_id=event_id, event_type=event, payload=payload)
+            for e in endpoints
+        )
+    deliveries = WebhookDelivery.objects.bulk_create(rows, batch_size=500)
+    for delivery in deliveries:
+        _enqueue(delivery)
+    return len(deliveries)
+
+
 @transaction.atomic
 def endpoint_send_test(*, org: Organization, actor: Actor, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Send a `webhook.ping` event to this endpoint only (the "Send a test event" button)."""
