@@ -3,6 +3,7 @@
 import json
 from decimal import Decimal
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -11,7 +12,13 @@ from pom import webhooks
 from pom.models import WebhookDelivery
 from tests.attribution.test_run import build_pipeline, run_now
 from tests.factories import InfluenceTypeFactory, PartnershipFactory
-from tests.pom.test_webhooks import documented_verify, loopback  # noqa: F401  (fixture)
+from tests.pom.test_webhooks import documented_verify
+
+
+@pytest.fixture
+def loopback(settings):
+    settings.POM_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    settings.POM_WEBHOOK_REQUIRE_HTTPS = False
 
 
 def _pipeline(org, n):
@@ -28,7 +35,7 @@ def test_only_opportunities_whose_credit_changed_are_sent(
     owner,
     receiver,
     loopback,
-    django_capture_on_commit_callbacks,  # noqa: F811
+    django_capture_on_commit_callbacks,
 ):
     _pipeline(org, 4)
     endpoint, secret = webhooks.endpoint_create(
@@ -58,7 +65,7 @@ def test_only_opportunities_whose_credit_changed_are_sent(
     assert data["truncated"] is False and all("partner" in c for c in data["credits"])
 
 
-def test_no_subscriber_costs_nothing_and_the_query_count_is_flat(org, owner, receiver, loopback):  # noqa: F811
+def test_no_subscriber_costs_nothing_and_the_query_count_is_flat(org, owner, receiver, loopback):
     _pipeline(org, 5)
     with CaptureQueriesContext(connection) as unsubscribed:
         run_now(org)
