@@ -95,7 +95,16 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         from pom import sso
 
         apps = list(super().list_apps(request, provider=provider, client_id=client_id))
-        return apps + [a for a in sso.sso_apps(provider, client_id) if client_id in (None, a.client_id)]
+        ours = [a for a in sso.sso_apps(provider, client_id) if client_id in (None, a.client_id)]
+        # allauth's OpenID Connect views (openid_connect_*) and SAML views (saml_*) find only their own
+        # protocol's app: /accounts/oidc/pom-x/… of an organization that uses SAML is a 404, not a crash.
+        match = getattr(request, "resolver_match", None)
+        view = (match.url_name or "") if match else ""
+        if provider == "saml" or view.startswith("saml_"):
+            ours = [a for a in ours if a.provider == "saml"]
+        elif view.startswith("openid_connect_"):
+            ours = [a for a in ours if a.provider == "openid_connect"]
+        return apps + ours
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
         """A refused answer from an organization's provider: back to "Sign in with your company" with the

@@ -181,3 +181,25 @@ def test_the_security_page_shows_what_to_register_at_the_idp(nimbus, saml_idp, i
     OrganizationFactory(slug="rival")
     assert Client().get("/accounts/saml/pom-rival/metadata/").status_code == 404
     assert Client().get("/accounts/saml/nimbus/metadata/").status_code == 404
+
+
+def test_saml_and_oidc_urls_only_serve_their_own_protocol_and_tenant(nimbus, saml_idp, idp_settings):
+    org, owner = nimbus
+    configure(org, owner, saml_idp)
+    anyone = browser()
+    assert anyone.get("/accounts/oidc/pom-nimbus/login/").status_code == 404
+    assert anyone.post("/accounts/oidc/pom-nimbus/login/", {"process": "login"}).status_code == 404
+    assert anyone.get("/accounts/oidc/pom-nimbus/login/callback/?code=x&state=y").status_code == 404
+    rival = OrganizationFactory(slug="rival")  # another tenant with OpenID Connect switched on
+    OrgSecurity.objects.update_or_create(
+        organization=rival,
+        defaults={
+            "sso_enabled": True,
+            "sso_issuer": "https://login.rival.example",
+            "sso_email_domains": ["rival.example"],
+        },
+    )
+    for path in ("metadata/", "login/", "acs/finish/"):
+        assert anyone.get(f"/accounts/saml/pom-rival/{path}").status_code == 404, path
+    assert anyone.post("/accounts/saml/pom-rival/acs/", {"SAMLResponse": "x"}).status_code in (302, 404)
+    assert anyone.get("/accounts/saml/pom-rival/acs/finish/").status_code == 404
