@@ -203,3 +203,25 @@ def test_saml_and_oidc_urls_only_serve_their_own_protocol_and_tenant(nimbus, sam
         assert anyone.get(f"/accounts/saml/pom-rival/{path}").status_code == 404, path
     assert anyone.post("/accounts/saml/pom-rival/acs/", {"SAMLResponse": "x"}).status_code in (302, 404)
     assert anyone.get("/accounts/saml/pom-rival/acs/finish/").status_code == 404
+
+
+def test_an_owner_sets_up_saml_on_the_security_page(nimbus, saml_idp, idp_settings, client_for):
+    org, owner = nimbus
+    url = f"/o/{org.slug}/settings/security/"
+    form = {
+        "what": "sso",
+        "enabled": "on",
+        "protocol": "saml",
+        "saml_entity_id": saml_idp.entity_id,
+        "saml_sso_url": saml_idp.sso_url,
+        "saml_x509cert": "not a certificate",
+        "email_domains": "nimbus.example",
+        "default_role": Role.VIEWER,
+    }
+    refused = client_for(owner).post(url, form)
+    assert refused.status_code == 400 and "This is not an X.509 certificate in PEM form." in refused.content.decode()
+    assert not OrgSecurity.objects.filter(organization=org, sso_enabled=True).exists()
+    saved = client_for(owner).post(url, {**form, "saml_x509cert": saml_idp.cert}, follow=True)
+    assert "Single sign-on saved." in saved.content.decode()
+    policy = OrgSecurity.objects.for_org(org).get()
+    assert policy.sso_enabled and policy.sso_protocol == "saml" and policy.saml_entity_id == saml_idp.entity_id
