@@ -283,6 +283,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrgRoleEnum": "pom.models.Role",
         "ApiKeyScopeEnum": "pom.models.ApiKeyScope",
+        "SsoProtocolEnum": "pom.models.SsoProtocol",
     },
 }
 
