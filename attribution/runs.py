@@ -11,6 +11,7 @@ import datetime
 import io
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,6 +29,7 @@ from attribution.models import (
 from pom import hooks
 from pom.audit import Actor, audit_action
 from pom.models import Organization, User
+from pom.webhooks import webhook_subscribed, webhooks_on_events
 
 
 def _user(actor: Actor) -> User | None:
@@ -269,11 +271,13 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
         with transaction.atomic():
             # Readers use the rows of the newest finished run; a slower, older run never overwrites a newer one.
             newer = AttributionRun.objects.for_org(org).filter(status=AttributionRun.Status.DONE, id__gt=run.id)
+            changed: list[dict] = []
             if newer.exists():
                 CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
                 written = 0
             else:
                 older = Q(run_id__lt=run.id) | Q(run_id__isnull=True)
+                changed = _credited_events(org=org, run=run)
                 CreditAllocation.objects.for_org(org).filter(older).delete()
             AttributionRun.objects.for_org(org).filter(pk=run.pk).update(
                 status=AttributionRun.Status.DONE,
@@ -285,6 +289,8 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
             if written:
                 run.refresh_from_db()
                 hooks.emit("attribution.credited", org=org, actor=None, run=run)
+                if changed:
+                    webhooks_on_events("opportunity.credited", org=org, actor=None, items=changed)
     except Exception as exc:  # noqa: BLE001 - the run row must say why it failed; the error is re-raised
         CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
         AttributionRun.objects.for_org(org).filter(pk=run.pk).update(
@@ -293,6 +299,76 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
         raise
     run.refresh_from_db()
     return run
+
+
+CREDITED_ROWS_PER_EVENT = 50  # credit lines per opportunity in an `opportunity.credited` payload
+
+
+def _credited_events(*, org: Organization, run: AttributionRun) -> list[dict]:
+    """One `opportunity.credited` payload per opportunity whose credit this run changes.
+
+    Set-based: one query compares the run's ledger rows with the live ones (rows only in one of
+    the two, in either direction), two more read the opportunities and both sides' lines. Nothing
+    is read when no endpoint subscribes. A payload carries the opportunity, the run, and its new and
+    previous credit lines (at most `CREDITED_ROWS_PER_EVENT` each, `truncated` says so).
+    """
+    from attribution.models import CreditAllocation
+
+    if not webhook_subscribed(org=org, event="opportunity.credited"):
+        return []
+    table = connection.ops.quote_name(CreditAllocation._meta.db_table)
+    columns = "opportunity_id, partnership_id, model, amount, share"
+    new = f"SELECT {columns} FROM {table} WHERE organization_id = %s AND run_id = %s"
+    old = f"SELECT {columns} FROM {table} WHERE organization_id = %s AND (run_id < %s OR run_id IS NULL)"
+    sql = (
+        f"SELECT DISTINCT opportunity_id FROM (({new} EXCEPT {old}) UNION ({old} EXCEPT {new})) AS changed "
+        "ORDER BY opportunity_id LIMIT %s"
+    )
+    cap = settings.POM_WEBHOOK_CREDITED_MAX_EVENTS
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [org.id, run.id, org.id, run.id, org.id, run.id, org.id, run.id, cap])
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    lines: dict[tuple[int, bool], list] = {}
+    for line in (
+        CreditAllocation.objects.for_org(org)
+        .filter(opportunity_id__in=ids)
+        .order_by("opportunity_id", "model", "-amount", "id")
+        .values("opportunity_id", "run_id", "partnership_id", "partnership__partner__name", "model", "amount", "share")
+    ):
+        side = lines.setdefault((line["opportunity_id"], line["run_id"] == run.id), [])
+        side.append(
+            {
+                "partnership": line["partnership_id"],
+                "partner": line["partnership__partner__name"] or "",
+                "model": line["model"],
+                "amount": str(line["amount"]),
+                "share": str(line["share"]),
+            }
+        )
+    items = []
+    for opp in (
+        Opportunity.objects.for_org(org)
+        .filter(id__in=ids)
+        .order_by("id")
+        .values("id", "crm_id", "name", "amount", "currency", "status", "stage", "closed_on")
+    ):
+        now, before = lines.get((opp["id"], True), []), lines.get((opp["id"], False), [])
+        items.append(
+            {
+                "opportunity": {
+                    **opp,
+                    "amount": str(opp["amount"]),
+                    "closed_on": opp["closed_on"].isoformat() if opp["closed_on"] else None,
+                },
+                "run": run.id,
+                "credits": now[:CREDITED_ROWS_PER_EVENT],
+                "previous_credits": before[:CREDITED_ROWS_PER_EVENT],
+                "truncated": max(len(now), len(before)) > CREDITED_ROWS_PER_EVENT,
+            }
+        )
+    return items
 
 
 @transaction.atomic
