@@ -240,7 +240,7 @@ class TargetSetView(OrgRequiredMixin, View):
 def _model_from_post(post) -> tuple[dict, dict, dict]:
     weights = {e: {code: post.get(f"w-{e}-{code}", "") for code in scoring.SIGNALS[e]} for e in ELEMENTS}
     element_weights = {e: post.get(f"e-{e}", "") for e in ELEMENTS}
-    thresholds = {name: post.get(f"t-{name}", "") for name in scoring.DEFAULT_THRESHOLDS}
+    thresholds = {name: post[f"t-{name}"] for name in scoring.DEFAULT_THRESHOLDS if f"t-{name}" in post}
     return weights, element_weights, thresholds
 
 
