@@ -44,8 +44,14 @@ def build(org, n, program, *, member=None):
             vendor_approved_at=timezone.now(),
             partner_approved_at=timezone.now(),
         )
-        ActivityFactory(plan=plan, owner_side="vendor", assignee=member, due_date=TODAY - datetime.timedelta(days=5),
-                        status=Activity.Status.DONE, completed_at=timezone.now() - datetime.timedelta(days=6))  # fmt: skip
+        ActivityFactory(
+            plan=plan,
+            owner_side="vendor",
+            assignee=member,
+            due_date=TODAY - datetime.timedelta(days=5),
+            status=Activity.Status.DONE,
+            completed_at=timezone.now() - datetime.timedelta(days=6),
+        )
         ActivityFactory(plan=plan, owner_side="partner", due_date=TODAY - datetime.timedelta(days=2))
         KeyResultFactory(objective__plan=plan, current_value=5, last_checkin_at=timezone.now())
         MeetingFactory(partnership=partnership, date=TODAY - datetime.timedelta(days=10))
@@ -122,8 +128,14 @@ def test_a_new_model_version_leaves_old_scores_with_theirs(
         "commitment": {"plan_validated": 20, "executive_sponsor": 20, "both_sides_own": 60},
     }
     with django_capture_on_commit_callbacks(execute=True):
-        model = services.model_save(org=org, actor=admin_user, weights=weights,
-                                    element_weights=scoring.DEFAULT_ELEMENT_WEIGHTS, thresholds={}, note="more weight on ownership")  # fmt: skip
+        model = services.model_save(
+            org=org,
+            actor=admin_user,
+            weights=weights,
+            element_weights=scoring.DEFAULT_ELEMENT_WEIGHTS,
+            thresholds={},
+            note="more weight on ownership",
+        )
     assert model.version == 2
     old.refresh_from_db()
     new = ScoreSnapshot.objects.for_org(org).get(partnership=partnership, as_of=TODAY)
