@@ -276,3 +276,21 @@ def test_portfolio_heat_map_filters_sorts_and_names_the_weakest(
     run_all(org, django_capture_on_commit_callbacks)
     with django_assert_max_num_queries(14):
         assert len(client.get(url).context["rows"]) == 9
+
+
+def test_trust_follows_the_answered_assessments(org, program, member, django_capture_on_commit_callbacks):
+    from tests.partners.test_assessment_facts import _answer, _round
+
+    partnership = build(org, 1, program, member=member)[0]
+    rnd = _round(org, partnership)
+    _answer(rnd, email="p@partner.example", side="partner", rci=(7, 7, 7), s=3, health=(5, 4))
+    _answer(rnd, email="v@vendor.example", side="vendor", rci=(10, 10, 10), s=1)
+    run_all(org, django_capture_on_commit_callbacks)
+    snap = ScoreSnapshot.objects.for_org(org).get(partnership=partnership)
+    trust = snap.signals["trust"]["signals"]
+    # partner side 21/3 = 7 → 50 × log10(7/0.3) = 68.40; vendor 30 → 100; mean 84.2
+    assert trust["trust_assessment"]["value"] == "84.2"
+    # health: (5−1)×25 = 100 and (4−1)×25 = 75 → 87.5
+    assert trust["health_assessment"]["value"] == "87.5"
+    # 84.2 × 0.5 + 87.5 × 0.2 + 8.3 × 0.3 = 42.1 + 17.5 + 2.5
+    assert snap.trust == Decimal("62.1")
