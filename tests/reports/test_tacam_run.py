@@ -55,7 +55,7 @@ def build(org, n, program, *, member=None):
         ActivityFactory(plan=plan, owner_side="partner", due_date=TODAY - datetime.timedelta(days=2))
         KeyResultFactory(objective__plan=plan, current_value=5, last_checkin_at=timezone.now())
         MeetingFactory(partnership=partnership, date=TODAY - datetime.timedelta(days=10))
-        link = WorkspacePartnershipFactory(organization=org, partnership=partnership)
+        link = WorkspacePartnershipFactory(organization=org, workspace__organization=org, partnership=partnership)
         CommentFactory(workspace=link.workspace, organization=org)
         if i % 2 == 0:
             ContactFactory(partner=partnership.partner, role=Contact.Role.EXECUTIVE_SPONSOR)
