@@ -53,7 +53,7 @@ def facts(*, org, partnership_ids, today: datetime.date) -> dict[int, dict]:
         targets.setdefault(t.partnership_id, {})[t.element] = _number(t.value)
     out = {}
     for pid, snap in latest.items():
-        url = reverse("partners:detail", args=[org.slug, snap.partnership.partner_id]) + "?tab=scores"
+        url = reverse("partners:tab", args=[org.slug, snap.partnership.partner_id, "scores"])
         before = earlier.get(pid)
         lines = []
         if before is not None:
