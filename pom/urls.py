@@ -79,6 +79,7 @@ urlpatterns = [
     ),
     path("o/<slug:org_slug>/", include(org_pages)),
     path("w/", include("workspaces.urls")),
+    path("w/", include("reports.workspace_urls")),
     path("api/o/<slug:org_slug>/", include(org_api)),
     path("api/w/", include("workspaces.api.guest_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,9 +1,19 @@
 from django.urls import path
 
-from reports import views
+from reports import views, views_scores
 
 app_name = "reports"
 
 urlpatterns = [
     path("", views.ReportsIndexView.as_view(), name="index"),
+    path("scores/", views_scores.ScoresPortfolioView.as_view(), name="scores"),
+    path("scores/model/", views_scores.ScoringModelView.as_view(), name="scoring_model"),
+    path("scores/partners/<int:partner_pk>/tab/", views_scores.PartnerScoresTabView.as_view(), name="partner_tab"),
+    path("scores/partnerships/<int:pk>/targets/", views_scores.TargetSetView.as_view(), name="targets"),
+    path("scores/partnerships/<int:pk>/recompute/", views_scores.PartnershipRecomputeView.as_view(), name="recompute"),
+    path(
+        "scores/partnerships/<int:pk>/<slug:element>/<slug:code>/",
+        views_scores.SignalRowsView.as_view(),
+        name="signal_rows",
+    ),
 ]
