@@ -307,12 +307,13 @@ def organization_values(*, org: Organization, today: datetime.date) -> dict[str,
     )
     out["onboarded_per_quarter"] = (_q(Decimal(started) / 4), {"started_last_365_days": started})
 
-    won = (
-        Opportunity.objects.for_org(org)
-        .filter(status=Opportunity.Status.WON, currency=org.currency, closed_on__gt=year_ago, closed_on__lte=today)
-        .annotate(attached=models_outer_ref())
-        .aggregate(total=Sum("amount"), attached=Sum("amount", filter=Q(attached=True)))
+    won_qs = Opportunity.objects.for_org(org).filter(
+        status=Opportunity.Status.WON, currency=org.currency, closed_on__gt=year_ago, closed_on__lte=today
     )
+    won = {
+        "total": won_qs.aggregate(s=Sum("amount"))["s"],
+        "attached": won_qs.filter(models_outer_ref()).aggregate(s=Sum("amount"))["s"],
+    }
     if won["total"]:
         share = (won["attached"] or Decimal(0)) * HUNDRED / won["total"]
         out["partner_revenue_share"] = (

@@ -102,8 +102,22 @@ def test_measurement_schedule_realised_versus_plan_and_frequency():
     recent = datetime.datetime(2026, 11, 20, tzinfo=datetime.UTC)
     old = datetime.datetime(2026, 8, 1, tzinfo=datetime.UTC)
     krs = [
-        {"frequency": "monthly", "last_checkin_at": recent, "checkins": 3, "progress": D(40), "elapsed": D(50), "weight": 1},
-        {"frequency": "monthly", "last_checkin_at": old, "checkins": 0, "progress": D(20), "elapsed": D(50), "weight": 1},
+        {
+            "frequency": "monthly",
+            "last_checkin_at": recent,
+            "checkins": 3,
+            "progress": D(40),
+            "elapsed": D(50),
+            "weight": 1,
+        },
+        {
+            "frequency": "monthly",
+            "last_checkin_at": old,
+            "checkins": 0,
+            "progress": D(20),
+            "elapsed": D(50),
+            "weight": 1,
+        },
     ]
     result = scoring.measurement({"key_results": krs}, W["measurement"], T, TODAY)
     # schedule 1 of 2 = 50; realised (40+20)/(50+50) = 60; frequency 3 of 2 × 90/31 = 5.806 → 51.7
