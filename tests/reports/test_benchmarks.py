@@ -342,3 +342,17 @@ def test_maturity_self_assessment_and_profile_at_creation(org, owner, outsider, 
         "5+",
         False,
     )
+
+
+def test_partner_list_percentile_column_and_top_quarter_filter(
+    org, member, portfolio, client_for, django_capture_on_commit_callbacks
+):
+    partnerships, _lonely = portfolio
+    _run(org, django_capture_on_commit_callbacks)
+    type_id = partnerships[0].partner.types.get().pk
+    url = f"/o/{org.slug}/partners/?bench_metric=certifications&bench_peers=partner_type&type={type_id}"
+    page = client_for(member).get(url + "&bench_min=75").content.decode()
+    assert "Percentile: Valid certifications" in page and "88" in page  # 87.5 rounds to 88
+    assert partnerships[3].partner.name in page and partnerships[2].partner.name not in page
+    everyone = client_for(member).get(url).content.decode()
+    assert partnerships[2].partner.name in everyone and ">62<" in everyone
