@@ -356,3 +356,22 @@ def test_partner_list_percentile_column_and_top_quarter_filter(
     assert partnerships[3].partner.name in page and partnerships[2].partner.name not in page
     everyone = client_for(member).get(url).content.decode()
     assert partnerships[2].partner.name in everyone and ">62<" in everyone
+
+
+def test_partner_person_sees_only_their_own_position(org, portfolio, client_for, django_capture_on_commit_callbacks):
+    from tests.factories import WorkspaceMemberFactory, WorkspacePartnershipFactory
+    from workspaces.models import Side, WorkspaceRole
+
+    partnerships, _lonely = portfolio
+    _run(org, django_capture_on_commit_callbacks)
+    link = WorkspacePartnershipFactory(partnership=partnerships[3], workspace__organization=org)
+    guest = WorkspaceMemberFactory(workspace=link.workspace, side=Side.PARTNER, role=WorkspaceRole.EDITOR).user
+    other = WorkspacePartnershipFactory(partnership=partnerships[0], workspace__organization=org)
+    stranger = WorkspaceMemberFactory(workspace=other.workspace, side=Side.PARTNER, role=WorkspaceRole.EDITOR).user
+    page = client_for(guest).get(f"/w/{link.workspace.public_id}/benchmarks/")
+    text = page.content.decode()
+    assert page.status_code == 200 and "Valid certifications" in text and "High" in text
+    assert all(p.partner.name not in text for p in partnerships[:3])
+    assert "p25" not in text and "1.5" not in text  # no peer quantiles (the program median is 1.5)
+    assert client_for(stranger).get(f"/w/{link.workspace.public_id}/benchmarks/").status_code == 404
+    assert client_for(guest).get(f"/o/{org.slug}/reports/benchmarks/").status_code == 404
