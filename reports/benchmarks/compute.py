@@ -332,11 +332,14 @@ def cross_tenant_refresh(*, as_of: datetime.date) -> dict:
     return {"published": published, "withheld": withheld}
 
 
-def run_benchmarks(*, job, progress) -> dict:
-    """The `reports.benchmarks` job body: within-tenant, then cross-tenant, then the snapshot rows
-    are the day's rows (previous days stay: the history)."""
-    org = Organization.objects.get(pk=job.organization_id)
-    today = timezone.localdate()
+class _NoProgress:
+    def update(self, **kwargs):
+        pass
+
+
+def compute_organization(*, org: Organization, today: datetime.date, progress=None) -> dict:
+    """Within-tenant metrics and percentiles, then the organization's contribution (steps 1–2)."""
+    progress = progress or _NoProgress()
     metrics = active_metrics()
     progress.update(done=0, total=4, message=str(_("Computing metrics")))
     values = catalogue.partnership_values(org=org, today=today)
@@ -351,6 +354,15 @@ def run_benchmarks(*, job, progress) -> dict:
     written["contributions"] = write_contribution(
         org=org, as_of=today, values=values, org_values=org_values, metrics=metrics
     )
+    return written
+
+
+def run_benchmarks(*, job, progress) -> dict:
+    """The `reports.benchmarks` job body: within-tenant, then cross-tenant; the day's rows are
+    the snapshot (previous days stay: the history)."""
+    org = Organization.objects.get(pk=job.organization_id)
+    today = timezone.localdate()
+    written = compute_organization(org=org, today=today, progress=progress)
     progress.update(done=3, total=4, message=str(_("Publishing anonymised benchmarks")))
     written.update(cross_tenant_refresh(as_of=today))
     progress.update(done=4, total=4, message=str(_("Done")))
