@@ -34,6 +34,16 @@ from tests.factories import (
 TODAY = datetime.date(2026, 12, 1)
 
 
+@pytest.fixture
+def reference_rows(db):
+    """The rows migration 0004 loads (a transactional test elsewhere may have flushed them)."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("reports.migrations.0004_benchmark_data").load(apps, None)
+
+
 # Pure: percentiles, ranks, bands ---------------------------------------------------------------
 
 
@@ -227,7 +237,7 @@ def test_opt_out_removes_the_contribution_and_withdraws_what_would_reveal_it(pee
 # Reference figures --------------------------------------------------------------------------
 
 
-def test_reference_figures_match_the_catalogue(db):
+def test_reference_figures_match_the_catalogue(reference_rows):
     fig = {f.code: f for f in ReferenceFigure.objects.all()}
     bands = [
         "revenue-share-band-0",
@@ -258,7 +268,9 @@ def test_reference_figures_match_the_catalogue(db):
 # Pages, API, isolation ------------------------------------------------------------------------
 
 
-def test_compare_page_goal_and_partner_tab(org, member, portfolio, client_for, django_capture_on_commit_callbacks):
+def test_compare_page_goal_and_partner_tab(
+    org, member, portfolio, reference_rows, client_for, django_capture_on_commit_callbacks
+):
     partnerships, _lonely = portfolio
     _run(org, django_capture_on_commit_callbacks)
     client = client_for(member)
@@ -375,3 +387,29 @@ def test_partner_person_sees_only_their_own_position(org, portfolio, client_for,
     assert "p25" not in text and "1.5" not in text  # no peer quantiles (the program median is 1.5)
     assert client_for(stranger).get(f"/w/{link.workspace.public_id}/benchmarks/").status_code == 404
     assert client_for(guest).get(f"/o/{org.slug}/reports/benchmarks/").status_code == 404
+
+
+def test_pages_have_a_fixed_number_of_queries(org, member, portfolio, client_for, django_capture_on_commit_callbacks):
+    partnerships, _lonely = portfolio
+    partner = partnerships[0].partner
+    urls = [
+        f"/o/{org.slug}/reports/benchmarks/",
+        f"/o/{org.slug}/reports/benchmarks/partners/{partner.pk}/tab/",
+        f"/o/{org.slug}/partners/?bench_metric=certifications&bench_min=50",
+    ]
+    client = client_for(member)
+
+    def counts():
+        _run(org, django_capture_on_commit_callbacks)
+        out = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as ctx:
+                assert client.get(url).status_code == 200
+            out.append(len(ctx.captured_queries))
+        return out
+
+    small = counts()
+    for _ in range(8):
+        PartnershipFactory(organization=org, program=partnerships[0].program)
+    PartnershipFactory(organization=org, partner=partner, program=ProgramFactory(organization=org))
+    assert counts() == small
