@@ -26,13 +26,12 @@ MARKETING_TYPES = ("campaign", "event", "content", "training")
 OPEN = plan_rules.OPEN_ACTIVITY_STATUSES
 
 
-def assessment_facts(name: str, *, org, partnership_ids) -> dict:
-    """`partners.assessment_facts.<name>` (published by the assessments half of issue 9); empty until it exists."""
-    try:
-        from partners import assessment_facts as facts
-    except ImportError:  # pragma: no cover - only before the assessments half is merged
-        return {}
-    return getattr(facts, name)(org=org, partnership_ids=partnership_ids)
+def assessment_facts(name: str, *, org, partnership_ids, as_of: datetime.date | None = None) -> dict:
+    """`partners.assessment_facts.<name>`: what was known at the end of `as_of` (SWOT: now)."""
+    from partners import assessment_facts as facts
+
+    kwargs = {} if name == "swot_updated_at" else {"as_of": as_of}
+    return getattr(facts, name)(org=org, partnership_ids=partnership_ids, **kwargs)
 
 
 def _scope(qs, field: str, ids):
@@ -276,7 +275,7 @@ def gather(*, org, partnership_ids=None, today: datetime.date) -> dict[int, dict
         ("swot_updated_at", "swot_updated_at"),
         ("satisfaction_by_partnership", "satisfaction"),
     ):
-        for pid, value in assessment_facts(name, org=org, partnership_ids=ids).items():
+        for pid, value in assessment_facts(name, org=org, partnership_ids=ids, as_of=today).items():
             if pid in facts:
                 facts[pid][key] = value
     return facts

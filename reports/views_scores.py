@@ -177,7 +177,7 @@ class PartnershipRecomputeView(OrgRequiredMixin, View):
         partnership = get_object_or_404(Partnership.objects.for_org(self.org), pk=pk)
         services.scores_request(org=self.org, actor=request.user, partnership_ids=[partnership.pk])
         messages.success(request, _("Scores of %(p)s are being recomputed.") % {"p": partnership})
-        return redirect(reverse("partners:detail", args=[self.org.slug, partnership.partner_id]) + "?tab=scores")
+        return redirect(reverse("partners:tab", args=[self.org.slug, partnership.partner_id, "scores"]))
 
 
 class SignalRowsView(OrgRequiredMixin, TemplateView):
@@ -234,13 +234,13 @@ class TargetSetView(OrgRequiredMixin, View):
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, _("Targets saved."))
-        return redirect(reverse("partners:detail", args=[self.org.slug, partnership.partner_id]) + "?tab=scores")
+        return redirect(reverse("partners:tab", args=[self.org.slug, partnership.partner_id, "scores"]))
 
 
 def _model_from_post(post) -> tuple[dict, dict, dict]:
     weights = {e: {code: post.get(f"w-{e}-{code}", "") for code in scoring.SIGNALS[e]} for e in ELEMENTS}
     element_weights = {e: post.get(f"e-{e}", "") for e in ELEMENTS}
-    thresholds = {name: post.get(f"t-{name}", "") for name in scoring.DEFAULT_THRESHOLDS}
+    thresholds = {name: post[f"t-{name}"] for name in scoring.DEFAULT_THRESHOLDS if f"t-{name}" in post}
     return weights, element_weights, thresholds
 
 

@@ -1,9 +1,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from reports.api import benchmarks, views
+from reports.api import benchmarks, scores, views
 
 app_name = "reports-api"
+
+router = SimpleRouter()
+router.register("scores", scores.ScoreViewSet, basename="score")
+router.register("scoring-models", scores.ScoringModelViewSet, basename="scoringmodel")
+router.register("score-targets", scores.ScoreTargetViewSet, basename="scoretarget")
 
 _benchmarks = SimpleRouter()
 _benchmarks.register("benchmarks/values", benchmarks.MetricValueViewSet, basename="benchmark-value")
@@ -12,6 +17,7 @@ _benchmarks.register("benchmarks/distributions", benchmarks.DistributionViewSet,
 
 urlpatterns = [
     path("reports/portfolio/", views.PortfolioSummaryView.as_view(), name="portfolio"),
+    *router.urls,
     # Benchmarks (issue 10)
     path("benchmarks/metrics/", benchmarks.MetricCatalogueView.as_view(), name="benchmark-metrics"),
     path("benchmarks/reference/", benchmarks.ReferenceFigureView.as_view(), name="benchmark-reference"),
