@@ -102,7 +102,16 @@ class PartnerListView(PartnersView):
     def get(self, request, org_slug):
         filters = {k: request.GET.get(k, "") for k in FILTER_KEYS}
         queryset = selectors.partner_list(org=self.org, filters=filters)
+        extensions = hooks.partner_list_extensions()  # e.g. the benchmarks percentile (reports)
+        for extension in extensions:
+            queryset = extension.filter_partners(org=self.org, queryset=queryset, params=request.GET)
         page = paginate(request, queryset, per_page=25)
+        ids = [p.pk for p in page.object_list]
+        extra_columns = [
+            c for c in (x.column(org=self.org, partner_ids=ids, params=request.GET) for x in extensions) if c
+        ]
+        for partner in page.object_list:
+            partner.extra_cells = [c["values"].get(partner.pk, "—") for c in extra_columns]
         query = query_without_page(request)
         status_counts = selectors.partner_status_counts(org=self.org, filters=filters)
         for count in status_counts:
@@ -125,6 +134,9 @@ class PartnerListView(PartnersView):
                 ("-created", "Newest"),
             ],
             export_url=reverse("partners:export", args=[self.org.slug]) + (f"?{query}" if query else ""),
+            extra_columns=extra_columns,
+            extra_filters=[x.filter_template for x in extensions],
+            params=request.GET,
         )
         template = self.fragment_template_name if request.htmx and not request.htmx.boosted else self.template_name
         return render(request, template, context)

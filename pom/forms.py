@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pom.models import TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, SsoProtocol, User
+from pom.models import PEER_PROFILE_FIELDS, TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, SsoProtocol, User
 
 
 class SignupExtraForm(forms.Form):
@@ -23,6 +23,14 @@ class OrganizationForm(forms.ModelForm):
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].strip().upper()
+
+
+class PeerProfileForm(forms.ModelForm):
+    """The peer-group profile benchmarks compare by (issue 10). Every field may stay unanswered."""
+
+    class Meta:
+        model = Organization
+        fields = [*PEER_PROFILE_FIELDS, "benchmark_opt_in"]
 
 
 class ProfileForm(forms.ModelForm):

@@ -48,6 +48,15 @@ def partner_tabs():
     return sorted(tabs, key=lambda t: t["order"])
 
 
+def partner_list_extensions() -> list:
+    """Extra filters and one column each for the partner list, from higher apps:
+    `<app>.partner_list.EXTENSION` with `filter_partners(org=, queryset=, params=)` (returns the
+    narrowed queryset), `column(org=, partner_ids=, params=)` (returns None, or `{"label",
+    "values": {partner_id: text}}` for the page's partners, one query) and `filter_template`
+    (rendered inside the filter form with `org` and `params`)."""
+    return [module.EXTENSION for module in app_modules("partner_list")]
+
+
 def emit(event: str, **payload) -> None:
     """Tell higher apps that something happened, inside the caller's transaction.
 

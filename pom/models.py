@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -115,6 +116,77 @@ class Industry(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class PartnerTeamBand(models.TextChoices):
+    """People working in partnerships (survey bands)."""
+
+    T0 = "0-3", _("0–3 people")
+    T1 = "4-10", _("4–10 people")
+    T2 = "11-50", _("11–50 people")
+    T3 = "51-250", _("51–250 people")
+    T4 = "251+", _("251+ people")
+
+
+class PartnerOpsBand(models.TextChoices):
+    """Full-time partner-operations employees."""
+
+    NONE = "0", _("None")
+    ONE = "1", _("1")
+    FEW = "2-4", _("2–4")
+    MANY = "5+", _("5 or more")
+
+
+class LeaderReportsTo(models.TextChoices):
+    CEO = "ceo", _("CEO")
+    CRO = "cro", _("CRO")
+    SALES = "sales", _("Senior sales leader")
+    COO = "coo", _("COO")
+    CMO = "cmo", _("CMO")
+    MULTIPLE = "multiple", _("Multiple executives")
+
+
+class ProgramModel(models.TextChoices):
+    NONE = "none", _("No partner programme")
+    AD_HOC = "ad_hoc", _("Ad hoc, no tiers")
+    TIERED = "tiered", _("Tiered programme")
+    PROGRAMMATIC = "programmatic", _("Programmatic resource allocation")
+
+
+class RevenueShareBand(models.TextChoices):
+    """Share of company revenue driven by partners (survey bands)."""
+
+    ZERO = "0", _("0 %")
+    LOW = "1-25", _("1–25 %")
+    MID = "26-50", _("26–50 %")
+    HIGH = "51-75", _("51–75 %")
+    TOP = "76+", _("76 % or more")
+
+
+class Maturity(models.TextChoices):
+    """Crawl / walk / run, as team → function → whole business."""
+
+    CRAWL = "crawl", _("Crawl: a team")
+    WALK = "walk", _("Walk: a function")
+    RUN = "run", _("Run: the whole business")
+
+
+MATURITY_DIMENSIONS = {
+    "maturity_strategy": _("Partner strategy"),
+    "maturity_data": _("Data"),
+    "maturity_technology": _("Technology"),
+    "maturity_way_of_working": _("Way of working"),
+}
+
+# The peer-group profile: what cross-tenant benchmarks group organizations by (docs/benchmarks.md).
+PEER_PROFILE_FIELDS = [
+    "partner_team_band",
+    "partner_ops_band",
+    "leader_reports_to",
+    "program_model",
+    "partner_revenue_share",
+    *MATURITY_DIMENSIONS,
+]
+
+
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO 4217 code, e.g. EUR.")
 
 
@@ -129,6 +201,37 @@ class Organization(TimeStamped):
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    # Peer-group profile (issue 10): blank means "not answered"; never guessed.
+    partner_team_band = models.CharField(
+        _("people in partnerships"), max_length=8, choices=PartnerTeamBand.choices, blank=True
+    )
+    partner_ops_band = models.CharField(
+        _("full-time partner-operations employees"), max_length=4, choices=PartnerOpsBand.choices, blank=True
+    )
+    leader_reports_to = models.CharField(
+        _("the top partner leader reports to"), max_length=10, choices=LeaderReportsTo.choices, blank=True
+    )
+    program_model = models.CharField(
+        _("partner programme model"), max_length=14, choices=ProgramModel.choices, blank=True
+    )
+    partner_revenue_share = models.CharField(
+        _("share of revenue driven by partners"), max_length=6, choices=RevenueShareBand.choices, blank=True
+    )
+    maturity_strategy = models.CharField(
+        _("maturity: partner strategy"), max_length=6, choices=Maturity.choices, blank=True
+    )
+    maturity_data = models.CharField(_("maturity: data"), max_length=6, choices=Maturity.choices, blank=True)
+    maturity_technology = models.CharField(
+        _("maturity: technology"), max_length=6, choices=Maturity.choices, blank=True
+    )
+    maturity_way_of_working = models.CharField(
+        _("maturity: way of working"), max_length=6, choices=Maturity.choices, blank=True
+    )
+    benchmark_opt_in = models.BooleanField(
+        _("share anonymised benchmarks"),
+        default=False,
+        help_text=_("Contribute one median per metric to cross-organization benchmarks and see theirs."),
     )
 
     class Meta:

@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from pom import hooks, jobs, selectors, services
-from pom.forms import ApiKeyForm, InvitationForm, MemberRoleForm, OrganizationForm, ProfileForm
+from pom.forms import ApiKeyForm, InvitationForm, MemberRoleForm, OrganizationForm, PeerProfileForm, ProfileForm
 from pom.models import ApiKey, Job, Membership, OrgInvitation, Role
 from pom.tenancy import OrgRequiredMixin
 from pom.web import HtmxFragmentMixin, paginate, query_without_page
@@ -46,15 +46,21 @@ class OrgListView(LoginRequiredMixin, TemplateView):
 
 
 class OrgCreateView(LoginRequiredMixin, View):
+    """Create an organization; the peer-group profile is asked on the same page and may be skipped."""
+
     template_name = "pom/org_create.html"
 
     def get(self, request):
-        return render(request, self.template_name, {"form": OrganizationForm()})
+        return render(request, self.template_name, {"form": OrganizationForm(), "profile_form": PeerProfileForm()})
 
     def post(self, request):
         form = OrganizationForm(request.POST)
-        if form.is_valid():
+        skip = "skip_profile" in request.POST
+        profile_form = PeerProfileForm(None if skip else request.POST)
+        if form.is_valid() and (skip or profile_form.is_valid()):
             data = dict(form.cleaned_data)
+            if not skip:
+                data.update(profile_form.cleaned_data)
             try:
                 org = services.organization_create(user=request.user, name=data.pop("name"), **data)
             except ValidationError as exc:
@@ -62,7 +68,7 @@ class OrgCreateView(LoginRequiredMixin, View):
             else:
                 messages.success(request, f"{org.name} is ready. Invite your colleagues from Settings.")
                 return redirect("dashboard", org_slug=org.slug)
-        return render(request, self.template_name, {"form": form}, status=400)
+        return render(request, self.template_name, {"form": form, "profile_form": profile_form}, status=400)
 
 
 class DashboardView(OrgRequiredMixin, TemplateView):
@@ -83,25 +89,33 @@ class OrgSettingsView(OrgRequiredMixin, View):
     template_name = "pom/settings_org.html"
 
     def get(self, request, org_slug):
-        return render(request, self.template_name, self._context(OrganizationForm(instance=self.org)))
+        return render(
+            request,
+            self.template_name,
+            self._context(OrganizationForm(instance=self.org), PeerProfileForm(instance=self.org)),
+        )
 
     def post(self, request, org_slug):
-        # The form validates a copy: a ModelForm writes cleaned values onto its instance, and the
+        # The forms validate copies: a ModelForm writes cleaned values onto its instance, and the
         # service must see the organization as it was to audit which fields changed.
         form = OrganizationForm(request.POST, instance=copy.copy(self.org))
-        if form.is_valid():
+        profile_form = PeerProfileForm(request.POST, instance=copy.copy(self.org))
+        if form.is_valid() and profile_form.is_valid():
             try:
-                services.organization_update(org=self.org, actor=request.user, data=form.cleaned_data)
+                services.organization_update(
+                    org=self.org, actor=request.user, data={**form.cleaned_data, **profile_form.cleaned_data}
+                )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 messages.success(request, "Organization profile saved.")
                 return redirect("org_settings", org_slug=self.org.slug)
-        return render(request, self.template_name, self._context(form), status=400)
+        return render(request, self.template_name, self._context(form, profile_form), status=400)
 
-    def _context(self, form):
+    def _context(self, form, profile_form):
         return {
             "form": form,
+            "profile_form": profile_form,
             "org": self.org,
             "role": self.role,
             "can_admin": True,

@@ -70,3 +70,6 @@ class ScoreTargetAdmin(admin.ModelAdmin):
 @admin.register(ScoreSharing)
 class ScoreSharingAdmin(admin.ModelAdmin):
     list_display = ("organization", "shared_elements", "share_overall")
+
+
+from reports import benchmark_admin  # noqa: E402, F401  (benchmarks, issue 10)

@@ -33,3 +33,7 @@ def seed(ctx) -> None:
         shared_elements=["trust", "commitment", "accountability", "measurement"],
         share_overall=True,
     )
+    # Benchmarks (issue 10): after the scores, so the TACAM metrics have values to rank.
+    from reports import benchmark_demo
+
+    benchmark_demo.seed(ctx)

@@ -122,3 +122,16 @@ class ScoreSharing(OrgOwned):
 
     def __str__(self) -> str:
         return f"Score sharing of {self.organization_id}"
+
+
+# Benchmarks (issue 10) live in their own module.
+from reports.benchmark_models import (  # noqa: E402, F401
+    BenchmarkContribution,
+    BenchmarkGoal,
+    BenchmarkMetric,
+    CrossTenantDistribution,
+    MetricValue,
+    PeerDistribution,
+    PeerPercentile,
+    ReferenceFigure,
+)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reports import views, views_scores
 
@@ -16,4 +16,5 @@ urlpatterns = [
         views_scores.SignalRowsView.as_view(),
         name="signal_rows",
     ),
+    path("benchmarks/", include("reports.benchmark_urls")),  # benchmarks (issue 10)
 ]

@@ -2,8 +2,11 @@
 
 from django.urls import path
 
-from reports import views_scores
+from reports import views_benchmarks, views_scores
 
 app_name = "reports-ws"
 
-urlpatterns = [path("<uuid:workspace_id>/scores/", views_scores.WorkspaceScoresView.as_view(), name="scores")]
+urlpatterns = [
+    path("<uuid:workspace_id>/scores/", views_scores.WorkspaceScoresView.as_view(), name="scores"),
+    path("<uuid:workspace_id>/benchmarks/", views_benchmarks.WorkspaceBenchmarksView.as_view(), name="benchmarks"),
+]
