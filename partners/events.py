@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
-from django.utils.translation import gettext_lazy as _
 
 from partners import points
 from partners.models import Partnership, PointActivity
@@ -21,6 +20,7 @@ from pom import hooks
 WEBHOOK_EVENTS = {
     "points.awarded": gettext_lazy("Points were awarded to a partnership automatically (its ledger lines)"),
     "tier.changed": gettext_lazy("A partnership moved to another tier (upgrade or downgrade applied)"),
+    "assessment.answered": gettext_lazy("A person answered an assessment (trust equation or health questionnaire)"),
 }
 
 ACTIVITY_TYPES = {
@@ -110,6 +110,3 @@ HANDLERS = {
 }
 
 # Delivered to webhook endpoints subscribed to them (see docs/webhooks.md).
-WEBHOOK_EVENTS = {
-    "assessment.answered": _("A person answered an assessment (trust equation or health questionnaire)"),
-}
