@@ -108,5 +108,3 @@ HANDLERS = {
     "plan.activity_done": _activity_done,
     "opportunity.won": _opportunity_won,
 }
-
-# Delivered to webhook endpoints subscribed to them (see docs/webhooks.md).
