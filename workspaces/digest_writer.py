@@ -57,7 +57,7 @@ class _Picker:
 
 
 def _names(rows: list[dict], field: str) -> str:
-    shown = [f"“{r[field]}”" for r in rows[:MAX_LINES]]
+    shown = [_("“%(name)s”") % {"name": r[field]} for r in rows[:MAX_LINES]]
     more = len(rows) - len(shown)
     text = ", ".join(shown)
     if more > 0:

@@ -240,10 +240,13 @@ def test_each_recipient_reads_the_digest_in_their_language(digest_world, django_
     with django_capture_on_commit_callbacks(execute=True):
         digest_services.digest_approve(access=access, actor=w.vendor_manager, digest=digest)
     german, english = _mail_to("eddie.editor@acme.example"), _mail_to("pat.owner@acme.example")
-    german_text, english_text = german.body.split("Key results")[0], english.body.split("Key results")[0]
-    assert "1.000" in german_text and "1,000" not in german_text
-    assert "1,000" in english_text and "Joint pipeline = 1,000 / 240,000" in english.body
-    assert "Joint pipeline = 1.000 / 240.000" in german.body
+    german_text, english_text = german.body.split("Schlüsselergebnisse")[0], english.body.split("Key results")[0]
+    assert german_text.startswith("Hallo ") and "Digest von Acme Integrators" in german_text
+    assert "„Joint pipeline“ steht jetzt bei 1.000" in german_text and "1,000" not in german_text
+    assert "„Certified engineers“" in german_text and "”" not in german_text  # German quotes throughout
+    assert "“Joint pipeline” is now at 1,000" in english_text and "Joint pipeline = 1,000 / 240,000 (" in english.body
+    assert "Joint pipeline = 1.000 / 240.000 (" in german.body and "% erreicht)" in german.body
+    assert "Digests dieses Workspace abbestellen:" in german.body and german.subject != english.subject
 
     # A text a person edited is what they approved: every reader gets it as written.
     digest_services.digest_update(
