@@ -119,6 +119,10 @@ class JobAdmin(admin.ModelAdmin):
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Operators look; changes go through the services (the organization's own pages and API)."""
 
+    def get_readonly_fields(self, request, obj=None):
+        hidden = set(self.exclude or ())
+        return [f.name for f in self.model._meta.fields if f.name not in hidden]
+
     def has_add_permission(self, request, obj=None):
         return False
 

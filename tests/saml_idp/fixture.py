@@ -26,14 +26,18 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 PASSWORD = "idp-pass-2026"
 
 
-def make_certificate(name: str, key_path: Path | None = None, days: int = 30) -> tuple[str, str]:
-    """A self-signed RSA certificate and its key, both PEM."""
+def make_certificate(name: str, days: int = 30, rsa_key: bool = False) -> tuple[str, str]:
+    """A self-signed certificate and its key, both PEM: RSA for signing at the IdP, else a (fast) EC key."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
     from cryptography.x509.oid import NameOID
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if rsa_key
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = dt.datetime.now(dt.UTC)
     cert = (
@@ -90,8 +94,8 @@ def saml_idp(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("saml-idp")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    cert, key = make_certificate("POM test IdP")
-    other_cert, _ = make_certificate("Someone else's IdP")
+    cert, key = make_certificate("POM test IdP", rsa_key=True)
+    other_cert, _ = make_certificate("Someone else's IdP", rsa_key=True)
     (workdir / "idp.crt").write_text(cert)
     (workdir / "idp.key").write_text(key)
     spec = {
