@@ -34,6 +34,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +70,7 @@ class Touch:
 
     @property
     def when(self) -> str:
-        return f"{self.occurred_at.day} {self.occurred_at:%B %Y}"
+        return _day(self.occurred_at.date())
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,12 @@ class Share:
     rule_version: str = ""
 
 
+@lru_cache(maxsize=4096)
+def _day(day: datetime.date) -> str:
+    """ "3 March 2026", formatted once per day."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def pct(fraction) -> str:
     """0.4 -> "40 %", 1/3 -> "33.33 %"."""
     text = f"{float(fraction) * 100:.2f}".rstrip("0").rstrip(".")
@@ -153,10 +160,15 @@ def _weight(value) -> Fraction:
     elif isinstance(value, float):
         weight = Fraction(value) if math.isfinite(value) else ZERO
     elif isinstance(value, Decimal):
-        weight = Fraction(value) if value.is_finite() else ZERO
+        weight = _decimal_fraction(value)
     else:
         weight = Fraction(value)
     return weight if weight > 0 else ZERO
+
+
+@lru_cache(maxsize=1024)
+def _decimal_fraction(value: Decimal) -> Fraction:
+    return Fraction(value) if value.is_finite() else ZERO
 
 
 def tie_order(key) -> tuple:
@@ -178,24 +190,35 @@ def allocate(total: Decimal, weights: dict[Hashable, Decimal | Fraction | float 
     weight get nothing and are left out; the result is ordered by `tie_order`.
     """
     cents = int((total / CENT).to_integral_value(rounding=ROUND_FLOOR))
-    positive = {
-        k: w for k, w in ((k, _weight(w)) for k, w in sorted(weights.items(), key=lambda kv: tie_order(kv[0]))) if w > 0
-    }
-    weight_sum = sum(positive.values(), ZERO)
-    if weight_sum <= 0 or cents <= 0:
-        return {k: Decimal("0.00") for k in positive}
+    floors, _, _ = _allocate_cents(cents, weights)
+    return {k: Decimal(v).scaleb(-2) for k, v in floors.items()}
+
+
+def _allocate_cents(cents: int, weights: dict) -> tuple[dict, dict, int]:
+    """allocate() in integer cents: (cents per key, the weights as integers on a common denominator, their sum)."""
+    positive = {}
+    for key in sorted(weights, key=tie_order):
+        weight = weights[key]
+        weight = weight if type(weight) is int else _weight(weight)
+        if weight > 0:
+            positive[key] = weight
+    # On a common denominator the weights are integers, and so are the quotas' remainders: compare those.
+    scale = math.lcm(*(w.denominator for w in positive.values() if type(w) is not int))
+    integral = (
+        {k: int(w * scale) for k, w in positive.items()} if scale != 1 else {k: int(w) for k, w in positive.items()}
+    )
+    weight_sum = sum(integral.values())
+    if cents <= 0 or not positive:
+        return dict.fromkeys(positive, 0), integral, weight_sum
     floors: dict = {}
     remainders: dict = {}
-    for key, weight in positive.items():
-        whole, rest = divmod(
-            cents * weight.numerator * weight_sum.denominator, weight.denominator * weight_sum.numerator
-        )
-        floors[key] = whole
-        remainders[key] = Fraction(rest, weight.denominator * weight_sum.numerator)
+    for key, weight in integral.items():
+        floors[key], remainders[key] = divmod(cents * weight, weight_sum)
     leftover = cents - sum(floors.values())
-    for key in sorted(positive, key=lambda k: (-remainders[k], tie_order(k)))[:leftover]:
-        floors[key] += 1
-    return {k: Decimal(floors[k]).scaleb(-2) for k in positive}
+    if leftover:
+        for key in sorted(integral, key=lambda k: (-remainders[k], tie_order(k)))[:leftover]:
+            floors[key] += 1
+    return floors, integral, weight_sum
 
 
 def credited_amount(facts: Facts) -> Decimal:
@@ -206,14 +229,20 @@ def _shares(
     facts: Facts, weights: dict, explain: Callable[[Hashable, float], str], rule_version: str = ""
 ) -> list[Share]:
     total = credited_amount(facts)
-    amounts = allocate(total, weights)
-    if not amounts:
+    cents = int(total * 100)
+    floors, integral, weight_sum = _allocate_cents(cents, weights)
+    if not floors:
         return _nobody(facts, "Unattributed: every partner's weight is zero under this model's settings.")
-    weight_sum = sum((_weight(weights[k]) for k in amounts), ZERO)
     shares = []
-    for key, amount in amounts.items():
-        share = (amount / total).quantize(Decimal("0.000001")) if total else Decimal("0")
-        shares.append(Share(key, amount, share, explain(key, _weight(weights[key]) / weight_sum), rule_version))
+    for key, part in floors.items():
+        share = Decimal("0")
+        if cents:  # the fraction of the amount, exactly rounded to 6 places (half to even)
+            whole, rest = divmod(part * 1_000_000, cents)
+            whole += 1 if rest * 2 > cents or (rest * 2 == cents and whole % 2) else 0
+            share = Decimal(whole).scaleb(-6)
+        shares.append(
+            Share(key, Decimal(part).scaleb(-2), share, explain(key, integral[key] / weight_sum), rule_version)
+        )
     return shares
 
 
@@ -357,6 +386,22 @@ def time_decay(facts: Facts, params: Params) -> list[Share]:
     return _shares(facts, weights, explain)
 
 
+def _by_partner(touches) -> dict[int, Touch]:
+    """The first touch (in `_touch_key` order) of each partnership among `touches`."""
+    slot: dict[int, Touch] = {}
+    for touch in touches:
+        slot.setdefault(touch.partnership_id, touch)
+    return slot
+
+
+@lru_cache(maxsize=256)
+def _integral(*values) -> tuple[int, ...]:
+    """Non-negative weights (Decimal settings) as integers on their common denominator."""
+    fractions = [_weight(v) for v in values]
+    scale = math.lcm(*(f.denominator for f in fractions))
+    return tuple(int(f * scale) for f in fractions)
+
+
 def position_based(facts: Facts, params: Params) -> list[Share]:
     """First and last touches get their configured weight (40/40), the middle ones share the rest (20).
 
@@ -367,47 +412,42 @@ def position_based(facts: Facts, params: Params) -> list[Share]:
     if (guard := _guard(facts, "touches")) is not None:
         return guard
     touches = sorted(facts.touches, key=_touch_key)
-    first, middle, last = (
-        _weight(params.position_first),
-        _weight(params.position_middle),
-        _weight(params.position_last),
-    )
     start_at, end_at = touches[0].occurred_at, touches[-1].occurred_at
-    first_slot = [t for t in touches if t.occurred_at == start_at]
-    last_slot = [t for t in touches if t.occurred_at == end_at]
+    first_slot = _by_partner(t for t in touches if t.occurred_at == start_at)
+    last_slot = _by_partner(t for t in touches if t.occurred_at == end_at)
     middles = [t for t in touches if start_at < t.occurred_at < end_at]
-    parts: dict[int, list[tuple[Fraction, str]]] = {}
+    # Integer weights: the settings on their common denominator, times the slot sizes, so every part is exact.
+    first, middle, last = _integral(params.position_first, params.position_middle, params.position_last)
+    nf, nl, nm = len(first_slot), len(last_slot), max(1, len(middles))
+    parts: dict[int, list[tuple[int, str]]] = {}
 
-    def give(touch: Touch, weight: Fraction, what: str) -> None:
+    def give(touch: Touch, weight: int, what: str) -> None:
         parts.setdefault(touch.partnership_id, []).append((weight, what))
 
-    def give_slot(slot: list[Touch], weight: Fraction, word: str) -> None:
-        by_partner: dict[int, Touch] = {}
-        for touch in slot:
-            by_partner.setdefault(touch.partnership_id, touch)
-        tie = f" (shared by {len(by_partner)} partners)" if len(by_partner) > 1 else ""
-        for touch in by_partner.values():
-            give(touch, weight / len(by_partner), f"{word}{tie}: {touch.what} on {touch.when}")
+    def give_slot(slot: dict[int, Touch], weight: int, word: str) -> None:
+        tie = f" (shared by {len(slot)} partners)" if len(slot) > 1 else ""
+        for touch in slot.values():
+            give(touch, weight, f"{word}{tie}: {touch.what} on {touch.when}")
 
     if start_at == end_at:
-        give_slot(first_slot, Fraction(1), "only touch")
-    elif not middles:
-        give_slot(first_slot, first + middle / 2, "first touch")
-        give_slot(last_slot, last + middle / 2, "last touch")
-    else:
-        give_slot(first_slot, first, "first touch")
-        give_slot(last_slot, last, "last touch")
+        give_slot(first_slot, 1, "only touch")
+    elif not middles:  # (first + middle / 2) / nf and (last + middle / 2) / nl, times 2 nf nl
+        give_slot(first_slot, (2 * first + middle) * nl, "first touch")
+        give_slot(last_slot, (2 * last + middle) * nf, "last touch")
+    else:  # first / nf, last / nl, middle / nm, times nf nl nm
+        give_slot(first_slot, first * nl * nm, "first touch")
+        give_slot(last_slot, last * nf * nm, "last touch")
         for touch in middles:
-            give(touch, middle / len(middles), "middle touch")
-    total = sum((w for items in parts.values() for w, _ in items), ZERO)
-    weights = {pid: sum((w for w, _ in items), ZERO) for pid, items in parts.items()}
+            give(touch, middle * nf * nl, "middle touch")
+    total = sum(w for items in parts.values() for w, _ in items)
+    weights = {pid: sum(w for w, _ in items) for pid, items in parts.items()}
 
     def explain(pid, fraction):
         named = [f"{pct(w / total)} {what}" for w, what in parts[pid] if what != "middle touch"]
         middle_parts = [w for w, what in parts[pid] if what == "middle touch"]
         if middle_parts:
             plural = "es" if len(middle_parts) > 1 else ""
-            named.append(f"{pct(sum(middle_parts, ZERO) / total)} for {len(middle_parts)} middle touch{plural}")
+            named.append(f"{pct(sum(middle_parts) / total)} for {len(middle_parts)} middle touch{plural}")
         return f"{pct(fraction)} position based: " + " + ".join(named) + "."
 
     return _shares(facts, weights, explain)
@@ -506,10 +546,10 @@ def shapley(facts: Facts, params: Params) -> list[Share]:
         return _nobody(facts, "Unattributed: no partner attached.")
     players, covers = _coverage(facts)
     n = len(players)
-    influence = _weight(params.influenced_weight)
-    item_worth = [_weight(params.sourced_weight)] + [influence / 3] * len(PHASES)
+    sourced_worth, influence = _integral(params.sourced_weight, params.influenced_weight)
+    item_worth = [3 * sourced_worth] + [influence] * len(PHASES)  # times 3: a phase is worth a third
     if not any(item_worth[i] for i in range(len(ITEMS)) if _union(covers.values()) >> i & 1):
-        weights = dict.fromkeys(players, Fraction(1))
+        weights = dict.fromkeys(players, 1)
         return _shares(
             facts,
             weights,
@@ -517,8 +557,13 @@ def shapley(facts: Facts, params: Params) -> list[Share]:
                 f"{pct(f)} Shapley value: no sourcing or touchpoints tell the {n} partners apart, equal split."
             ),
         )
-    phi = shapley_coverage(covers, item_worth)
     coverers = [sum(1 for mask in covers.values() if mask >> i & 1) for i in range(len(ITEMS))]
+    # shapley_coverage() in integers: every item's worth times the lcm of the coverer counts, split exactly.
+    common = math.lcm(*(c for c in coverers if c))
+    phi = {
+        pid: sum(item_worth[i] * common // coverers[i] for i in range(len(ITEMS)) if mask >> i & 1)
+        for pid, mask in covers.items()
+    }
 
     def explain(pid, fraction):
         items = [i for i in range(len(ITEMS)) if covers[pid] >> i & 1]
