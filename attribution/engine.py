@@ -34,7 +34,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -119,6 +119,15 @@ class Facts:
     touches: list[Touch] = field(default_factory=list)
     scores: list[Score] = field(default_factory=list)
 
+    @cached_property
+    def ordered_touches(self) -> list[Touch]:
+        """The touches in `_touch_key` order (whatever order they were listed in), sorted once for all models."""
+        return sorted(self.touches, key=_touch_key)
+
+    @cached_property
+    def credited(self) -> Decimal:
+        return Decimal("0.00") if self.status == "lost" else self.amount.quantize(CENT)
+
 
 @dataclass(frozen=True)
 class Params:
@@ -196,17 +205,22 @@ def allocate(total: Decimal, weights: dict[Hashable, Decimal | Fraction | float 
 
 def _allocate_cents(cents: int, weights: dict) -> tuple[dict, dict, int]:
     """allocate() in integer cents: (cents per key, the weights as integers on a common denominator, their sum)."""
-    positive = {}
+    ratios = {}
     for key in sorted(weights, key=tie_order):
         weight = weights[key]
-        weight = weight if type(weight) is int else _weight(weight)
-        if weight > 0:
-            positive[key] = weight
+        if type(weight) is int:
+            ratio = (weight, 1)
+        elif type(weight) is float:
+            ratio = weight.as_integer_ratio() if math.isfinite(weight) else (0, 1)
+        else:
+            fraction = _weight(weight)
+            ratio = (fraction.numerator, fraction.denominator)
+        if ratio[0] > 0:
+            ratios[key] = ratio
+    positive = ratios
     # On a common denominator the weights are integers, and so are the quotas' remainders: compare those.
-    scale = math.lcm(*(w.denominator for w in positive.values() if type(w) is not int))
-    integral = (
-        {k: int(w * scale) for k, w in positive.items()} if scale != 1 else {k: int(w) for k, w in positive.items()}
-    )
+    scale = math.lcm(*(d for _, d in ratios.values()))
+    integral = {k: n * (scale // d) for k, (n, d) in ratios.items()}
     weight_sum = sum(integral.values())
     if cents <= 0 or not positive:
         return dict.fromkeys(positive, 0), integral, weight_sum
@@ -222,7 +236,7 @@ def _allocate_cents(cents: int, weights: dict) -> tuple[dict, dict, int]:
 
 
 def credited_amount(facts: Facts) -> Decimal:
-    return Decimal("0.00") if facts.status == "lost" else facts.amount.quantize(CENT)
+    return facts.credited
 
 
 def _shares(
@@ -281,14 +295,12 @@ def sourced_influenced(facts: Facts, params: Params) -> list[Share]:
     roles = {pid: "sourced" if "sourced" in rs else min(rs) for pid, rs in role_sets.items()}
     sourced = sorted(pid for pid, role in roles.items() if role == "sourced")
     others = sorted(pid for pid, role in roles.items() if role != "sourced")
-    sw, iw = _weight(params.sourced_weight), _weight(params.influenced_weight)
+    sw, iw = _integral(params.sourced_weight, params.influenced_weight)
     if not sourced or not others or sw + iw == 0:
-        sw = iw = Fraction(1)
-    weights: dict = {}
-    for pid in sourced:
-        weights[pid] = sw / len(sourced) if others else Fraction(1, len(sourced))
-    for pid in others:
-        weights[pid] = iw / len(others) if sourced else Fraction(1, len(others))
+        sw = iw = 1
+    # sw / len(sourced) and iw / len(others), times len(sourced) * len(others): integers
+    weights: dict = dict.fromkeys(sourced, sw * len(others) if others else 1)
+    weights.update(dict.fromkeys(others, iw * len(sourced) if sourced else 1))
 
     def explain(pid, fraction):
         group = sourced if roles[pid] == "sourced" else others
@@ -307,11 +319,11 @@ def _tie_split(facts: Facts, pick, word: str) -> list[Share]:
     if (guard := _guard(facts, "touches")) is not None:
         return guard
     moment = pick(t.occurred_at for t in facts.touches)
-    tied = [t for t in sorted(facts.touches, key=_touch_key) if t.occurred_at == moment]
+    tied = [t for t in facts.ordered_touches if t.occurred_at == moment]
     by_partner: dict[int, Touch] = {}
     for touch in tied:
         by_partner.setdefault(touch.partnership_id, touch)
-    weights = {pid: Fraction(1, len(by_partner)) for pid in by_partner}
+    weights = dict.fromkeys(by_partner, 1)
 
     def explain(pid, fraction):
         touch = by_partner[pid]
@@ -361,7 +373,7 @@ def time_decay(facts: Facts, params: Params) -> list[Share]:
     """Touches weigh 2^(-age / half-life), age in whole UTC days before the close (or run) date, clamped at 0."""
     if (guard := _guard(facts, "touches")) is not None:
         return guard
-    ordered = sorted(facts.touches, key=_touch_key)
+    ordered = facts.ordered_touches
     reference = facts.close_date or params.as_of or max(t.occurred_at for t in ordered).date()
     half_life = max(1, int(params.half_life_days))
     ages_by: dict[int, list[int]] = {}
@@ -411,7 +423,7 @@ def position_based(facts: Facts, params: Params) -> list[Share]:
     """
     if (guard := _guard(facts, "touches")) is not None:
         return guard
-    touches = sorted(facts.touches, key=_touch_key)
+    touches = facts.ordered_touches
     start_at, end_at = touches[0].occurred_at, touches[-1].occurred_at
     first_slot = _by_partner(t for t in touches if t.occurred_at == start_at)
     last_slot = _by_partner(t for t in touches if t.occurred_at == end_at)
@@ -460,20 +472,30 @@ def rule_split(facts: Facts, params: Params, rules: Iterable[Rule] = ()) -> list
     rule = next((r for r in rules if r.matches(facts)), None)
     if rule is None:
         return _nobody(facts, "Unattributed: no split rule matches this deal's products or joint solution.")
+    weights, explain = _rule_plan(rule)
+    return _shares(facts, weights, explain, rule_version=rule.label)
+
+
+@lru_cache(maxsize=256)
+def _rule_plan(rule: Rule) -> tuple[dict, Callable]:
+    """A rule's integer weights (the unattributed remainder under None) and its explanations, made once."""
     weights: dict = {}
     for pid, percent in rule.shares:
         weights[pid] = weights.get(pid, ZERO) + _weight(percent)
     remainder = 100 - sum(weights.values(), ZERO)
     if remainder > 0:
         weights[None] = remainder
+    scale = math.lcm(*(w.denominator for w in weights.values()))
+    weights = {k: int(w * scale) for k, w in weights.items()}
     target = "joint solution" if rule.match_on == "joint_solution" else "product"
 
+    @lru_cache(maxsize=64)
     def explain(pid, fraction):
         if pid is None:
             return f"{pct(fraction)} unattributed: rule “{rule.label}” allocates only {pct(1 - fraction)}."
         return f"{pct(fraction)} by rule “{rule.label}” ({target} {rule.match_value})."
 
-    return _shares(facts, weights, explain, rule_version=rule.label)
+    return weights, explain
 
 
 def materiality(facts: Facts, params: Params) -> list[Share]:
@@ -510,7 +532,7 @@ def _coverage(facts: Facts) -> tuple[list[int], dict[int, int]]:
             covers[p.partnership_id] = 0
         if p.role == "sourced":
             covers[p.partnership_id] |= 1
-    for t in sorted(facts.touches, key=_touch_key):
+    for t in facts.ordered_touches:
         if t.partnership_id not in covers:
             players.append(t.partnership_id)
             covers[t.partnership_id] = 0
