@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from fractions import Fraction
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from django.utils.translation import gettext_lazy as _
 
@@ -45,14 +46,12 @@ PHASE_LABELS = {"pre_sale": "pre-sale", "point_of_sale": "point of sale", "post_
 TOUCH_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 
 
-@dataclass(frozen=True)
-class Involvement:
+class Involvement(NamedTuple):
     partnership_id: int
     role: str  # sourced, influenced, fulfilment, technical, referral
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     partnership_id: int
     occurred_at: datetime.datetime
     label: str  # influence type name
@@ -73,8 +72,7 @@ class Touch:
         return _day(self.occurred_at.date())
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(NamedTuple):
     partnership_id: int
     sales_motion: int
     value_proposition: int
@@ -140,8 +138,7 @@ class Params:
     as_of: datetime.date | None = None
 
 
-@dataclass(frozen=True)
-class Share:
+class Share(NamedTuple):
     partnership_id: int | None
     amount: Decimal
     share: Decimal  # fraction of the credited amount, 6 places
@@ -206,7 +203,8 @@ def allocate(total: Decimal, weights: dict[Hashable, Decimal | Fraction | float 
 def _allocate_cents(cents: int, weights: dict) -> tuple[dict, dict, int]:
     """allocate() in integer cents: (cents per key, the weights as integers on a common denominator, their sum)."""
     ratios = {}
-    for key in sorted(weights, key=tie_order):
+    plain = all(type(k) is int for k in weights)  # partnership ids only: their own order is the tie order
+    for key in sorted(weights) if plain else sorted(weights, key=tie_order):
         weight = weights[key]
         if type(weight) is int:
             ratio = (weight, 1)
@@ -230,7 +228,8 @@ def _allocate_cents(cents: int, weights: dict) -> tuple[dict, dict, int]:
         floors[key], remainders[key] = divmod(cents * weight, weight_sum)
     leftover = cents - sum(floors.values())
     if leftover:
-        for key in sorted(integral, key=lambda k: (-remainders[k], tie_order(k)))[:leftover]:
+        order = (lambda k: (-remainders[k], k)) if plain else (lambda k: (-remainders[k], tie_order(k)))
+        for key in sorted(integral, key=order)[:leftover]:
             floors[key] += 1
     return floors, integral, weight_sum
 
