@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from attribution import selectors
 from attribution.models import (
@@ -300,17 +301,19 @@ def _claim(*, org: Organization, run: AttributionRun) -> AttributionRun | None:
     if not claimed:
         claimable.filter(status=AttributionRun.Status.RUNNING).update(
             status=AttributionRun.Status.FAILED,
-            error=f"The worker stopped during attempt {MAX_ATTEMPTS} of {MAX_ATTEMPTS}; POM gave up.",
+            error=_("The worker stopped during attempt %(n)s of %(max)s; POM gave up.")
+            % {"n": MAX_ATTEMPTS, "max": MAX_ATTEMPTS},
             finished_at=now,
             lease_expires_at=None,
         )
         return None
     current = _runs(org).get(pk=run.pk)
     if current.attempts > 1:
-        current.message = (
-            f"The worker stopped during attempt {current.attempts - 1}; restarted "
-            f"(attempt {current.attempts} of {MAX_ATTEMPTS})."
-        )
+        current.message = _("The worker stopped during attempt %(n)s; restarted (attempt %(next)s of %(max)s).") % {
+            "n": current.attempts - 1,
+            "next": current.attempts,
+            "max": MAX_ATTEMPTS,
+        }
         _runs(org).filter(pk=run.pk, attempts=current.attempts).update(message=current.message)
     return current
 
