@@ -32,6 +32,7 @@ from attribution.models import (
 from pom import hooks
 from pom.audit import Actor, audit_action
 from pom.models import Organization, User
+from pom.webhooks import webhook_subscribed, webhooks_on_events
 
 logger = logging.getLogger(__name__)
 
@@ -376,7 +377,9 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
             if run.pk not in rows:
                 raise RunLost(run.pk)
             newer = len(rows) > 1
-            written = _swap(org=org, run=run, stage=stage, newer=newer, written=written, read_ids=partnership_ids)
+            written, changed = _swap(
+                org=org, run=run, stage=stage, newer=newer, written=written, read_ids=partnership_ids
+            )
             finished = {
                 "status": AttributionRun.Status.DONE,
                 "progress": 100,
@@ -390,6 +393,8 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
                 setattr(run, name, value)
             if written:
                 hooks.emit("attribution.credited", org=org, actor=None, run=run)
+                if changed:
+                    webhooks_on_events("opportunity.credited", org=org, actor=None, items=changed)
             return run
     except RunLost:
         logger.info("Attribution run %s: attempt %s lost its lease", run.pk, run.attempts)
@@ -432,29 +437,33 @@ def _swap_lock(*, org, run) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _swap(*, org, run, stage: str, newer: bool, written: int, read_ids: set[int]) -> int:
-    """Make the attempt's rows the organization's ledger (inside the swap transaction); returns how many."""
+def _swap(*, org, run, stage: str, newer: bool, written: int, read_ids: set[int]) -> tuple[int, list[dict]]:
+    """Make the attempt's rows the organization's ledger (inside the swap transaction); returns how many,
+    and the `opportunity.credited` payloads of the deals whose credit changed (compared before the swap)."""
     from partners.models import Partnership
 
     deleted = read_ids - set(Partnership.objects.filter(organization=org, pk__in=read_ids).values_list("pk", flat=True))
     if connection.vendor != "postgresql" or stage == LEDGER_TABLE:
         if newer:
             CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
-            return 0
+            return 0, []
         if deleted:
             written -= (
                 CreditAllocation.objects.for_org(org).filter(run_id=run.id, partnership_id__in=deleted).delete()[0]
             )
+        changed = _credited_events(org=org, run=run, stage=LEDGER_TABLE)
         CreditAllocation.objects.for_org(org).filter(Q(run_id__lt=run.id) | Q(run_id__isnull=True)).delete()
-        return written
+        return written, changed
     quote = connection.ops.quote_name
     if newer:
         _drop_tables([stage])
-        return 0
+        return 0, []
     with connection.cursor() as cursor:
         if deleted:
             cursor.execute(f"DELETE FROM {quote(stage)} WHERE partnership_id = ANY(%s)", [sorted(deleted)])
             written -= cursor.rowcount
+    changed = _credited_events(org=org, run=run, stage=stage)
+    with connection.cursor() as cursor:
         # One statement: detach and drop the organization's current partition (old runs are dropped, not
         # deleted row by row), clear its rows from the default partition, attach the new table.
         prefix = _stage_prefix(org.id).replace("_", r"\_")
@@ -471,7 +480,7 @@ def _swap(*, org, run, stage: str, newer: bool, written: int, read_ids: set[int]
                 ALTER TABLE {quote(LEDGER_TABLE)} ATTACH PARTITION {quote(stage)} FOR VALUES IN ({int(org.id)});
             END $swap$"""
         )
-    return written
+    return written, changed
 
 
 def _compute(*, org, run, lease: _Lease, table: str) -> tuple[int, int, set[int]]:
@@ -594,6 +603,93 @@ def attribution_runs_reclaim(*, now: datetime.datetime | None = None) -> int:
         }
         _drop_tables([name for name in _ledger_tables(None)[1] if name not in live])
     return restarted
+
+
+CREDITED_ROWS_PER_EVENT = 50  # credit lines per opportunity in an `opportunity.credited` payload
+
+
+def _credited_events(*, org: Organization, run: AttributionRun, stage: str) -> list[dict]:
+    """One `opportunity.credited` payload per opportunity whose credit this run changes.
+
+    Set-based: one query compares the run's rows (in its `stage` table, not swapped in yet; the
+    ledger itself on SQLite) with the live ones (rows only in one of the two, in either direction),
+    two more read the opportunities and both sides' lines. Nothing is read when no endpoint
+    subscribes. A payload carries the opportunity, the run, and its new and previous credit lines
+    (at most `CREDITED_ROWS_PER_EVENT` each, `truncated` says so).
+    """
+    from partners.models import Partner, Partnership
+
+    if not webhook_subscribed(org=org, event="opportunity.credited"):
+        return []
+    quote = connection.ops.quote_name
+    table, staged = quote(CreditAllocation._meta.db_table), quote(stage)
+    columns = "opportunity_id, partnership_id, model, amount, share"
+    new = f"SELECT {columns} FROM {staged} WHERE organization_id = %s AND run_id = %s"
+    old = f"SELECT {columns} FROM {table} WHERE organization_id = %s AND (run_id < %s OR run_id IS NULL)"
+    sql = (
+        f"SELECT DISTINCT opportunity_id FROM (({new} EXCEPT {old}) UNION ({old} EXCEPT {new})) AS changed "
+        "ORDER BY opportunity_id LIMIT %s"
+    )
+    cap = settings.POM_WEBHOOK_CREDITED_MAX_EVENTS
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [org.id, run.id, org.id, run.id, org.id, run.id, org.id, run.id, cap])
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    lines: dict[tuple[int, bool], list] = {}
+    marks = ", ".join(["%s"] * len(ids))
+    line_columns = "id, opportunity_id, run_id, partnership_id, model, amount, share"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT c.opportunity_id, c.run_id, c.partnership_id, pr.name, c.model, c.amount, c.share
+                FROM (SELECT {line_columns} FROM {staged} WHERE organization_id = %s AND run_id = %s
+                      AND opportunity_id IN ({marks})
+                      UNION ALL
+                      SELECT {line_columns} FROM {table} WHERE organization_id = %s
+                      AND (run_id < %s OR run_id IS NULL) AND opportunity_id IN ({marks})) AS c
+                LEFT JOIN {quote(Partnership._meta.db_table)} ps ON ps.id = c.partnership_id
+                LEFT JOIN {quote(Partner._meta.db_table)} pr ON pr.id = ps.partner_id
+                ORDER BY c.opportunity_id, c.model, c.amount DESC, c.id""",
+            [org.id, run.id, *ids, org.id, run.id, *ids],
+        )
+        rows = cursor.fetchall()
+
+    def fixed(value, places: int) -> str:  # as the ORM reads it: Decimal with the field's places
+        return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-places)))
+
+    for opportunity_id, run_id, partnership_id, partner, model, amount, share in rows:
+        side = lines.setdefault((opportunity_id, run_id == run.id), [])
+        side.append(
+            {
+                "partnership": partnership_id,
+                "partner": partner or "",
+                "model": model,
+                "amount": fixed(amount, 2),
+                "share": fixed(share, 6),
+            }
+        )
+    items = []
+    for opp in (
+        Opportunity.objects.for_org(org)
+        .filter(id__in=ids)
+        .order_by("id")
+        .values("id", "crm_id", "name", "amount", "currency", "status", "stage", "closed_on")
+    ):
+        now, before = lines.get((opp["id"], True), []), lines.get((opp["id"], False), [])
+        items.append(
+            {
+                "opportunity": {
+                    **opp,
+                    "amount": str(opp["amount"]),
+                    "closed_on": opp["closed_on"].isoformat() if opp["closed_on"] else None,
+                },
+                "run": run.id,
+                "credits": now[:CREDITED_ROWS_PER_EVENT],
+                "previous_credits": before[:CREDITED_ROWS_PER_EVENT],
+                "truncated": max(len(now), len(before)) > CREDITED_ROWS_PER_EVENT,
+            }
+        )
+    return items
 
 
 @transaction.atomic

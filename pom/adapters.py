@@ -95,7 +95,34 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         from pom import sso
 
         apps = list(super().list_apps(request, provider=provider, client_id=client_id))
-        return apps + [a for a in sso.sso_apps(provider) if client_id in (None, a.client_id)]
+        ours = [a for a in sso.sso_apps(provider, client_id) if client_id in (None, a.client_id)]
+        # allauth's OpenID Connect views (openid_connect_*) and SAML views (saml_*) find only their own
+        # protocol's app: /accounts/oidc/pom-x/… of an organization that uses SAML is a 404, not a crash.
+        match = getattr(request, "resolver_match", None)
+        view = (match.url_name or "") if match else ""
+        if provider == "saml" or view.startswith("saml_"):
+            ours = [a for a in ours if a.provider == "saml"]
+        elif view.startswith("openid_connect_"):
+            ours = [a for a in ours if a.provider == "openid_connect"]
+        return apps + ours
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
+        """A refused answer from an organization's provider: back to "Sign in with your company" with the
+        reason in words (another audience, a bad signature…), instead of allauth's generic failure page."""
+        from django.contrib import messages
+        from django.shortcuts import redirect
+
+        from pom import sso
+
+        super().on_authentication_error(
+            request, provider, error=error, exception=exception, extra_context=extra_context
+        )
+        app = getattr(provider, "app", None)
+        if app is None or not (app.provider_id or "").startswith(sso.PROVIDER_PREFIX):
+            return
+        reason = sso.refusal_reason(error=error, exception=exception, extra_context=extra_context or {})
+        messages.error(request, _("%(org)s's sign-in was refused: %(reason)s") % {"org": app.name, "reason": reason})
+        raise ImmediateHttpResponse(redirect("account_sso"))
 
     def pre_social_login(self, request, sociallogin):
         from django.contrib import messages
@@ -110,8 +137,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             return
         email = (sociallogin.user.email or "").lower()
         claims = sociallogin.account.extra_data or {}
-        verified = bool(claims.get("email_verified") or claims.get("userinfo", {}).get("email_verified"))
-        verified = verified or any(a.verified for a in sociallogin.email_addresses)
+        if sociallogin.account.get_provider().id == "saml":
+            # SAML has no "verified" flag: the assertion signed by the organization's IdP vouches for it.
+            verified = True
+        else:
+            verified = bool(claims.get("email_verified") or claims.get("userinfo", {}).get("email_verified"))
+            verified = verified or any(a.verified for a in sociallogin.email_addresses)
         try:
             config = sso.sso_check_login(pid=pid, email=email, email_verified=verified)
         except PermissionDenied as exc:

@@ -1,7 +1,21 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
 
-from pom.models import ApiKey, AuditEvent, Job, Membership, Organization, OrgInvitation, User
+from pom.models import (
+    ApiKey,
+    AuditEvent,
+    Job,
+    LoginThrottle,
+    Membership,
+    Organization,
+    OrgInvitation,
+    OrgSecurity,
+    User,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 
 @admin.register(User)
@@ -100,3 +114,78 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Operators look; changes go through the services (the organization's own pages and API)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(admin.ModelAdmin):
+    """Sign-in lockouts (pom.security): "Unlock" lifts an account's lock, audited like a password reset."""
+
+    list_display = ["key", "failures", "window_started_at", "locked_until"]
+    search_fields = ["key"]
+    readonly_fields = ["key", "failures", "window_started_at", "locked_until"]
+    actions = ["unlock"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Unlock the selected accounts and addresses"))
+    def unlock(self, request, queryset):
+        from pom import security
+
+        count = 0
+        for throttle in queryset:
+            email = throttle.key.removeprefix("account:")
+            user = User.objects.filter(email__iexact=email).first() if throttle.key.startswith("account:") else None
+            if user is not None:
+                count += security.account_unlock(user=user, actor=request.user, reason="operator (admin)")
+            else:
+                count += bool(LoginThrottle.objects.filter(pk=throttle.pk).delete()[0])
+        messages.success(request, _("%(n)s unlocked.") % {"n": count})
+
+
+@admin.register(OrgSecurity)
+class OrgSecurityAdmin(ReadOnlyAdmin):
+    list_display = ["organization", "require_mfa", "sso_enabled", "sso_protocol", "require_sso", "updated_at"]
+    list_filter = ["require_mfa", "sso_enabled", "sso_protocol", "require_sso"]
+    search_fields = ["organization__name", "organization__slug"]
+    exclude = ["sso_client_secret_encrypted"]
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "status_code", "duration_ms", "error", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(ReadOnlyAdmin):
+    list_display = ["url", "organization", "is_active", "consecutive_failures", "disabled_at", "created_at"]
+    list_filter = ["is_active"]
+    search_fields = ["url", "organization__slug"]
+    exclude = ["secret_encrypted", "previous_secret_encrypted"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["event_type", "endpoint", "status", "attempts", "last_status_code", "created_at"]
+    list_filter = ["status", "event_type"]
+    search_fields = ["event_id", "endpoint__url"]
+    inlines = [WebhookAttemptInline]

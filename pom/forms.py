@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pom.models import TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, User
+from pom.models import TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, SsoProtocol, User
 
 
 class SignupExtraForm(forms.Form):
@@ -71,9 +71,8 @@ class WebhookEndpointForm(forms.Form):
 
 
 class SsoForm(forms.Form):
-    enabled = forms.BooleanField(
-        label=_("Sign members in through our identity provider (OpenID Connect)"), required=False
-    )
+    enabled = forms.BooleanField(label=_("Sign members in through our identity provider"), required=False)
+    protocol = forms.ChoiceField(label=_("Protocol"), choices=SsoProtocol.choices, initial=SsoProtocol.OIDC)
     issuer = forms.URLField(
         label=_("Issuer URL"),
         required=False,
@@ -86,6 +85,26 @@ class SsoForm(forms.Form):
         required=False,
         widget=forms.PasswordInput(render_value=False),
         help_text=_("Stored encrypted and never shown again; leave empty to keep the current one."),
+    )
+    saml_metadata_url = forms.URLField(
+        label=_("SAML metadata URL"),
+        required=False,
+        assume_scheme="https",
+        max_length=500,
+        help_text=_("SAML: POM reads the entity id, sign-in URL and certificate from it when you save."),
+    )
+    saml_entity_id = forms.CharField(label=_("SAML IdP entity id"), max_length=500, required=False)
+    saml_sso_url = forms.URLField(label=_("SAML sign-in URL"), required=False, assume_scheme="https", max_length=500)
+    saml_x509cert = forms.CharField(
+        label=_("SAML signing certificate (PEM)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    saml_email_attribute = forms.CharField(
+        label=_("SAML attribute holding the e-mail address"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty for the usual ones (mail, email, emailaddress claim) or an e-mail NameID."),
     )
     email_domains = forms.CharField(
         label=_("E-mail domains"),

@@ -454,8 +454,13 @@ class LoginThrottle(TimeStamped):
         return self.key
 
 
+class SsoProtocol(models.TextChoices):
+    OIDC = "oidc", "OpenID Connect"
+    SAML = "saml", "SAML 2.0"
+
+
 class OrgSecurity(OrgOwned):
-    """An organization's sign-in policy: required MFA, and OpenID Connect single sign-on."""
+    """An organization's sign-in policy: required MFA, and single sign-on (OpenID Connect or SAML)."""
 
     organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="security")
     require_mfa = models.BooleanField(default=False)
@@ -466,6 +471,14 @@ class OrgSecurity(OrgOwned):
     sso_email_domains = models.JSONField(default=list, blank=True)
     sso_default_role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
     require_sso = models.BooleanField(default=False)
+    # SAML 2.0 instead of OpenID Connect (pom/sso.py): the identity provider's entity id, sign-in URL
+    # and signing certificate, typed in or read from its metadata URL when saved.
+    sso_protocol = models.CharField(max_length=4, choices=SsoProtocol.choices, default=SsoProtocol.OIDC)
+    saml_metadata_url = models.URLField(max_length=500, blank=True)
+    saml_entity_id = models.CharField(max_length=500, blank=True)
+    saml_sso_url = models.URLField(max_length=500, blank=True)
+    saml_x509cert = models.TextField(blank=True)
+    saml_email_attribute = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name_plural = "organization security"

@@ -149,28 +149,45 @@ def post(url: str, *, body: bytes, headers: dict[str, str], timeout: float, requ
         connection.close()
 
 
-def get_json(url: str, *, timeout: float, require_https: bool, allowed_networks=None) -> dict:
-    """GET a JSON document from a vetted address (an OpenID issuer's discovery document).
+def get_bytes(
+    url: str,
+    *,
+    timeout: float,
+    require_https: bool,
+    allowed_networks=None,
+    accept: str = "*/*",
+    limit: int = 512 * 1024,
+) -> bytes:
+    """GET a document from a vetted address (an OpenID discovery document, SAML metadata).
 
     Raises `UnsafeURL` for a refused address and `ValueError` with a readable message otherwise.
     """
-    import json
-
     target = check_url(url, require_https=require_https, allowed_networks=allowed_networks)
     connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
     connection = connection_class(target, timeout)
     try:
-        connection.request("GET", target.path, headers={"Accept": "application/json", "User-Agent": "POM"})
+        connection.request("GET", target.path, headers={"Accept": accept, "User-Agent": "POM"})
         response = connection.getresponse()
-        body = response.read(512 * 1024)
+        body = response.read(limit)
         if response.status != 200:
             raise ValueError(_("%(url)s answered HTTP %(code)s.") % {"url": url, "code": response.status})
-        return json.loads(body)
+        return body
     except TimeoutError:
         raise ValueError(_("%(url)s did not answer within %(s)s s.") % {"url": url, "s": f"{timeout:g}"}) from None
     except (OSError, http.client.HTTPException) as exc:
         raise ValueError(_("%(url)s could not be reached: %(e)s") % {"url": url, "e": exc}) from None
-    except json.JSONDecodeError:
-        raise ValueError(_("%(url)s did not return JSON.") % {"url": url}) from None
     finally:
         connection.close()
+
+
+def get_json(url: str, *, timeout: float, require_https: bool, allowed_networks=None) -> dict:
+    """GET a JSON document from a vetted address (an OpenID issuer's discovery document)."""
+    import json
+
+    body = get_bytes(
+        url, timeout=timeout, require_https=require_https, allowed_networks=allowed_networks, accept="application/json"
+    )
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError:
+        raise ValueError(_("%(url)s did not return JSON.") % {"url": url}) from None

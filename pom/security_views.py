@@ -37,7 +37,9 @@ class SecuritySettingsView(OrgRequiredMixin, View):
             "deployment_requires_admin_mfa": security.settings.POM_REQUIRE_MFA_FOR_ADMINS,
             "without_mfa": security.members_without_mfa(org=self.org)[:200],
             "sso_form": sso_form or SsoForm(initial=sso.form_initial(policy)),
-            "sso_callback_url": sso.callback_url(policy),
+            "sso_callback_url": sso.oidc_callback_url(self.org),
+            "saml_sp_entity_id": sso.saml_sp_entity_id(self.org),
+            "saml_acs_url": sso.saml_acs_url(self.org),
             "errors": errors or {},
         }
         return render(request, self.template_name, context, status=status)

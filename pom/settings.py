@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "allauth.usersessions",
     "csp",
     "pom",
@@ -282,6 +283,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrgRoleEnum": "pom.models.Role",
         "ApiKeyScopeEnum": "pom.models.ApiKeyScope",
+        "SsoProtocolEnum": "pom.models.SsoProtocol",
     },
 }
 
@@ -347,6 +349,9 @@ POM_WEBHOOK_MAX_ATTEMPTS = env_int("POM_WEBHOOK_MAX_ATTEMPTS", 10)
 POM_WEBHOOK_RETRY_BASE_SECONDS = env_int("POM_WEBHOOK_RETRY_BASE_SECONDS", 30)
 POM_WEBHOOK_DISABLE_AFTER = env_int("POM_WEBHOOK_DISABLE_AFTER", 20)
 POM_WEBHOOK_SECRET_OVERLAP_HOURS = env_int("POM_WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+# `opportunity.credited`: at most this many events per attribution run (the opportunities with the
+# lowest ids first); `attribution.credited` always comes once per run that changed the ledger.
+POM_WEBHOOK_CREDITED_MAX_EVENTS = env_int("POM_WEBHOOK_CREDITED_MAX_EVENTS", 5000)
 
 # Account security (pom/security.py): sign-in lockout counted in the database every process shares,
 # and MFA required of every owner and admin when the deployment says so.

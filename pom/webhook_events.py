@@ -26,6 +26,7 @@ WEBHOOK_EVENTS = {
     "registration.submitted": _("A deal registration was submitted"),
     "registration.decided": _("A deal registration was approved or rejected"),
     "attribution.credited": _("Opportunity credit was recomputed (a new attribution ledger is live)"),
+    "opportunity.credited": _("An opportunity's partner credit changed in a recomputation (new and previous lines)"),
     "assessment.answered": _("A relationship assessment was answered"),
 }
 

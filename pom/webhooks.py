@@ -195,13 +195,26 @@ def _check_url(url: str) -> str:
 
 @transaction.atomic
 def endpoint_create(
-    *, org: Organization, actor: Actor, url: str, event_types: list[str], description: str = ""
+    *,
+    org: Organization,
+    actor: Actor,
+    url: str,
+    event_types: list[str],
+    description: str = "",
+    vet_url: bool = True,
 ) -> tuple[WebhookEndpoint, str]:
-    """Add an endpoint; returns it and its signing secret, shown to the person this once. Audited."""
+    """Add an endpoint; returns it and its signing secret, shown to the person this once. Audited.
+
+    `vet_url=False` only for the demo (`pom/demo_security.py`), whose documented example address
+    does not resolve: it is still https-only, and every request is vetted again when sent.
+    """
     raw = crypto.new_secret(SECRET_PREFIX)
+    url = _check_url(url) if vet_url else (url or "").strip()
+    if not url.startswith("https://"):
+        url = _check_url(url)
     endpoint = WebhookEndpoint(
         organization=org,
-        url=_check_url(url),
+        url=url,
         description=(description or "").strip(),
         event_types=_check_event_types(event_types),
         secret_encrypted=crypto.encrypt(raw),
@@ -284,6 +297,40 @@ def webhooks_on_event(event: str, *, org: Organization, actor: Actor = None, **d
     for delivery in deliveries:
         _enqueue(delivery)
     return deliveries
+
+
+def webhook_subscribed(*, org: Organization, event: str) -> bool:
+    """Whether any active endpoint of `org` takes `event` (so callers skip building payloads nobody wants)."""
+    return event in event_types() and any(
+        event in types
+        for types in WebhookEndpoint.objects.for_org(org).filter(is_active=True).values_list("event_types", flat=True)
+    )
+
+
+def webhooks_on_events(event: str, *, org: Organization, actor: Actor = None, items: list[dict]) -> int:
+    """Many events of one type at once (e.g. `opportunity.credited` per opportunity a run changed).
+
+    Set-based: one query for the endpoints and batched inserts; each item is its own event (its own
+    id, one delivery per subscribed endpoint), enqueued once the caller's transaction commits.
+    Returns the number of deliveries queued.
+    """
+    if event not in event_types() or not items:
+        return 0
+    endpoints = [e for e in WebhookEndpoint.objects.for_org(org).filter(is_active=True) if event in e.event_types]
+    if not endpoints:
+        return 0
+    rows = []
+    for data in items:
+        event_id = uuid.uuid4()
+        payload = event_payload(event=event, org=org, actor=actor, data=data, event_id=event_id)
+        rows.extend(
+            WebhookDelivery(organization=org, endpoint=e, event_id=event_id, event_type=event, payload=payload)
+            for e in endpoints
+        )
+    deliveries = WebhookDelivery.objects.bulk_create(rows, batch_size=500)
+    for delivery in deliveries:
+        _enqueue(delivery)
+    return len(deliveries)
 
 
 @transaction.atomic

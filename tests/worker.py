@@ -177,19 +177,26 @@ def _private_db(url: str) -> str:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, worker_redis_url, tmp_path):
-    """Start `celery -A pom worker` on a private queue against the test database; stop it after."""
-    yield from _worker(worker_redis_url, tmp_path, ["--pool", "solo"])
+def worker_env():
+    """Extra environment for the worker process; a test module overrides this fixture (e.g. to send
+    mail through `tests.smtpserver.smtp_server` instead of the file backend)."""
+    return {}
 
 
 @pytest.fixture
-def celery_prefork_worker_process(transactional_db, worker_redis_url, tmp_path):
+def celery_worker_process(transactional_db, worker_redis_url, tmp_path, worker_env):
+    """Start `celery -A pom worker` on a private queue against the test database; stop it after."""
+    yield from _worker(worker_redis_url, tmp_path, worker_env, ["--pool", "solo"])
+
+
+@pytest.fixture
+def celery_prefork_worker_process(transactional_db, worker_redis_url, tmp_path, worker_env):
     """The same worker with a prefork pool of one child (`WorkerProcess.pool_child_pid()`), for tests that
     kill only the child: the main process notices, and with acks late the task is delivered again."""
-    yield from _worker(worker_redis_url, tmp_path, ["--pool", "prefork", "--concurrency", "1"])
+    yield from _worker(worker_redis_url, tmp_path, worker_env, ["--pool", "prefork", "--concurrency", "1"])
 
 
-def _worker(worker_redis_url, tmp_path, pool: list[str]):
+def _worker(worker_redis_url, tmp_path, worker_env: dict, pool: list[str]):
     queue = f"pom-test-{uuid.uuid4().hex[:12]}"
     broker_url = _private_db(worker_redis_url)
     mail_dir = tmp_path / "mail"
@@ -204,6 +211,7 @@ def _worker(worker_redis_url, tmp_path, pool: list[str]):
         "EMAIL_HOST": "",
         "PYTHONPATH": str(ROOT),
         "POM_CELERY_QUEUE": queue,
+        **worker_env,
     }
     celery_bin = Path(sys.executable).parent / "celery"
     nodename = f"{queue}@%h"

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from pom.api import views, webhooks
+from pom.api import security, views, webhooks
 
 app_name = "pom-api"
 
@@ -15,5 +15,10 @@ router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename=
 
 urlpatterns = [
     path("", views.OrganizationViewSet.as_view({"get": "list"}), name="organization"),
+    path(
+        "security/",
+        security.SecurityPolicyViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),
+        name="security-policy",
+    ),
     *router.urls,
 ]

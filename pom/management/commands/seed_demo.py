@@ -96,6 +96,8 @@ class Command(BaseCommand):
             ctx = self._build()
         self.stdout.write(self.style.SUCCESS(f"Demo organization “{ctx.org.name}” is ready."))
         self._print_logins([(r.label, e, DEMO_PASSWORD) for r, e, _ in STAFF], extra=ctx.logins)
+        for note in ctx.data.get("notes", []):
+            self.stdout.write(note)
 
     def _build(self) -> DemoContext:
         rng = random.Random(2026)
@@ -121,6 +123,9 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(organization=org, user=users[role], defaults={"role": role})
         for module in hooks.demo_modules():
             module.seed(ctx)
+        from pom import demo_security  # webhooks, SSO, MFA and API keys, over the apps' data
+
+        demo_security.seed(ctx)
         return ctx
 
     def _print_logins(self, staff, extra):

@@ -1,0 +1,128 @@
+"""The organization's sign-in policy over the API: MFA requirement and single sign-on.
+
+Owners change it, admins read it (API keys never: they act as viewer or manager). Writes go through
+`pom.security.policy_set_mfa` and `pom.sso.sso_configure`, the same services as Settings → Security.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from pom import security, sso
+from pom.api.base import OrgViewSet
+from pom.models import OrgSecurity, Role, SsoProtocol
+
+SSO_FIELDS = (
+    "enabled",
+    "protocol",
+    "issuer",
+    "client_id",
+    "client_secret",
+    "saml_metadata_url",
+    "saml_entity_id",
+    "saml_sso_url",
+    "saml_x509cert",
+    "saml_email_attribute",
+    "email_domains",
+    "default_role",
+    "require_sso",
+)
+
+
+class SecurityPolicyInputSerializer(serializers.Serializer):
+    require_mfa = serializers.BooleanField(required=False)
+    enabled = serializers.BooleanField(required=False, help_text="Single sign-on on or off.")
+    protocol = serializers.ChoiceField(choices=SsoProtocol.choices, required=False)
+    issuer = serializers.URLField(max_length=300, required=False, allow_blank=True)
+    client_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    client_secret = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, write_only=True, help_text="Empty keeps the stored one."
+    )
+    saml_metadata_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    saml_entity_id = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    saml_sso_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    saml_x509cert = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    saml_email_attribute = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    email_domains = serializers.ListField(child=serializers.CharField(max_length=253), required=False)
+    default_role = serializers.ChoiceField(choices=[Role.VIEWER, Role.MANAGER], required=False)
+    require_sso = serializers.BooleanField(required=False)
+
+
+class SecurityPolicyOutputSerializer(serializers.ModelSerializer):
+    sso_client_secret_set = serializers.SerializerMethodField()
+    deployment_requires_admin_mfa = serializers.SerializerMethodField()
+    oidc_redirect_uri = serializers.SerializerMethodField()
+    saml_sp_entity_id = serializers.SerializerMethodField()
+    saml_acs_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrgSecurity
+        fields = [
+            "require_mfa",
+            "deployment_requires_admin_mfa",
+            "sso_enabled",
+            "sso_protocol",
+            "sso_issuer",
+            "sso_client_id",
+            "sso_client_secret_set",
+            "saml_metadata_url",
+            "saml_entity_id",
+            "saml_sso_url",
+            "saml_x509cert",
+            "saml_email_attribute",
+            "sso_email_domains",
+            "sso_default_role",
+            "require_sso",
+            "oidc_redirect_uri",
+            "saml_sp_entity_id",
+            "saml_acs_url",
+            "updated_at",
+        ]
+
+    def get_sso_client_secret_set(self, obj) -> bool:
+        return bool(obj.sso_client_secret_encrypted)
+
+    def get_deployment_requires_admin_mfa(self, obj) -> bool:
+        return bool(settings.POM_REQUIRE_MFA_FOR_ADMINS)
+
+    def get_oidc_redirect_uri(self, obj) -> str:
+        return sso.oidc_callback_url(obj.organization)
+
+    def get_saml_sp_entity_id(self, obj) -> str:
+        return sso.saml_sp_entity_id(obj.organization)
+
+    def get_saml_acs_url(self, obj) -> str:
+        return sso.saml_acs_url(obj.organization)
+
+
+class SecurityPolicyViewSet(OrgViewSet):
+    """The sign-in policy: `GET` for owners and admins, `PATCH` for owners (only the fields sent change)."""
+
+    model = OrgSecurity
+    required_roles = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN, "PATCH": Role.OWNER}
+    serializer_class = SecurityPolicyOutputSerializer
+    pagination_class = None
+
+    @extend_schema(responses=SecurityPolicyOutputSerializer)
+    def retrieve(self, request, org_slug):
+        return Response(SecurityPolicyOutputSerializer(security.org_security(org=self.org)).data)
+
+    @extend_schema(request=SecurityPolicyInputSerializer, responses=SecurityPolicyOutputSerializer)
+    def partial_update(self, request, org_slug):
+        data = SecurityPolicyInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        policy = security.org_security(org=self.org)
+        if "require_mfa" in values:
+            policy = security.policy_set_mfa(org=self.org, actor=self.actor, require_mfa=values["require_mfa"])
+        if any(name in values for name in SSO_FIELDS):
+            current = {**sso.form_initial(policy), "client_secret": ""}
+            merged = {name: values.get(name, current[name]) for name in SSO_FIELDS}
+            if isinstance(merged["email_domains"], list):
+                merged["email_domains"] = ", ".join(merged["email_domains"])
+            policy = sso.sso_configure(org=self.org, actor=self.actor, **merged)
+        policy.refresh_from_db()
+        return Response(SecurityPolicyOutputSerializer(policy).data)
