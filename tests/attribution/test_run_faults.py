@@ -214,7 +214,7 @@ def test_a_partner_deleted_while_a_run_writes_neither_fails_nor_leaves_its_rows(
         runs._stage_index(stage)
     rows = runs._swap_lock(org=org, run=run)
     assert run.pk in rows
-    written = runs._swap(org=org, run=run, stage=stage, newer=False, written=written, read_ids=read_ids)
+    written, _ = runs._swap(org=org, run=run, stage=stage, newer=False, written=written, read_ids=read_ids)
     assert not CreditAllocation.objects.filter(partnership_id=gone.pk).exists()
     assert CreditAllocation.objects.for_org(org).filter(run_id=run.id).count() == written
     # the deletion asked for a recomputation, which makes every deal add up again
