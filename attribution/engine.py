@@ -6,36 +6,52 @@ by largest remainder, never negative. Credit nobody earns is a share with `partn
 whose explanation says why ("no partner attached", "lost deal", …), so finance can always see
 where every cent went.
 
-Shapley value: exact by enumerating all coalitions for up to SHAPLEY_EXACT_LIMIT (10) partnerships
-(1,024 coalitions); above that, the value is estimated from SHAPLEY_SAMPLES random orderings seeded
-by the opportunity id (so reruns give the same numbers), and the explanation says so.
+The rules, so any figure can be recomputed by hand to the cent (they are also shown to users, see
+RULES_DOC):
+
+- Allocation: the credited amount in integer cents is split in proportion to exact rational weights
+  (fractions.Fraction, never floats): every key gets the floor of its quota, and the cents left over
+  go one each to the largest exact remainders; equal remainders go to the lowest partnership id, the
+  unattributed remainder (key None) last. Results never depend on the order of the inputs.
+- First / last touch: all credit to the earliest / latest touch; partnerships touching at that same
+  instant split it equally (one part per partnership, whatever its number of touches then).
+- Time decay: a touch weighs 2^(-age / half-life), the age in whole UTC days before the close date
+  (expected close while open; the run date without one); touches after it are clamped to age 0.
+  The default half-life is 30 days.
+- Position based: the first instant's touches share the first weight, the last instant's touches the
+  last weight (each equally per partnership), touches in between share the middle weight equally;
+  with only two instants the middle weight is split between them, with one instant it all goes there.
+- Shapley: the game is coverage (sourcing worth the sourced weight, each sale phase touched worth a
+  third of the influence weight), whose Shapley value is exact in closed form: each item's worth is
+  split equally among the partnerships covering it.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-import random
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
+from functools import cached_property, lru_cache
+from typing import NamedTuple
+
+from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
-SHAPLEY_EXACT_LIMIT = 10
-SHAPLEY_SAMPLES = 1000
+ZERO = Fraction(0)
 PHASES = ("pre_sale", "point_of_sale", "post_sale")
 PHASE_LABELS = {"pre_sale": "pre-sale", "point_of_sale": "point of sale", "post_sale": "post-sale"}
 TOUCH_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
 
 
-@dataclass(frozen=True)
-class Involvement:
+class Involvement(NamedTuple):
     partnership_id: int
     role: str  # sourced, influenced, fulfilment, technical, referral
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(NamedTuple):
     partnership_id: int
     occurred_at: datetime.datetime
     label: str  # influence type name
@@ -53,11 +69,10 @@ class Touch:
 
     @property
     def when(self) -> str:
-        return f"{self.occurred_at.day} {self.occurred_at:%B %Y}"
+        return _day(self.occurred_at.date())
 
 
-@dataclass(frozen=True)
-class Score:
+class Score(NamedTuple):
     partnership_id: int
     sales_motion: int
     value_proposition: int
@@ -102,6 +117,15 @@ class Facts:
     touches: list[Touch] = field(default_factory=list)
     scores: list[Score] = field(default_factory=list)
 
+    @cached_property
+    def ordered_touches(self) -> list[Touch]:
+        """The touches in `_touch_key` order (whatever order they were listed in), sorted once for all models."""
+        return sorted(self.touches, key=_touch_key)
+
+    @cached_property
+    def credited(self) -> Decimal:
+        return Decimal("0.00") if self.status == "lost" else self.amount.quantize(CENT)
+
 
 @dataclass(frozen=True)
 class Params:
@@ -114,13 +138,18 @@ class Params:
     as_of: datetime.date | None = None
 
 
-@dataclass(frozen=True)
-class Share:
+class Share(NamedTuple):
     partnership_id: int | None
     amount: Decimal
     share: Decimal  # fraction of the credited amount, 6 places
     explanation: str
     rule_version: str = ""
+
+
+@lru_cache(maxsize=4096)
+def _day(day: datetime.date) -> str:
+    """ "3 March 2026", formatted once per day."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def pct(fraction) -> str:
@@ -129,58 +158,104 @@ def pct(fraction) -> str:
     return f"{text} %"
 
 
-def _weight(value) -> float:
-    weight = float(value)
-    return weight if math.isfinite(weight) and weight > 0 else 0.0
+def _weight(value) -> Fraction:
+    """A weight as an exact fraction: Decimal, int, Fraction or float (its exact binary value); non-finite or
+    negative weights count as zero."""
+    if isinstance(value, Fraction):
+        weight = value
+    elif isinstance(value, float):
+        weight = Fraction(value) if math.isfinite(value) else ZERO
+    elif isinstance(value, Decimal):
+        weight = _decimal_fraction(value)
+    else:
+        weight = Fraction(value)
+    return weight if weight > 0 else ZERO
 
 
-def allocate(total: Decimal, weights: dict[Hashable, Decimal | float | int]) -> dict[Hashable, Decimal]:
+@lru_cache(maxsize=1024)
+def _decimal_fraction(value: Decimal) -> Fraction:
+    return Fraction(value) if value.is_finite() else ZERO
+
+
+def tie_order(key) -> tuple:
+    """The order ties are broken in: lowest partnership id first, the unattributed remainder (None) last."""
+    if key is None:
+        return (2, 0, "")
+    if isinstance(key, int):
+        return (0, key, "")
+    return (1, 0, str(key))
+
+
+def allocate(total: Decimal, weights: dict[Hashable, Decimal | Fraction | float | int]) -> dict[Hashable, Decimal]:
     """Split `total` (cents) in proportion to `weights` by largest remainder; exact, never negative.
 
-    The cents are integers, so the parts always add up to `total`: weights only decide proportions
-    (floats are precise enough for that), and a rounding artefact that would hand out one cent too
-    many is taken back from the smallest remainder. Ties on the remainder go to the key that comes
-    first in `weights`, so results are stable. Keys with zero weight get nothing and are left out.
+    Everything is integer cents and exact fractions: each key gets the floor of its quota
+    cents * weight / sum of weights, and the cents left over (fewer than the number of keys) go one
+    each to the largest remainders. Equal remainders go to the lowest partnership id, the unattributed
+    remainder (None) last, so the result never depends on the order of `weights`. Keys with zero
+    weight get nothing and are left out; the result is ordered by `tie_order`.
     """
     cents = int((total / CENT).to_integral_value(rounding=ROUND_FLOOR))
-    positive = {k: w for k, w in ((k, _weight(w)) for k, w in weights.items()) if w > 0}
-    weight_sum = math.fsum(positive.values())
-    if weight_sum <= 0 or cents <= 0:
-        return {k: Decimal("0.00") for k in positive}
-    quotas = {k: cents * w / weight_sum for k, w in positive.items()}
-    floors = {k: min(cents, max(0, math.floor(q))) for k, q in quotas.items()}
+    floors, _, _ = _allocate_cents(cents, weights)
+    return {k: Decimal(v).scaleb(-2) for k, v in floors.items()}
+
+
+def _allocate_cents(cents: int, weights: dict) -> tuple[dict, dict, int]:
+    """allocate() in integer cents: (cents per key, the weights as integers on a common denominator, their sum)."""
+    ratios = {}
+    plain = all(type(k) is int for k in weights)  # partnership ids only: their own order is the tie order
+    for key in sorted(weights) if plain else sorted(weights, key=tie_order):
+        weight = weights[key]
+        if type(weight) is int:
+            ratio = (weight, 1)
+        elif type(weight) is float:
+            ratio = weight.as_integer_ratio() if math.isfinite(weight) else (0, 1)
+        else:
+            fraction = _weight(weight)
+            ratio = (fraction.numerator, fraction.denominator)
+        if ratio[0] > 0:
+            ratios[key] = ratio
+    positive = ratios
+    # On a common denominator the weights are integers, and so are the quotas' remainders: compare those.
+    scale = math.lcm(*(d for _, d in ratios.values()))
+    integral = {k: n * (scale // d) for k, (n, d) in ratios.items()}
+    weight_sum = sum(integral.values())
+    if cents <= 0 or not positive:
+        return dict.fromkeys(positive, 0), integral, weight_sum
+    floors: dict = {}
+    remainders: dict = {}
+    for key, weight in integral.items():
+        floors[key], remainders[key] = divmod(cents * weight, weight_sum)
     leftover = cents - sum(floors.values())
-    order = {k: i for i, k in enumerate(positive)}
-    by_remainder = sorted(positive, key=lambda k: (-(quotas[k] - floors[k]), order[k]))
-    if leftover >= 0:
-        for index in range(leftover):
-            floors[by_remainder[index % len(by_remainder)]] += 1
-    else:
-        for key in reversed(by_remainder):
-            if leftover == 0:
-                break
-            taken = min(floors[key], -leftover)
-            floors[key] -= taken
-            leftover += taken
-    return {k: Decimal(floors[k]).scaleb(-2) for k in positive}
+    if leftover:
+        order = (lambda k: (-remainders[k], k)) if plain else (lambda k: (-remainders[k], tie_order(k)))
+        for key in sorted(integral, key=order)[:leftover]:
+            floors[key] += 1
+    return floors, integral, weight_sum
 
 
 def credited_amount(facts: Facts) -> Decimal:
-    return Decimal("0.00") if facts.status == "lost" else facts.amount.quantize(CENT)
+    return facts.credited
 
 
 def _shares(
     facts: Facts, weights: dict, explain: Callable[[Hashable, float], str], rule_version: str = ""
 ) -> list[Share]:
     total = credited_amount(facts)
-    amounts = allocate(total, weights)
-    if not amounts:
+    cents = int(total * 100)
+    floors, integral, weight_sum = _allocate_cents(cents, weights)
+    if not floors:
         return _nobody(facts, "Unattributed: every partner's weight is zero under this model's settings.")
-    weight_sum = math.fsum(_weight(weights[k]) for k in amounts)
     shares = []
-    for key, amount in amounts.items():
-        share = (amount / total).quantize(Decimal("0.000001")) if total else Decimal("0")
-        shares.append(Share(key, amount, share, explain(key, _weight(weights[key]) / weight_sum), rule_version))
+    for key, part in floors.items():
+        share = Decimal("0")
+        if cents:  # the fraction of the amount, exactly rounded to 6 places (half to even)
+            whole, rest = divmod(part * 1_000_000, cents)
+            whole += 1 if rest * 2 > cents or (rest * 2 == cents and whole % 2) else 0
+            share = Decimal(whole).scaleb(-6)
+        shares.append(
+            Share(key, Decimal(part).scaleb(-2), share, explain(key, integral[key] / weight_sum), rule_version)
+        )
     return shares
 
 
@@ -207,20 +282,24 @@ def _guard(facts: Facts, needs: str) -> list[Share] | None:
 
 
 def sourced_influenced(facts: Facts, params: Params) -> list[Share]:
-    """Sourced partnerships share the sourced weight, all others the influence weight, each equally."""
+    """Sourced partnerships share the sourced weight, all others the influence weight, each equally.
+
+    A partnership listed more than once counts once: as sourced if any of its roles is "sourced".
+    """
     if (guard := _guard(facts, "partners")) is not None:
         return guard
-    sourced = [p.partnership_id for p in facts.partners if p.role == "sourced"]
-    others = [p.partnership_id for p in facts.partners if p.role != "sourced"]
-    roles = {p.partnership_id: p.role for p in facts.partners}
-    sw, iw = float(params.sourced_weight), float(params.influenced_weight)
+    role_sets: dict[int, set[str]] = {}
+    for p in facts.partners:
+        role_sets.setdefault(p.partnership_id, set()).add(p.role)
+    roles = {pid: "sourced" if "sourced" in rs else min(rs) for pid, rs in role_sets.items()}
+    sourced = sorted(pid for pid, role in roles.items() if role == "sourced")
+    others = sorted(pid for pid, role in roles.items() if role != "sourced")
+    sw, iw = _integral(params.sourced_weight, params.influenced_weight)
     if not sourced or not others or sw + iw == 0:
-        sw = iw = 1.0
-    weights: dict = {}
-    for pid in sourced:
-        weights[pid] = sw / len(sourced) if others else 1 / len(sourced)
-    for pid in others:
-        weights[pid] = iw / len(others) if sourced else 1 / len(others)
+        sw = iw = 1
+    # sw / len(sourced) and iw / len(others), times len(sourced) * len(others): integers
+    weights: dict = dict.fromkeys(sourced, sw * len(others) if others else 1)
+    weights.update(dict.fromkeys(others, iw * len(sourced) if sourced else 1))
 
     def explain(pid, fraction):
         group = sourced if roles[pid] == "sourced" else others
@@ -239,11 +318,11 @@ def _tie_split(facts: Facts, pick, word: str) -> list[Share]:
     if (guard := _guard(facts, "touches")) is not None:
         return guard
     moment = pick(t.occurred_at for t in facts.touches)
-    tied = [t for t in sorted(facts.touches, key=lambda t: t.id) if t.occurred_at == moment]
+    tied = [t for t in facts.ordered_touches if t.occurred_at == moment]
     by_partner: dict[int, Touch] = {}
     for touch in tied:
         by_partner.setdefault(touch.partnership_id, touch)
-    weights = {pid: 1 / len(by_partner) for pid in by_partner}
+    weights = dict.fromkeys(by_partner, 1)
 
     def explain(pid, fraction):
         touch = by_partner[pid]
@@ -276,24 +355,37 @@ def linear(facts: Facts, params: Params) -> list[Share]:
     )
 
 
+def _touch_key(t: Touch) -> tuple:
+    """A total order of touches that does not depend on how they were listed."""
+    return (t.occurred_at, t.id, t.partnership_id, t.label, t.phase, t.note)
+
+
+def decay_age_days(touch: Touch, reference: datetime.date) -> int:
+    """Whole UTC days from the touch to the reference (close) date; touches after it count as age 0."""
+    occurred = touch.occurred_at
+    if occurred.tzinfo is not None:
+        occurred = occurred.astimezone(datetime.UTC)
+    return max(0, (reference - occurred.date()).days)
+
+
 def time_decay(facts: Facts, params: Params) -> list[Share]:
-    """Touches weigh 2^(-age / half-life), age counted in days before the close (or run) date."""
+    """Touches weigh 2^(-age / half-life), age in whole UTC days before the close (or run) date, clamped at 0."""
     if (guard := _guard(facts, "touches")) is not None:
         return guard
-    reference = facts.close_date or params.as_of or max(t.occurred_at for t in facts.touches).date()
+    ordered = facts.ordered_touches
+    reference = facts.close_date or params.as_of or max(t.occurred_at for t in ordered).date()
     half_life = max(1, int(params.half_life_days))
-    weights: dict[int, float] = {}
-    counts: dict[int, int] = {}
+    ages_by: dict[int, list[int]] = {}
     latest: dict[int, Touch] = {}
-    ordered = sorted(facts.touches, key=lambda t: (t.occurred_at, t.id))
-    ages = [max(0, (reference - t.occurred_at.date()).days) for t in ordered]
+    ages = [decay_age_days(t, reference) for t in ordered]
     youngest = min(ages)
     for touch, age in zip(ordered, ages, strict=True):
-        pid = touch.partnership_id
-        # Relative to the most recent touch (weight 1), so very old touches never underflow to zero for all.
-        weights[pid] = weights.get(pid, 0.0) + 2.0 ** (-(age - youngest) / half_life)
-        counts[pid] = counts.get(pid, 0) + 1
-        latest[pid] = touch
+        ages_by.setdefault(touch.partnership_id, []).append(age - youngest)
+        latest[touch.partnership_id] = touch
+    # Relative to the most recent touch (weight 1), so very old touches never underflow to zero for all.
+    # math.fsum rounds the sum correctly once, whatever the order: identical touch sets weigh the same.
+    weights = {pid: math.fsum(2.0 ** (-age / half_life) for age in sorted(a)) for pid, a in ages_by.items()}
+    counts = {pid: len(a) for pid, a in ages_by.items()}
 
     def explain(pid, fraction):
         n = counts[pid]
@@ -305,45 +397,68 @@ def time_decay(facts: Facts, params: Params) -> list[Share]:
     return _shares(facts, weights, explain)
 
 
+def _by_partner(touches) -> dict[int, Touch]:
+    """The first touch (in `_touch_key` order) of each partnership among `touches`."""
+    slot: dict[int, Touch] = {}
+    for touch in touches:
+        slot.setdefault(touch.partnership_id, touch)
+    return slot
+
+
+@lru_cache(maxsize=256)
+def _integral(*values) -> tuple[int, ...]:
+    """Non-negative weights (Decimal settings) as integers on their common denominator."""
+    fractions = [_weight(v) for v in values]
+    scale = math.lcm(*(f.denominator for f in fractions))
+    return tuple(int(f * scale) for f in fractions)
+
+
 def position_based(facts: Facts, params: Params) -> list[Share]:
     """First and last touches get their configured weight (40/40), the middle ones share the rest (20).
 
-    One touch takes everything; two touches split first and last weights and the middle weight
-    equally between them.
+    Touches at the same instant as the first (or last) one share that slot's weight equally per
+    partnership. With only two distinct instants the middle weight is split equally between the
+    first and the last slot; with a single instant everything goes to it.
     """
     if (guard := _guard(facts, "touches")) is not None:
         return guard
-    touches = sorted(facts.touches, key=lambda t: (t.occurred_at, t.id))
-    first, middle, last = (
-        float(params.position_first),
-        float(params.position_middle),
-        float(params.position_last),
-    )
-    parts: dict[int, list[tuple[float, str]]] = {}
+    touches = facts.ordered_touches
+    start_at, end_at = touches[0].occurred_at, touches[-1].occurred_at
+    first_slot = _by_partner(t for t in touches if t.occurred_at == start_at)
+    last_slot = _by_partner(t for t in touches if t.occurred_at == end_at)
+    middles = [t for t in touches if start_at < t.occurred_at < end_at]
+    # Integer weights: the settings on their common denominator, times the slot sizes, so every part is exact.
+    first, middle, last = _integral(params.position_first, params.position_middle, params.position_last)
+    nf, nl, nm = len(first_slot), len(last_slot), max(1, len(middles))
+    parts: dict[int, list[tuple[int, str]]] = {}
 
-    def give(touch: Touch, weight: float, what: str) -> None:
+    def give(touch: Touch, weight: int, what: str) -> None:
         parts.setdefault(touch.partnership_id, []).append((weight, what))
 
-    if len(touches) == 1:
-        give(touches[0], 1.0, f"only touch: {touches[0].what} on {touches[0].when}")
-    elif len(touches) == 2:
-        give(touches[0], first + middle / 2, f"first touch: {touches[0].what} on {touches[0].when}")
-        give(touches[1], last + middle / 2, f"last touch: {touches[1].what} on {touches[1].when}")
-    else:
-        give(touches[0], first, f"first touch: {touches[0].what} on {touches[0].when}")
-        give(touches[-1], last, f"last touch: {touches[-1].what} on {touches[-1].when}")
-        each = middle / (len(touches) - 2)
-        for touch in touches[1:-1]:
-            give(touch, each, "middle touch")
-    total = math.fsum(w for items in parts.values() for w, _ in items)
-    weights = {pid: math.fsum(w for w, _ in items) for pid, items in parts.items()}
+    def give_slot(slot: dict[int, Touch], weight: int, word: str) -> None:
+        tie = f" (shared by {len(slot)} partners)" if len(slot) > 1 else ""
+        for touch in slot.values():
+            give(touch, weight, f"{word}{tie}: {touch.what} on {touch.when}")
+
+    if start_at == end_at:
+        give_slot(first_slot, 1, "only touch")
+    elif not middles:  # (first + middle / 2) / nf and (last + middle / 2) / nl, times 2 nf nl
+        give_slot(first_slot, (2 * first + middle) * nl, "first touch")
+        give_slot(last_slot, (2 * last + middle) * nf, "last touch")
+    else:  # first / nf, last / nl, middle / nm, times nf nl nm
+        give_slot(first_slot, first * nl * nm, "first touch")
+        give_slot(last_slot, last * nf * nm, "last touch")
+        for touch in middles:
+            give(touch, middle * nf * nl, "middle touch")
+    total = sum(w for items in parts.values() for w, _ in items)
+    weights = {pid: sum(w for w, _ in items) for pid, items in parts.items()}
 
     def explain(pid, fraction):
         named = [f"{pct(w / total)} {what}" for w, what in parts[pid] if what != "middle touch"]
-        middles = [w for w, what in parts[pid] if what == "middle touch"]
-        if middles:
-            plural = "es" if len(middles) > 1 else ""
-            named.append(f"{pct(math.fsum(middles) / total)} for {len(middles)} middle touch{plural}")
+        middle_parts = [w for w, what in parts[pid] if what == "middle touch"]
+        if middle_parts:
+            plural = "es" if len(middle_parts) > 1 else ""
+            named.append(f"{pct(sum(middle_parts) / total)} for {len(middle_parts)} middle touch{plural}")
         return f"{pct(fraction)} position based: " + " + ".join(named) + "."
 
     return _shares(facts, weights, explain)
@@ -356,18 +471,30 @@ def rule_split(facts: Facts, params: Params, rules: Iterable[Rule] = ()) -> list
     rule = next((r for r in rules if r.matches(facts)), None)
     if rule is None:
         return _nobody(facts, "Unattributed: no split rule matches this deal's products or joint solution.")
-    weights: dict = {pid: float(percent) for pid, percent in rule.shares}
-    remainder = round(100 - math.fsum(weights.values()), 6)
+    weights, explain = _rule_plan(rule)
+    return _shares(facts, weights, explain, rule_version=rule.label)
+
+
+@lru_cache(maxsize=256)
+def _rule_plan(rule: Rule) -> tuple[dict, Callable]:
+    """A rule's integer weights (the unattributed remainder under None) and its explanations, made once."""
+    weights: dict = {}
+    for pid, percent in rule.shares:
+        weights[pid] = weights.get(pid, ZERO) + _weight(percent)
+    remainder = 100 - sum(weights.values(), ZERO)
     if remainder > 0:
         weights[None] = remainder
+    scale = math.lcm(*(w.denominator for w in weights.values()))
+    weights = {k: int(w * scale) for k, w in weights.items()}
     target = "joint solution" if rule.match_on == "joint_solution" else "product"
 
+    @lru_cache(maxsize=64)
     def explain(pid, fraction):
         if pid is None:
             return f"{pct(fraction)} unattributed: rule “{rule.label}” allocates only {pct(1 - fraction)}."
         return f"{pct(fraction)} by rule “{rule.label}” ({target} {rule.match_value})."
 
-    return _shares(facts, weights, explain, rule_version=rule.label)
+    return weights, explain
 
 
 def materiality(facts: Facts, params: Params) -> list[Share]:
@@ -404,7 +531,7 @@ def _coverage(facts: Facts) -> tuple[list[int], dict[int, int]]:
             covers[p.partnership_id] = 0
         if p.role == "sourced":
             covers[p.partnership_id] |= 1
-    for t in sorted(facts.touches, key=lambda t: (t.occurred_at, t.id)):
+    for t in facts.ordered_touches:
         if t.partnership_id not in covers:
             players.append(t.partnership_id)
             covers[t.partnership_id] = 0
@@ -412,13 +539,27 @@ def _coverage(facts: Facts) -> tuple[list[int], dict[int, int]]:
     return players, covers
 
 
+def shapley_coverage(covers: dict[int, int], item_worth: list[Fraction]) -> dict[int, Fraction]:
+    """Closed-form Shapley value of the coverage game v(S) = worth of the items S covers.
+
+    The game is a sum of one unanimity-like game per item (worth w if any coverer is in S), whose
+    Shapley value gives w / k to each of its k coverers and nothing to the others; by additivity a
+    partnership's value is the sum, over the items it covers, of the item's worth over its coverers.
+    """
+    coverers = [sum(1 for mask in covers.values() if mask >> i & 1) for i in range(len(item_worth))]
+    return {
+        pid: sum((item_worth[i] / coverers[i] for i in range(len(item_worth)) if mask >> i & 1), ZERO)
+        for pid, mask in covers.items()
+    }
+
+
 def shapley(facts: Facts, params: Params) -> list[Share]:
     """Shapley value of the game v(S) = worth of what S covers: sourcing (the sourced weight) and each
     sale phase touched (a third of the influence weight each).
 
     A partnership's share is its average marginal contribution over every order in which the
-    partnerships could have joined: exact by enumerating all 2^n coalitions up to SHAPLEY_EXACT_LIMIT
-    partnerships, estimated from SHAPLEY_SAMPLES seeded random orders above.
+    partnerships could have joined; for this coverage game that is exactly, for any number of
+    partnerships, each covered item's worth split equally among the partnerships covering it.
     """
     if (guard := _guard(facts, "any")) is not None:
         return guard
@@ -426,11 +567,10 @@ def shapley(facts: Facts, params: Params) -> list[Share]:
         return _nobody(facts, "Unattributed: no partner attached.")
     players, covers = _coverage(facts)
     n = len(players)
-    item_worth = [float(params.sourced_weight)] + [float(params.influenced_weight) / 3] * len(PHASES)
-    # v of every set of covered items (4 items -> 16 sets), so a coalition's value is one lookup.
-    worth_of = [math.fsum(w for i, w in enumerate(item_worth) if mask >> i & 1) for mask in range(1 << len(ITEMS))]
-    if worth_of[_union(covers.values())] <= 0:
-        weights = dict.fromkeys(players, 1.0)
+    sourced_worth, influence = _integral(params.sourced_weight, params.influenced_weight)
+    item_worth = [3 * sourced_worth] + [influence] * len(PHASES)  # times 3: a phase is worth a third
+    if not any(item_worth[i] for i in range(len(ITEMS)) if _union(covers.values()) >> i & 1):
+        weights = dict.fromkeys(players, 1)
         return _shares(
             facts,
             weights,
@@ -438,50 +578,27 @@ def shapley(facts: Facts, params: Params) -> list[Share]:
                 f"{pct(f)} Shapley value: no sourcing or touchpoints tell the {n} partners apart, equal split."
             ),
         )
-    phi = dict.fromkeys(players, 0.0)
-    if n <= SHAPLEY_EXACT_LIMIT:
-        masks = [covers[p] for p in players]
-        union = [0] * (1 << n)  # items covered by each coalition (bitmask of players)
-        for coalition in range(1, 1 << n):
-            low = coalition & -coalition
-            union[coalition] = union[coalition ^ low] | masks[low.bit_length() - 1]
-        factorial = [math.factorial(k) for k in range(n + 1)]
-        weight_by_size = [factorial[k] * factorial[n - k - 1] / factorial[n] for k in range(n)]
-        for i, pid in enumerate(players):
-            bit, total = 1 << i, 0.0
-            for coalition in range(1 << n):
-                if not coalition & bit:
-                    gain = worth_of[union[coalition] | masks[i]] - worth_of[union[coalition]]
-                    if gain:
-                        total += weight_by_size[coalition.bit_count()] * gain
-            phi[pid] = total
-        how = (
-            f"average marginal contribution over all {math.factorial(n):,} orders of {n} partner{'s' if n > 1 else ''}"
-        )
-    else:
-        rng = random.Random(facts.opportunity_id)
-        order = list(players)
-        for _ in range(SHAPLEY_SAMPLES):
-            rng.shuffle(order)
-            covered = 0
-            for pid in order:
-                before = worth_of[covered]
-                covered |= covers[pid]
-                phi[pid] += worth_of[covered] - before
-        how = (
-            f"estimated from {SHAPLEY_SAMPLES:,} random orders because {n} partners exceed the exact limit "
-            f"of {SHAPLEY_EXACT_LIMIT}"
-        )
+    coverers = [sum(1 for mask in covers.values() if mask >> i & 1) for i in range(len(ITEMS))]
+    # shapley_coverage() in integers: every item's worth times the lcm of the coverer counts, split exactly.
+    common = math.lcm(*(c for c in coverers if c))
+    phi = {
+        pid: sum(item_worth[i] * common // coverers[i] for i in range(len(ITEMS)) if mask >> i & 1)
+        for pid, mask in covers.items()
+    }
 
     def explain(pid, fraction):
-        items = [ITEMS[i] for i in range(len(ITEMS)) if covers[pid] >> i & 1]
-        what = ", ".join("sourced" if i == "sourced" else f"touched {PHASE_LABELS[i]}" for i in items)
-        return f"{pct(fraction)} Shapley value ({what or 'no sourcing or touch'}): {how}."
+        items = [i for i in range(len(ITEMS)) if covers[pid] >> i & 1]
+        what = ", ".join(
+            ("sourced" if ITEMS[i] == "sourced" else f"touched {PHASE_LABELS[ITEMS[i]]}")
+            + (f" with {coverers[i] - 1} other{'s' if coverers[i] > 2 else ''}" if coverers[i] > 1 else "")
+            for i in items
+        )
+        return (
+            f"{pct(fraction)} Shapley value ({what or 'no sourcing or touch'}): each item's worth split "
+            f"equally among the partners covering it (exact for {n} partner{'s' if n > 1 else ''})."
+        )
 
-    weights = {pid: max(v, 0.0) for pid, v in phi.items()}
-    if not any(weights.values()):
-        weights = dict.fromkeys(players, 1.0)
-    return _shares(facts, weights, explain)
+    return _shares(facts, phi, explain)
 
 
 def _union(masks) -> int:
@@ -489,6 +606,53 @@ def _union(masks) -> int:
     for mask in masks:
         result |= mask
     return result
+
+
+# How the numbers are computed, for the "How is this computed?" panel and docs/attribution.md.
+RULES_DOC: tuple[tuple[str, str], ...] = (
+    (
+        _("Cents"),
+        _(
+            "Each model splits the credited amount (zero for a lost deal) in whole cents in proportion to exact "
+            "fractions: every partner gets the whole cents of its quota, and the cents left over go one each "
+            "to the largest exact remainders. Equal remainders go to the lowest partnership id, the "
+            "unattributed remainder last, so the shares always add up to the amount and never depend on the "
+            "order deals, partners or touchpoints were entered in."
+        ),
+    ),
+    (
+        _("First and last touch"),
+        _(
+            "All credit goes to the earliest (latest) touchpoint; partnerships touching at that same instant "
+            "split it equally, one part per partnership."
+        ),
+    ),
+    (
+        _("Time decay"),
+        _(
+            "A touchpoint weighs 2^(−age / half-life): the age is counted in whole UTC days before the close "
+            "date (the expected close while open, the run date without one), touchpoints after it count as "
+            "age 0. The half-life is 30 days unless the settings say otherwise."
+        ),
+    ),
+    (
+        _("Position based"),
+        _(
+            "The touchpoints at the first instant share the first weight (40 %), those at the last instant the "
+            "last weight (40 %), equally per partnership; the touchpoints in between share the middle weight "
+            "(20 %) equally. With only two instants the middle weight is split between them; with one instant "
+            "it all goes there."
+        ),
+    ),
+    (
+        _("Shapley value"),
+        _(
+            "The game is coverage: sourcing is worth the sourced weight and each sale phase touched a third of "
+            "the influence weight. Its Shapley value is exact for any number of partners: each item's worth is "
+            "split equally among the partnerships covering it."
+        ),
+    ),
+)
 
 
 MODELS: dict[str, Callable[..., list[Share]]] = {

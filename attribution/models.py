@@ -411,6 +411,11 @@ class AttributionRun(OrgOwned):
     )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The lease of the attempt running it (see attribution.runs): a worker that dies stops extending it,
+    # and the run is claimed again by the redelivered task or by `attribution_runs_reclaim` (beat).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    message = models.CharField(max_length=300, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["organization", "status", "-created_at"])]
@@ -425,11 +430,26 @@ class AttributionRun(OrgOwned):
 
 
 class CreditAllocation(OrgOwned):
-    """The ledger: one row per opportunity, partnership (None = unattributed) and model."""
+    """The ledger: one row per opportunity, partnership (None = unattributed) and model.
 
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="credits")
+    Derived data, rebuilt by every run (attribution.runs). On PostgreSQL the table is partitioned by
+    organization: a run fills a fresh table, builds its indexes and swaps it in as the organization's
+    partition in one short transaction. The foreign keys are therefore not enforced by the database
+    (`db_constraint=False`); Django still cascades deletions, and a run drops rows of partnerships
+    deleted while it ran before the swap.
+    """
+
+    organization = models.ForeignKey(
+        "pom.Organization", on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="credits", db_constraint=False)
     partnership = models.ForeignKey(
-        "partners.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="credits"
+        "partners.Partnership",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="credits",
+        db_constraint=False,
     )
     model = models.CharField(max_length=20, choices=AttributionModel.choices)
     amount = models.DecimalField(**MONEY)
@@ -437,7 +457,9 @@ class CreditAllocation(OrgOwned):
     share = models.DecimalField(max_digits=9, decimal_places=6, default=Decimal("0"))
     rule_version = models.CharField(max_length=160, blank=True)  # "<split rule name (120)> v<version>"
     explanation = models.TextField(blank=True)
-    run = models.ForeignKey(AttributionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    run = models.ForeignKey(
+        AttributionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
 
     class Meta:
         indexes = [

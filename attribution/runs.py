@@ -9,18 +9,21 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import logging
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from attribution import selectors
 from attribution.models import (
     AttributionConfig,
     AttributionModel,
     AttributionRun,
+    CreditAllocation,
     MaterialityScore,
     Opportunity,
     OpportunityPartner,
@@ -30,6 +33,8 @@ from pom import hooks
 from pom.audit import Actor, audit_action
 from pom.models import Organization, User
 from pom.webhooks import webhook_subscribed, webhooks_on_events
+
+logger = logging.getLogger(__name__)
 
 
 def _user(actor: Actor) -> User | None:
@@ -43,22 +48,44 @@ def attribution_recompute_request(*, org: Organization, actor: Actor = None, tri
     """Ask for a ledger recomputation once the current transaction commits.
 
     Debounced per organization: while a run is still queued, further changes join it instead of
-    queueing another one. Side effect: enqueues `heavy_attribution_run` on commit.
+    queueing another one. Side effect: enqueues `heavy_attribution_run` on commit. Never makes the
+    caller's committed write fail: a run that cannot be enqueued stays queued (beat enqueues it
+    again), and a run executed inline (no broker) records its own failure instead of raising.
     """
     queued = AttributionRun.objects.for_org(org).filter(status=AttributionRun.Status.QUEUED).first()
     if queued is not None:
         return queued
     run = AttributionRun.objects.create(organization=org, trigger=trigger, requested_by=_user(actor))
+    transaction.on_commit(lambda: _enqueue(org.id, run.id))
+    return run
+
+
+def _enqueue(organization_id: int, run_id: int, countdown: int | None = None) -> None:
     from attribution.tasks import heavy_attribution_run
 
-    transaction.on_commit(lambda: heavy_attribution_run.delay(org.id, run.id))
-    return run
+    try:
+        heavy_attribution_run.apply_async(args=(organization_id, run_id), countdown=countdown)
+    except Exception:  # noqa: BLE001 - the write that asked has committed; `attribution_runs_reclaim` retries
+        logger.exception("Attribution run %s could not be enqueued; beat will enqueue it again", run_id)
 
 
 # The attribution run ----------------------------------------------------------------------------
 
-RUN_CHUNK = 2000  # opportunities computed and written per batch; bounds memory, not the query count per row
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+RUN_CHUNK = 2000  # opportunities computed per batch; bounds memory, not the query count per row
 INSERT_BATCH = 2000
+MAX_ATTEMPTS = 3
+STALE_QUEUED_AFTER = datetime.timedelta(minutes=10)
+LEDGER_TABLE = "attribution_creditallocation"
+LOCK_NAMESPACE = 19_0001  # pg_advisory_xact_lock(namespace, organization id): the ledger's swap lock
+
+
+class RunLost(Exception):
+    """This attempt no longer holds the run (its lease ran out and another attempt claimed it)."""
 
 
 def _grouped(rows, key_index: int = 0):
@@ -97,33 +124,116 @@ LEDGER_COLUMNS = (
 )  # fmt: skip
 
 
-def _ledger_insert(rows: list[tuple]) -> int:
+def _partitioned() -> bool:
+    """PostgreSQL, where migration 0007 partitioned the ledger by organization."""
+    return connection.vendor == "postgresql"
+
+
+def ledger_lock(org_id: int) -> None:
+    """Serialise the ledger's swap-in with deletions of what it references (inside a transaction).
+
+    A partnership deletion takes it before cascading to the ledger, the run before it drops rows of
+    partnerships deleted meanwhile and swaps its table in: whichever comes second sees the other's work.
+    SQLite serialises writers anyway.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, org_id])
+
+
+def _stage_name(org_id: int, run_id: int, attempt: int) -> str:
+    return f"attribution_ledger_{org_id}_{run_id}_{attempt}"
+
+
+def _stage_prefix(org_id: int | None) -> str:
+    return f"attribution_ledger_{org_id}_" if org_id is not None else "attribution_ledger_"
+
+
+def _ledger_tables(org_id: int | None) -> tuple[list[str], list[str]]:
+    """(attached partitions, detached staging tables) of an organization (or all, for None)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT c.relname, EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
+               FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE %s ORDER BY c.relname""",
+            [_stage_prefix(org_id).replace("_", r"\_") + "%"],
+        )
+        rows = cursor.fetchall()
+    return [name for name, attached in rows if attached], [name for name, attached in rows if not attached]
+
+
+def _drop_tables(names) -> None:
+    if names:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS " + ", ".join(connection.ops.quote_name(n) for n in names))
+
+
+def _stage_create(name: str, org_id: int, earlier: list[str]) -> None:
+    """A bare table shaped like the ledger, for one attempt: no index, no foreign key, one CHECK that lets
+    ATTACH PARTITION skip its validation scan. `earlier` attempts' tables (crashed mid-way) are dropped."""
+    table, stage = connection.ops.quote_name(LEDGER_TABLE), connection.ops.quote_name(name)
+    drop = ", ".join(connection.ops.quote_name(n) for n in [*earlier, name])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DROP TABLE IF EXISTS {drop}; "
+            f"CREATE TABLE {stage} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
+            f"ALTER TABLE {stage} ADD CONSTRAINT {connection.ops.quote_name(name + '_org')} "
+            f"CHECK (organization_id IS NOT NULL AND organization_id = {int(org_id)}); "
+            # Ids from the ledger's own identity sequence, so they stay unique across partitions.
+            f"ALTER TABLE {stage} ALTER COLUMN id SET DEFAULT nextval(pg_get_serial_sequence('{LEDGER_TABLE}', 'id'))"
+        )
+
+
+def _stage_index(name: str) -> None:
+    """Build, once, the indexes the ledger's partitioned indexes expect (its primary key (id, organization),
+    the foreign-key indexes and Meta.indexes), so ATTACH only links them. An index added to the ledger
+    some other way still works: ATTACH then builds it itself."""
+    quote = connection.ops.quote_name
+    columns = [("id", "organization_id")]
+    columns += [(f.column,) for f in CreditAllocation._meta.concrete_fields if f.db_index and not f.primary_key]
+    columns += [
+        tuple(CreditAllocation._meta.get_field(f.lstrip("-")).column for f in index.fields)
+        for index in CreditAllocation._meta.indexes
+    ]
+    statements = [
+        f"CREATE {'UNIQUE ' if i == 0 else ''}INDEX {quote(f'{name}_i{i}')} ON {quote(name)} "
+        f"({', '.join(quote(c) for c in cols)})"
+        for i, cols in enumerate(columns)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(statements))
+
+
+def _copy_rows(cursor, table: str, rows: list[tuple]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(rows)
+    buffer.seek(0)
+    columns = ", ".join(connection.ops.quote_name(c) for c in LEDGER_COLUMNS)
+    # QUOTE_NONNUMERIC writes None as a quoted "": FORCE_NULL reads it back as NULL ("unattributed").
+    target = connection.ops.quote_name(table)
+    cursor.cursor.copy_expert(
+        f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NULL (partnership_id))", buffer
+    )
+
+
+def _ledger_insert(rows: list[tuple], table: str = LEDGER_TABLE) -> int:
     """Write ledger rows in bulk: COPY on PostgreSQL, executemany elsewhere. Returns how many.
 
     Model instances and per-row SQL would dominate a run over hundreds of thousands of deals; the rows
     are plain tuples in LEDGER_COLUMNS order, already validated by the engine (cents, never negative).
     """
-    from attribution.models import CreditAllocation
-
-    table = connection.ops.quote_name(CreditAllocation._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in LEDGER_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and hasattr(getattr(cursor, "cursor", None), "copy_expert"):
+            _copy_rows(cursor, table, rows)  # one statement: atomic by itself
+            return len(rows)
     # One transaction per batch: in autocommit mode SQLite would commit (and sync) every single row.
     with transaction.atomic(), connection.cursor() as cursor:
-        raw = getattr(cursor, "cursor", None)
-        if connection.vendor == "postgresql" and hasattr(raw, "copy_expert"):
-            buffer = io.StringIO()
-            csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(rows)
-            buffer.seek(0)
-            # QUOTE_NONNUMERIC writes None as a quoted "": FORCE_NULL reads it back as NULL ("unattributed").
-            raw.copy_expert(
-                f"COPY {table} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NULL (partnership_id))", buffer
+        columns = ", ".join(connection.ops.quote_name(c) for c in LEDGER_COLUMNS)
+        placeholders = ", ".join(["%s"] * len(LEDGER_COLUMNS))
+        for start in range(0, len(rows), INSERT_BATCH):
+            cursor.executemany(
+                f"INSERT INTO {connection.ops.quote_name(table)} ({columns}) VALUES ({placeholders})",
+                rows[start : start + INSERT_BATCH],
             )
-        else:
-            placeholders = ", ".join(["%s"] * len(LEDGER_COLUMNS))
-            for start in range(0, len(rows), INSERT_BATCH):
-                cursor.executemany(
-                    f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows[start : start + INSERT_BATCH]
-                )
     return len(rows)
 
 
@@ -141,184 +251,380 @@ def engine_params(config: AttributionConfig, as_of: datetime.date):
     )
 
 
-def engine_rules(org: Organization) -> list:
+def engine_rules(org: Organization, partnership_ids: set[int] | None = None) -> list:
+    """The current split rules as the engine applies them. A share naming a partnership that no longer
+    exists (deleted before deletions were checked) is left out, so its percent stays unattributed."""
     from attribution import engine
 
-    return [
-        engine.Rule(
-            rule_id=v.rule_id,
-            name=v.rule.name,
-            version=v.version,
-            match_on=v.rule.match_on,
-            match_value=v.rule.match_value,
-            shares=tuple((int(s["partnership_id"]), Decimal(str(s["percent"]))) for s in v.shares),
+    rules = []
+    for v in selectors.split_rule_versions_current(org=org):
+        shares = tuple((int(s["partnership_id"]), Decimal(str(s["percent"]))) for s in v.shares)
+        if partnership_ids is not None:
+            shares = tuple(share for share in shares if share[0] in partnership_ids)
+        rules.append(
+            engine.Rule(
+                rule_id=v.rule_id,
+                name=v.rule.name,
+                version=v.version,
+                match_on=v.rule.match_on,
+                match_value=v.rule.match_value,
+                shares=shares,
+            )
         )
-        for v in selectors.split_rule_versions_current(org=org)
-    ]
+    return rules
+
+
+def _runs(org) -> object:
+    return AttributionRun.objects.for_org(org)
+
+
+def _claim(*, org: Organization, run: AttributionRun) -> AttributionRun | None:
+    """Take the run for this attempt: queued, or running with an expired lease (its worker died).
+
+    One conditional update, so a redelivered message or a duplicate enqueue does nothing while the
+    holder is alive. After MAX_ATTEMPTS crashed attempts the run is marked failed, saying so.
+    """
+    now = timezone.now()
+    claimable = (
+        _runs(org)
+        .filter(pk=run.pk)
+        .filter(
+            Q(status=AttributionRun.Status.QUEUED) | Q(status=AttributionRun.Status.RUNNING, lease_expires_at__lt=now)
+        )
+    )
+    claimed = claimable.filter(attempts__lt=MAX_ATTEMPTS).update(
+        status=AttributionRun.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        started_at=now,
+        progress=0,
+        lease_expires_at=now + datetime.timedelta(seconds=_setting("ATTRIBUTION_RUN_LEASE_SECONDS", 120)),
+    )
+    if not claimed:
+        claimable.filter(status=AttributionRun.Status.RUNNING).update(
+            status=AttributionRun.Status.FAILED,
+            error=_("The worker stopped during attempt %(n)s of %(max)s; POM gave up.")
+            % {"n": MAX_ATTEMPTS, "max": MAX_ATTEMPTS},
+            finished_at=now,
+            lease_expires_at=None,
+        )
+        return None
+    current = _runs(org).get(pk=run.pk)
+    if current.attempts > 1:
+        current.message = _("The worker stopped during attempt %(n)s; restarted (attempt %(next)s of %(max)s).") % {
+            "n": current.attempts - 1,
+            "next": current.attempts,
+            "max": MAX_ATTEMPTS,
+        }
+        _runs(org).filter(pk=run.pk, attempts=current.attempts).update(message=current.message)
+    return current
+
+
+class _Lease:
+    """Progress reports of one attempt; each extends its lease (a heartbeat) and checks it still holds the run."""
+
+    def __init__(self, org, run):
+        self.org, self.run = org, run
+        self.seconds = _setting("ATTRIBUTION_RUN_LEASE_SECONDS", 120)
+
+    def held(self):
+        return _runs(self.org).filter(pk=self.run.pk, status=AttributionRun.Status.RUNNING, attempts=self.run.attempts)
+
+    def beat(self, **fields) -> None:
+        fields["lease_expires_at"] = timezone.now() + datetime.timedelta(seconds=self.seconds)
+        if not self.held().update(**fields):
+            raise RunLost(self.run.pk)
 
 
 def attribution_run_execute(*, org: Organization, run: AttributionRun) -> AttributionRun:
-    """Recompute the whole credit ledger of an organization, set-based.
+    """Recompute the whole credit ledger of an organization, set-based; completes exactly once.
 
-    1. Claim the run (queued -> running); a run already claimed elsewhere is left alone.
+    1. Claim the run for one attempt (queued -> running, or running with an expired lease -> running
+       again); a run held by a live attempt, or finished, is left alone.
     2. Stream opportunities, partner links, touchpoints and scores, each as ONE query ordered by
        opportunity id, and merge them in Python; account-level touchpoints come from one more query.
-    3. Compute every enabled model per opportunity (pure functions in attribution.engine) and
-       bulk-insert the rows tagged with this run, chunk by chunk, updating the progress between chunks.
-    4. In one transaction, delete the rows of older runs and mark the run done: readers switch from
-       the old ledger to the new one at once (they read the rows of the last finished run).
-    On error the run's partial rows are deleted and the run is marked failed with the message.
+    3. Compute every enabled model per opportunity (pure functions in attribution.engine) and write
+       the rows chunk by chunk, extending the lease with the progress between chunks. On PostgreSQL
+       they go by COPY into a fresh table of this attempt (no index, no foreign key), whose indexes
+       are built once at the end; elsewhere into the ledger, tagged with the run.
+    4. In one short transaction (holding the ledger lock), drop rows of partnerships deleted
+       meanwhile, swap the table in as the organization's partition (the old one is detached and
+       dropped), and mark the run done: readers switch from the old ledger to the new one at once
+       and never see a partial one.
+    On error the attempt's rows are dropped and the run is marked failed with the message; the error
+    is logged, not raised, so the write that asked for the run never fails because of it. A crashed
+    attempt's table is dropped by the next attempt or by `attribution_runs_reclaim`.
     """
-    from attribution import engine
-    from attribution.models import CreditAllocation
-
-    claimed = AttributionRun.objects.for_org(org).filter(pk=run.pk, status=AttributionRun.Status.QUEUED)
-    if not claimed.update(status=AttributionRun.Status.RUNNING, started_at=timezone.now(), progress=0):
+    claimed = _claim(org=org, run=run)
+    if claimed is None:
         run.refresh_from_db()
         return run
-    run.refresh_from_db()
+    run = claimed
+    lease = _Lease(org, run)
+    partitioned = _partitioned()
+    stage = _stage_name(org.id, run.id, run.attempts) if partitioned else LEDGER_TABLE
     try:
-        config = selectors.attribution_config(org=org)
-        today = timezone.localdate()
-        params = engine_params(config, today)
-        rules = engine_rules(org)
-        model_names = [m for m in AttributionModel.values if m in config.models_enabled]
-        total = Opportunity.objects.for_org(org).count()
-        opportunities = (
-            Opportunity.objects.for_org(org)
-            .order_by("id")
-            .values_list(
-                "id",
-                "account_id",
-                "amount",
-                "currency",
-                "status",
-                "closed_on",
-                "expected_close",
-                "products",
-                "joint_solution",
-            )
-            .iterator(chunk_size=RUN_CHUNK)
-        )
-        links = _Cursor(
-            OpportunityPartner.objects.for_org(org)
-            .order_by("opportunity_id", "id")
-            .values_list("opportunity_id", "partnership_id", "role")
-            .iterator(chunk_size=RUN_CHUNK * 3)
-        )
-        touches = _Cursor(
-            Touchpoint.objects.for_org(org)
-            .filter(opportunity__isnull=False)
-            .order_by("opportunity_id", "occurred_at", "id")
-            .values_list(
-                "opportunity_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id"
-            )
-            .iterator(chunk_size=RUN_CHUNK * 10)
-        )
-        scores = _Cursor(
-            MaterialityScore.objects.for_org(org)
-            .order_by("opportunity_id", "id")
-            .values_list("opportunity_id", "partnership_id", "sales_motion", "value_proposition", "delivery")
-            .iterator(chunk_size=RUN_CHUNK)
-        )
-        account_touches: dict[int, list] = {}
-        for row in (
-            Touchpoint.objects.for_org(org)
-            .filter(opportunity__isnull=True)
-            .order_by("account_id", "occurred_at", "id")
-            .values_list("account_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id")
-        ):
-            account_touches.setdefault(row[0], []).append(row)
-
-        done = 0
-        written = 0
-        batch: list[tuple] = []
-        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-        for opp in opportunities:
-            opp_id, account_id, amount, currency, status, closed_on, expected_close, products, joint = opp
-            close_date = closed_on or expected_close
-            touch_rows = touches.take(opp_id) + [
-                r for r in account_touches.get(account_id, ()) if close_date is None or r[2].date() <= close_date
-            ]
-            facts = engine.Facts(
-                opportunity_id=opp_id,
-                amount=amount,
-                status=status,
-                close_date=close_date,
-                products=tuple(products or ()),
-                joint_solution=joint or "",
-                partners=[engine.Involvement(r[1], r[2]) for r in links.take(opp_id)],
-                touches=[engine.Touch(r[1], r[2], r[3], r[4], r[5], r[6]) for r in touch_rows],
-                scores=[engine.Score(r[1], r[2], r[3], r[4]) for r in scores.take(opp_id)],
-            )
-            for model in model_names:
-                for share in engine.credit(model, facts, params, rules):
-                    batch.append(
-                        (
-                            org.id, opp_id, share.partnership_id, model, share.amount, currency, share.share,
-                            share.rule_version, share.explanation, run.id, stamp, stamp,
-                        )
-                    )  # fmt: skip
-            done += 1
-            if done % RUN_CHUNK == 0:
-                written += _ledger_insert(batch)
-                batch = []
-                AttributionRun.objects.for_org(org).filter(pk=run.pk).update(
-                    progress=min(99, done * 100 // max(total, 1)), opportunities_count=done
-                )
-        if batch:
-            written += _ledger_insert(batch)
+        if partitioned:
+            _stage_create(stage, org.id, [_stage_name(org.id, run.id, a) for a in range(1, run.attempts)])
+        else:
+            CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()  # a crashed attempt's rows
+        done, written, partnership_ids = _compute(org=org, run=run, lease=lease, table=stage)
+        if partitioned:
+            _stage_index(stage)
         with transaction.atomic():
-            # Readers use the rows of the newest finished run; a slower, older run never overwrites a newer one.
-            newer = AttributionRun.objects.for_org(org).filter(status=AttributionRun.Status.DONE, id__gt=run.id)
-            changed: list[dict] = []
-            if newer.exists():
-                CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
-                written = 0
-            else:
-                older = Q(run_id__lt=run.id) | Q(run_id__isnull=True)
-                changed = _credited_events(org=org, run=run)
-                CreditAllocation.objects.for_org(org).filter(older).delete()
-            AttributionRun.objects.for_org(org).filter(pk=run.pk).update(
-                status=AttributionRun.Status.DONE,
-                progress=100,
-                opportunities_count=done,
-                allocations_count=written,
-                finished_at=timezone.now(),
+            # Take the ledger lock, lock our run row (still ours?) and see whether a newer run finished first:
+            # readers use the rows of the newest finished run, and a slower, older run never overwrites a newer one.
+            rows = _swap_lock(org=org, run=run)
+            if run.pk not in rows:
+                raise RunLost(run.pk)
+            newer = len(rows) > 1
+            written, changed = _swap(
+                org=org, run=run, stage=stage, newer=newer, written=written, read_ids=partnership_ids
             )
+            finished = {
+                "status": AttributionRun.Status.DONE,
+                "progress": 100,
+                "opportunities_count": done,
+                "allocations_count": written,
+                "finished_at": timezone.now(),
+                "lease_expires_at": None,
+            }
+            _runs(org).filter(pk=run.pk).update(**finished)
+            for name, value in finished.items():
+                setattr(run, name, value)
             if written:
-                run.refresh_from_db()
                 hooks.emit("attribution.credited", org=org, actor=None, run=run)
                 if changed:
                     webhooks_on_events("opportunity.credited", org=org, actor=None, items=changed)
-    except Exception as exc:  # noqa: BLE001 - the run row must say why it failed; the error is re-raised
-        CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
-        AttributionRun.objects.for_org(org).filter(pk=run.pk).update(
-            status=AttributionRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+            return run
+    except RunLost:
+        logger.info("Attribution run %s: attempt %s lost its lease", run.pk, run.attempts)
+        if partitioned and stage not in _ledger_tables(org.id)[0]:
+            _drop_tables([stage])
+    except Exception as exc:  # noqa: BLE001 - the run row says why it failed; never the caller's error
+        logger.exception("Attribution run %s failed", run.pk)
+        if partitioned:
+            if stage not in _ledger_tables(org.id)[0]:
+                _drop_tables([stage])
+        else:
+            CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
+        lease.held().update(
+            status=AttributionRun.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            finished_at=timezone.now(),
+            lease_expires_at=None,
         )
-        raise
     run.refresh_from_db()
     return run
+
+
+def _swap_lock(*, org, run) -> list[int]:
+    """In the swap transaction: the ledger lock, then the ids of our run (if this attempt still holds it)
+    and of newer finished runs, rows locked. One statement on PostgreSQL."""
+    mine = Q(pk=run.pk, status=AttributionRun.Status.RUNNING, attempts=run.attempts)
+    newer = Q(status=AttributionRun.Status.DONE, id__gt=run.id)
+    if connection.vendor != "postgresql":
+        return list(_runs(org).filter(mine | newer).values_list("id", flat=True))
+    table = connection.ops.quote_name(AttributionRun._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT r.id FROM {table} r, pg_advisory_xact_lock(%s, %s) AS l
+                WHERE r.organization_id = %s AND ((r.id = %s AND r.status = %s AND r.attempts = %s)
+                   OR (r.status = %s AND r.id > %s))
+                FOR UPDATE OF r""",
+            [LOCK_NAMESPACE, org.id, org.id, run.id, AttributionRun.Status.RUNNING, run.attempts,
+             AttributionRun.Status.DONE, run.id],
+        )  # fmt: skip
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _swap(*, org, run, stage: str, newer: bool, written: int, read_ids: set[int]) -> tuple[int, list[dict]]:
+    """Make the attempt's rows the organization's ledger (inside the swap transaction); returns how many,
+    and the `opportunity.credited` payloads of the deals whose credit changed (compared before the swap)."""
+    from partners.models import Partnership
+
+    deleted = read_ids - set(Partnership.objects.filter(organization=org, pk__in=read_ids).values_list("pk", flat=True))
+    if connection.vendor != "postgresql" or stage == LEDGER_TABLE:
+        if newer:
+            CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
+            return 0, []
+        if deleted:
+            written -= (
+                CreditAllocation.objects.for_org(org).filter(run_id=run.id, partnership_id__in=deleted).delete()[0]
+            )
+        changed = _credited_events(org=org, run=run, stage=LEDGER_TABLE)
+        CreditAllocation.objects.for_org(org).filter(Q(run_id__lt=run.id) | Q(run_id__isnull=True)).delete()
+        return written, changed
+    quote = connection.ops.quote_name
+    if newer:
+        _drop_tables([stage])
+        return 0, []
+    with connection.cursor() as cursor:
+        if deleted:
+            cursor.execute(f"DELETE FROM {quote(stage)} WHERE partnership_id = ANY(%s)", [sorted(deleted)])
+            written -= cursor.rowcount
+    changed = _credited_events(org=org, run=run, stage=stage)
+    with connection.cursor() as cursor:
+        # One statement: detach and drop the organization's current partition (old runs are dropped, not
+        # deleted row by row), clear its rows from the default partition, attach the new table.
+        prefix = _stage_prefix(org.id).replace("_", r"\_")
+        cursor.execute(
+            f"""DO $swap$ DECLARE old text; BEGIN
+                FOR old IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                           JOIN pg_class p ON p.oid = i.inhparent
+                           WHERE p.relname = '{LEDGER_TABLE}' AND c.relname LIKE '{prefix}%' AND c.relname <> '{stage}'
+                LOOP
+                    EXECUTE format('ALTER TABLE {quote(LEDGER_TABLE)} DETACH PARTITION %I', old);
+                    EXECUTE format('DROP TABLE %I', old);
+                END LOOP;
+                DELETE FROM {quote(LEDGER_TABLE + "_default")} WHERE organization_id = {int(org.id)};
+                ALTER TABLE {quote(LEDGER_TABLE)} ATTACH PARTITION {quote(stage)} FOR VALUES IN ({int(org.id)});
+            END $swap$"""
+        )
+    return written, changed
+
+
+def _compute(*, org, run, lease: _Lease, table: str) -> tuple[int, int, set[int]]:
+    """Compute every model on every opportunity and write the rows into `table`; (deals, rows, partnerships)."""
+    from attribution import engine
+    from partners.models import Partnership
+
+    chunk = _setting("ATTRIBUTION_RUN_CHUNK", RUN_CHUNK)
+    config = selectors.attribution_config(org=org)
+    today = timezone.localdate()
+    params = engine_params(config, today)
+    partnership_ids = set(Partnership.objects.filter(organization=org).values_list("pk", flat=True))
+    rules = engine_rules(org, partnership_ids)
+    model_names = [m for m in AttributionModel.values if m in config.models_enabled]
+    total = Opportunity.objects.for_org(org).count()
+    opportunities = (
+        Opportunity.objects.for_org(org)
+        .order_by("id")
+        .values_list(
+            "id",
+            "account_id",
+            "amount",
+            "currency",
+            "status",
+            "closed_on",
+            "expected_close",
+            "products",
+            "joint_solution",
+        )  # fmt: skip
+        .iterator(chunk_size=chunk)
+    )
+    links = _Cursor(
+        OpportunityPartner.objects.for_org(org)
+        .order_by("opportunity_id", "id")
+        .values_list("opportunity_id", "partnership_id", "role")
+        .iterator(chunk_size=chunk * 3)
+    )
+    touches = _Cursor(
+        Touchpoint.objects.for_org(org)
+        .filter(opportunity__isnull=False)
+        .order_by("opportunity_id", "occurred_at", "id")
+        .values_list("opportunity_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id")
+        .iterator(chunk_size=chunk * 10)
+    )
+    scores = _Cursor(
+        MaterialityScore.objects.for_org(org)
+        .order_by("opportunity_id", "id")
+        .values_list("opportunity_id", "partnership_id", "sales_motion", "value_proposition", "delivery")
+        .iterator(chunk_size=chunk)
+    )
+    account_touches: dict[int, list] = {}
+    for row in (
+        Touchpoint.objects.for_org(org)
+        .filter(opportunity__isnull=True)
+        .order_by("account_id", "occurred_at", "id")
+        .values_list("account_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id")
+    ):
+        account_touches.setdefault(row[0], []).append(row)
+
+    done = written = 0
+    batch: list[tuple] = []
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())  # formatted once for every row
+    for opp in opportunities:
+        opp_id, account_id, amount, currency, status, closed_on, expected_close, products, joint = opp
+        close_date = closed_on or expected_close
+        touch_rows = touches.take(opp_id) + [
+            r for r in account_touches.get(account_id, ()) if close_date is None or r[2].date() <= close_date
+        ]
+        facts = engine.Facts(
+            opportunity_id=opp_id,
+            amount=amount,
+            status=status,
+            close_date=close_date,
+            products=tuple(products or ()),
+            joint_solution=joint or "",
+            partners=[engine.Involvement(r[1], r[2]) for r in links.take(opp_id)],
+            touches=[engine.Touch(r[1], r[2], r[3], r[4], r[5], r[6]) for r in touch_rows],
+            scores=[engine.Score(r[1], r[2], r[3], r[4]) for r in scores.take(opp_id)],
+        )
+        for model in model_names:
+            for share in engine.credit(model, facts, params, rules):
+                batch.append(
+                    (
+                        org.id, opp_id, share.partnership_id, model, share.amount, currency, share.share,
+                        share.rule_version, share.explanation, run.id, stamp, stamp,
+                    )
+                )  # fmt: skip
+        done += 1
+        if done % chunk == 0:
+            written += _ledger_insert(batch, table)
+            batch = []
+            lease.beat(progress=min(99, done * 100 // max(total, 1)), opportunities_count=done)
+    if batch:
+        written += _ledger_insert(batch, table)
+    return done, written, partnership_ids
+
+
+def attribution_runs_reclaim(*, now: datetime.datetime | None = None) -> int:
+    """Restart runs whose worker died (expired lease) or whose message was lost; returns how many.
+
+    Cross-tenant by design: it runs from beat (every minute) and touches only run rows and the
+    staging tables of runs no attempt holds. The claim's conditional update makes a duplicate
+    delivery harmless.
+    """
+    now = now or timezone.now()
+    due = AttributionRun.objects.filter(
+        Q(status=AttributionRun.Status.RUNNING, lease_expires_at__lt=now)
+        | Q(status=AttributionRun.Status.QUEUED, created_at__lt=now - STALE_QUEUED_AFTER)
+    ).values_list("organization_id", "id")
+    restarted = 0
+    for organization_id, run_id in due:
+        transaction.on_commit(lambda o=organization_id, r=run_id: _enqueue(o, r))
+        restarted += 1
+    if _partitioned():
+        live = {
+            _stage_name(o, r, a)
+            for o, r, a in AttributionRun.objects.filter(
+                status=AttributionRun.Status.RUNNING, lease_expires_at__gte=now
+            ).values_list("organization_id", "id", "attempts")
+        }
+        _drop_tables([name for name in _ledger_tables(None)[1] if name not in live])
+    return restarted
 
 
 CREDITED_ROWS_PER_EVENT = 50  # credit lines per opportunity in an `opportunity.credited` payload
 
 
-def _credited_events(*, org: Organization, run: AttributionRun) -> list[dict]:
+def _credited_events(*, org: Organization, run: AttributionRun, stage: str) -> list[dict]:
     """One `opportunity.credited` payload per opportunity whose credit this run changes.
 
-    Set-based: one query compares the run's ledger rows with the live ones (rows only in one of
-    the two, in either direction), two more read the opportunities and both sides' lines. Nothing
-    is read when no endpoint subscribes. A payload carries the opportunity, the run, and its new and
-    previous credit lines (at most `CREDITED_ROWS_PER_EVENT` each, `truncated` says so).
+    Set-based: one query compares the run's rows (in its `stage` table, not swapped in yet; the
+    ledger itself on SQLite) with the live ones (rows only in one of the two, in either direction),
+    two more read the opportunities and both sides' lines. Nothing is read when no endpoint
+    subscribes. A payload carries the opportunity, the run, and its new and previous credit lines
+    (at most `CREDITED_ROWS_PER_EVENT` each, `truncated` says so).
     """
-    from attribution.models import CreditAllocation
+    from partners.models import Partner, Partnership
 
     if not webhook_subscribed(org=org, event="opportunity.credited"):
         return []
-    table = connection.ops.quote_name(CreditAllocation._meta.db_table)
+    quote = connection.ops.quote_name
+    table, staged = quote(CreditAllocation._meta.db_table), quote(stage)
     columns = "opportunity_id, partnership_id, model, amount, share"
-    new = f"SELECT {columns} FROM {table} WHERE organization_id = %s AND run_id = %s"
+    new = f"SELECT {columns} FROM {staged} WHERE organization_id = %s AND run_id = %s"
     old = f"SELECT {columns} FROM {table} WHERE organization_id = %s AND (run_id < %s OR run_id IS NULL)"
     sql = (
         f"SELECT DISTINCT opportunity_id FROM (({new} EXCEPT {old}) UNION ({old} EXCEPT {new})) AS changed "
@@ -331,20 +637,35 @@ def _credited_events(*, org: Organization, run: AttributionRun) -> list[dict]:
     if not ids:
         return []
     lines: dict[tuple[int, bool], list] = {}
-    for line in (
-        CreditAllocation.objects.for_org(org)
-        .filter(opportunity_id__in=ids)
-        .order_by("opportunity_id", "model", "-amount", "id")
-        .values("opportunity_id", "run_id", "partnership_id", "partnership__partner__name", "model", "amount", "share")
-    ):
-        side = lines.setdefault((line["opportunity_id"], line["run_id"] == run.id), [])
+    marks = ", ".join(["%s"] * len(ids))
+    line_columns = "id, opportunity_id, run_id, partnership_id, model, amount, share"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT c.opportunity_id, c.run_id, c.partnership_id, pr.name, c.model, c.amount, c.share
+                FROM (SELECT {line_columns} FROM {staged} WHERE organization_id = %s AND run_id = %s
+                      AND opportunity_id IN ({marks})
+                      UNION ALL
+                      SELECT {line_columns} FROM {table} WHERE organization_id = %s
+                      AND (run_id < %s OR run_id IS NULL) AND opportunity_id IN ({marks})) AS c
+                LEFT JOIN {quote(Partnership._meta.db_table)} ps ON ps.id = c.partnership_id
+                LEFT JOIN {quote(Partner._meta.db_table)} pr ON pr.id = ps.partner_id
+                ORDER BY c.opportunity_id, c.model, c.amount DESC, c.id""",
+            [org.id, run.id, *ids, org.id, run.id, *ids],
+        )
+        rows = cursor.fetchall()
+
+    def fixed(value, places: int) -> str:  # as the ORM reads it: Decimal with the field's places
+        return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-places)))
+
+    for opportunity_id, run_id, partnership_id, partner, model, amount, share in rows:
+        side = lines.setdefault((opportunity_id, run_id == run.id), [])
         side.append(
             {
-                "partnership": line["partnership_id"],
-                "partner": line["partnership__partner__name"] or "",
-                "model": line["model"],
-                "amount": str(line["amount"]),
-                "share": str(line["share"]),
+                "partnership": partnership_id,
+                "partner": partner or "",
+                "model": model,
+                "amount": fixed(amount, 2),
+                "share": fixed(share, 6),
             }
         )
     items = []

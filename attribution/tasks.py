@@ -8,14 +8,35 @@ from pom.models import Organization
 
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def heavy_attribution_run(organization_id: int, run_id: int) -> None:
-    """Recompute one organization's credit ledger. Safe to run twice: the run is claimed once."""
+    """Recompute one organization's credit ledger. Safe to run twice: each attempt claims the run.
+
+    A redelivered task (its pool child died) finds the run still "running" under the dead attempt's
+    lease: it looks again once the lease has run out, and then takes the run over.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
     from attribution import runs
 
     org = Organization.objects.filter(pk=organization_id).first()
     run = AttributionRun.objects.for_org(organization_id).filter(pk=run_id).first()
     if org is None or run is None:
         return
-    runs.attribution_run_execute(org=org, run=run)
+    run = runs.attribution_run_execute(org=org, run=run)
+    if run.status == AttributionRun.Status.RUNNING and run.lease_expires_at and not settings.CELERY_TASK_ALWAYS_EAGER:
+        wait = max(1, int((run.lease_expires_at - timezone.now()).total_seconds()) + 1)
+        runs._enqueue(organization_id, run_id, countdown=wait)
+
+
+@shared_task
+def attribution_runs_reclaim() -> int:
+    """Beat, every minute: restart attribution runs whose worker died or whose message was lost."""
+    from django.db import transaction
+
+    from attribution import runs
+
+    with transaction.atomic():
+        return runs.attribution_runs_reclaim()
 
 
 @shared_task

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from attribution import cosell_selectors, forms, importing, registrations, runs, selectors, services
+from attribution import cosell_selectors, engine, forms, importing, registrations, runs, selectors, services
 from attribution.filters import OpportunityFilter
 from attribution.models import (
     AttributionRun,
@@ -112,6 +112,7 @@ class OpportunityDetailView(PipelineView):
             touchpoints=selectors.opportunity_touchpoints(org=self.org, opportunity=opportunity),
             scores=selectors.opportunity_scores(org=self.org, opportunity=opportunity),
             credits=selectors.credits_by_model(org=self.org, opportunity=opportunity),
+            credit_rules=engine.RULES_DOC,
             registrations=selectors.registration_list(org=self.org).filter(opportunity=opportunity),
             run=selectors.attribution_run_latest(org=self.org),
             partner_form=forms_in_error.get("partner_form") or forms.OpportunityPartnerForm(org=self.org),

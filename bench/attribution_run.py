@@ -220,6 +220,77 @@ def baseline(*, org, opportunity_ids: list[int]) -> int:
     return written
 
 
+def floor(*, org) -> tuple[float, float, int]:
+    """What this machine can do at best (PostgreSQL): (seconds to read the inputs, seconds to write the ledger,
+    rows). Reading: the run's input queries, one each, fully fetched. Writing: COPY of the very ledger rows the
+    run wrote into a bare copy of the ledger table, then building its indexes once."""
+    import io
+
+    from django.db import connection
+
+    from attribution import runs
+    from attribution.models import MaterialityScore, Opportunity, OpportunityPartner, Touchpoint
+
+    started = time.perf_counter()
+    querysets = [
+        Opportunity.objects.for_org(org).order_by("id").values_list(
+            "id", "account_id", "amount", "currency", "status", "closed_on", "expected_close", "products",
+            "joint_solution",
+        ),
+        OpportunityPartner.objects.for_org(org).order_by("opportunity_id", "id").values_list(
+            "opportunity_id", "partnership_id", "role"
+        ),
+        Touchpoint.objects.for_org(org)
+        .filter(opportunity__isnull=False)
+        .order_by("opportunity_id", "occurred_at", "id")
+        .values_list("opportunity_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id"),
+        MaterialityScore.objects.for_org(org).order_by("opportunity_id", "id").values_list(
+            "opportunity_id", "partnership_id", "sales_motion", "value_proposition", "delivery"
+        ),
+        Touchpoint.objects.for_org(org).filter(opportunity__isnull=True).order_by("account_id", "occurred_at", "id")
+        .values_list("account_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id"),
+    ]  # fmt: skip
+    for qs in querysets:
+        for _ in qs.iterator(chunk_size=20_000):
+            pass
+    read = time.perf_counter() - started
+
+    columns = ", ".join(runs.LEDGER_COLUMNS)
+    buffer = io.StringIO()
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY (SELECT {columns} FROM {runs.LEDGER_TABLE} WHERE organization_id = {int(org.id)}) "
+            "TO STDOUT WITH (FORMAT csv)",
+            buffer,
+        )
+        rows = buffer.getvalue().count("\n")
+        buffer.seek(0)
+        cursor.execute(
+            f"DROP TABLE IF EXISTS bench_floor; CREATE TABLE bench_floor (LIKE {runs.LEDGER_TABLE} INCLUDING DEFAULTS)"
+        )
+        cursor.execute(
+            "ALTER TABLE bench_floor ALTER COLUMN id SET DEFAULT "
+            f"nextval(pg_get_serial_sequence('{runs.LEDGER_TABLE}', 'id'))"
+        )
+        started = time.perf_counter()
+        cursor.cursor.copy_expert(f"COPY bench_floor ({columns}) FROM STDIN WITH (FORMAT csv)", buffer)
+        runs._stage_index("bench_floor")
+        write = time.perf_counter() - started
+        cursor.execute("DROP TABLE bench_floor")
+    return read, write, rows
+
+
+def ledger_size(org) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(pg_total_relation_size(relid)), 0) FROM pg_partition_tree(%s) WHERE isleaf",
+            ["attribution_creditallocation"],
+        )
+        return int(cursor.fetchone()[0])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=200_000, help="number of opportunities (default 200,000)")
@@ -261,6 +332,18 @@ def main(argv=None) -> int:
             return 1
         log(f"  {run.allocations_count:,} ledger rows in {fast:.1f} s ({run.opportunities_count / fast:,.0f} deals/s)")
 
+        floor_read = floor_write = 0.0
+        if connection.vendor == "postgresql":
+            log("Floor: the inputs read with one query each, COPY of the same rows into a bare table + its indexes…")
+            floor_read, floor_write, floor_rows = floor(org=org)
+            log(f"  read {floor_read:.1f} s, COPY + indexes {floor_write:.1f} s ({floor_rows:,} rows)")
+            sizes = [ledger_size(org)]
+            for _ in range(2):
+                again = runs.attribution_run_execute(org=org, run=AttributionRun.objects.create(organization=org))
+                assert again.status == "done", again.error
+                sizes.append(ledger_size(org))
+            log("  ledger size after runs 1, 2, 3: " + ", ".join(f"{size / 2**20:.1f} MB" for size in sizes))
+
         log(f"Per-opportunity ORM baseline (budget {args.baseline_budget:.0f} s)…")
         ids = list(Opportunity.objects.for_org(org).values_list("id", flat=True))
         random.Random(args.seed).shuffle(ids)
@@ -284,6 +367,14 @@ def main(argv=None) -> int:
         log(f"Set-based run:           {fast:10.1f} s")
         log(f"Per-opportunity baseline:{slow:10.1f} s  ({how})")
         log(f"Speed-up:                {slow / fast:10.1f} x")
+        if floor_read or floor_write:
+            total_floor = floor_read + floor_write
+            log(
+                f"Floor:                   {total_floor:10.1f} s  "
+                f"(read {floor_read:.1f} s + COPY and indexes {floor_write:.1f} s)"
+            )
+            log(f"Production / floor:      {fast / total_floor:10.2f} x  (goal: at most 2)")
+            log("Ledger size, runs 1-3:   " + ", ".join(f"{size / 2**20:.1f} MB" for size in sizes))
         return 0
     finally:
         teardown_databases(old_config, verbosity=0)

@@ -134,7 +134,13 @@ def partner_update(
 
 @transaction.atomic
 def partner_delete(*, org: Organization, actor: Actor, partner: Partner) -> None:
-    """Delete a partner with its contacts, partnerships and certifications. Audited."""
+    """Delete a partner with its contacts, partnerships and certifications. Audited.
+
+    Refused (ValidationError) while a higher app still needs one of its partnerships (a split rule).
+    """
+    hooks.partnerships_deleting(
+        org=org, partnership_ids=Partnership.objects.for_org(org).filter(partner=partner).values_list("pk", flat=True)
+    )
     delete_instance(org=org, actor=actor, instance=partner)
 
 
@@ -403,7 +409,11 @@ def partnership_set_tier(
 
 @transaction.atomic
 def partnership_delete(*, org: Organization, actor: Actor, partnership: Partnership) -> None:
-    """Remove a partner from a program; the partner's journey stage is re-computed. Audited."""
+    """Remove a partner from a program; the partner's journey stage is re-computed. Audited.
+
+    Refused (ValidationError) while a higher app still needs the partnership (a split rule naming it).
+    """
+    hooks.partnerships_deleting(org=org, partnership_ids=[partnership.pk])
     partner = partnership.partner
     delete_instance(org=org, actor=actor, instance=partnership)
     partner_sync_journey_stage(partner=partner)

@@ -541,7 +541,10 @@ class PartnershipDeleteView(_TabAction):
     def post(self, request, org_slug, pk):
         partnership = _get(Partnership.objects.for_org(self.org).select_related("program", "partner"), pk)
         partner = self.partner(partnership.partner_id)
-        services.partnership_delete(org=self.org, actor=request.user, partnership=partnership)
+        try:
+            services.partnership_delete(org=self.org, actor=request.user, partnership=partnership)
+        except ValidationError as exc:
+            return self.failed(request, partner, exc)
         return self.done(request, partner, f"{partner.name} removed from {partnership.program.name}.")
 
 

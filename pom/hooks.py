@@ -11,7 +11,9 @@ Each hook is a module `<app>.<name>` found by name, called in app order:
   and next-best-action rules (see docs/digests.md; reports adds TACAM scores and score changes);
 - `nba_rules.RULES`: next-best-action rules, pure functions `rule(facts, today) -> [Proposal]` made with
   `workspaces.nba_rules.rule(code=, title=)`, whose docstring is their rationale;
-- `facts.partnership_revenue(org=, partnership_ids=, start=, end=)`: credited won revenue (see below).
+- `facts.partnership_revenue(org=, partnership_ids=, start=, end=)`: credited won revenue (see below);
+- `facts.partnerships_deleting(org=, partnership_ids=)`: called inside a deletion's transaction before
+  partnerships are deleted; raises `ValidationError` to refuse it (see `partnerships_deleting` below).
 
 `on_org_created(org)` calls `<app>.defaults.org_defaults(org=org)` for each local app that
 has one (partner taxonomy, journey templates, plan templates, influence types…).
@@ -119,3 +121,20 @@ def partnership_revenue(*, org, partnership_ids, start, end) -> dict[int, dict]:
             for currency, amount in by_currency.items():
                 bucket[currency] = bucket.get(currency, 0) + amount
     return totals
+
+
+def partnerships_deleting(*, org, partnership_ids) -> None:
+    """Partnerships are about to be deleted (inside the deleting transaction): let higher apps refuse it.
+
+    Each `<app>.facts.partnerships_deleting(org=, partnership_ids=)` may raise a Django
+    `ValidationError` naming what still needs them (attribution: the split rules that give them a
+    share), or prepare for the deletion (attribution locks its ledger against a run swapping in rows
+    of the partnerships and asks for a recomputation).
+    """
+    ids = sorted(set(partnership_ids))
+    if not ids:
+        return
+    for module in app_modules("facts"):
+        check = getattr(module, "partnerships_deleting", None)
+        if check is not None:
+            check(org=org, partnership_ids=ids)

@@ -382,3 +382,11 @@ POM_DIGEST_LLM_URL = env("POM_DIGEST_LLM_URL", "")
 POM_DIGEST_LLM_MODEL = env("POM_DIGEST_LLM_MODEL", "gpt-4o-mini")
 POM_DIGEST_LLM_API_KEY = env("POM_DIGEST_LLM_API_KEY", "")
 POM_DIGEST_LLM_TIMEOUT = env_int("POM_DIGEST_LLM_TIMEOUT", 10)
+
+# Attribution runs (issue 19): an attempt's lease, extended between chunks; a worker that dies stops
+# extending it and the run is claimed again (redelivery or `attribution_runs_reclaim`, every minute).
+ATTRIBUTION_RUN_LEASE_SECONDS = env_int("POM_ATTRIBUTION_RUN_LEASE_SECONDS", 120)
+ATTRIBUTION_RUN_CHUNK = env_int("POM_ATTRIBUTION_RUN_CHUNK", 2000)
+# Redis redelivers an unacknowledged task (acks late: its worker died) after this many seconds instead of
+# kombu's one hour. Longer than any task normally runs; claims and leases make a duplicate delivery harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 900}

@@ -124,6 +124,16 @@ class WorkerProcess:
                 pytest.fail(f"The restarted worker did not start; log:\n{self.log_file.read_text()[-3000:]}")
             time.sleep(0.1)
 
+    def pool_child_pid(self) -> int:
+        """The pid of the prefork pool's child process (the one running tasks)."""
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
+            if children:
+                return int(children[0])
+            time.sleep(0.1)
+        pytest.fail("The prefork worker has no pool child")
+
     def mails(self) -> list[str]:
         """The e-mails the worker has finished writing, oldest first, as raw text.
 
@@ -176,6 +186,17 @@ def worker_env():
 @pytest.fixture
 def celery_worker_process(transactional_db, worker_redis_url, tmp_path, worker_env):
     """Start `celery -A pom worker` on a private queue against the test database; stop it after."""
+    yield from _worker(worker_redis_url, tmp_path, worker_env, ["--pool", "solo"])
+
+
+@pytest.fixture
+def celery_prefork_worker_process(transactional_db, worker_redis_url, tmp_path, worker_env):
+    """The same worker with a prefork pool of one child (`WorkerProcess.pool_child_pid()`), for tests that
+    kill only the child: the main process notices, and with acks late the task is delivered again."""
+    yield from _worker(worker_redis_url, tmp_path, worker_env, ["--pool", "prefork", "--concurrency", "1"])
+
+
+def _worker(worker_redis_url, tmp_path, worker_env: dict, pool: list[str]):
     queue = f"pom-test-{uuid.uuid4().hex[:12]}"
     broker_url = _private_db(worker_redis_url)
     mail_dir = tmp_path / "mail"
@@ -203,8 +224,7 @@ def celery_worker_process(transactional_db, worker_redis_url, tmp_path, worker_e
         queue,
         "-n",
         nodename,
-        "--pool",
-        "solo",
+        *pool,
         "--without-heartbeat",
         "--without-gossip",
         "--without-mingle",

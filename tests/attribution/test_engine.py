@@ -178,12 +178,12 @@ def test_shapley_symmetric_partners_tie():
     assert amounts(engine.shapley(f, P)) == {A: Decimal("500.00"), B: Decimal("500.00")}
 
 
-def test_shapley_above_the_exact_limit_says_it_is_estimated():
+def test_shapley_above_ten_partners_is_exact_not_estimated():
     partners = [(pid, "influenced") for pid in range(1, 13)]
     touches = [touch(pid, at(3, pid), phase=engine.PHASES[pid % 3]) for pid in range(1, 13)]
     shares = engine.shapley(facts(partners=partners, touches=touches), P)
     assert sum(s.amount for s in shares) == Decimal("1000.00")
-    assert "exceed the exact limit of 10" in shares[0].explanation
+    assert "exact for 12 partners" in shares[0].explanation and "estimated" not in shares[0].explanation
 
 
 # Properties ---------------------------------------------------------------------------------------

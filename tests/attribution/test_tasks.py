@@ -16,6 +16,7 @@ def test_nightly_jobs_are_scheduled_in_beat(db):
         "attribution.tasks.registration_expiry",
         "attribution.tasks.commissions_nightly",
         "attribution.tasks.account_maps_nightly",
+        "attribution.tasks.attribution_runs_reclaim",
     }
 
 
