@@ -11,7 +11,7 @@ from pom.models import Role
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from tests.httpserver import receiver  # noqa: F401  (a real local HTTP server for outbound calls)
 from tests.oidc_op.fixture import oidc_provider  # noqa: F401  (a real OpenID provider in its own process)
-from tests.worker import celery_worker_process, worker_redis_url  # noqa: F401  (fixtures for worker tests)
+from tests.worker import celery_worker_process, worker_env, worker_redis_url  # noqa: F401  (fixtures for worker tests)
 
 # Fast hashing for the many users tests create; production keeps Django's defaults.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

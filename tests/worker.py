@@ -167,7 +167,14 @@ def _private_db(url: str) -> str:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, worker_redis_url, tmp_path):
+def worker_env():
+    """Extra environment for the worker process; a test module overrides this fixture (e.g. to send
+    mail through `tests.smtpserver.smtp_server` instead of the file backend)."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, worker_redis_url, tmp_path, worker_env):
     """Start `celery -A pom worker` on a private queue against the test database; stop it after."""
     queue = f"pom-test-{uuid.uuid4().hex[:12]}"
     broker_url = _private_db(worker_redis_url)
@@ -183,6 +190,7 @@ def celery_worker_process(transactional_db, worker_redis_url, tmp_path):
         "EMAIL_HOST": "",
         "PYTHONPATH": str(ROOT),
         "POM_CELERY_QUEUE": queue,
+        **worker_env,
     }
     celery_bin = Path(sys.executable).parent / "celery"
     nodename = f"{queue}@%h"

@@ -1,6 +1,9 @@
 """Exactly once under crashes: a real Celery worker is killed with SIGKILL again and again during a digest
 run; after restarts (and the reclaim beat would run), every workspace has exactly one digest for the
-period and no e-mail went out twice. The bench (bench/digests.py --fault) runs the same at 5,000."""
+period and no e-mail went out twice. The worker sends through a real local SMTP server that takes a
+moment per message, as a loaded relay does, so every attempt is still running when the test kills it
+(without it a fast machine finishes the run between two looks). The bench (bench/digests.py --fault)
+runs the same at 5,000."""
 
 import os
 import random
@@ -22,6 +25,7 @@ from tests.factories import (
     UserFactory,
     WorkspaceMemberFactory,
 )
+from tests.smtpserver import smtp_server  # noqa: F401  (fixture)
 from workspaces import digest_facts, digest_services
 from workspaces import services as ws_services
 from workspaces.models import Digest, DigestMail, DigestSettings, Side
@@ -31,6 +35,15 @@ pytestmark = pytest.mark.worker
 # Small for CI; `python -m bench.digests --fault --n 5000` runs this same test at 5,000 workspaces.
 WORKSPACES = int(os.environ.get("POM_FAULT_WORKSPACES", "12"))
 KILLS = int(os.environ.get("POM_FAULT_KILLS", "2"))
+# Seconds the SMTP server takes per message: at CI size 12 mails take 3 s per attempt, far longer than
+# the test's look-and-kill cycle; at bench sizes the run is long anyway.
+SMTP_DELAY = float(os.environ.get("POM_FAULT_SMTP_DELAY", "0.25" if WORKSPACES <= 100 else "0"))
+
+
+@pytest.fixture
+def worker_env(smtp_server):  # noqa: F811  (the fixture above, used here)
+    smtp_server.delay = SMTP_DELAY
+    return {"EMAIL_HOST": smtp_server.host, "EMAIL_PORT": str(smtp_server.port), "EMAIL_USE_TLS": "False"}
 
 
 def _build(org: Organization, n: int) -> None:
@@ -43,7 +56,7 @@ def _build(org: Organization, n: int) -> None:
         KeyResultFactory(objective=ObjectiveFactory(plan=plan, organization=org), target=100, current_value=40)
 
 
-def test_killed_workers_never_duplicate_a_digest_or_a_mail(celery_worker_process):
+def test_killed_workers_never_duplicate_a_digest_or_a_mail(celery_worker_process, smtp_server):  # noqa: F811
     org = OrganizationFactory(slug="faulty")
     _build(org, WORKSPACES)
     DigestSettings.objects.create(organization=org, mode=DigestSettings.Mode.AUTO_SEND)
@@ -77,9 +90,9 @@ def test_killed_workers_never_duplicate_a_digest_or_a_mail(celery_worker_process
     per_ws = Digest.objects.for_org(org).filter(period=period, kind="weekly").values_list("workspace_id", flat=True)
     assert len(per_ws) == len(set(per_ws)) == WORKSPACES
 
-    mails = celery_worker_process.mails()
-    # the file backend may append several messages to one file: count Message-ID headers, not files
-    ids = [value.strip() for value in re.findall(r"^Message-ID: (.+)$", "".join(mails), re.M)]
+    mails = [message.decode() for message in smtp_server.received()]
+    ids = [value.strip() for mail in mails for value in re.findall(r"^Message-ID: (.+)$", mail, re.M)]
+    assert len(ids) == len(mails)
     assert len(ids) == len(set(ids)), "a mail went out twice"
     rows = DigestMail.objects.for_org(org)
     sent = set(rows.filter(status="sent").values_list("message_id", flat=True))
