@@ -515,3 +515,18 @@ class TierMove(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} of partnership {self.partnership_id}"
+
+
+from partners.assessment_models import (  # noqa: E402, F401  (assessments live in their own module)
+    AssessmentCampaign,
+    AssessmentInvitation,
+    AssessmentKind,
+    AssessmentResponse,
+    AssessmentRound,
+    AssessmentSide,
+    HealthAnswer,
+    HealthQuestion,
+    SatisfactionScale,
+    SatisfactionScore,
+    Swot,
+)
