@@ -6,7 +6,9 @@
 - `AssessmentRound`: the campaign for one partnership. The latest round with an answer is the one that
   counts for scoring; older rounds stay as history.
 - `AssessmentInvitation`: one person asked to answer one round, on the vendor or the partner side, with a
-  personal link (only the SHA-256 of its token is stored) that expires when the campaign closes.
+  personal link (only the SHA-256 of its token is stored;
+  the token is an HMAC of a per-invitation salt, so reminders carry the same link)
+  and expires when the campaign closes.
 - `AssessmentResponse`: one submitted answer, immutable; one per person per round (unique constraints).
 - `HealthAnswer`: one question of a health answer, with the question's text as it was asked.
 - `Swot`: strengths, weaknesses, opportunities and threats of a partnership for one year, edited by both sides.
@@ -131,6 +133,9 @@ class AssessmentInvitation(OrgOwned):
     email = models.EmailField()
     name = models.CharField(max_length=150, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    link_salt = models.CharField(
+        max_length=32, help_text=_("With SECRET_KEY, rebuilds the link for reminders; the link itself is not stored")
+    )
     expires_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from partners.models import Archetype, JourneyStage, JourneyStep, JourneyTemplate, PartnerType, Segment
+from partners.models import Archetype, HealthQuestion, JourneyStage, JourneyStep, JourneyTemplate, PartnerType, Segment
 from pom.models import Organization
 
 PARTNER_TYPES = [
@@ -46,6 +46,31 @@ JOURNEY = [
     ("Expand", ["Capabilities", "Repeat success", "Co-marketing", "Roadmap involvement"]),
     ("Retain", ["QBR", "Update and motivate", "Celebrate success"]),
 ]
+
+
+# The default health questionnaire (answered 1 = strongly disagree … 5 = strongly agree), one question per
+# TACAM element and two on sponsorship and value; every organization edits its own copy.
+HEALTH_QUESTIONS = [
+    ("We share openly what the other side needs to know, including bad news.", "Trust"),
+    ("We regularly compare our joint results with the plan and with peers.", "Analysis"),
+    ("Both sides agreed on the joint plan and its priorities.", "Commitment"),
+    ("Each side delivers the actions it owns, on time.", "Accountability"),
+    ("We check progress often enough to correct course in time.", "Measurement"),
+    ("Executives on both sides actively sponsor this partnership.", "Sponsorship"),
+    ("The partnership brings my organization the value we expected.", "Value"),
+]
+
+
+def health_questions_seed(*, org: Organization) -> None:
+    """Add the default health questions the organization does not have yet (by text); never edits its own."""
+    existing = {t.lower() for t in HealthQuestion.objects.for_org(org).values_list("text", flat=True)}
+    HealthQuestion.objects.bulk_create(
+        [
+            HealthQuestion(organization=org, text=text, help_text=element, order=order * 10)
+            for order, (text, element) in enumerate(HEALTH_QUESTIONS, 1)
+            if text.lower() not in existing
+        ]
+    )
 
 
 def _seed_terms(model, org: Organization, rows) -> None:
@@ -90,8 +115,11 @@ def journey_template_seed_default(*, org: Organization) -> JourneyTemplate:
 
 @transaction.atomic
 def org_defaults(*, org: Organization) -> None:
-    """Seed partner types, archetypes, segments and the default journey for `org`. Idempotent."""
+    """Seed partner types, archetypes, segments, the default journey and (when it has none) the health
+    questionnaire for `org`. Idempotent."""
     _seed_terms(PartnerType, org, PARTNER_TYPES)
     _seed_terms(Archetype, org, ARCHETYPES)
     _seed_terms(Segment, org, SEGMENTS)
     journey_template_seed_default(org=org)
+    if not HealthQuestion.objects.for_org(org).exists():
+        health_questions_seed(org=org)

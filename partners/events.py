@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from partners import points
 from partners.models import Partnership, PointActivity
@@ -101,4 +102,9 @@ HANDLERS = {
     "plan.validated": _plan_validated,
     "plan.activity_done": _activity_done,
     "opportunity.won": _opportunity_won,
+}
+
+# Delivered to webhook endpoints subscribed to them (see docs/webhooks.md).
+WEBHOOK_EVENTS = {
+    "assessment.answered": _("A person answered an assessment (trust equation or health questionnaire)"),
 }

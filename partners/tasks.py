@@ -56,3 +56,23 @@ def points_expiry_org(organization_id: int) -> int:
 
     org = Organization.objects.filter(pk=organization_id).first()
     return points.points_expire(org=org) if org else 0
+
+
+@shared_task
+def assessment_reminders_daily() -> int:
+    """Fan out (beat, daily): remind and close per organization with an open assessment campaign."""
+    from partners import assessment_services
+
+    org_ids = assessment_services.org_ids_with_open_campaigns()
+    for org_id in org_ids:
+        assessment_reminders_org.delay(org_id)
+    return len(org_ids)
+
+
+@shared_task
+def assessment_reminders_org(organization_id: int) -> dict:
+    """Send the due assessment reminders of one organization and close lapsed campaigns. Safe to run twice."""
+    from partners import assessment_services
+
+    org = Organization.objects.filter(pk=organization_id).first()
+    return assessment_services.reminders_send(org=org) if org else {}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partners import views, views_programs
+from partners import views, views_assessments, views_programs
 
 app_name = "partners"
 
@@ -39,6 +39,17 @@ urlpatterns = [
     path("points/<int:pk>/<slug:decision>/", views_programs.PointDecideView.as_view(), name="point_decide"),
     path("tier-moves/", views_programs.TierMovesView.as_view(), name="tier_moves"),
     path("tier-moves/<int:pk>/<slug:action>/", views_programs.TierMoveActionView.as_view(), name="tier_move_action"),
+    # Assessments: campaigns, rounds, the health questionnaire, SWOTs and survey scores.
+    path("assessments/", views_assessments.CampaignListView.as_view(), name="assessments"),
+    path("assessments/<int:pk>/", views_assessments.CampaignDetailView.as_view(), name="assessment_campaign"),
+    path("assessments/<int:pk>/close/", views_assessments.CampaignCloseView.as_view(), name="assessment_close"),
+    path("assessments/rounds/<int:pk>/", views_assessments.RoundDetailView.as_view(), name="assessment_round"),
+    path("settings/health-questions/", views_assessments.HealthQuestionsView.as_view(), name="health_questions"),
+    path("partnerships/<int:pk>/swot/", views_assessments.PartnerSwotView.as_view(), name="partnership_swot"),
+    path("<int:pk>/satisfaction/", views_assessments.SatisfactionCreateView.as_view(), name="satisfaction_create"),
+    path(
+        "satisfaction/<int:pk>/delete/", views_assessments.SatisfactionDeleteView.as_view(), name="satisfaction_delete"
+    ),
     path("settings/taxonomy/", views.TaxonomyView.as_view(), name="taxonomy"),
     path("settings/taxonomy/<slug:kind>/<int:pk>/", views.TaxonomyTermView.as_view(), name="taxonomy_term"),
     path("settings/journey/", views.JourneyEditView.as_view(), name="journey_edit"),

@@ -39,6 +39,7 @@ BUILTIN_TABS = [
     {"slug": "journey", "label": "Journey"},
     {"slug": "contacts", "label": "Contacts"},
     {"slug": "certifications", "label": "Certifications"},
+    {"slug": "assessments", "label": "Assessments"},
     {"slug": "activity", "label": "Activity"},
 ]
 
@@ -373,6 +374,10 @@ class PartnerDetailView(PartnersView):
                 "certification_form": getattr(self, "certification_form", None)
                 or forms.CertificationForm(org=org, partner=partner),
             }
+        if tab == "assessments":
+            from partners.views_assessments import partner_tab_context  # the module imports this one
+
+            return partner_tab_context(org=org, partner=partner, request=request)
         if tab == "activity":
             page = paginate(request, selectors.partner_activity(org=org, partner=partner), per_page=25)
             return {"page": page, "query": query_without_page(request)}

@@ -66,6 +66,8 @@ def emit(event: str, **payload) -> None:
     - "mdf.request_submitted" / "mdf.request_decided" / "mdf.claim_submitted" / "mdf.claim_decided" /
       "mdf.reimbursed": request
     - "solution.idea_submitted" / "solution.vetted" / "solution.step_changed": solution (and step)
+    - "assessment.answered": partnership, response (a `partners.AssessmentResponse` just submitted;
+      `actor` is the respondent's user, or None when answered from a link sent to a contact without one)
     Handlers must be cheap (create rows, enqueue tasks with on_commit), never send mail inline.
 
     Then the organization's webhook endpoints subscribed to the event get a delivery (see

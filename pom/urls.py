@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from partners.views_assessments import AssessmentLinkView
 from pom import privacy_views, security_views, views, webhook_views
 
 handler403 = "pom.views.permission_denied"
@@ -77,6 +78,7 @@ urlpatterns = [
         views.InvitationAcceptView.as_view(),
         name="org_invitation_accept",
     ),
+    path("assessments/<str:token>/", AssessmentLinkView.as_view(), name="assessment_link"),
     path("o/<slug:org_slug>/", include(org_pages)),
     path("w/", include("workspaces.urls")),
     path("api/o/<slug:org_slug>/", include(org_api)),
