@@ -70,6 +70,19 @@ class SwotForm(forms.Form):
     threats = forms.CharField(label=_("Threats"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def swot_forms(partnerships, swots, year: int) -> list:
+    """[(partnership, SwotForm)] each filled with that partnership's SWOT of `year`, so an edit keeps the rest."""
+    current = {(s.partnership_id, s.year): s for s in swots}
+    result = []
+    for p in partnerships:
+        s = current.get((p.pk, year))
+        initial = {"year": year}
+        if s is not None:
+            initial.update({f: getattr(s, f) for f in ("strengths", "weaknesses", "opportunities", "threats")})
+        result.append((p, SwotForm(initial=initial, prefix=f"swot-{p.pk}")))
+    return result
+
+
 class SatisfactionForm(forms.Form):
     partnership = forms.ModelChoiceField(label=_("Partnership"), queryset=None)
     scale = forms.ChoiceField(label=_("Scale"), choices=SatisfactionScale.choices)

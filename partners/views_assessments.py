@@ -22,6 +22,7 @@ from partners.assessment_forms import (
     SatisfactionForm,
     SwotForm,
     answer_data,
+    swot_forms,
 )
 from partners.assessment_models import (
     AssessmentCampaign,
@@ -292,7 +293,7 @@ class HealthQuestionsView(PartnersView):
 # The partner page's Assessments tab ------------------------------------------------------------------
 
 
-def partner_tab_context(*, org, partner, request, swot_form=None, satisfaction_form=None) -> dict:
+def partner_tab_context(*, org, partner, request, satisfaction_form=None) -> dict:
     """Latest trust and health per partnership, rounds, SWOTs and survey scores of one partner."""
     partnerships = list(Partnership.objects.for_org(org).filter(partner=partner).select_related("program"))
     ids = [p.pk for p in partnerships]
@@ -306,19 +307,18 @@ def partner_tab_context(*, org, partner, request, swot_form=None, satisfaction_f
     rounds = list(assessment_selectors.round_list(org=org, partnership_ids=ids)[:20])
     for r in rounds:
         r.rate = assessment_selectors.response_rate(r.n_answered, r.n_invited)
-    year = timezone.localdate().year
+    swots = list(assessment_selectors.swot_list(org=org, partnership_ids=ids))
     return {
         "assessment_rows": rows,
         "rounds": rounds,
-        "swots": list(assessment_selectors.swot_list(org=org, partnership_ids=ids)),
+        "swots": swots,
         "scores": list(assessment_selectors.satisfaction_list(org=org, partnership_ids=ids)[:20]),
-        "swot_form": swot_form or SwotForm(initial={"year": year}),
+        "swot_forms": swot_forms(partnerships, swots, timezone.localdate().year),
         "satisfaction_form": satisfaction_form
         or SatisfactionForm(
-            partnerships=Partnership.objects.for_org(org).filter(partner=partner).select_related("program"),
+            partnerships=Partnership.objects.for_org(org).filter(partner=partner).select_related("partner", "program"),
             initial={"measured_on": timezone.localdate()},
         ),
-        "partnerships_of_partner": partnerships,
     }
 
 
@@ -329,7 +329,7 @@ class PartnerSwotView(PartnersView):
         partnership = Partnership.objects.for_org(self.org).select_related("partner").filter(pk=pk).first()
         if partnership is None:
             raise Http404("No such partnership")
-        form = SwotForm(request.POST)
+        form = SwotForm(request.POST, prefix=f"swot-{partnership.pk}")
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from workspaces import views, views_digests, views_programs
+from workspaces import views, views_assessments, views_digests, views_programs
 from workspaces import views_mapping as mapping
 
 app_name = "workspaces"
@@ -33,6 +33,13 @@ urlpatterns = [
     path("<uuid:workspace_id>/files/<uuid:file_id>/", views.FileDownloadView.as_view(), name="file_download"),
     path("<uuid:workspace_id>/files/<uuid:file_id>/delete/", views.FileDeleteView.as_view(), name="file_delete"),
     path("<uuid:workspace_id>/deals/", views.DealsView.as_view(), name="deals"),
+    # Assessments (workspaces.views_assessments over partners.assessment_services)
+    path("<uuid:workspace_id>/assessments/", views_assessments.WorkspaceAssessmentsView.as_view(), name="assessments"),
+    path(
+        "<uuid:workspace_id>/assessments/<int:pk>/",
+        views_assessments.WorkspaceAnswerView.as_view(),
+        name="assessment_answer",
+    ),
     # Digests and next best actions (workspaces.views_digests)
     path("<uuid:workspace_id>/digests/", views_digests.DigestListView.as_view(), name="digests"),
     path("<uuid:workspace_id>/digests/mute/", views_digests.DigestMuteView.as_view(), name="digest_mute"),
