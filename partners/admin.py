@@ -193,3 +193,129 @@ class TierMoveAdmin(admin.ModelAdmin):
     list_select_related = ["partnership__partner", "partnership__program", "from_tier", "to_tier"]
     raw_id_fields = ["partnership", "from_tier", "to_tier", "decided_by"]
     readonly_fields = ["reasons"]
+
+
+# Assessments ------------------------------------------------------------------------------------
+# Answers are immutable and campaigns are sent by the service (e-mails, links), so the admin shows them
+# read-only; questions, SWOTs and survey scores are edited through their services (validated, audited).
+
+from partners import assessment_services  # noqa: E402
+from partners.models import (  # noqa: E402
+    AssessmentCampaign,
+    AssessmentInvitation,
+    AssessmentResponse,
+    AssessmentRound,
+    HealthAnswer,
+    HealthQuestion,
+    SatisfactionScore,
+    Swot,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HealthQuestion)
+class HealthQuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "order", "is_active", "organization"]
+    list_filter = ["organization", "is_active"]
+    search_fields = ["text"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            data = {
+                f: form.cleaned_data[f] for f in form.changed_data if f in ("text", "help_text", "order", "is_active")
+            }
+            assessment_services.health_question_update(
+                org=obj.organization, actor=request.user, question=obj, data=data
+            )
+        else:
+            created = assessment_services.health_question_create(
+                org=obj.organization, actor=request.user, text=obj.text, help_text=obj.help_text, order=obj.order
+            )
+            obj.pk = created.pk
+
+
+@admin.action(description="Close the selected campaigns")
+def close_campaigns(modeladmin, request, queryset):
+    for campaign in queryset:
+        assessment_services.campaign_close(org=campaign.organization, actor=request.user, campaign=campaign)
+
+
+@admin.register(AssessmentCampaign)
+class AssessmentCampaignAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "status", "closes_at", "organization"]
+    list_filter = ["organization", "status", "kind"]
+    search_fields = ["name"]
+    actions = [close_campaigns]
+
+
+@admin.register(AssessmentRound)
+class AssessmentRoundAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "partnership", "created_at", "organization"]
+    list_filter = ["organization"]
+    raw_id_fields = ["campaign", "partnership"]
+
+
+@admin.register(AssessmentInvitation)
+class AssessmentInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["email", "side", "round", "answered_at", "reminders_sent", "organization"]
+    list_filter = ["organization", "side"]
+    search_fields = ["email"]
+    exclude = ["token_hash", "link_salt"]
+
+
+class HealthAnswerInline(admin.TabularInline):
+    model = HealthAnswer
+    extra = 0
+    fields = ["question_text", "value", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AssessmentResponse)
+class AssessmentResponseAdmin(ReadOnlyAdmin):
+    list_display = ["respondent_email", "side", "partnership", "submitted_at", "trust", "organization"]
+    list_filter = ["organization", "side"]
+    search_fields = ["respondent_email"]
+    inlines = [HealthAnswerInline]
+
+
+@admin.register(Swot)
+class SwotAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "year", "updated_at", "organization"]
+    list_filter = ["organization", "year"]
+    raw_id_fields = ["partnership"]
+    readonly_fields = ["updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in ("strengths", "weaknesses", "opportunities", "threats")}
+        saved = assessment_services.swot_save(
+            org=obj.organization, actor=request.user, partnership=obj.partnership, year=obj.year, data=data
+        )
+        obj.pk = saved.pk
+
+
+@admin.register(SatisfactionScore)
+class SatisfactionScoreAdmin(admin.ModelAdmin):
+    list_display = ["partnership", "scale", "score", "source", "measured_on", "organization"]
+    list_filter = ["organization", "scale"]
+    raw_id_fields = ["partnership"]
+    readonly_fields = ["entered_by"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # a survey result is recorded, not edited: delete and record again
+
+    def save_model(self, request, obj, form, change):
+        created = assessment_services.satisfaction_create(
+            org=obj.organization, actor=request.user, partnership=obj.partnership, data=form.cleaned_data
+        )
+        obj.pk = created.pk

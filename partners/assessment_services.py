@@ -193,12 +193,14 @@ def campaign_create(
     closes_at: datetime.datetime,
     message: str = "",
     reminder_every_days: int = 3,
+    send: bool = True,
 ) -> AssessmentCampaign:
     """Send an assessment to many partnerships at once: one round per partnership, an invitation with a
     personal link per person on each side, e-mailed on commit.
 
     The health questions asked are frozen into each round. Every partnership must be the organization's;
     a round without anybody to ask is refused (naming the partnership) so nothing is half sent.
+    `send=False` (demo data) writes the same rows without e-mailing anyone.
     """
     errors = {}
     if kind not in AssessmentKind.values:
@@ -261,7 +263,8 @@ def campaign_create(
                 expires_at=closes_at,
                 sent_at=now,
             )
-            _invitation_mail(invitation=invitation, raw=raw, partnership=p, reminder=False)
+            if send:
+                _invitation_mail(invitation=invitation, raw=raw, partnership=p, reminder=False)
     audit_action(
         org=org, actor=actor, obj=campaign, verb="assessment.campaign_sent", changes={"partnerships": len(partnerships)}
     )

@@ -87,6 +87,10 @@ def seed(ctx) -> None:
     from workspaces.mapping_demo import seed_mapping
 
     seed_mapping(ctx)
+    # Assessments answered by both sides, SWOTs and partner NPS (workspaces.demo_assessments).
+    from workspaces import demo_assessments
+
+    demo_assessments.seed(ctx)
     # The demo's history produced many notifications at once: keep the latest few unread per person and
     # never e-mail any of them when the seed commits.
     now = timezone.now()

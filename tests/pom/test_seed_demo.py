@@ -27,6 +27,17 @@ def test_seed_demo_builds_the_vendor_and_its_printed_logins_work(client, tmp_pat
     assert client.get(reverse("home"))["Location"] == reverse("dashboard", args=["nimbus"])
     assert client.get(reverse("org_members", args=["nimbus"])).status_code == 200
 
+    # Assessments: answered rounds from both sides over months, partner people answering as themselves.
+    from partners.assessment_facts import trust_by_partnership
+    from partners.models import AssessmentResponse, SatisfactionScore, Swot
+
+    answers = AssessmentResponse.objects.for_org(org)
+    assert answers.filter(side="partner", respondent__memberships__isnull=True, respondent__isnull=False).exists()
+    assert answers.filter(side="vendor").exists()
+    assert answers.dates("submitted_at", "month").count() >= 3
+    assert any(f.partner_side is not None and f.vendor_side is not None for f in trust_by_partnership(org=org).values())
+    assert Swot.objects.for_org(org).exists() and SatisfactionScore.objects.for_org(org).count() >= 3
+
     again = io.StringIO()
     call_command("seed_demo", stdout=again)
     assert "exists; use --reset" in again.getvalue()
