@@ -413,7 +413,9 @@ def response_submit(*, invitation: AssessmentInvitation, actor: Actor, data: dic
     comment = (data.get("comment") or "").strip()
     if errors:
         raise ValidationError(errors)
-    user = _user(actor) or invitation.user
+    # The respondent is the invitation's person: its account, or the signed-in person with its address.
+    signed_in = _user(actor)
+    user = invitation.user or (signed_in if signed_in and signed_in.email.lower() == invitation.email else None)
     response = AssessmentResponse(
         organization=org,
         round=rnd,

@@ -84,6 +84,9 @@ def vendor_pages(w) -> list[str]:
         f"{o}/partners/certifications/",
         f"{o}/partners/settings/taxonomy/",
         f"{o}/partners/import/",
+        f"{o}/partners/assessments/",
+        f"{o}/partners/settings/health-questions/",
+        f"{o}/partners/{w['partner'].pk}/tab/assessments/",
         f"{o}/plans/",
         f"{o}/plans/{w['plan'].pk}/",
         f"{o}/plans/{w['plan'].pk}/qbr/",
@@ -129,6 +132,7 @@ def guest_pages(w) -> list[str]:
         f"{ws}/deals/",
         f"{ws}/mapping/",
         f"{ws}/co-sell/",
+        f"{ws}/assessments/",
         "/w/notifications/",
         "/accounts/privacy/",
     ]

@@ -233,3 +233,22 @@ def test_satisfaction_score_range_named(org, member, setup):
             data={"scale": "nps", "score": 140, "source": "Survey", "measured_on": datetime.date(2026, 1, 5)},
         )  # fmt: skip
     assert "score" in exc.value.message_dict
+
+
+def test_answer_is_a_webhook_event_delivered_to_subscribers(org, member, setup, settings):
+    from pom.models import WebhookDelivery
+    from pom.webhook_events import event_types
+    from pom.webhooks import endpoint_create
+
+    assert "assessment.answered" in event_types()
+    partnership, guest, _ = setup
+    settings.POM_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    endpoint_create(
+        org=org, actor=member, url="http://127.0.0.1:9/hook", event_types=["assessment.answered"], description="x"
+    )
+    _send(org, member, [partnership])
+    invitation = AssessmentInvitation.objects.for_org(org).get(email="pat@reseller.example")
+    response = svc.response_submit(invitation=invitation, actor=guest, data=GOOD)
+    delivery = WebhookDelivery.objects.for_org(org).get(event_type="assessment.answered")
+    assert delivery.payload["data"]["response"]["id"] == response.pk
+    assert delivery.payload["actor"] == guest.display_name
