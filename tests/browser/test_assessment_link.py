@@ -29,7 +29,7 @@ RATINGS = {"reliability": "9", "credibility": "8", "intimacy": "7", "self_orient
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the rows migrations seeded
 def test_partner_answers_trust_from_the_email_and_the_vendor_sees_it(live_server, browser, settings):  # noqa: F811
     settings.SITE_URL = live_server.url
     org = OrganizationFactory(name="Nimbus Cloud", slug="nimbus")

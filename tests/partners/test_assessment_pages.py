@@ -102,6 +102,12 @@ def test_viewer_cannot_send_or_edit_questions_manager_sends(org, world, client_f
         "reminder_every_days": 3,
     }
     assert client_for(world.viewer).post(url, body).status_code == 403
+    swot = reverse("partners:partnership_swot", args=[org.slug, world.a.pk])
+    assert client_for(world.viewer).post(swot, {f"swot-{world.a.pk}-year": 2026}).status_code == 403
+    score = reverse("partners:satisfaction_create", args=[org.slug, world.a.partner_id])
+    assert client_for(world.viewer).post(score, {"partnership": world.a.pk}).status_code == 403
+    close = reverse("partners:assessment_close", args=[org.slug, world.campaign.pk])
+    assert client_for(world.viewer).post(close).status_code == 403
     questions = reverse("partners:health_questions", args=[org.slug])
     assert client_for(world.member).post(questions, {"text": "New?", "order": 1}).status_code == 403
     assert client_for(world.admin).post(questions, {"text": "Do we meet monthly?", "order": 1}).status_code == 302

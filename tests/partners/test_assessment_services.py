@@ -252,3 +252,14 @@ def test_answer_is_a_webhook_event_delivered_to_subscribers(org, member, setup, 
     delivery = WebhookDelivery.objects.for_org(org).get(event_type="assessment.answered")
     assert delivery.payload["data"]["response"]["id"] == response.pk
     assert delivery.payload["actor"] == guest.display_name
+
+
+def test_daily_reminders_are_scheduled_and_fan_out_per_organization(org, member, setup, mailoutbox):
+    from django_celery_beat.models import PeriodicTask
+
+    from partners import tasks
+
+    assert PeriodicTask.objects.filter(task="partners.tasks.assessment_reminders_daily", enabled=True).exists()
+    partnership, _, _ = setup
+    _send(org, member, [partnership])
+    assert tasks.assessment_reminders_daily() == 1  # one organization with an open campaign
