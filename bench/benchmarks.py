@@ -75,8 +75,8 @@ def main(argv=None) -> int:
         started = time.perf_counter()
         raw.execute("SELECT setseed(%s)", [args.seed / 1000])
         raw.execute(
-            "INSERT INTO bench_metric SELECT i / 25, i %% 25, (i * 7919) %% %s, round((random() * 200)::numeric, 1) "
-            "FROM generate_series(0, %s - 1) AS i",
+            "INSERT INTO bench_metric SELECT i / 25, i %% 25, (i::bigint * 7919) %% %s, "
+            "round((random() * 200)::numeric, 1) FROM generate_series(0, %s - 1) AS i",
             [args.groups, args.rows],
         )
         elapsed = time.perf_counter() - started

@@ -30,7 +30,7 @@ def latest_for(*, org, partnership_ids) -> dict[int, ScoreSnapshot]:
         s.partnership_id: s
         for s in ScoreSnapshot.objects.for_org(org)
         .filter(is_latest=True, partnership_id__in=list(partnership_ids))
-        .select_related("model")
+        .select_related("model", "partnership__program")
     }
 
 

@@ -11,11 +11,15 @@ never 0. The overall score is the weighted mean of the elements the same way.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import functools
+import threading
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as lazy
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -26,29 +30,29 @@ SIXCS = ("contribution", "capability", "coverage", "commitment", "consumption", 
 
 SIGNALS = {
     "trust": {
-        "trust_assessment": _("Trust equation, both sides (latest round)"),
-        "health_assessment": _("Health questionnaire (latest round)"),
-        "workspace_sharing": _("What is shared in the workspace"),
+        "trust_assessment": lazy("Trust equation, both sides (latest round)"),
+        "health_assessment": lazy("Health questionnaire (latest round)"),
+        "workspace_sharing": lazy("What is shared in the workspace"),
     },
     "analysis": {
-        "profile_freshness": _("Partner profile up to date"),
-        "swot_freshness": _("SWOT up to date"),
-        "sixcs_coverage": _("6Cs scorecard measured"),
+        "profile_freshness": lazy("Partner profile up to date"),
+        "swot_freshness": lazy("SWOT up to date"),
+        "sixcs_coverage": lazy("6Cs scorecard measured"),
     },
     "commitment": {
-        "plan_validated": _("Plan validated by both sides"),
-        "executive_sponsor": _("Executive sponsor named"),
-        "both_sides_own": _("Both sides own activities"),
+        "plan_validated": lazy("Plan validated by both sides"),
+        "executive_sponsor": lazy("Executive sponsor named"),
+        "both_sides_own": lazy("Both sides own activities"),
     },
     "accountability": {
-        "done_on_time": _("Owned activities done on time"),
-        "overdue": _("Activities not overdue"),
-        "governance_cadence": _("Governance cadence kept"),
+        "done_on_time": lazy("Owned activities done on time"),
+        "overdue": lazy("Activities not overdue"),
+        "governance_cadence": lazy("Governance cadence kept"),
     },
     "measurement": {
-        "checkins_on_schedule": _("Key results checked in on schedule"),
-        "plan_vs_realised": _("Realised versus plan"),
-        "checkin_frequency": _("Check-in frequency"),
+        "checkins_on_schedule": lazy("Key results checked in on schedule"),
+        "plan_vs_realised": lazy("Realised versus plan"),
+        "checkin_frequency": lazy("Check-in frequency"),
     },
 }
 
@@ -70,15 +74,40 @@ DEFAULT_THRESHOLDS = {
     "checkin_window_days": 90,  # the window in which check-ins are counted against their frequency
 }
 THRESHOLD_LABELS = {
-    "fresh_days": _("Profile or SWOT fully fresh up to (days)"),
-    "stale_days": _("Profile or SWOT stale from (days)"),
-    "sharing_days": _("Workspace sharing window (days)"),
-    "sharing_target": _("Shared items in the window that count as 100"),
-    "governance_days": _("Governance window (days)"),
-    "governance_meetings": _("Meetings in the window that count as 100"),
-    "checkin_window_days": _("Check-in frequency window (days)"),
+    "fresh_days": lazy("Profile or SWOT fully fresh up to (days)"),
+    "stale_days": lazy("Profile or SWOT stale from (days)"),
+    "sharing_days": lazy("Workspace sharing window (days)"),
+    "sharing_target": lazy("Shared items in the window that count as 100"),
+    "governance_days": lazy("Governance window (days)"),
+    "governance_meetings": lazy("Meetings in the window that count as 100"),
+    "checkin_window_days": lazy("Check-in frequency window (days)"),
 }
 FREQUENCY_DAYS = {"weekly": 7, "monthly": 31, "quarterly": 92}
+
+
+@functools.lru_cache(maxsize=1024)
+def _translated(message: str, language: str | None) -> str:
+    return gettext(message)
+
+
+_state = threading.local()
+
+
+@contextlib.contextmanager
+def one_language():
+    """Within a scoring run the language is read once (Django's per-call lookup goes through an
+    asgiref Local and would double a 10,000-partnership run's time)."""
+    _state.language = get_language()
+    try:
+        yield
+    finally:
+        _state.language = None
+
+
+def _(message: str) -> str:
+    """A translated message, looked up once per language and process."""
+    language = getattr(_state, "language", None) or get_language()
+    return _translated(message, language)
 
 
 def q(value) -> Decimal:

@@ -205,17 +205,19 @@ def compute(*, org: Organization, model: ScoringModel, today: datetime.date, par
         stored = ScoreSnapshot.objects.for_org(org).filter(is_latest=True).order_by("-weight_basis").first()
         if stored is not None:
             max_revenue = max(max_revenue, stored.weight_basis)
-    return {
-        pid: scoring.score_partnership(
-            f,
-            weights=model.weights,
-            element_weights=model.element_weights,
-            thresholds=model.thresholds,
-            today=today,
-            portfolio_max_revenue=max_revenue,
-        )
-        for pid, f in facts.items()
-    }, facts
+    with scoring.one_language():
+        results = {
+            pid: scoring.score_partnership(
+                f,
+                weights=model.weights,
+                element_weights=model.element_weights,
+                thresholds=model.thresholds,
+                today=today,
+                portfolio_max_revenue=max_revenue,
+            )
+            for pid, f in facts.items()
+        }
+    return results, facts
 
 
 def store(

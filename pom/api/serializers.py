@@ -2,7 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from pom.models import ApiKey, AuditEvent, Job, Membership, Organization
+from pom.models import PEER_PROFILE_FIELDS, ApiKey, AuditEvent, Job, Membership, Organization
 
 
 class OrganizationOutputSerializer(serializers.ModelSerializer):
@@ -17,6 +17,8 @@ class OrganizationOutputSerializer(serializers.ModelSerializer):
             "industry",
             "currency",
             "fiscal_year_start_month",
+            *PEER_PROFILE_FIELDS,  # peer-group profile (benchmarks, issue 10)
+            "benchmark_opt_in",
         ]
 
 

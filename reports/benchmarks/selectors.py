@@ -207,7 +207,7 @@ def comparison_cards(*, org: Organization) -> dict:
 
 def partnership_positions(*, org: Organization, partnership_ids, dimension: str = "all") -> dict[int, list[dict]]:
     """Per partnership: each metric's value, rank, band and its peer group's quantiles (latest day).
-    Three queries whatever the number of partnerships."""
+    Four queries whatever the number of partnerships."""
     as_of = latest_as_of(org=org)
     if as_of is None:
         return {}
@@ -222,6 +222,12 @@ def partnership_positions(*, org: Organization, partnership_ids, dimension: str 
         for d in PeerDistribution.objects.for_org(org).filter(
             as_of=as_of, dimension=dimension, group_key__in={r.group_key for r in ranks}
         )
+    }
+    details = {
+        (pid, metric): detail
+        for pid, metric, detail in MetricValue.objects.for_org(org)
+        .filter(as_of=as_of, partnership_id__in=list(partnership_ids))
+        .values_list("partnership_id", "metric", "detail")
     }
     out: dict[int, list[dict]] = {}
     for r in sorted(ranks, key=lambda r: list(metrics).index(r.metric) if r.metric in metrics else 999):
@@ -238,6 +244,9 @@ def partnership_positions(*, org: Organization, partnership_ids, dimension: str 
                 "group": dist.group_label if dist else r.group_key,
                 "quantiles": _quantiles(dist),
                 "enough": r.rank is not None,
+                "why": ", ".join(
+                    f"{k.replace('_', ' ')} {v}" for k, v in (details.get((r.partnership_id, r.metric)) or {}).items()
+                ),
             }
         )
     return out

@@ -413,3 +413,13 @@ def test_pages_have_a_fixed_number_of_queries(org, member, portfolio, client_for
         PartnershipFactory(organization=org, program=partnerships[0].program)
     PartnershipFactory(organization=org, partner=partner, program=ProgramFactory(organization=org))
     assert counts() == small
+
+
+def test_goal_api_validates_and_needs_a_manager(org, member, viewer, api_client_for):
+    url = f"/api/o/{org.slug}/benchmarks/goals/"
+    assert api_client_for(viewer).post(url, {"metric": "win_rate", "target": "40"}, format="json").status_code == 403
+    bad = api_client_for(member).post(url, {"metric": "nope", "target": "40"}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"]["metric"] == ["Unknown metric nope."]
+    ok = api_client_for(member).post(url, {"metric": "win_rate", "target": "40.5"}, format="json")
+    assert ok.status_code == 201 and ok.json()["target"] == "40.5000"
+    assert BenchmarkGoal.objects.for_org(org).get(metric="win_rate").target == Decimal("40.5")

@@ -294,3 +294,35 @@ def test_trust_follows_the_answered_assessments(org, program, member, django_cap
     assert trust["health_assessment"]["value"] == "87.5"
     # 84.2 × 0.5 + 87.5 × 0.2 + 8.3 × 0.3 = 42.1 + 17.5 + 2.5
     assert snap.trust == Decimal("62.1")
+
+
+def test_nightly_fan_out_requests_one_job_per_organization_with_partnerships(org, other_org, program, member):
+    from reports.tasks import tacam_nightly
+
+    build(org, 1, program, member=member)
+    PartnershipFactory(organization=other_org)
+    assert tacam_nightly() == 2
+    assert Job.objects.filter(kind=services.JOB_KIND, key="all").count() == 2
+    assert tacam_nightly() == 2  # queued jobs are joined, not doubled
+    assert Job.objects.filter(kind=services.JOB_KIND, key="all").count() == 2
+
+
+def test_scores_tab_query_count_does_not_grow_with_history_or_partnerships(
+    org, program, member, client_for, django_capture_on_commit_callbacks
+):
+    partner = PartnerFactory(organization=org)
+    first = PartnershipFactory(organization=org, partner=partner, program=program)
+    run_all(org, django_capture_on_commit_callbacks)
+    url = reverse("reports:partner_tab", args=[org.slug, partner.pk])
+    client = client_for(member)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(url).status_code == 200
+    for other in (ProgramFactory(organization=org), ProgramFactory(organization=org)):
+        PartnershipFactory(organization=org, partner=partner, program=other)
+    run_all(org, django_capture_on_commit_callbacks)
+    ScoreSnapshot.objects.for_org(org).filter(partnership=first).update(as_of=TODAY - datetime.timedelta(days=3))
+    run_all(org, django_capture_on_commit_callbacks)
+    with CaptureQueriesContext(connection) as three:
+        body = client.get(url).content.decode()
+    assert "across its partnerships" in body  # the roll-up
+    assert len(three) == len(one), "\n".join(q["sql"][:150] for q in three.captured_queries)
