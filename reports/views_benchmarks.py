@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +20,7 @@ from reports.benchmark_tasks import JOB_KIND, benchmarks_request
 from reports.benchmarks import selectors
 from reports.benchmarks.compute import CROSS_MIN_CHANGE, CROSS_MIN_ORGS, WITHIN_MIN_PEERS
 from workspaces import selectors as ws_selectors
+from workspaces.views import WorkspaceMixin
 
 
 class CompareView(OrgRequiredMixin, TemplateView):
@@ -134,22 +133,12 @@ class MaturityView(OrgRequiredMixin, TemplateView):
 __all__ = ["CompareView", "GoalSetView", "PartnerBenchmarksTabView", "MaturityView", "CROSS_MIN_ORGS"]
 
 
-class WorkspaceBenchmarksView(LoginRequiredMixin, TemplateView):
+class WorkspaceBenchmarksView(WorkspaceMixin, TemplateView):
     """/w/<workspace>/benchmarks/: partner people see their own partnership's position (value,
     rank, band, how many peers) and never other partners' values: no quantiles, which small peer
     groups would give away."""
 
     template_name = "reports/benchmarks/workspace.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        workspace = ws_selectors.workspace_by_public_id(public_id=kwargs["workspace_id"])
-        access = ws_selectors.workspace_access(user=request.user, workspace=workspace) if workspace else None
-        if access is None:
-            raise Http404("No such workspace")
-        self.workspace, self.access = workspace, access
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

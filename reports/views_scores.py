@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,6 +23,7 @@ from reports import score_selectors as sel
 from reports import scoring, services
 from reports.models import ELEMENTS, ScoreSnapshot, ScoringModel
 from workspaces import selectors as ws_selectors
+from workspaces.views import WorkspaceMixin
 
 ELEMENT_LABELS = sel.ELEMENT_LABELS
 
@@ -328,21 +328,11 @@ class ScoringModelView(OrgRequiredMixin, TemplateView):
         return render(request, self.template_name, self.get_context_data(posted=posted, preview=preview, note=note))
 
 
-class WorkspaceScoresView(LoginRequiredMixin, TemplateView):
+class WorkspaceScoresView(WorkspaceMixin, TemplateView):
     """/w/<workspace>/scores/: the scores the vendor shares with partner people (the organization's
     sharing setting decides which elements); vendor users see what the partner sees."""
 
     template_name = "reports/workspace_scores.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        workspace = ws_selectors.workspace_by_public_id(public_id=kwargs["workspace_id"])
-        access = ws_selectors.workspace_access(user=request.user, workspace=workspace) if workspace else None
-        if access is None:
-            raise Http404("No such workspace")
-        self.workspace, self.access = workspace, access
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
