@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from pom.models import Job
 from tests.factories import CheckInFactory, KeyResultFactory, UserFactory, WorkspaceMemberFactory
+from tests.factories.attribution import OpportunityFactory, OpportunityPartnerFactory
 from tests.smtpserver import smtp_server  # noqa: F401  (fixture)
 from workspaces import digest_facts, digest_outbox, digest_services
 from workspaces.models import Digest, DigestMail, DigestMute, DigestSettings, NotificationPreference, Side
@@ -51,6 +52,23 @@ def test_generation_is_once_per_workspace_kind_and_period(digest_world):
     digest = Digest.objects.for_org(org).get(workspace=digest_world.workspace)
     assert digest.status == "draft" and digest.writer == "template"
     assert not DigestMail.objects.exists()  # review first: nothing goes out before a person approves
+
+
+def test_a_digest_with_a_won_deal_shows_the_deal_on_its_page_and_in_the_preview(digest_world, client_for):
+    org, w = digest_world.org, digest_world
+    opp = OpportunityFactory(
+        organization=org, name="Weyland rollout", amount="164000", status="won", closed_on=TODAY, stage="closed"
+    )
+    OpportunityPartnerFactory(organization=org, opportunity=opp, partnership=w.partnership)
+    _generate(org)
+    digest = Digest.objects.for_org(org).get(workspace=w.workspace)
+    assert [d["name"] for d in digest.facts["wins"]] == ["Weyland rollout"]
+    url = reverse("workspaces:digest", args=[w.workspace.public_id, digest.pk])
+    page = client_for(w.vendor_manager).get(url + f"?as={w.ws_editor.pk}")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Won: Weyland rollout (164,000 EUR)." in html  # the text
+    assert "- Weyland rollout: 164000 EUR" in html  # the e-mail's deal list, as the reader gets it
 
 
 def test_review_edit_approve_send_with_personal_links(digest_world, client_for, django_capture_on_commit_callbacks):
