@@ -9,12 +9,13 @@ import datetime
 import hashlib
 import hmac
 import io
+import json
 from collections import defaultdict
 from decimal import Decimal
 
 import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from pom.models import Organization
@@ -164,7 +165,14 @@ def _insert(model, fields: list[str], rows) -> int:
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer)
         return len(rows)
-    model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=2000)
+    # JSON columns arrive as JSON text (what COPY takes); the ORM wants the value itself, or it would
+    # store the text as a JSON string.
+    json_fields = {f for f in fields if isinstance(model._meta.get_field(f), models.JSONField)}
+    objects = []
+    for row in rows:
+        values = dict(zip(fields, row, strict=True))
+        objects.append(model(**{f: json.loads(v) if f in json_fields else v for f, v in values.items()}))
+    model.objects.bulk_create(objects, batch_size=2000)
     return len(rows)
 
 
@@ -177,8 +185,6 @@ def write_within_tenant(
         for model in (MetricValue, PeerPercentile, PeerDistribution):
             model.objects.for_org(org).filter(as_of=as_of).delete()
         labels = group_labels(org=org)
-        import json
-
         value_rows = [
             (org.pk, now, now, as_of, metric, pid, value, json.dumps(detail, default=str))
             for pid, by_metric in values.items()

@@ -145,6 +145,8 @@ def test_job_ranks_partnerships_among_program_peers_and_is_safe_twice(
         .peers
         == 5
     )
+    # Every value keeps its inputs as an object, on every backend (the "why" under each position).
+    assert all(isinstance(d, dict) for d in MetricValue.objects.for_org(org).values_list("detail", flat=True))
     # No deals: win rate is "no data" (no row), never 0.
     assert not MetricValue.objects.for_org(org).filter(metric="win_rate").exists()
     counts = (MetricValue.objects.count(), PeerPercentile.objects.count(), PeerDistribution.objects.count())
