@@ -448,9 +448,9 @@ def _swap(*, org, run, stage: str, newer: bool, written: int, read_ids: set[int]
             CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
             return 0, []
         if deleted:
-            written -= (
-                CreditAllocation.objects.for_org(org).filter(run_id=run.id, partnership_id__in=deleted).delete()[0]
-            )
+            # Django's cascade may already have taken some of them with the partnership: count what is left.
+            CreditAllocation.objects.for_org(org).filter(run_id=run.id, partnership_id__in=deleted).delete()
+            written = CreditAllocation.objects.for_org(org).filter(run_id=run.id).count()
         changed = _credited_events(org=org, run=run, stage=LEDGER_TABLE)
         CreditAllocation.objects.for_org(org).filter(Q(run_id__lt=run.id) | Q(run_id__isnull=True)).delete()
         return written, changed
@@ -626,9 +626,10 @@ def _credited_events(*, org: Organization, run: AttributionRun, stage: str) -> l
     columns = "opportunity_id, partnership_id, model, amount, share"
     new = f"SELECT {columns} FROM {staged} WHERE organization_id = %s AND run_id = %s"
     old = f"SELECT {columns} FROM {table} WHERE organization_id = %s AND (run_id < %s OR run_id IS NULL)"
+    # Each EXCEPT in its own subquery: SQLite takes no parenthesised compound selects.
     sql = (
-        f"SELECT DISTINCT opportunity_id FROM (({new} EXCEPT {old}) UNION ({old} EXCEPT {new})) AS changed "
-        "ORDER BY opportunity_id LIMIT %s"
+        f"SELECT DISTINCT opportunity_id FROM (SELECT * FROM ({new} EXCEPT {old}) AS added "
+        f"UNION SELECT * FROM ({old} EXCEPT {new}) AS removed) AS changed ORDER BY opportunity_id LIMIT %s"
     )
     cap = settings.POM_WEBHOOK_CREDITED_MAX_EVENTS
     with connection.cursor() as cursor:

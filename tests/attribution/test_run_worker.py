@@ -22,6 +22,13 @@ from tests.factories import AccountFactory, InfluenceTypeFactory, OrganizationFa
 
 pytestmark = pytest.mark.worker  # PostgreSQL: the kill is staged with its locks
 
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("the kill is staged with PostgreSQL's advisory and row locks")  # CI runs on PostgreSQL
+
+
 DEALS = 240
 CHUNK = 20  # a heartbeat (and progress) every 20 deals: 12 of them
 LEASE = 2
