@@ -215,21 +215,9 @@ class MapAccountsView(MappingView):
                 payloads=[selectors.their_payload(view, r) for r in page.object_list],
             )
         else:
-            population, kind = view.population(request.GET.get("v")), request.GET.get("p", "")
-            if population is None or kind not in PartnerPopulation.values or not view.can_list(population.pk, kind):
-                raise Http404("Not shared")
-            rows = selectors.overlap_rows(view, population_id=population.pk, kind=kind, q=q)
-            if request.GET.get("format") == "csv":
-                return mapping_export.overlap_csv(view, rows, filename=f"overlap-{population.slug}-{kind}.csv")
-            page = paginate(request, rows, per_page=50)
-            context.update(
-                mode="overlap",
-                population=population,
-                kind=kind,
-                kind_label=PartnerPopulation(kind).label,
-                page=page,
-                payloads=[selectors.row_payload(view, m) for m in page.object_list],
-            )
+            csv = overlap_list(request, view, q=q, context=context, filename="overlap-{population}-{kind}.csv")
+            if csv is not None:
+                return csv
         context["query"] = query_without_page(request)
         return render(request, self.template_name, context)
 
@@ -454,3 +442,25 @@ class AttachmentView(PipelineView):
                 messages.success(request, _("Attachment model saved."))
                 return redirect("attribution:cosell_attachment", org_slug=self.org.slug)
         return self.get(request, org_slug, form=form, status=400)
+
+
+def overlap_list(request, view, *, q: str, context: dict, filename: str):
+    """The matched accounts of one cell (our population `v` × their population `p`), as far as both
+    sides share them: a CSV download (`format=csv`), or the page's `context` filled with one page of
+    rows. `filename` may use `{population}` and `{kind}`. Used by the vendor's and the partner's pages."""
+    population, kind = view.population(request.GET.get("v")), request.GET.get("p", "")
+    if population is None or kind not in PartnerPopulation.values or not view.can_list(population.pk, kind):
+        raise Http404("Not shared")
+    rows = selectors.overlap_rows(view, population_id=population.pk, kind=kind, q=q)
+    if request.GET.get("format") == "csv":
+        return mapping_export.overlap_csv(view, rows, filename=filename.format(population=population.slug, kind=kind))
+    page = paginate(request, rows, per_page=50)
+    context.update(
+        mode="overlap",
+        population=population,
+        kind=kind,
+        kind_label=PartnerPopulation(kind).label,
+        page=page,
+        payloads=[selectors.row_payload(view, m) for m in page.object_list],
+    )
+    return None

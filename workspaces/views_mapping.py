@@ -24,7 +24,7 @@ from attribution.mapping_models import (
     PartnerAccountList,
     PartnerPopulation,
 )
-from attribution.views_mapping import map_context, white_space_context
+from attribution.views_mapping import map_context, overlap_list, white_space_context
 from pom.models import Job, Membership, Role
 from pom.web import paginate, query_without_page
 from workspaces import mapping_services as services
@@ -240,21 +240,9 @@ class AccountsView(MappingMixin, View):
                 payloads=[selectors.their_payload(view, r) for r in page.object_list],
             )
         else:
-            population, kind = view.population(request.GET.get("v")), request.GET.get("p", "")
-            if population is None or kind not in PartnerPopulation.values or not view.can_list(population.pk, kind):
-                raise Http404("Not shared")
-            rows = selectors.overlap_rows(view, population_id=population.pk, kind=kind, q=q)
-            if request.GET.get("format") == "csv":
-                return mapping_export.overlap_csv(view, rows, filename=f"overlap-{kind}-{population.slug}.csv")
-            page = paginate(request, rows, per_page=50)
-            context.update(
-                mode="overlap",
-                population=population,
-                kind=kind,
-                kind_label=PartnerPopulation(kind).label,
-                page=page,
-                payloads=[selectors.row_payload(view, m) for m in page.object_list],
-            )
+            csv = overlap_list(request, view, q=q, context=context, filename="overlap-{kind}-{population}.csv")
+            if csv is not None:
+                return csv
         context["query"] = query_without_page(request)
         return render(request, self.template_name, context)
 
