@@ -57,3 +57,70 @@ document.addEventListener("DOMContentLoaded", () => {
   if ([...active.values()].some((value) => value)) return;
   document.querySelectorAll("details.filter-panel[open]").forEach((panel) => panel.removeAttribute("open"));
 });
+// Responsive tables (docs/accessibility.md): on a phone each `table.table` row is a card, so each
+// cell carries its column's header as data-label for the CSS to show. Roles keep the table's
+// semantics for screen readers once the CSS changes the rows' display.
+function labelTables(root) {
+  root.querySelectorAll("table.table:not(.keep-table)").forEach((table) => {
+    const headers = [];
+    table.querySelectorAll(":scope > thead > tr:last-child > th, :scope > thead > tr:last-child > td").forEach((th) => {
+      for (let i = 0; i < (th.colSpan || 1); i += 1) headers.push(th.textContent.trim());
+    });
+    table.setAttribute("role", "table");
+    table.querySelectorAll(":scope > thead, :scope > tbody, :scope > tfoot").forEach((g) => g.setAttribute("role", "rowgroup"));
+    table.querySelectorAll("tr").forEach((tr) => {
+      tr.setAttribute("role", "row");
+      let column = 0;
+      [...tr.children].forEach((cell) => {
+        const inHead = cell.closest("thead");
+        cell.setAttribute("role", inHead ? "columnheader" : cell.tagName === "TH" ? "rowheader" : "cell");
+        if (cell.tagName === "TD" && !cell.hasAttribute("data-label")) {
+          cell.dataset.label = (cell.colSpan || 1) === 1 ? headers[column] || "" : "";
+        }
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", () => labelTables(document));
+document.addEventListener("htmx:afterSettle", (event) => labelTables(event.target));
+// HTMX swaps announce themselves: a message or error in the new content is read out through the
+// page's live region (#pom-live, in base.html); a swap the user asked for (not a poll) says that the
+// content changed. Focus moves to the first invalid field, so a keyboard user lands on the error.
+function announce(text) {
+  const live = document.getElementById("pom-live");
+  if (!live || !text) return;
+  live.textContent = "";
+  window.setTimeout(() => { live.textContent = text; }, 50);
+}
+document.addEventListener("htmx:afterSettle", (event) => {
+  const root = event.detail.elt && event.detail.elt.isConnected ? event.detail.elt : event.target;
+  const target = event.detail.target && event.detail.target.isConnected ? event.detail.target : root;
+  const messages = [...target.querySelectorAll(".alert, .errorlist, [role=alert], [data-announce]")]
+    .map((el) => el.dataset.announce || el.textContent.trim()).filter(Boolean);
+  const invalid = target.querySelector("[aria-invalid=true]");
+  if (invalid && document.activeElement && !target.contains(document.activeElement)) invalid.focus();
+  if (messages.length) announce(messages.join(" "));
+  else if (event.detail.requestConfig?.triggeringEvent) {
+    const live = document.getElementById("pom-live");
+    const label = target.getAttribute("aria-label") || target.querySelector("h1, h2, h3")?.textContent.trim();
+    announce([live?.dataset.updated, label].filter(Boolean).join(": "));
+  }
+});
+// Menus (<details class="menu">) close with Escape and give focus back to their summary.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") return;
+  const menu = event.target.closest?.("details.menu[open]");
+  if (menu) {
+    menu.removeAttribute("open");
+    menu.querySelector("summary").focus();
+  }
+});
+// Scroll containers that still scroll sideways (a matrix, a code block) can be reached by keyboard.
+function focusableScrollers(root) {
+  root.querySelectorAll(".table-wrap, pre").forEach((el) => {
+    if (el.scrollWidth > el.clientWidth + 1 && !el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");
+  });
+}
+window.addEventListener("load", () => focusableScrollers(document));
+document.addEventListener("htmx:afterSettle", (event) => focusableScrollers(event.target));
