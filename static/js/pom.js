@@ -83,7 +83,7 @@ function labelTables(root) {
   });
 }
 document.addEventListener("DOMContentLoaded", () => labelTables(document));
-document.addEventListener("htmx:afterSettle", (event) => labelTables(event.target));
+document.addEventListener("htmx:afterSettle", (event) => labelTables(swappedRoot(event)));
 // HTMX swaps announce themselves: a message or error in the new content is read out through the
 // page's live region (#pom-live, in base.html); a swap the user asked for (not a poll) says that the
 // content changed. Focus moves to the first invalid field, so a keyboard user lands on the error.
@@ -93,17 +93,29 @@ function announce(text) {
   live.textContent = "";
   window.setTimeout(() => { live.textContent = text; }, 50);
 }
+function swappedRoot(event) {
+  // An outerHTML swap replaces the target: find its successor by id, else fall back to the body.
+  if (event.target.isConnected && event.target !== document) return event.target;
+  const target = event.detail.target || event.target;
+  if (target.isConnected) return target;
+  return (target.id && document.getElementById(target.id)) || document.body;
+}
 document.addEventListener("htmx:afterSettle", (event) => {
-  const root = event.detail.elt && event.detail.elt.isConnected ? event.detail.elt : event.target;
-  const target = event.detail.target && event.detail.target.isConnected ? event.detail.target : root;
-  const messages = [...target.querySelectorAll(".alert, .errorlist, [role=alert], [data-announce]")]
-    .map((el) => el.dataset.announce || el.textContent.trim()).filter(Boolean);
-  const invalid = target.querySelector("[aria-invalid=true]");
-  if (invalid && document.activeElement && !target.contains(document.activeElement)) invalid.focus();
+  const root = swappedRoot(event);
+  const notes = [...root.querySelectorAll(".alert, .errorlist, [role=alert], [data-announce]")];
+  const messages = notes.map((el) => el.dataset.announce || el.textContent.trim()).filter(Boolean);
+  // Focus lost with the replaced form: put it on the first invalid field, else on the message.
+  const focusLost = !document.activeElement || document.activeElement === document.body;
+  const invalid = root.querySelector("[aria-invalid=true]");
+  if (focusLost && (invalid || notes[0])) {
+    const where = invalid || notes[0];
+    if (!invalid) where.setAttribute("tabindex", "-1");
+    where.focus();
+  }
   if (messages.length) announce(messages.join(" "));
   else if (event.detail.requestConfig?.triggeringEvent) {
     const live = document.getElementById("pom-live");
-    const label = target.getAttribute("aria-label") || target.querySelector("h1, h2, h3")?.textContent.trim();
+    const label = root.getAttribute("aria-label") || root.querySelector("h1, h2, h3")?.textContent.trim();
     announce([live?.dataset.updated, label].filter(Boolean).join(": "));
   }
 });
@@ -123,4 +135,13 @@ function focusableScrollers(root) {
   });
 }
 window.addEventListener("load", () => focusableScrollers(document));
-document.addEventListener("htmx:afterSettle", (event) => focusableScrollers(event.target));
+document.addEventListener("htmx:afterSettle", (event) => focusableScrollers(swappedRoot(event)));
+// Form errors come back as 400/422 fragments; htmx 2 drops 4xx responses by default, so the user
+// would see (and hear) nothing. Swap them like a success: the errors show and are announced.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  if ((status === 400 || status === 422) && (event.detail.xhr.getResponseHeader("content-type") || "").startsWith("text/html")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

@@ -176,3 +176,49 @@ def test_main_pages_pass_axe_and_fit_laptop_and_phone_widths(live_server, chromi
     problems |= _check_pages(chromium, base, shots, ["/w/", f"/w/{w['workspace'].public_id}/"], login=w["guest"].email)
     problems |= _check_pages(chromium, base, shots, ["/accounts/login/"])
     assert problems == {}, "\n" + _report(problems) + f"\nscreenshots: {shots}"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_opens_menus_checks_in_and_the_swap_is_announced(live_server, chromium):
+    w = _world()
+    base = live_server.url
+    context = chromium.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _login(page, base, w["guest"].email)
+    page.goto(f"{base}/w/{w['workspace'].public_id}/")
+    focused = "document.activeElement"
+
+    # The first Tab reaches the skip link, visibly; Enter moves focus past the navigation.
+    page.keyboard.press("Tab")
+    assert page.evaluate(f"{focused}.textContent.trim()") == "Skip to content"
+    assert page.evaluate(f"getComputedStyle({focused}).outlineStyle") != "none"
+    page.keyboard.press("Enter")
+    assert page.evaluate(f"{focused}.id") == "main"
+
+    # On a phone the menu button works from the keyboard, and a menu closes with Escape.
+    assert not page.is_visible(".mainnav")
+    page.focus("#nav-toggle")
+    page.keyboard.press("Space")
+    assert page.is_visible(".mainnav")
+    menu = page.locator("details.menu").last
+    menu.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert menu.get_attribute("open") is not None
+    page.keyboard.press("Tab")
+    page.keyboard.press("Escape")
+    assert menu.get_attribute("open") is None
+    assert page.evaluate(f"{focused}.tagName") == "SUMMARY"
+
+    # A check-in by keyboard alone: the swapped plan list is announced and focus lands on its message.
+    page.locator("input[name=value]").first.focus()
+    page.keyboard.type("7")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Seven certified")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#pom-live:has-text('Check-in posted')", state="attached")
+    assert "Check-in posted" in page.evaluate(f"{focused}.textContent")
+    # The stacked row names its columns for sighted phone users, the roles keep the table for screen readers.
+    cell = page.locator("#ws-plans td[data-label]").first
+    assert cell.get_attribute("data-label") and cell.get_attribute("role") == "cell"
+    context.close()
