@@ -76,8 +76,11 @@ def _series(trace) -> tuple[list, list] | None:
 def _cell(value) -> str:
     if value is None:
         return "—"
-    if isinstance(value, float | int | Decimal) and not isinstance(value, bool):
-        return formats.number_format(round(value, 2) if isinstance(value, float) else value)
+    if isinstance(value, float):
+        value = round(value, 2)
+        value = int(value) if value.is_integer() else value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) or isinstance(value, float):
+        return formats.number_format(value)
     if isinstance(value, datetime.date):
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
