@@ -131,8 +131,8 @@ def _check_pages(chromium, base, shots, paths, *, login=None) -> dict[str, list[
             found += page.evaluate(FIND_OVERFLOW)
             page.add_script_tag(url=f"{base}/__axe.min.js")
             found += page.evaluate(RUN_AXE, AXE_TAGS)
-            name = f"{label}{path.replace('/', '_')}.png"
-            page.screenshot(path=shots / name, full_page=True)
+            name = f"{label}{path.replace('/', '_')}.jpg"
+            page.screenshot(path=shots / name, full_page=True, type="jpeg", quality=70)
             if found:
                 problems[f"{label} {path} ({shots / name})"] = found
     context.close()
