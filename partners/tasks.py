@@ -23,6 +23,18 @@ def heavy_tier_evaluation(organization_id: int, job_id: int) -> None:
     jobs.job_execute(organization_id=organization_id, job_id=job_id, body=body)
 
 
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_partner_import(organization_id: int, job_id: int) -> None:
+    """Import a previewed partner file (job kind `partners.import`): every row or none."""
+    from partners import importing
+    from pom import jobs
+
+    try:
+        jobs.job_execute(organization_id=organization_id, job_id=job_id, body=importing.import_run_execute)
+    except importing.ImportRejected:  # recorded on the job (failed, with its error report) and on the run
+        pass
+
+
 @shared_task
 def tier_evaluation_nightly() -> int:
     """Fan out (beat): request one tier review per organization; returns how many were requested."""
