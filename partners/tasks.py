@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from celery import shared_task
 
 from pom.models import Organization
@@ -29,10 +31,9 @@ def heavy_partner_import(organization_id: int, job_id: int) -> None:
     from partners import importing
     from pom import jobs
 
-    try:
+    # A rejected import is recorded on the job (failed, with its error report) and on the run.
+    with contextlib.suppress(importing.ImportRejected):
         jobs.job_execute(organization_id=organization_id, job_id=job_id, body=importing.import_run_execute)
-    except importing.ImportRejected:  # recorded on the job (failed, with its error report) and on the run
-        pass
 
 
 @shared_task

@@ -305,7 +305,8 @@ def _xlsx_rows(content: bytes, limits: Limits) -> list[list[str]]:
     if uncompressed > limits.max_uncompressed_bytes:
         _refuse(
             _(
-                "The workbook expands to %(size)d MB when unpacked; the limit is %(limit)d MB. Save only the sheet to import."
+                "The workbook expands to %(size)d MB when unpacked; the limit is %(limit)d MB. "
+                "Save only the sheet to import."
             )
             % {"size": uncompressed // (1024 * 1024), "limit": limits.max_uncompressed_bytes // (1024 * 1024)}
         )
