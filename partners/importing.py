@@ -610,9 +610,7 @@ def import_run_preview(*, org: Organization, run: ImportRun, mapping: dict[str, 
     return rows
 
 
-class ImportRejected(Exception):
-    """The commit found problems (the data changed since the preview); nothing was written."""
-
+ImportRejected = validation.ImportRejected
 
 JOB_KIND = "partners.import"
 

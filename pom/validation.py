@@ -143,9 +143,13 @@ def currency_problem(code: str) -> str | None:
 
 def domain_problem(domain: str) -> str | None:
     """Why a normalised domain (see `pom.domains.normalize_domain`) is not a web domain."""
-    from pom.domains import domain_error
+    from pom.domains import _ascii_host, domain_error
 
-    return domain_error(quoted(domain, 253)) if domain else None
+    if not domain:
+        return None
+    if domain_error(_ascii_host(domain) or domain) is None:  # internationalised names in their ASCII form
+        return None
+    return domain_error(quoted(domain, 253))
 
 
 # Amounts and dates ------------------------------------------------------------------------------
@@ -188,6 +192,13 @@ def date_order_problem(earlier: datetime.date | None, later: datetime.date | Non
 
 
 # Files ------------------------------------------------------------------------------------------
+
+
+class ImportRejected(Exception):
+    """An import job found problems (the data changed since the preview); nothing was written.
+
+    Import tasks end quietly on it: the job is marked failed with this message and its error report.
+    """
 
 
 @dataclass(frozen=True)
@@ -273,12 +284,11 @@ def _check_cell(value: str, number: int, column: int, limits: Limits) -> None:
 
 def _csv_rows(content: bytes, limits: Limits) -> tuple[list[list[str]], str]:
     text, encoding = decode(content)
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # The header line's most frequent separator (Excel writes ";" where "," is the decimal mark);
+    # the header is the one line whose cells rarely hold separators, unlike the sniffer's guesses.
+    header_line = text[:4096].split("\n", 1)[0]
+    delimiter = max(",;\t|", key=header_line.count) if any(d in header_line for d in ",;\t|") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     table: list[list[str]] = []
     try:
         for cells in reader:
