@@ -81,8 +81,10 @@ def test_bad_lists_are_refused_naming_row_and_field(scene, client_for, monkeypat
     assert errors[(3, "domain")].startswith("The same company as row 2")
     assert errors[(5, "name")].startswith("The same company as row 4")
     assert "is not a web domain" in errors[(7, "domain")]
-    response = _upload(client, scene, "Name\nSociété Générale\n".encode("latin-1"))
-    assert response.status_code == 400 and "not UTF-8 text" in response.content.decode()
+    response = _upload(client, scene, "Name\nSociété Générale\n".encode("latin-1"))  # read as Windows-1252
+    assert PartnerAccountList.objects.for_org(scene.org).latest("pk").headers == ["Name"]
+    response = _upload(client, scene, "Name\nSociété Générale\n".encode("utf-16-le"))  # UTF-16 without its BOM
+    assert response.status_code == 400 and "UTF-16 text without a byte-order mark" in response.content.decode()
     monkeypatch.setattr(mapping_importing, "MAX_UPLOAD_BYTES", 1024 * 1024)
     response = _upload(client, scene, b"Name\n" + b"x" * (1024 * 1024 + 10))
     assert response.status_code == 400 and "the limit is 1 MB" in response.content.decode()
