@@ -873,6 +873,7 @@ class ImportView(PartnersView):
             runs=selectors.import_run_list(org=self.org)[:10],
             fields=importing.FIELDS,
             max_mb=importing.MAX_UPLOAD_BYTES // (1024 * 1024),
+            limits=importing.LIMITS.describe(),
         )
         return render(request, self.template_name, context, status=status)
 

@@ -261,7 +261,7 @@ def test_error_report_of_another_orgs_run_is_404(client_for, org, other_org, mem
 # Any bytes: a preview or a clear error, never an exception ------------------------------------
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     content=st.one_of(
         st.binary(max_size=300),
