@@ -377,12 +377,14 @@ def read_table(content: bytes, file_type: str, limits: Limits) -> Table:
             )
         seen[header.lower()] = column
     rows = []
+    limit = limits.max_cell_chars
     for number, cells in enumerate(table[1:], 2):
         cells = [cell.strip() for cell in cells]
         if not any(cells):
             continue
-        for column, cell in enumerate(cells, 1):
-            _check_cell(cell, number, column, limits)
+        if max(map(len, cells)) > limit:
+            for column, cell in enumerate(cells, 1):
+                _check_cell(cell, number, column, limits)
         rows.append((number, cells))
     return Table(headers=headers, rows=rows, encoding=encoding)
 
@@ -390,9 +392,13 @@ def read_table(content: bytes, file_type: str, limits: Limits) -> Table:
 def row_dicts(table: Table) -> tuple[list[int], list[dict[str, str]]]:
     """Row numbers and rows as {header: cell} (cells past the last header are dropped)."""
     numbers, rows = [], []
+    named = [(i, h) for i, h in enumerate(table.headers) if h]
+    width = len(table.headers)
     for number, cells in table.rows:
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
         numbers.append(number)
-        rows.append({h: (cells[i] if i < len(cells) else "") for i, h in enumerate(table.headers) if h})
+        rows.append({h: cells[i] for i, h in named})
     return numbers, rows
 
 
