@@ -591,7 +591,7 @@ def import_run_preview(*, org: Organization, run: ImportRun, mapping: dict[str, 
     The commit runs exactly this validation again, so a clean preview is a clean commit unless the
     data changed in between. Side effects: stores mapping, error list and counts on the run.
     """
-    if run.status in (ImportRun.Status.IMPORTED, ImportRun.Status.IMPORTING):
+    if _in_progress_or_done(org, run):
         raise ValidationError({"file": "This file is being or has been imported; upload it again to re-import."})
     unknown = {h for h in mapping.values() if h and h not in run.headers}
     if unknown:
@@ -612,6 +612,17 @@ def import_run_preview(*, org: Organization, run: ImportRun, mapping: dict[str, 
 
 ImportRejected = validation.ImportRejected
 
+
+def _in_progress_or_done(org: Organization, run: ImportRun) -> bool:
+    """Imported, or importing with a job still queued or running (a job that died lets it be retried)."""
+    if run.status == ImportRun.Status.IMPORTED:
+        return True
+    if run.status != ImportRun.Status.IMPORTING:
+        return False
+    job = jobs.job_latest(org=org, kind=JOB_KIND, key=str(run.pk))
+    return job is not None and job.status in Job.ACTIVE
+
+
 JOB_KIND = "partners.import"
 
 
@@ -625,9 +636,9 @@ def import_run_commit(*, org: Organization, actor: User, run: ImportRun) -> Job:
     from partners.tasks import heavy_partner_import
 
     run = ImportRun.objects.for_org(org).select_for_update().get(pk=run.pk)
-    if run.status in (ImportRun.Status.IMPORTED, ImportRun.Status.IMPORTING):
+    if _in_progress_or_done(org, run):
         raise ValidationError({"file": "This file is being or has been imported; upload it again to re-import."})
-    if run.status != ImportRun.Status.PREVIEWED or run.errors:
+    if run.status not in (ImportRun.Status.PREVIEWED, ImportRun.Status.IMPORTING) or run.errors:
         raise ValidationError({"file": "Check the file first (dry run): it has problems to fix."})
     run.status = ImportRun.Status.IMPORTING
     run.save(update_fields=["status", "updated_at"])

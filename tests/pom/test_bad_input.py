@@ -250,6 +250,18 @@ def test_commit_job_rejects_rows_that_went_bad_since_the_preview_with_a_report(
     assert b"2,Program,Unknown program" in b"".join(report.streaming_content)
 
 
+def test_an_import_whose_job_died_can_be_committed_again(member_client, org, django_capture_on_commit_callbacks):
+    upload(member_client, org, b"Name\nAcme\n")
+    run = last_run(org)
+    preview(member_client, org, run)
+    member_client.post(url("import_commit", org, run.pk))  # queued, never run (no worker)
+    Job.objects.for_org(org).filter(kind="partners.import").update(status="failed", error="worker lost")
+    assert last_run(org).status == "importing"
+    with django_capture_on_commit_callbacks(execute=True):
+        member_client.post(url("import_commit", org, run.pk))
+    assert last_run(org).status == "imported" and Partner.objects.for_org(org).filter(name="Acme").exists()
+
+
 def test_error_report_of_another_orgs_run_is_404(client_for, org, other_org, member, other_member, outsider):
     run = ImportRun.objects.create(organization=org, original_name="x.csv", file_path="imports/x.csv", file_type="csv")
     guest = WorkspaceMemberFactory(workspace__organization=org).user
