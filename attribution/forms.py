@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from attribution import selectors
@@ -210,10 +211,12 @@ class ImportForm(forms.Form):
         if upload:
             if upload.size > self.MAX_BYTES:
                 raise forms.ValidationError({"file": "The file is larger than 5 MB."})
+            from pom.validation import decode
+
             try:
-                data["content"] = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise forms.ValidationError({"file": "Save the file as UTF-8 CSV."}) from None
+                data["content"], _encoding = decode(upload.read())  # UTF-8, UTF-16 with BOM, Latin-1
+            except ValidationError as exc:
+                raise forms.ValidationError({"file": exc.messages}) from None
         if not data.get("content"):
             raise forms.ValidationError({"file": "Choose a CSV file."})
         return data

@@ -10,20 +10,25 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from decimal import Decimal, InvalidOperation
+import secrets
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from attribution.currencies import ISO_4217
 from attribution.models import Account, Opportunity
 from attribution.normalize import normalise_duns, normalise_name, normalise_siret, normalise_vat
+from pom import jobs, validation
 from pom.audit import Actor, actor_label
 from pom.domains import domain_key, normalize_domain
 from pom.models import ApiKey, AuditEvent, Organization, Region, User
 
 MAX_ROWS = 5000
+LIMITS = validation.Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_ROWS, max_uncompressed_bytes=5 * 1024 * 1024)
+JOB_KIND = "attribution.import"
 ACCOUNT_COLUMNS = ["crm_id", "name", "domain", "industry", "region", "type", "duns", "vat", "siret"]
 REGISTRATION_NUMBERS = {
     "duns": (normalise_duns, "A D-U-N-S number has 9 digits, e.g. 15-048-3782."),
@@ -59,6 +64,7 @@ OPPORTUNITY_COLUMNS = [
     "campaign_code",
 ]
 COLUMNS = {"accounts": ACCOUNT_COLUMNS, "opportunities": OPPORTUNITY_COLUMNS}
+PRODUCT_MAX_LENGTH = 80  # one product name in Opportunity.products (a JSON list)
 
 
 def _text(value: Any) -> str:
@@ -74,10 +80,24 @@ def _date(value: Any) -> datetime.date | None:
     return datetime.date.fromisoformat(text)
 
 
-def read_csv(content: str) -> list[dict[str, str]]:
-    """Rows of a CSV text as dicts keyed by lower-case header."""
-    reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
-    return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
+def read_csv(content: str | bytes) -> tuple[list[int], list[dict[str, str]]]:
+    """Line numbers and rows of a CSV (text or bytes) as dicts keyed by lower-case header.
+
+    Within LIMITS (size, rows, cell length) and the encodings `pom.validation.decode` reads;
+    ValidationError({"file": ...}) naming the problem otherwise.
+    """
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    table = validation.read_table(raw, "csv", LIMITS)
+    table.headers = [h.lower() for h in table.headers]
+    return validation.row_dicts(table)
+
+
+def _item_problems(item: dict, err: dict) -> dict:
+    """The item with control-character values blanked; each such value is an error of its field."""
+    cleaned, problems = validation.clean_cells(item)
+    for key, problem in problems.items():
+        err.setdefault(key, problem)
+    return cleaned
 
 
 def validate_accounts(*, org: Organization, items: list[dict]) -> tuple[list[dict], dict[int, dict[str, str]]]:
@@ -92,14 +112,15 @@ def validate_accounts(*, org: Organization, items: list[dict]) -> tuple[list[dic
         if not isinstance(item, dict):
             err["row"] = "Each row must be an object."
             continue
+        item = _item_problems(item, err)
         crm_id = _text(item.get("crm_id"))
-        if not crm_id:
+        if not crm_id and "crm_id" not in err:
             err["crm_id"] = "The CRM id is required: rows are matched on it."
         elif crm_id in seen:
-            err["crm_id"] = f"CRM id {crm_id} appears twice in this batch."
+            err["crm_id"] = f"CRM id {validation.quoted(crm_id)} appears twice in this batch."
         seen.add(crm_id)
         name = _text(item.get("name"))
-        if not name:
+        if not name and "name" not in err:
             err["name"] = "The account name is required."
         region = _text(item.get("region")).upper()
         if region and region not in Region.values:
@@ -108,19 +129,26 @@ def validate_accounts(*, org: Organization, items: list[dict]) -> tuple[list[dic
         if kind not in Account.Type.values:
             err["type"] = "Use customer or prospect."
         domain = normalize_domain(_text(item.get("domain")))
-        cleaned.append(
-            {
-                "crm_id": crm_id,
-                "name": name[:200],
-                "name_key": normalise_name(name)[:200],
-                "domain": domain,
-                "domain_key": domain_key(domain),
-                "industry": _text(item.get("industry"))[:80],
-                "region": region,
-                "type": kind,
-                **registration_numbers(item, err),
-            }
-        )
+        problem = validation.domain_problem(domain)
+        if problem:
+            err.setdefault("domain", problem)
+        row = {
+            "crm_id": crm_id,
+            "name": name,
+            "name_key": normalise_name(name)[:200],
+            "domain": domain,
+            "domain_key": domain_key(domain),
+            "industry": _text(item.get("industry")),
+            "region": region,
+            "type": kind,
+            **registration_numbers(item, err),
+        }
+        # Over-long values are errors (the commit's full_clean would refuse them), never truncated.
+        for key, problem in validation.model_text_problems(
+            Account, {k: row[k] for k in ("crm_id", "name", "domain", "industry")}
+        ).items():
+            err.setdefault(key, problem)
+        cleaned.append(row)
     return cleaned, {i: e for i, e in errors.items() if e}
 
 
@@ -140,30 +168,29 @@ def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[lis
         if not isinstance(item, dict):
             err["row"] = "Each row must be an object."
             continue
+        item = _item_problems(item, err)
         crm_id = _text(item.get("crm_id"))
-        if not crm_id:
+        if not crm_id and "crm_id" not in err:
             err["crm_id"] = "The CRM id is required: rows are matched on it."
         elif crm_id in seen:
-            err["crm_id"] = f"CRM id {crm_id} appears twice in this batch."
+            err["crm_id"] = f"CRM id {validation.quoted(crm_id)} appears twice in this batch."
         seen.add(crm_id)
         account_crm_id = _text(item.get("account_crm_id"))
         if account_crm_id not in accounts:
-            err["account_crm_id"] = f"No account with CRM id “{account_crm_id}” in this organization."
+            err.setdefault(
+                "account_crm_id",
+                f"No account with CRM id “{validation.quoted(account_crm_id)}” in this organization.",
+            )
         name = _text(item.get("name"))
-        if not name:
+        if not name and "name" not in err:
             err["name"] = "The opportunity name is required."
-        amount = None
-        try:
-            amount = Decimal(_text(item.get("amount")) or "x")
-            if not amount.is_finite():
-                raise InvalidOperation
-            if amount < 0:
-                err["amount"] = "The amount cannot be negative."
-        except (InvalidOperation, ValueError):
-            err["amount"] = "Enter an amount such as 12500.00."
+        amount, problem = validation.decimal_value(item.get("amount"), model=Opportunity, field="amount")
+        if problem:
+            err.setdefault("amount", problem)
         currency = _text(item.get("currency")).upper() or org.currency
-        if currency not in ISO_4217:
-            err["currency"] = f"“{currency}” is not an ISO 4217 currency code."
+        problem = validation.currency_problem(currency)
+        if problem:
+            err.setdefault("currency", problem)
         stage = _text(item.get("stage")).lower() or Opportunity.Stage.PROSPECTING
         if stage not in Opportunity.Stage.values:
             err["stage"] = f"Use one of {', '.join(Opportunity.Stage.values)}."
@@ -178,26 +205,42 @@ def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[lis
                 err[field] = "Use the ISO format YYYY-MM-DD, e.g. 2026-03-31."
         if status in ("won", "lost") and not dates.get("closed_on") and "closed_on" not in err:
             err["closed_on"] = "A won or lost opportunity needs its close date."
+        for later in ("expected_close", "closed_on"):
+            problem = validation.date_order_problem(
+                dates.get("created_on"), dates.get(later), earlier_label="creation date"
+            )
+            if problem:
+                err.setdefault(later, problem)
         products = item.get("products") or []
         if isinstance(products, str):
             products = [p.strip() for p in products.replace(";", ",").split(",") if p.strip()]
-        cleaned.append(
-            {
-                "crm_id": crm_id,
-                "account_id": accounts.get(account_crm_id),
-                "name": name[:200],
-                "amount": amount.quantize(Decimal("0.01")) if amount is not None and amount.is_finite() else None,
-                "currency": currency,
-                "stage": Opportunity.Stage.CLOSED if status in ("won", "lost") else stage,
-                "status": status,
-                "created_on": dates.get("created_on") or timezone.localdate(),
-                "expected_close": dates.get("expected_close"),
-                "closed_on": dates.get("closed_on"),
-                "products": [str(p)[:80] for p in products],
-                "joint_solution": _text(item.get("joint_solution"))[:120],
-                "campaign_code": _text(item.get("campaign_code"))[:40].upper(),
-            }
-        )
+        if not isinstance(products, list | tuple):
+            products = [products]
+        products = [_text(p) for p in products]
+        for product in products:
+            problem = validation.text_problem(product, max_length=PRODUCT_MAX_LENGTH)
+            if problem:
+                err.setdefault("products", f"“{validation.quoted(product, 30)}”: {problem}")
+        row = {
+            "crm_id": crm_id,
+            "account_id": accounts.get(account_crm_id),
+            "name": name,
+            "amount": amount,
+            "currency": currency,
+            "stage": Opportunity.Stage.CLOSED if status in ("won", "lost") else stage,
+            "status": status,
+            "created_on": dates.get("created_on") or timezone.localdate(),
+            "expected_close": dates.get("expected_close"),
+            "closed_on": dates.get("closed_on"),
+            "products": products,
+            "joint_solution": _text(item.get("joint_solution")),
+            "campaign_code": _text(item.get("campaign_code")).upper(),
+        }
+        for key, problem in validation.model_text_problems(
+            Opportunity, {k: row[k] for k in ("crm_id", "name", "joint_solution", "campaign_code")}
+        ).items():
+            err.setdefault(key, problem)
+        cleaned.append(row)
     return cleaned, {i: e for i, e in errors.items() if e}
 
 
@@ -302,32 +345,100 @@ def opportunity_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict
     return {**result, "errors": {}}
 
 
-def import_preview(*, org: Organization, kind: str, content: str) -> dict[str, Any]:
-    """Validate a CSV without saving: {"rows", "errors" (per 1-based line), "creates", "updates"}."""
-    items = read_csv(content)
+def import_preview(*, org: Organization, kind: str, content: str | bytes) -> dict[str, Any]:
+    """Validate a CSV without saving: {"rows", "errors" (per line), "creates", "updates"}.
+
+    Exactly the validation the commit (and the bulk API) runs. A file past the limits or in an
+    unreadable encoding gives one error on line 1 naming the problem.
+    """
+    try:
+        numbers, items = read_csv(content)
+    except ValidationError as exc:
+        return {"rows": [], "errors": {1: {"file": " ".join(exc.messages)}}, "creates": 0, "updates": 0}
     if not items:
         return {"rows": [], "errors": {1: {"file": "The file has no rows under its header line."}}, "creates": 0}
     validate = validate_accounts if kind == "accounts" else validate_opportunities
     model = Account if kind == "accounts" else Opportunity
     rows, errors = validate(org=org, items=items)
+    if not rows and errors:  # the batch as a whole is refused (too many rows)
+        return {"rows": [], "errors": {1: errors[0]}, "creates": 0, "updates": 0}
     known = set(
         model.objects.for_org(org).filter(crm_id__in=[r["crm_id"] for r in rows]).values_list("crm_id", flat=True)
     )
     return {
-        "rows": [{**row, "line": i + 2, "exists": row["crm_id"] in known} for i, row in enumerate(rows)],
-        "errors": {index + 2: fields for index, fields in errors.items()},  # line 1 is the header
+        "rows": [{**row, "line": numbers[i], "exists": row["crm_id"] in known} for i, row in enumerate(rows)],
+        "errors": {numbers[index]: fields for index, fields in errors.items()},
         "creates": sum(1 for r in rows if r["crm_id"] not in known),
         "updates": sum(1 for r in rows if r["crm_id"] in known),
     }
 
 
-def import_commit(*, org: Organization, actor: Actor, kind: str, content: str) -> dict[str, Any]:
+def import_commit(*, org: Organization, actor: Actor, kind: str, content: str | bytes) -> dict[str, Any]:
     """Validate again and write the CSV's rows in one transaction; nothing is saved on any error."""
-    items = read_csv(content)
+    try:
+        numbers, items = read_csv(content)
+    except ValidationError as exc:
+        return {"created": 0, "updated": 0, "errors": {1: {"file": " ".join(exc.messages)}}}
     upsert = account_bulk_upsert if kind == "accounts" else opportunity_bulk_upsert
     result = upsert(org=org, actor=actor, items=items)
-    result["errors"] = {index + 2: fields for index, fields in result["errors"].items()}
+    result["errors"] = {
+        (numbers[index] if index < len(numbers) else 1): fields for index, fields in result["errors"].items()
+    }
     return result
+
+
+def import_request(*, org: Organization, actor: Actor, kind: str, content: str | bytes) -> jobs.Job:
+    """Queue the write of a previewed CSV as a background job; returns the job a page polls.
+
+    Side effects: stores the file under MEDIA_ROOT/imports/<org id>/ for the job (which deletes
+    it when done) and enqueues the job once the caller's transaction commits.
+    """
+    from attribution.tasks import heavy_pipeline_import
+
+    raw = content.encode("utf-8") if isinstance(content, str) else content
+    directory = Path(settings.MEDIA_ROOT) / "imports" / str(org.id)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored = directory / f"pipeline-{secrets.token_hex(16)}.csv"
+    stored.write_bytes(raw)
+    return jobs.job_request(
+        org=org,
+        kind=JOB_KIND,
+        key=stored.stem,
+        task=heavy_pipeline_import,
+        actor=actor,
+        label=f"Import of {kind}",
+        params={"kind": kind, "file": str(stored.relative_to(Path(settings.MEDIA_ROOT)))},
+        lease_seconds=900,
+        max_attempts=2,
+    )
+
+
+def import_execute(*, job: jobs.Job, progress: jobs.Progress) -> dict:
+    """The pipeline import job's body: validate again and write every row or none (one transaction).
+
+    Problems found now (the data changed since the preview) mark the job failed with a CSV error
+    report attached (`ImportRejected`); the stored file is removed once the rows are written.
+    """
+    path = Path(settings.MEDIA_ROOT) / job.params.get("file", "")
+    kind = job.params.get("kind", "accounts")
+    if not path.is_file():
+        return {"skipped": "file gone"}
+    org = Organization.objects.get(pk=job.organization_id)
+    progress.update(done=0, total=2, message=f"Checking and writing {kind}")
+    result = import_commit(org=org, actor=job.requested_by, kind=kind, content=path.read_bytes())
+    if result["errors"]:
+        errors = [
+            {"row": line, "field": field, "message": message}
+            for line, fields in sorted(result["errors"].items())
+            for field, message in fields.items()
+        ]
+        progress.attach(filename=f"{kind}-import-errors.csv", content=validation.errors_csv(errors))
+        raise validation.ImportRejected(
+            f"{len(errors)} problem(s) found; nothing was imported. Download the error report."
+        )
+    path.unlink(missing_ok=True)
+    progress.update(done=2, message=f"{result['created']} created, {result['updated']} updated")
+    return {"created": result["created"], "updated": result["updated"]}
 
 
 def template_csv(kind: str) -> str:

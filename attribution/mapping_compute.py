@@ -25,6 +25,7 @@ from attribution.mapping_models import (
 )
 from attribution.models import Account
 from attribution.normalize import match_name
+from pom import validation
 from pom.audit import audit_action
 from pom.jobs import Progress
 from pom.models import Job
@@ -92,7 +93,8 @@ def partner_list_import(*, job: Job, progress: Progress) -> dict:
         PartnerAccountList.objects.for_org(org_id).filter(pk=account_list.pk).update(
             status=PartnerAccountList.Status.FAILED, errors=errors[:1000]
         )
-        raise ValueError(_("%(n)s problem(s) in the list: nothing was replaced.") % {"n": len(errors)})
+        progress.attach(filename=f"list-{account_list.pk}-errors.csv", content=validation.errors_csv(errors))
+        raise validation.ImportRejected(_("%(n)s problem(s) in the list: nothing was replaced.") % {"n": len(errors)})
     progress.update(done=1, message=_("Writing %(n)s accounts") % {"n": len(rows)})
     account_map = account_list.account_map
     counts: dict[str, int] = {}

@@ -3,7 +3,8 @@
 The same rules as the partner import (`partners.importing`): preview first, every bad row and field
 named, all or nothing. A list needs a name or a domain column; each row needs a name or a usable
 domain; the same company twice (same domain, or same name without a domain) is an error naming both
-rows; files over MAX_UPLOAD_BYTES or that are not UTF-8 text are refused with the reason.
+rows; files past LIMITS (size, unpacked size, rows, cell length) or in an unreadable encoding are
+refused with the reason (see `pom.validation`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from attribution.importing import REGISTRATION_NUMBERS
-from attribution.mapping_models import PartnerPopulation
+from attribution.mapping_models import PartnerAccount, PartnerPopulation
 from attribution.normalize import match_name
+from pom import validation
 from pom.domains import domain_key, normalize_domain, registrable_domain
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 1_000_000
+LIMITS = validation.Limits(max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS, max_uncompressed_bytes=160 * 1024 * 1024)
 ALLOWED_TYPES = {".csv": "csv", ".xlsx": "xlsx"}
 
 # (key, label, aliases) in template order; a list needs `name` or `domain`.
@@ -96,60 +99,12 @@ def check_upload(*, name: str, size: int) -> str:
     return ALLOWED_TYPES[suffix]
 
 
-def _decode(content: bytes) -> str:
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return content.decode("utf-16")
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise ValidationError(
-            {
-                "file": _(
-                    "The file is not UTF-8 text (byte 0x%(byte)02X on line %(line)d). In Excel, save it as "
-                    "“CSV UTF-8”, or upload the .xlsx file itself."
-                )
-                % {"byte": content[exc.start], "line": line}
-            }
-        ) from None
-
-
 def read_table(content: bytes, file_type: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """Headers and (row number, cells) of a CSV or XLSX file, numbered as a spreadsheet shows them
-    (the header is row 1); blank rows are dropped but keep the numbering."""
-    if file_type == "csv":
-        text = _decode(content)
-        try:
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-        except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
-        try:
-            table = list(reader)
-        except csv.Error as exc:
-            raise ValidationError(
-                {"file": _("This is not a readable CSV file (%(error)s).") % {"error": exc}}
-            ) from None
-    else:
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a damaged or mislabelled file
-            raise ValidationError(
-                {"file": _("This is not a readable Excel (.xlsx) file (%(error)s).") % {"error": type(exc).__name__}}
-            ) from None
-        sheet = book.worksheets[0]
-        table = [
-            ["" if cell is None else str(cell).strip() for cell in row] for row in sheet.iter_rows(values_only=True)
-        ]
-    if not table:
-        raise ValidationError({"file": _("The file has no header line.")})
-    headers = [h.strip() for h in table[0]]
-    rows = [
-        (number, [c.strip() for c in row]) for number, row in enumerate(table[1:], 2) if any(c.strip() for c in row)
-    ]
-    return headers, rows
+    (the header is row 1); blank rows are dropped but keep the numbering. Within LIMITS and the
+    encodings of `pom.validation` (UTF-8 with or without BOM, UTF-16 with BOM, Latin-1)."""
+    table = validation.read_table(content, file_type, LIMITS)
+    return table.headers, table.rows
 
 
 def _population(value: str, default: str) -> str | None:
@@ -190,14 +145,16 @@ def validate_rows(
         def err(field: str, message: str, number=number) -> None:
             errors.append({"row": number, "field": field, "label": FIELD_LABELS.get(field, field), "message": message})
 
+        row, problems = validation.clean_cells(row)
+        for field, problem in problems.items():
+            err(field, problem)
+
         name = row.get("name", "")
         domain = registrable_domain(row.get("domain", ""))
         if row.get("domain") and not domain:
             err("domain", _("“%(value)s” is not a web domain (e.g. acme.com).") % {"value": row["domain"][:80]})
         if not name and not domain:
             err("name", _("Give the company name or its web domain."))
-        if len(name) > 200:
-            err("name", _("The name is longer than 200 characters."))
         key = domain_key(domain) if domain else None
         if key is not None:
             if key in seen_domains:
@@ -225,10 +182,14 @@ def validate_rows(
                 % {"value": row["population"][:40]},
             )
         country = row.get("country", "").upper()
-        if country and not re.fullmatch(r"[A-Z]{2}", country):
-            err(
-                "country", _("“%(value)s” is not a two-letter country code (e.g. DE).") % {"value": row["country"][:20]}
-            )
+        country_error = validation.country_problem(country)
+        if country_error:
+            err("country", country_error)
+        # The model's limits, so the commit's rows are the rows the preview accepted; never truncated.
+        for field, problem in validation.model_text_problems(
+            PartnerAccount, {k: row[k] for k in ("name", "external_id", "industry", "owner_name") if k in row}
+        ).items():
+            err(field, problem)
         numbers = {}
         for field, (normalise, message) in REGISTRATION_NUMBERS.items():
             value = row.get(field, "")
@@ -243,10 +204,10 @@ def validate_rows(
                 "domain": domain or normalize_domain(row.get("domain", ""))[:253],
                 "domain_key": key,
                 "population": population or default_population,
-                "external_id": row.get("external_id", "")[:64],
-                "industry": row.get("industry", "")[:80],
-                "country": country if len(country) == 2 else "",
-                "owner_name": row.get("owner_name", "")[:150],
+                "external_id": row.get("external_id", ""),
+                "industry": row.get("industry", ""),
+                "country": "" if country_error else country,
+                "owner_name": row.get("owner_name", ""),
                 **numbers,
             }
         )

@@ -1,5 +1,7 @@
 """Celery wrappers: the attribution run (heavy queue), the nightly fan-out and registration expiry."""
 
+import contextlib
+
 from celery import shared_task
 
 from attribution.models import AttributionRun
@@ -163,9 +165,21 @@ def heavy_account_map_compute(organization_id: int, job_id: int) -> None:
 def heavy_partner_list_import(organization_id: int, job_id: int) -> None:
     """Make a checked partner list the current one (a `pom.jobs` job): all rows or none."""
     from attribution import mapping_compute
-    from pom import jobs
+    from pom import jobs, validation
 
-    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=mapping_compute.partner_list_import)
+    with contextlib.suppress(validation.ImportRejected):  # recorded on the job and the list, with a report
+        jobs.job_execute(organization_id=organization_id, job_id=job_id, body=mapping_compute.partner_list_import)
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_pipeline_import(organization_id: int, job_id: int) -> None:
+    """Write a previewed accounts or opportunities CSV (job kind `attribution.import`): all rows or none."""
+    from attribution import importing
+    from pom import jobs, validation
+
+    # A rejected import is recorded on the job (failed, with its error report attached).
+    with contextlib.suppress(validation.ImportRejected):
+        jobs.job_execute(organization_id=organization_id, job_id=job_id, body=importing.import_execute)
 
 
 @shared_task

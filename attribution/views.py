@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 
 from attribution import cosell_selectors, engine, forms, importing, registrations, runs, selectors, services
@@ -452,12 +453,11 @@ class ImportView(PipelineView):
         if not form.is_valid():
             return render(request, self.template_name, self.ctx(form=form), status=400)
         kind, content = form.cleaned_data["kind"], form.cleaned_data["content"]
-        if request.POST.get("commit"):
-            result = importing.import_commit(org=self.org, actor=request.user, kind=kind, content=content)
-            if not result["errors"]:
-                messages.success(request, f"Imported {kind}: {result['created']} created, {result['updated']} updated.")
-                return redirect("attribution:list", org_slug=self.org.slug)
         preview = importing.import_preview(org=self.org, kind=kind, content=content)
+        if request.POST.get("commit") and not preview["errors"]:
+            job = importing.import_request(org=self.org, actor=request.user, kind=kind, content=content)
+            messages.success(request, _("The import runs in the background; this page shows its progress."))
+            return redirect("org_job", org_slug=self.org.slug, pk=job.pk)
         context = self.ctx(
             form=forms.ImportForm(initial={"kind": kind, "content": content}),
             preview=preview,

@@ -35,11 +35,14 @@ from partners.models import (
     Segment,
     Tier,
 )
+from pom import jobs, validation
 from pom.audit import Actor, audit_action
 from pom.domains import domain_error, normalize_domain
-from pom.models import Organization, Region, SizeBand, User
+from pom.models import Job, Organization, Region, SizeBand, User
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+LIMITS = validation.Limits(max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_ROWS, max_uncompressed_bytes=64 * 1024 * 1024)
 ALLOWED_TYPES = {".csv": "csv", ".xlsx": "xlsx"}
 DATE_HELP = "use the ISO format YYYY-MM-DD, e.g. 2026-03-31"
 
@@ -128,43 +131,16 @@ def guess_mapping(headers: list[str]) -> dict[str, str]:
 # Reading files ----------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if value != value:  # NaN from empty cells
-            return ""
-        return str(int(value)) if value.is_integer() else str(value)
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value).strip()
+def read_file(content: bytes, file_type: str) -> validation.Table:
+    """The file's headers and numbered rows, within the partner import's limits (see `pom.validation`)."""
+    return validation.read_table(content, file_type, LIMITS)
 
 
 def read_table(content: bytes, file_type: str) -> tuple[list[str], list[dict[str, str]]]:
     """Headers and rows (header -> text) of a CSV or XLSX file; dates in XLSX come back as ISO text."""
-    import pandas as pd
-
-    try:
-        if file_type == "csv":
-            try:
-                text = content.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = content.decode("cp1252", errors="replace")
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
-        else:
-            frame = pd.read_excel(io.BytesIO(content), dtype=object, engine="openpyxl")
-    except Exception as exc:  # pandas raises many parser error types for a malformed upload
-        kind = "CSV" if file_type == "csv" else "Excel (.xlsx)"
-        raise ValidationError({"file": f"This is not a readable {kind} file ({exc.__class__.__name__})."}) from exc
-    headers = [str(h).strip() for h in frame.columns]
-    rows = []
-    for record in frame.itertuples(index=False, name=None):
-        row = {h: _cell(v) for h, v in zip(headers, record, strict=False)}
-        if any(row.values()):
-            rows.append(row)
-    return headers, rows
+    table = read_file(content, file_type)
+    _numbers, rows = validation.row_dicts(table)
+    return table.headers, rows
 
 
 def apply_mapping(rows: list[dict[str, str]], mapping: dict[str, str]) -> list[dict[str, str]]:
@@ -240,7 +216,7 @@ def validate_rows(*, org: Organization, rows: list[dict[str, Any]], numbers: lis
     seen_names: dict[str, int] = {}
     result = []
     for number, raw in zip(numbers, rows, strict=True):
-        row = {k: ("" if v is None else v) for k, v in raw.items()}
+        row, cell_problems = validation.clean_cells({k: ("" if v is None else v) for k, v in raw.items()})
         errors: list[dict] = []
 
         def err(field_name: str, message: str, number=number, errors=errors) -> None:
@@ -257,12 +233,12 @@ def validate_rows(*, org: Organization, rows: list[dict[str, Any]], numbers: lis
             value = row.get(key, "")
             return value.strip() if isinstance(value, str) else str(value)
 
+        for key, problem in cell_problems.items():
+            err(key, problem)
         fields: dict[str, Any] = {}
         name = text("name")
-        if not name:
+        if not name and "name" not in cell_problems:
             err("name", "A name is required.")
-        elif len(name) > 200:
-            err("name", "The name is longer than 200 characters.")
         # Without a domain column the website gives the domain, so re-imports still match on it.
         domain = normalize_domain(text("domain") or text("website"))
         if domain:
@@ -348,12 +324,13 @@ def validate_rows(*, org: Organization, rows: list[dict[str, Any]], numbers: lis
                     fields[key] = stored
         country = text("country").upper()
         if country:
-            if re.fullmatch(r"[A-Z]{2}", country):
-                fields["country"] = country
+            problem = validation.country_problem(country)
+            if problem:
+                err("country", problem)
             else:
-                err("country", f"“{text('country')}” is not a two-letter country code (ISO 3166), e.g. DE.")
+                fields["country"] = country
         if text("industry"):
-            fields["industry"] = text("industry")[:80]
+            fields["industry"] = text("industry")
         owner_email = text("owner_email").lower()
         if owner_email:
             owner = lookups.members.get(owner_email)
@@ -423,8 +400,19 @@ def validate_rows(*, org: Organization, rows: list[dict[str, Any]], numbers: lis
                             err(key, f"“{text(key)}” is not a date: {DATE_HELP}.")
                         else:
                             partnership[key] = parsed
+                problem = validation.date_order_problem(
+                    partnership.get("start_date"), partnership.get("renewal_date"), earlier_label="start date"
+                )
+                if problem:
+                    err("renewal_date", problem)
         elif tier_name or text("partnership_status"):
             err("program", "A tier or partnership status needs a program.")
+
+        # The limits the commit's full_clean() applies, checked here so the preview tells the truth.
+        for key, problem in validation.model_text_problems(Partner, fields).items():
+            err(key if key in FIELD_LABELS else "name", problem)
+        for key, problem in validation.model_text_problems(Contact, contact or {}).items():
+            err(f"contact_{key}", problem)
 
         clean = CleanRow(
             number=number,
@@ -534,7 +522,9 @@ def import_file_check(*, name: str, size: int) -> str:
     """The file type ("csv" or "xlsx") of an acceptable upload; ValidationError naming the problem otherwise."""
     suffix = Path(name or "").suffix.lower()
     if suffix not in ALLOWED_TYPES:
-        raise ValidationError({"file": f"“{name}” is not a CSV or Excel (.xlsx) file. Upload a .csv or .xlsx file."})
+        raise ValidationError(
+            {"file": f"“{validation.quoted(name)}” is not a CSV or Excel (.xlsx) file. Upload a .csv or .xlsx file."}
+        )
     if size > MAX_UPLOAD_BYTES:
         megabytes = size / (1024 * 1024)
         raise ValidationError({"file": f"The file is {megabytes:.1f} MB; the limit is 10 MB. Split it into parts."})
@@ -543,27 +533,25 @@ def import_file_check(*, name: str, size: int) -> str:
     return ALLOWED_TYPES[suffix]
 
 
-def _read_run(run: ImportRun) -> tuple[list[str], list[dict[str, str]]]:
+def _read_run(run: ImportRun) -> validation.Table:
     path = Path(settings.MEDIA_ROOT) / run.file_path
     if not path.is_file():
         raise ValidationError({"file": "The uploaded file is no longer available; upload it again."})
-    return read_table(path.read_bytes(), run.file_type)
+    return read_file(path.read_bytes(), run.file_type)
 
 
-@transaction.atomic
 def import_run_create(*, org: Organization, actor: User, upload) -> ImportRun:
     """Store an uploaded CSV/XLSX under MEDIA_ROOT/imports/<org id>/ and guess the column mapping.
 
     Side effects: writes the file, creates an ImportRun (status uploaded). Rejects other file
-    types, files over 10 MB and files without rows, naming the reason.
+    types, files past the limits (size, unpacked size, rows, cell length), unreadable encodings,
+    duplicate headers and files without rows, naming the reason. A refused file is not kept.
     """
     file_type = import_file_check(name=upload.name, size=upload.size)
     content = b"".join(upload.chunks())
-    headers, rows = read_table(content, file_type)
-    if not rows:
+    table = read_file(content, file_type)
+    if not table.rows:
         raise ValidationError({"file": "The file has a header row but no partner rows."})
-    if len(set(headers)) != len(headers):
-        raise ValidationError({"file": "Two columns have the same header; give each column its own name."})
     directory = _storage_dir(org)
     directory.mkdir(parents=True, exist_ok=True)
     stored = directory / f"{secrets.token_hex(16)}.{file_type}"
@@ -571,31 +559,40 @@ def import_run_create(*, org: Organization, actor: User, upload) -> ImportRun:
     run = ImportRun(
         organization=org,
         created_by=actor,
-        original_name=Path(upload.name).name[:255],
+        original_name=validation.quoted(Path(upload.name).name, 255),
         file_path=str(stored.relative_to(Path(settings.MEDIA_ROOT))),
         file_type=file_type,
-        headers=headers,
-        mapping=guess_mapping(headers),
-        row_count=len(rows),
+        headers=table.headers,
+        mapping=guess_mapping(table.headers),
+        row_count=len(table.rows),
     )
-    run.full_clean()
-    run.save()
+    try:
+        with transaction.atomic():
+            run.full_clean()
+            run.save()
+    except BaseException:
+        stored.unlink(missing_ok=True)  # no run row, no file left behind
+        raise
     return run
 
 
-def _mapped_rows(run: ImportRun) -> list[CleanRow]:
-    _headers, rows = _read_run(run)
+def _mapped_rows(run: ImportRun, table: validation.Table | None = None) -> list[CleanRow]:
+    table = table or _read_run(run)
+    numbers, rows = validation.row_dicts(table)
     mapped = apply_mapping(rows, run.mapping)
-    # Row numbers as a spreadsheet shows them: the header is row 1.
-    return validate_rows(org=run.organization, rows=mapped, numbers=list(range(2, len(rows) + 2)))
+    # Row numbers as a spreadsheet shows them: the header is row 1, blank rows keep their number.
+    return validate_rows(org=run.organization, rows=mapped, numbers=numbers)
 
 
 @transaction.atomic
 def import_run_preview(*, org: Organization, run: ImportRun, mapping: dict[str, str]) -> list[CleanRow]:
     """Save the column mapping and dry-run the file: every row is validated, nothing is imported.
 
-    Side effects: stores mapping, error list and counts on the run (status previewed).
+    The commit runs exactly this validation again, so a clean preview is a clean commit unless the
+    data changed in between. Side effects: stores mapping, error list and counts on the run.
     """
+    if _in_progress_or_done(org, run):
+        raise ValidationError({"file": "This file is being or has been imported; upload it again to re-import."})
     unknown = {h for h in mapping.values() if h and h not in run.headers}
     if unknown:
         raise ValidationError({"mapping": f"No such column in the file: {', '.join(sorted(unknown))}."})
@@ -613,27 +610,105 @@ def import_run_preview(*, org: Organization, run: ImportRun, mapping: dict[str, 
     return rows
 
 
-def import_run_commit(*, org: Organization, actor: User, run: ImportRun) -> ImportRun:
-    """Import the previewed file all-or-nothing: any invalid row and nothing is written.
+ImportRejected = validation.ImportRejected
 
-    Side effects: partners, contacts and partnerships created or updated (audited) in one
-    transaction; the run records counts and status imported (or failed with its errors).
-    """
+
+def _in_progress_or_done(org: Organization, run: ImportRun) -> bool:
+    """Imported, or importing with a job still queued or running (a job that died lets it be retried)."""
     if run.status == ImportRun.Status.IMPORTED:
-        raise ValidationError({"file": "This file has already been imported; upload it again to re-import."})
-    rows = _mapped_rows(run)
-    errors = errors_of(rows)
+        return True
+    if run.status != ImportRun.Status.IMPORTING:
+        return False
+    job = jobs.job_latest(org=org, kind=JOB_KIND, key=str(run.pk))
+    return job is not None and job.status in Job.ACTIVE
+
+
+JOB_KIND = "partners.import"
+
+
+@transaction.atomic
+def import_run_commit(*, org: Organization, actor: User, run: ImportRun) -> Job:
+    """Queue the import of a previewed file as a background job; returns the job the page polls.
+
+    Refuses a run that has errors, is importing or was imported. Side effects: the run's status
+    becomes importing; the job is enqueued once the transaction commits (see `import_run_execute`).
+    """
+    from partners.tasks import heavy_partner_import
+
+    run = ImportRun.objects.for_org(org).select_for_update().get(pk=run.pk)
+    if _in_progress_or_done(org, run):
+        raise ValidationError({"file": "This file is being or has been imported; upload it again to re-import."})
+    if run.status not in (ImportRun.Status.PREVIEWED, ImportRun.Status.IMPORTING) or run.errors:
+        raise ValidationError({"file": "Check the file first (dry run): it has problems to fix."})
+    run.status = ImportRun.Status.IMPORTING
+    run.save(update_fields=["status", "updated_at"])
+    audit_action(org=org, actor=actor, obj=run, verb="partner import requested")
+    return jobs.job_request(
+        org=org,
+        kind=JOB_KIND,
+        key=str(run.pk),
+        task=heavy_partner_import,
+        actor=actor,
+        label=f"Import of {run.original_name}",
+        params={"import_run_id": run.pk},
+        lease_seconds=1800,
+        max_attempts=2,
+    )
+
+
+def import_run_execute(*, job: Job, progress: jobs.Progress) -> dict:
+    """The import job's body: validate the file again, then write every row or none.
+
+    1. Read and validate the whole file in chunks, reporting progress (nothing written yet).
+    2. Any error (the data changed since the preview): the run is marked failed with its errors, the
+       error report is attached to the job as a CSV, and `ImportRejected` ends the job as failed.
+    3. In one transaction: write every row (progress is a heartbeat here; a page sees it at the end),
+       mark the run imported, audit. Safe to run again: re-validation turns creates into updates.
+    """
+    run = (
+        ImportRun.objects.for_org(job.organization_id)
+        .select_related("organization")
+        .filter(pk=job.params.get("import_run_id"))
+        .first()
+    )
+    if run is None:
+        return {"skipped": "deleted"}
+    org = run.organization
+    actor = job.requested_by or run.created_by
+    progress.update(done=0, total=run.row_count * 2 or 1, message="Checking the rows")
+    try:
+        table = _read_run(run)
+        rows = _mapped_rows(run, table)
+    except ValidationError as exc:
+        rows, file_errors = [], [{"row": 1, "field": "file", "label": "File", "message": m} for m in exc.messages]
+    else:
+        file_errors = []
+    errors = file_errors + errors_of(rows)
+    total = len(rows) * 2 or 1
+    progress.update(done=len(rows), total=total, message=f"Checked {len(rows)} rows")
     if errors:
-        run.errors, run.status = errors, ImportRun.Status.FAILED
-        run.save(update_fields=["errors", "status", "updated_at"])
-        raise ValidationError({"file": f"{len(errors)} problem(s) found; fix the file and upload it again."})
+        ImportRun.objects.for_org(org).filter(pk=run.pk).update(
+            status=ImportRun.Status.FAILED, errors=errors, finished_at=timezone.now()
+        )
+        progress.attach(filename=f"import-{run.pk}-errors.csv", content=validation.errors_csv(errors))
+        raise ImportRejected(f"{len(errors)} problem(s) found; nothing was imported. Download the error report.")
+    counts = {"created": 0, "updated": 0}
     with transaction.atomic():
-        counts = rows_write(org=org, actor=actor, rows=rows)
-        run.created_count, run.updated_count = counts["created"], counts["updated"]
-        run.status, run.errors, run.finished_at = ImportRun.Status.IMPORTED, [], timezone.now()
-        run.save()
+        progress.hold()
+        for done, row in enumerate(rows, 1):
+            counts[_apply_row(org=org, actor=actor, row=row)] += 1
+            if done % 200 == 0:
+                progress.update(done=len(rows) + done, message=f"Writing row {done} of {len(rows)}")
+        ImportRun.objects.for_org(org).filter(pk=run.pk).update(
+            status=ImportRun.Status.IMPORTED,
+            errors=[],
+            created_count=counts["created"],
+            updated_count=counts["updated"],
+            finished_at=timezone.now(),
+        )
         audit_action(org=org, actor=actor, obj=run, verb="partners imported", changes=counts)
-    return run
+    progress.update(done=total, message=f"{counts['created']} partner(s) created, {counts['updated']} updated")
+    return counts
 
 
 # Templates --------------------------------------------------------------------------------------

@@ -352,6 +352,7 @@ class ImportRun(OrgOwned):
     class Status(models.TextChoices):
         UPLOADED = "uploaded", "Uploaded"
         PREVIEWED = "previewed", "Previewed"
+        IMPORTING = "importing", "Importing"
         IMPORTED = "imported", "Imported"
         FAILED = "failed", "Failed"
 

@@ -57,4 +57,5 @@ urlpatterns = [
     path("import/template.<str:fmt>", views.ImportTemplateView.as_view(), name="import_template"),
     path("import/<int:pk>/", views.ImportRunView.as_view(), name="import_run"),
     path("import/<int:pk>/commit/", views.ImportCommitView.as_view(), name="import_commit"),
+    path("import/<int:pk>/errors.csv", views.ImportErrorsView.as_view(), name="import_errors"),
 ]

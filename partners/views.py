@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
 from partners import forms, importing, selectors, services
@@ -25,7 +26,7 @@ from partners.models import (
     Program,
     Tier,
 )
-from pom import hooks
+from pom import hooks, jobs, validation
 from pom.models import Role
 from pom.selectors import member_users
 from pom.tenancy import OrgRequiredMixin
@@ -872,6 +873,7 @@ class ImportView(PartnersView):
             runs=selectors.import_run_list(org=self.org)[:10],
             fields=importing.FIELDS,
             max_mb=importing.MAX_UPLOAD_BYTES // (1024 * 1024),
+            limits=importing.LIMITS.describe(),
         )
         return render(request, self.template_name, context, status=status)
 
@@ -899,7 +901,8 @@ class ImportRunView(PartnersView):
     def get(self, request, org_slug, pk):
         run = self.run(pk)
         form = forms.ImportMappingForm(headers=run.headers, initial_mapping=run.mapping)
-        return render(request, self.template_name, self.ctx(run=run, form=form, preview=None))
+        job = jobs.job_latest(org=self.org, kind=importing.JOB_KIND, key=str(run.pk))
+        return render(request, self.template_name, self.ctx(run=run, form=form, preview=None, job=job))
 
     def post(self, request, org_slug, pk):
         run = self.run(pk)
@@ -931,9 +934,21 @@ class ImportCommitView(PartnersView):
             importing.import_run_commit(org=self.org, actor=request.user, run=run)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
-            return redirect("partners:import_run", org_slug=self.org.slug, pk=run.pk)
-        messages.success(request, f"Imported: {run.created_count} partner(s) created, {run.updated_count} updated.")
-        return redirect("partners:import", org_slug=self.org.slug)
+        else:
+            messages.success(request, _("The import runs in the background; this page shows its progress."))
+        return redirect("partners:import_run", org_slug=self.org.slug, pk=run.pk)
+
+
+class ImportErrorsView(PartnersView):
+    """The dry run's or the commit's problems as a CSV file: row, field, problem."""
+
+    required_role = Role.MANAGER
+
+    def get(self, request, org_slug, pk):
+        run = _get(selectors.import_run_list(org=self.org), pk)
+        response = HttpResponse(validation.errors_csv(run.errors), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{run.pk}-errors.csv"'
+        return response
 
 
 class ImportTemplateView(PartnersView):

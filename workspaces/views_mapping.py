@@ -171,7 +171,16 @@ class ListView(MappingMixin, View):
         return render(self.request, self.template_name, context, status=status)
 
     def get(self, request, workspace_id, list_pk):
-        return self.render_list(self.account_list())
+        account_list = self.account_list()
+        if request.GET.get("download") == "errors":  # the check's problems as a CSV file
+            from django.http import HttpResponse
+
+            from pom.validation import errors_csv
+
+            response = HttpResponse(errors_csv(account_list.errors), content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="list-{account_list.pk}-errors.csv"'
+            return response
+        return self.render_list(account_list)
 
     def post(self, request, workspace_id, list_pk):
         account_list = self.account_list()

@@ -243,14 +243,16 @@ CSV_ACCOUNTS = (
 )
 
 
-def test_csv_import_preview_then_commit(org, member_client):
+def test_csv_import_preview_then_commit(org, member_client, django_capture_on_commit_callbacks):
     url = reverse("attribution:import", args=[org.slug])
     r = member_client.post(url, {"kind": "accounts", "content": CSV_ACCOUNTS})
     assert r.status_code == 200 and b"2 rows ready" in r.content
     assert not AccountFactory._meta.model.objects.exists()
-    r = member_client.post(url, {"kind": "accounts", "content": CSV_ACCOUNTS, "commit": "1"})
-    assert r.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the commit is a background job
+        r = member_client.post(url, {"kind": "accounts", "content": CSV_ACCOUNTS, "commit": "1"})
+    assert r.status_code == 302 and "/jobs/" in r.url
     assert AccountFactory._meta.model.objects.count() == 2
+    assert b"2 created, 0 updated" in member_client.get(r.url).content
 
 
 def test_csv_import_with_a_bad_row_saves_nothing(org, member_client):

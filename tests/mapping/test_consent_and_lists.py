@@ -68,7 +68,7 @@ def _check(client, response, **columns):
     return client.post(list_url, data)
 
 
-def test_bad_lists_are_refused_naming_row_and_field(scene, client_for, monkeypatch):
+def test_bad_lists_are_refused_naming_row_and_field(scene, client_for, monkeypatch, other_member, outsider):
     client = client_for(scene.partner_editor)
     response = _check(client, _upload(client, scene, b"Notes,Amount\nhello,12\n"))
     assert response.status_code == 400
@@ -76,13 +76,20 @@ def test_bad_lists_are_refused_naming_row_and_field(scene, client_for, monkeypat
     duplicate = (
         b"Name,Domain\nGlobex,globex.com\nGlobex GmbH,www.globex.com\nInitech,\nINITECH,\n,\nNoDomain,not a domain\n"
     )
-    response = _check(client, _upload(client, scene, duplicate))
+    uploaded = _upload(client, scene, duplicate)
+    response = _check(client, uploaded)
     errors = {(e["row"], e["field"]): e["message"] for e in response.context["errors"]}
     assert errors[(3, "domain")].startswith("The same company as row 2")
     assert errors[(5, "name")].startswith("The same company as row 4")
     assert "is not a web domain" in errors[(7, "domain")]
-    response = _upload(client, scene, "Name\nSociété Générale\n".encode("latin-1"))
-    assert response.status_code == 400 and "not UTF-8 text" in response.content.decode()
+    report_url = uploaded["Location"] + "?download=errors"  # the check's problems as a CSV file
+    assert "3,Domain,The same company as row 2" in client.get(report_url).content.decode("utf-8-sig")
+    for stranger in (other_member, outsider):
+        assert client_for(stranger).get(report_url).status_code == 404
+    response = _upload(client, scene, "Name\nSociété Générale\n".encode("latin-1"))  # read as Windows-1252
+    assert PartnerAccountList.objects.for_org(scene.org).latest("pk").headers == ["Name"]
+    response = _upload(client, scene, "Name\nSociété Générale\n".encode("utf-16-le"))  # UTF-16 without its BOM
+    assert response.status_code == 400 and "UTF-16 text without a byte-order mark" in response.content.decode()
     monkeypatch.setattr(mapping_importing, "MAX_UPLOAD_BYTES", 1024 * 1024)
     response = _upload(client, scene, b"Name\n" + b"x" * (1024 * 1024 + 10))
     assert response.status_code == 400 and "the limit is 1 MB" in response.content.decode()

@@ -86,6 +86,7 @@ PAGES = [
     ("import_run", ["run"], "get", Role.MANAGER),
     ("import_run", ["run"], "post", Role.MANAGER),
     ("import_commit", ["run"], "post", Role.MANAGER),
+    ("import_errors", ["run"], "get", Role.MANAGER),
 ]
 PAGES += [("tab", ["partner", tab], "get", Role.VIEWER) for tab in ("journey", "activity", "contacts")]
 PAGES += [
