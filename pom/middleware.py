@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 
 class UserTimezoneMiddleware:
@@ -39,14 +40,14 @@ class PermissionsPolicyMiddleware:
 
 
 API_ERROR_CODES = {
-    400: ("invalid", "The request could not be read."),
-    401: ("not_authenticated", "Authentication credentials were not provided."),
-    403: ("permission_denied", "You do not have permission to perform this action."),
-    404: ("not_found", "No API endpoint or object at this address."),
-    405: ("method_not_allowed", "This method is not allowed on this address."),
-    413: ("too_large", "The request body is too large."),
-    429: ("throttled", "Too many requests; retry later."),
-    500: ("server_error", "Something went wrong on our side; the error has been logged."),
+    400: ("invalid", gettext_lazy("The request could not be read.")),
+    401: ("not_authenticated", gettext_lazy("Authentication credentials were not provided.")),
+    403: ("permission_denied", gettext_lazy("You do not have permission to perform this action.")),
+    404: ("not_found", gettext_lazy("No API endpoint or object at this address.")),
+    405: ("method_not_allowed", gettext_lazy("This method is not allowed on this address.")),
+    413: ("too_large", gettext_lazy("The request body is too large.")),
+    429: ("throttled", gettext_lazy("Too many requests; retry later.")),
+    500: ("server_error", gettext_lazy("Something went wrong on our side; the error has been logged.")),
 }
 
 
@@ -71,10 +72,10 @@ class ApiJsonErrorsMiddleware:
             return response
         from django.http import JsonResponse
 
-        code, detail = API_ERROR_CODES.get(response.status_code, ("error", "The request failed."))
+        code, detail = API_ERROR_CODES.get(response.status_code, ("error", gettext_lazy("The request failed.")))
         if response.status_code == 405:
-            detail = f'Method "{request.method}" not allowed.'
-        body = {"status": response.status_code, "code": code, "detail": detail}
+            detail = gettext('Method "%(method)s" not allowed.') % {"method": request.method}
+        body = {"status": response.status_code, "code": code, "detail": str(detail)}
         rewritten = JsonResponse(body, status=response.status_code)
         for header in ("Allow", "Retry-After", "WWW-Authenticate"):
             if header in response:

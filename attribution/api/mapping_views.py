@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from attribution import cosell, cosell_selectors, mapping_services
@@ -98,15 +99,7 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         checked = self.validated(s.AccountMapInputSerializer)
         partnership = Partnership.objects.for_org(self.org).filter(pk=checked["partnership"]).first()
         if partnership is None:
-            return Response(
-                {
-                    "status": 400,
-                    "code": "invalid",
-                    "detail": "Invalid input: partnership: unknown in this organization.",
-                    "errors": {"partnership": ["Unknown in this organization."]},
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ApiValidationError({"partnership": ["Unknown in this organization."]})
         account_map = mapping_services.account_map_ensure(org=self.org, partnership=partnership)
         return Response(s.AccountMapOutputSerializer(account_map).data, status=status.HTTP_201_CREATED)
 
@@ -182,10 +175,7 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         """Queue a recomputation (a background job: poll /jobs/<id>/)."""
         account_map = self.get_object()
         if not account_map.both_opted_in:
-            return Response(
-                {"status": 400, "code": "invalid", "detail": "Both sides must agree before the lists are compared."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ApiValidationError("Both sides must agree before the lists are compared.")
         job = mapping_services.account_map_recompute_request(org=self.org, actor=self.actor, account_map=account_map)
         return Response({"job": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
 

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
@@ -59,7 +60,7 @@ class HasOrgRole(permissions.BasePermission):
         role = view.org_role
         if role_at_least(role, required):
             if isinstance(request.user, ApiKeyPrincipal) and not getattr(view, "api_keys_allowed", True):
-                self.message = "API keys cannot use this endpoint: it lists the organization's people."
+                self.message = gettext("API keys cannot use this endpoint: it lists the organization's people.")
                 return False
             return True
         if isinstance(request.user, ApiKeyPrincipal):
@@ -112,7 +113,7 @@ class StrictInputMixin:
             writable = {name for name, field in serializer.fields.items() if not field.read_only}
             unknown = sorted(str(key) for key in data if key not in writable and key != "csrfmiddlewaretoken")
             if unknown:
-                raise exceptions.ValidationError({key: ["Unknown field."] for key in unknown})
+                raise exceptions.ValidationError({key: [gettext("Unknown field.")] for key in unknown})
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
@@ -227,7 +228,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSe
         if payload is None and isinstance(self.request.data, dict):
             extra = sorted(str(name) for name in self.request.data if name != key)
             if extra:
-                raise exceptions.ValidationError({name: ["Unknown field."] for name in extra})
+                raise exceptions.ValidationError({name: [gettext("Unknown field.")] for name in extra})
             payload = self.request.data.get(key)
         serializer = serializer_class(data={key: payload}, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)

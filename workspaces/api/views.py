@@ -13,6 +13,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from plans.models import KeyResult
@@ -204,10 +206,7 @@ class CommentViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.Retriev
         values = dict(checked)
         workspace = self.workspace_in_org(values.pop("workspace"))
         if not isinstance(self.actor, User):
-            return Response(
-                {"status": 403, "code": "permission_denied", "detail": "Comments are written by people, not API keys."},
-                status=status.HTTP_403_FORBIDDEN,
-            )
+            raise PermissionDenied("Comments are written by people, not API keys.")
         comment = services.comment_create(access=self.access_for(workspace), actor=self.actor, **values)
         return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
 
@@ -403,15 +402,7 @@ class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
             .first()
         )
         if key_result is None:
-            return Response(
-                {
-                    "status": 400,
-                    "code": "invalid",
-                    "detail": "Invalid input: key_result: no such key result in this workspace.",
-                    "errors": {"key_result": ["No such key result in this workspace."]},
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ApiValidationError({"key_result": ["No such key result in this workspace."]})
         checkin = services.checkin_post(
             access=self.access,
             actor=request.user,
