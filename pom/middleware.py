@@ -1,6 +1,7 @@
 import zoneinfo
 
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 
 class UserTimezoneMiddleware:
@@ -36,3 +37,47 @@ class PermissionsPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+API_ERROR_CODES = {
+    400: ("invalid", gettext_lazy("The request could not be read.")),
+    401: ("not_authenticated", gettext_lazy("Authentication credentials were not provided.")),
+    403: ("permission_denied", gettext_lazy("You do not have permission to perform this action.")),
+    404: ("not_found", gettext_lazy("No API endpoint or object at this address.")),
+    405: ("method_not_allowed", gettext_lazy("This method is not allowed on this address.")),
+    413: ("too_large", gettext_lazy("The request body is too large.")),
+    429: ("throttled", gettext_lazy("Too many requests; retry later.")),
+    500: ("server_error", gettext_lazy("Something went wrong on our side; the error has been logged.")),
+}
+
+
+class ApiJsonErrorsMiddleware:
+    """Every error under /api/ answers the API's JSON error body, even where DRF never ran.
+
+    DRF's exception handler shapes the errors of its own views; Django answers unknown paths
+    (404), CSRF refusals (403), methods a plain view lacks (405) and crashes (500) with HTML
+    pages. Integrators parse JSON, so those are rewritten to `{"status", "code", "detail"}`.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        from django.http import JsonResponse
+
+        code, detail = API_ERROR_CODES.get(response.status_code, ("error", gettext_lazy("The request failed.")))
+        if response.status_code == 405:
+            detail = gettext('Method "%(method)s" not allowed.') % {"method": request.method}
+        body = {"status": response.status_code, "code": code, "detail": str(detail)}
+        rewritten = JsonResponse(body, status=response.status_code)
+        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
+            if header in response:
+                rewritten[header] = response[header]
+        return rewritten

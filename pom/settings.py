@@ -87,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pom.middleware.ApiJsonErrorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "pom.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -253,7 +254,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "pom.api.schema.PomAutoSchema",
     "EXCEPTION_HANDLER": "pom.api.base.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "pom.api.auth.ApiKeyRateThrottle",

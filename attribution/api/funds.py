@@ -77,9 +77,8 @@ class MdfBudgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgView
 
     @extend_schema(request=MdfBudgetInputSerializer, responses={201: MdfBudgetOutputSerializer})
     def create(self, request, org_slug):
-        serializer = MdfBudgetInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        checked = self.validated(MdfBudgetInputSerializer)
+        data = dict(checked)
         budget = mdf.mdf_budget_create(org=self.org, actor=self.actor, program=data.pop("program"), data=data)
         return Response(
             MdfBudgetOutputSerializer(budget, context=self.get_serializer_context()).data,
@@ -89,9 +88,8 @@ class MdfBudgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgView
     @extend_schema(request=MdfBudgetInputSerializer, responses=MdfBudgetOutputSerializer)
     def partial_update(self, request, org_slug, pk):
         budget = self.get_object()
-        serializer = MdfBudgetInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k != "program"}
+        checked = self.validated(MdfBudgetInputSerializer, partial=True)
+        data = {k: v for k, v in checked.items() if k != "program"}
         budget = mdf.mdf_budget_update(org=self.org, actor=self.actor, budget=budget, data=data)
         return Response(MdfBudgetOutputSerializer(budget, context=self.get_serializer_context()).data)
 
@@ -206,18 +204,16 @@ class MdfRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
 
     @extend_schema(request=MdfRequestInputSerializer, responses={201: MdfRequestOutputSerializer})
     def create(self, request, org_slug):
-        serializer = MdfRequestInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        item = mdf.mdf_request_submit(org=self.org, actor=self.actor, **serializer.validated_data)
+        checked = self.validated(MdfRequestInputSerializer)
+        item = mdf.mdf_request_submit(org=self.org, actor=self.actor, **checked)
         return Response(MdfRequestOutputSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionInputSerializer, responses=MdfRequestOutputSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, org_slug, pk):
         """Approve or reject a submitted request (the budget's approvers, people only)."""
-        serializer = DecisionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        checked = self.validated(DecisionInputSerializer)
+        data = checked
         item = mdf.mdf_request_decide(
             org=self.org,
             actor=self.actor,
@@ -254,9 +250,8 @@ class MdfClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewS
     @extend_schema(request=DecisionInputSerializer, responses=MdfClaimOutputSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, org_slug, pk):
-        serializer = DecisionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        checked = self.validated(DecisionInputSerializer)
+        data = checked
         claim = mdf.mdf_claim_decide(
             org=self.org,
             actor=self.actor,
@@ -270,17 +265,13 @@ class MdfClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewS
     @extend_schema(request=ReimburseInputSerializer, responses=MdfClaimOutputSerializer)
     @action(detail=True, methods=["post"])
     def reimburse(self, request, org_slug, pk):
-        serializer = ReimburseInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        claim = mdf.mdf_reimburse(org=self.org, actor=self.actor, claim=self.get_object(), **serializer.validated_data)
+        checked = self.validated(ReimburseInputSerializer)
+        claim = mdf.mdf_reimburse(org=self.org, actor=self.actor, claim=self.get_object(), **checked)
         return Response(MdfClaimOutputSerializer(claim).data)
 
     @extend_schema(request=ComplianceInputSerializer, responses=MdfClaimOutputSerializer)
     @action(detail=True, methods=["post"])
     def compliance(self, request, org_slug, pk):
-        serializer = ComplianceInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        claim = mdf.mdf_compliance_check(
-            org=self.org, actor=self.actor, claim=self.get_object(), **serializer.validated_data
-        )
+        checked = self.validated(ComplianceInputSerializer)
+        claim = mdf.mdf_compliance_check(org=self.org, actor=self.actor, claim=self.get_object(), **checked)
         return Response(MdfClaimOutputSerializer(claim).data)

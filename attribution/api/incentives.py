@@ -74,20 +74,16 @@ class CommissionRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Or
 
     @extend_schema(request=CommissionRuleInputSerializer, responses={201: CommissionRuleOutputSerializer})
     def create(self, request, org_slug):
-        serializer = CommissionRuleInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+        checked = self.validated(CommissionRuleInputSerializer)
+        data = dict(checked)
         rule = incentives.commission_rule_create(org=self.org, actor=self.actor, program=data.pop("program"), data=data)
         return Response(CommissionRuleOutputSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CommissionRuleInputSerializer, responses=CommissionRuleOutputSerializer)
     def partial_update(self, request, org_slug, pk):
         rule = self.get_object()
-        serializer = CommissionRuleInputSerializer(
-            data=request.data, partial=True, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k != "program"}
+        checked = self.validated(CommissionRuleInputSerializer, partial=True)
+        data = {k: v for k, v in checked.items() if k != "program"}
         rule = incentives.commission_rule_update(org=self.org, actor=self.actor, rule=rule, data=data)
         return Response(CommissionRuleOutputSerializer(rule).data)
 
@@ -173,11 +169,8 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgView
     @action(detail=False, methods=["post"])
     def generate(self, request, org_slug):
         """Group a period's accruals into draft statements; a closed period is refused with a 400."""
-        serializer = PeriodInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return _job_response(
-            self, incentives.statements_generate_request(org=self.org, actor=self.actor, **serializer.validated_data)
-        )
+        checked = self.validated(PeriodInputSerializer)
+        return _job_response(self, incentives.statements_generate_request(org=self.org, actor=self.actor, **checked))
 
     @extend_schema(request=None, responses=StatementOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -190,25 +183,21 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgView
     @action(detail=True, methods=["post"])
     def pay(self, request, org_slug, pk):
         """Mark an approved statement paid with finance's payment reference."""
-        serializer = PayInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        statement = incentives.statement_pay(
-            org=self.org, actor=self.actor, statement=self.get_object(), **serializer.validated_data
-        )
+        checked = self.validated(PayInputSerializer)
+        statement = incentives.statement_pay(org=self.org, actor=self.actor, statement=self.get_object(), **checked)
         return Response(StatementOutputSerializer(statement).data)
 
     @extend_schema(request=ExportInputSerializer, responses={202: JobOutputSerializer})
     @action(detail=False, methods=["post"])
     def export(self, request, org_slug):
         """Export the statements' lines as CSV or XLSX (formula cells neutralised), as a job with a file."""
-        serializer = ExportInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        checked = self.validated(ExportInputSerializer)
         return _job_response(
             self,
             incentives.statements_export_request(
                 org=self.org,
                 actor=self.actor,
-                fmt=serializer.validated_data["format"],
-                status=serializer.validated_data.get("status", ""),
+                fmt=checked["format"],
+                status=checked.get("status", ""),
             ),
         )

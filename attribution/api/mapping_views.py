@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from attribution import cosell, cosell_selectors, mapping_services
@@ -95,19 +96,10 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
     @extend_schema(request=s.AccountMapInputSerializer, responses=s.AccountMapOutputSerializer)
     def create(self, request, *args, **kwargs):
         """The partnership's map (created with nothing shared when missing)."""
-        data = s.AccountMapInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        partnership = Partnership.objects.for_org(self.org).filter(pk=data.validated_data["partnership"]).first()
+        checked = self.validated(s.AccountMapInputSerializer)
+        partnership = Partnership.objects.for_org(self.org).filter(pk=checked["partnership"]).first()
         if partnership is None:
-            return Response(
-                {
-                    "status": 400,
-                    "code": "invalid",
-                    "detail": "Invalid input: partnership: unknown in this organization.",
-                    "errors": {"partnership": ["Unknown in this organization."]},
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ApiValidationError({"partnership": ["Unknown in this organization."]})
         account_map = mapping_services.account_map_ensure(org=self.org, partnership=partnership)
         return Response(s.AccountMapOutputSerializer(account_map).data, status=status.HTTP_201_CREATED)
 
@@ -154,18 +146,15 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         """What the vendor lets the partner see, per population pair (GET reads it, PUT changes it)."""
         account_map = self.get_object()
         if request.method == "PUT":
-            data = s.SharingSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            levels = {
-                (r["vendor_population"], r["partner_population"]): r["level"] for r in data.validated_data["levels"]
-            }
+            checked = self.validated(s.SharingSerializer)
+            levels = {(r["vendor_population"], r["partner_population"]): r["level"] for r in checked["levels"]}
             mapping_services.sharing_set(
                 org=self.org,
                 actor=self.actor,
                 account_map=account_map,
                 side=MappingSide.VENDOR,
                 levels=levels,
-                fields=data.validated_data.get("fields"),
+                fields=checked.get("fields"),
             )
             account_map.refresh_from_db()
         view = selectors.map_view(account_map=account_map, side=MappingSide.VENDOR)
@@ -186,10 +175,7 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         """Queue a recomputation (a background job: poll /jobs/<id>/)."""
         account_map = self.get_object()
         if not account_map.both_opted_in:
-            return Response(
-                {"status": 400, "code": "invalid", "detail": "Both sides must agree before the lists are compared."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ApiValidationError("Both sides must agree before the lists are compared.")
         job = mapping_services.account_map_recompute_request(org=self.org, actor=self.actor, account_map=account_map)
         return Response({"job": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
 
@@ -206,22 +192,20 @@ class PopulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     @extend_schema(request=s.PopulationInputSerializer, responses=s.PopulationOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = s.PopulationInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        checked = self.validated(s.PopulationInputSerializer)
         population = mapping_services.population_create(
             org=self.org,
             actor=self.actor,
-            name=data.validated_data.get("name", ""),
-            filters=data.validated_data.get("filters", {}),
+            name=checked.get("name", ""),
+            filters=checked.get("filters", {}),
         )
         return Response(s.PopulationOutputSerializer(population).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.PopulationInputSerializer, responses=s.PopulationOutputSerializer)
     def partial_update(self, request, *args, **kwargs):
-        data = s.PopulationInputSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
+        checked = self.validated(s.PopulationInputSerializer, partial=True)
         population = mapping_services.population_update(
-            org=self.org, actor=self.actor, population=self.get_object(), data=data.validated_data
+            org=self.org, actor=self.actor, population=self.get_object(), data=checked
         )
         return Response(s.PopulationOutputSerializer(population).data)
 
@@ -243,9 +227,8 @@ class CoSellRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
 
     @extend_schema(request=s.CoSellRequestInputSerializer, responses=s.CoSellRequestOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = s.CoSellRequestInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        created = cosell.cosell_request_create(org=self.org, actor=self.actor, **data.validated_data)
+        checked = self.validated(s.CoSellRequestInputSerializer)
+        created = cosell.cosell_request_create(org=self.org, actor=self.actor, **checked)
         created = cosell_selectors.cosell_request_list(org=self.org).get(pk=created.pk)
         return Response(s.CoSellRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
@@ -266,19 +249,13 @@ class MatchDecisionViewSet(OrgViewSet):
 
     @extend_schema(request=s.MatchDecisionInputSerializer, responses=s.MatchDecisionOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = s.MatchDecisionInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        match = (
-            AccountMatch.objects.for_org(self.org)
-            .filter(pk=data.validated_data["match"])
-            .select_related("account_map")
-            .first()
-        )
+        checked = self.validated(s.MatchDecisionInputSerializer)
+        match = AccountMatch.objects.for_org(self.org).filter(pk=checked["match"]).select_related("account_map").first()
         view = selectors.map_view(account_map=match.account_map, side=MappingSide.VENDOR) if match else None
         if view is None or not selectors.fuzzy_matches(view).filter(pk=match.pk).exists():
             raise Http404("No such name match")
         decision = mapping_services.match_decide(
-            org=self.org, actor=self.actor, match=match, verdict=data.validated_data["verdict"], side=MappingSide.VENDOR
+            org=self.org, actor=self.actor, match=match, verdict=checked["verdict"], side=MappingSide.VENDOR
         )
         return Response(
             {"id": decision.pk, "verdict": decision.verdict, "side": decision.side}, status=status.HTTP_201_CREATED

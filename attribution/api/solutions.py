@@ -128,9 +128,8 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
 
     @extend_schema(request=SolutionIdeaInputSerializer, responses={201: JointSolutionOutputSerializer})
     def create(self, request, org_slug):
-        serializer = SolutionIdeaInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        solution = solutions.solution_idea_submit(org=self.org, actor=self.actor, **serializer.validated_data)
+        checked = self.validated(SolutionIdeaInputSerializer)
+        solution = solutions.solution_idea_submit(org=self.org, actor=self.actor, **checked)
         response = self._out(solution)
         response.status_code = status.HTTP_201_CREATED
         return response
@@ -138,23 +137,15 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     @extend_schema(request=VetInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"])
     def vet(self, request, org_slug, pk):
-        serializer = VetInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self._out(
-            solutions.solution_vet(
-                org=self.org, actor=self.actor, solution=self.get_object(), **serializer.validated_data
-            )
-        )
+        checked = self.validated(VetInputSerializer)
+        return self._out(solutions.solution_vet(org=self.org, actor=self.actor, solution=self.get_object(), **checked))
 
     @extend_schema(request=SplitInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"])
     def split(self, request, org_slug, pk):
-        serializer = SplitInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        checked = self.validated(SplitInputSerializer)
         return self._out(
-            solutions.solution_split_set(
-                org=self.org, actor=self.actor, solution=self.get_object(), **serializer.validated_data
-            )
+            solutions.solution_split_set(org=self.org, actor=self.actor, solution=self.get_object(), **checked)
         )
 
     def _step(self, solution, step_id):
@@ -166,29 +157,27 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     @extend_schema(request=StepActionInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"], url_path="complete-step")
     def complete_step(self, request, org_slug, pk):
-        serializer = StepActionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        checked = self.validated(StepActionInputSerializer)
         solution = self.get_object()
         solutions.solution_step_complete(
             org=self.org,
             actor=self.actor,
             side="vendor",
-            step=self._step(solution, serializer.validated_data["step"]),
-            note=serializer.validated_data["note"],
+            step=self._step(solution, checked["step"]),
+            note=checked["note"],
         )
         return self._out(solution)
 
     @extend_schema(request=StepActionInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"], url_path="approve-step")
     def approve_step(self, request, org_slug, pk):
-        serializer = StepActionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        checked = self.validated(StepActionInputSerializer)
         solution = self.get_object()
         solutions.solution_step_approve(
             org=self.org,
             actor=self.actor,
             side="vendor",
-            step=self._step(solution, serializer.validated_data["step"]),
-            note=serializer.validated_data["note"],
+            step=self._step(solution, checked["step"]),
+            note=checked["note"],
         )
         return self._out(solution)

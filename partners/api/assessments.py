@@ -56,9 +56,8 @@ class HealthQuestionViewSet(
 
     @extend_schema(request=HealthQuestionInputSerializer, responses={201: HealthQuestionOutputSerializer})
     def create(self, request, org_slug):
-        s = HealthQuestionInputSerializer(data=request.data)
-        s.is_valid(raise_exception=True)
-        data = s.validated_data
+        s_checked = self.validated(HealthQuestionInputSerializer)
+        data = s_checked
         question = assessment_services.health_question_create(
             org=self.org, actor=self.actor, text=data["text"], help_text=data["help_text"], order=data.get("order")
         )
@@ -71,10 +70,9 @@ class HealthQuestionViewSet(
     @extend_schema(request=HealthQuestionInputSerializer, responses=HealthQuestionOutputSerializer)
     def partial_update(self, request, org_slug, pk):
         question = self.get_object()
-        s = HealthQuestionInputSerializer(data=request.data, partial=True)
-        s.is_valid(raise_exception=True)
+        s_checked = self.validated(HealthQuestionInputSerializer, partial=True)
         question = assessment_services.health_question_update(
-            org=self.org, actor=self.actor, question=question, data=dict(s.validated_data)
+            org=self.org, actor=self.actor, question=question, data=dict(s_checked)
         )
         return Response(HealthQuestionOutputSerializer(question).data)
 
@@ -136,9 +134,8 @@ class AssessmentCampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
     def create(self, request, org_slug):
-        s = CampaignInputSerializer(data=request.data, context=self.get_serializer_context())
-        s.is_valid(raise_exception=True)
-        campaign = assessment_services.campaign_create(org=self.org, actor=self.actor, **s.validated_data)
+        s_checked = self.validated(CampaignInputSerializer)
+        campaign = assessment_services.campaign_create(org=self.org, actor=self.actor, **s_checked)
         campaign = _with_counts(AssessmentCampaign.objects.for_org(self.org)).get(pk=campaign.pk)
         return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
@@ -260,9 +257,8 @@ class AssessmentResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
 
     @extend_schema(request=ResponseInputSerializer, responses={201: ResponseOutputSerializer})
     def create(self, request, org_slug):
-        s = ResponseInputSerializer(data=request.data, context=self.get_serializer_context())
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
+        s_checked = self.validated(ResponseInputSerializer)
+        data = dict(s_checked)
         invitation = data.pop("invitation")
         if not isinstance(self.actor, User) or (
             invitation.user_id != self.actor.pk and invitation.email.lower() != self.actor.email.lower()
@@ -304,9 +300,8 @@ class SwotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
 
     @extend_schema(request=SwotInputSerializer, responses={200: SwotOutputSerializer})
     def create(self, request, org_slug):
-        s = SwotInputSerializer(data=request.data, context=self.get_serializer_context())
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
+        s_checked = self.validated(SwotInputSerializer)
+        data = dict(s_checked)
         swot = assessment_services.swot_save(
             org=self.org, actor=self.actor, partnership=data.pop("partnership"), year=data.pop("year"), data=data
         )
@@ -351,9 +346,8 @@ class SatisfactionScoreViewSet(
 
     @extend_schema(request=SatisfactionInputSerializer, responses={201: SatisfactionOutputSerializer})
     def create(self, request, org_slug):
-        s = SatisfactionInputSerializer(data=request.data, context=self.get_serializer_context())
-        s.is_valid(raise_exception=True)
-        data = dict(s.validated_data)
+        s_checked = self.validated(SatisfactionInputSerializer)
+        data = dict(s_checked)
         record = assessment_services.satisfaction_create(
             org=self.org, actor=self.actor, partnership=data.pop("partnership"), data=data
         )

@@ -94,17 +94,15 @@ class PointRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgView
 
     @extend_schema(request=PointRuleInputSerializer, responses={201: PointRuleOutputSerializer})
     def create(self, request, org_slug):
-        serializer = PointRuleInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        rule = points.point_rule_create(org=self.org, actor=self.actor, **serializer.validated_data)
+        checked = self.validated(PointRuleInputSerializer)
+        rule = points.point_rule_create(org=self.org, actor=self.actor, **checked)
         return Response(PointRuleOutputSerializer(rule).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=PointRuleInputSerializer, responses=PointRuleOutputSerializer)
     def partial_update(self, request, org_slug, pk):
         rule = self.get_object()
-        serializer = PointRuleInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = {k: v for k, v in serializer.validated_data.items() if k != "program"}
+        checked = self.validated(PointRuleInputSerializer, partial=True)
+        data = {k: v for k, v in checked.items() if k != "program"}
         rule = points.point_rule_update(org=self.org, actor=self.actor, rule=rule, data=data)
         return Response(PointRuleOutputSerializer(rule).data)
 
@@ -120,20 +118,18 @@ class PointEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
 
     @extend_schema(request=PointManualInputSerializer, responses={201: PointEntryOutputSerializer})
     def create(self, request, org_slug):
-        serializer = PointManualInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        entry = points.point_manual_request(org=self.org, actor=self.actor, **serializer.validated_data)
+        checked = self.validated(PointManualInputSerializer)
+        entry = points.point_manual_request(org=self.org, actor=self.actor, **checked)
         return Response(PointEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
 
     def _decide(self, approve: bool):
-        serializer = PointDecisionInputSerializer(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
+        checked = self.validated(PointDecisionInputSerializer)
         entry = points.point_manual_decide(
             org=self.org,
             actor=self.actor,
             entry=self.get_object(),
             approve=approve,
-            note=serializer.validated_data["note"],
+            note=checked["note"],
         )
         return Response(PointEntryOutputSerializer(entry).data)
 
@@ -155,9 +151,8 @@ class PointEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         """Award up to 5,000 synced items at once, all valid or nothing saved (errors per index); an item
         already synced (same external_id) is skipped, so a sync can be replayed."""
         payload = request.data if isinstance(request.data, dict) else {"items": request.data}
-        serializer = PointSyncInputSerializer(data=payload, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        result = points.points_bulk_award(org=self.org, actor=self.actor, items=serializer.validated_data["items"])
+        checked = self.validated(PointSyncInputSerializer, data=payload)
+        result = points.points_bulk_award(org=self.org, actor=self.actor, items=checked["items"])
         if result["errors"]:
             raise ApiValidationError({str(index): fields for index, fields in result["errors"].items()})
         return Response({"created": result["created"], "skipped": result["skipped"]})
@@ -201,13 +196,12 @@ class TierMoveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewS
     @action(detail=True, methods=["post"])
     def apply(self, request, org_slug, pk):
         """Move the partnership to the proposed tier (a downgrade only after its grace period)."""
-        serializer = TierMoveDecisionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        checked = self.validated(TierMoveDecisionInputSerializer)
         move = tiers.tier_move_apply(
             org=self.org,
             actor=self.actor,
             move=self.get_object(),
-            effective_on=serializer.validated_data.get("effective_on"),
+            effective_on=checked.get("effective_on"),
         )
         return Response(TierMoveOutputSerializer(move).data)
 
@@ -215,11 +209,8 @@ class TierMoveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewS
     @action(detail=True, methods=["post"])
     def dismiss(self, request, org_slug, pk):
         """Keep the partnership on its tier."""
-        serializer = TierMoveDecisionInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        move = tiers.tier_move_dismiss(
-            org=self.org, actor=self.actor, move=self.get_object(), note=serializer.validated_data["note"]
-        )
+        checked = self.validated(TierMoveDecisionInputSerializer)
+        move = tiers.tier_move_dismiss(org=self.org, actor=self.actor, move=self.get_object(), note=checked["note"])
         return Response(TierMoveOutputSerializer(move).data)
 
     @extend_schema(request=None, responses={202: JobOutputSerializer})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
@@ -21,63 +21,10 @@ from partners.models import (
     Program,
     Tier,
 )
-from pom.api.base import OrgViewSet
+from pom.api.base import OrgViewSet, ServiceViewSet
 
 
-def _documented(viewset):
-    """Tell the schema that writes take the Input serializer and answer with the Output serializer."""
-    out = viewset.output_serializer_class
-    update_in = viewset.update_serializer_class or viewset.input_serializer_class
-    return extend_schema_view(
-        create=extend_schema(request=viewset.input_serializer_class, responses={201: out}),
-        update=extend_schema(request=update_in, responses=out),
-        partial_update=extend_schema(request=update_in, responses=out),
-    )(viewset)
-
-
-class _ServiceCrud(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
-    """List/retrieve from the scoped queryset; create/update/delete through the app's services.
-
-    Subclasses name `input_serializer_class`, `output_serializer_class` and implement
-    `create_object(data)`, `update_object(obj, data)`, `delete_object(obj)`.
-    """
-
-    input_serializer_class: type[serializers.Serializer]
-    output_serializer_class: type[serializers.Serializer]
-    update_serializer_class: type[serializers.Serializer] | None = None
-
-    def get_serializer_class(self):
-        return self.output_serializer_class
-
-    def _output(self, obj, code=status.HTTP_200_OK) -> Response:
-        # Re-read with the endpoint's annotations but without the request's filter backends, so that
-        # `POST …?status=inactive` answers the row it wrote instead of failing after the commit.
-        self.filter_backends = []
-        obj = self.filter_queryset(self.get_queryset()).get(pk=obj.pk)
-        return Response(self.output_serializer_class(obj, context=self.get_serializer_context()).data, status=code)
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.input_serializer_class(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return self._output(self.create_object(serializer.validated_data), status.HTTP_201_CREATED)
-
-    def update(self, request, *args, partial: bool = False, **kwargs):
-        obj = self.get_object()
-        serializer_class = self.update_serializer_class or self.input_serializer_class
-        serializer = serializer_class(data=request.data, partial=partial, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return self._output(self.update_object(obj, serializer.validated_data))
-
-    def partial_update(self, request, *args, **kwargs):
-        return self.update(request, *args, partial=True, **kwargs)
-
-    def destroy(self, request, *args, **kwargs):
-        self.delete_object(self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-@_documented
-class PartnerViewSet(_ServiceCrud):
+class PartnerViewSet(ServiceViewSet):
     """Partners. Filters as on the list page: q, type (id or slug), program, tier, status, stage, owner,
     region, segment, archetype, focus, domain; `ordering` by name, status, created_at, partnership_count."""
 
@@ -121,17 +68,9 @@ class PartnerViewSet(_ServiceCrud):
         (name, domain, types, archetype, segment, status, owner_email, contact_*, program, tier,
         partnership_status, start_date…). 400 lists errors per index.
         """
-        payload = request.data if isinstance(request.data, list) else {"partners": request.data.get("partners")}
-        if isinstance(payload, list):
-            payload = {"partners": payload}
-        serializer = s.PartnerBulkUpsertInputSerializer(data=payload)
-        serializer.is_valid(raise_exception=True)
-        result = importing.partner_bulk_upsert(
-            org=self.org, actor=self.actor, items=serializer.validated_data["partners"]
+        return self.run_bulk(
+            importing.partner_bulk_upsert, serializer_class=s.PartnerBulkUpsertInputSerializer, key="partners"
         )
-        if result["errors"]:
-            raise ApiValidationError({str(index): fields for index, fields in result["errors"].items()})
-        return Response({"created": result["created"], "updated": result["updated"]})
 
 
 class ContactFilter(django_filters.FilterSet):
@@ -140,8 +79,7 @@ class ContactFilter(django_filters.FilterSet):
         fields = ["partner", "role", "email"]
 
 
-@_documented
-class ContactViewSet(_ServiceCrud):
+class ContactViewSet(ServiceViewSet):
     model = Contact
     input_serializer_class = s.ContactInputSerializer
     output_serializer_class = s.ContactOutputSerializer
@@ -169,8 +107,7 @@ class ContactViewSet(_ServiceCrud):
         services.contact_delete(org=self.org, actor=self.actor, contact=obj)
 
 
-@_documented
-class ProgramViewSet(_ServiceCrud):
+class ProgramViewSet(ServiceViewSet):
     model = Program
     input_serializer_class = s.ProgramInputSerializer
     output_serializer_class = s.ProgramOutputSerializer
@@ -195,8 +132,7 @@ class ProgramViewSet(_ServiceCrud):
         services.program_delete(org=self.org, actor=self.actor, program=obj)
 
 
-@_documented
-class TierViewSet(_ServiceCrud):
+class TierViewSet(ServiceViewSet):
     model = Tier
     input_serializer_class = s.TierInputSerializer
     output_serializer_class = s.TierOutputSerializer
@@ -229,8 +165,7 @@ class PartnershipFilter(django_filters.FilterSet):
         fields = ["partner", "program", "tier", "status", "current_stage", "owner"]
 
 
-@_documented
-class PartnershipViewSet(_ServiceCrud):
+class PartnershipViewSet(ServiceViewSet):
     """Partner-in-program rows, with journey actions: `journey` (GET), `move-stage`, `complete-step`."""
 
     model = Partnership
@@ -270,11 +205,8 @@ class PartnershipViewSet(_ServiceCrud):
     def move_stage(self, request, org_slug, pk=None):
         """Move to a stage of this partnership's journey; returns the journey progress."""
         partnership = self.get_object()
-        serializer = s.MoveStageInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        services.partnership_move_stage(
-            org=self.org, actor=self.actor, partnership=partnership, stage=serializer.validated_data["stage"]
-        )
+        data = self.validated(s.MoveStageInputSerializer)
+        services.partnership_move_stage(org=self.org, actor=self.actor, partnership=partnership, stage=data["stage"])
         return Response(s.journey_progress_data(selectors.journey_progress(partnership=partnership)))
 
     @extend_schema(request=s.StepInputSerializer, responses=None)
@@ -282,9 +214,7 @@ class PartnershipViewSet(_ServiceCrud):
     def complete_step(self, request, org_slug, pk=None):
         """Tick a step (`done: false` unticks it); returns the journey progress."""
         partnership = self.get_object()
-        serializer = s.StepInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = self.validated(s.StepInputSerializer)
         if data["done"]:
             services.step_complete(
                 org=self.org, actor=self.actor, partnership=partnership, step=data["step"], note=data["note"]
@@ -317,8 +247,7 @@ class CertificationFilter(django_filters.FilterSet):
         fields = ["partner", "contact", "expires_before", "expires_after", "state"]
 
 
-@_documented
-class CertificationViewSet(_ServiceCrud):
+class CertificationViewSet(ServiceViewSet):
     """Certifications with `state` (expired, expiring within 60 days, valid)."""
 
     model = Certification

@@ -1,5 +1,5 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -7,12 +7,15 @@ from plans import selectors, services
 from plans.api import serializers as s
 from plans.filters import PlanFilter
 from plans.models import Activity, CheckIn, KeyResult, Meeting, Objective, Plan, PlanTemplate
-from pom.api.base import OrgViewSet
+from pom.api.base import ServiceViewSet
 
 
-class _ReadMixin(mixins.ListModelMixin, mixins.RetrieveModelMixin):
+class _PlansViewSet(ServiceViewSet):
+    """Plans' API declares related rows to load with each read; updates are PATCH only."""
+
     related: tuple = ()
     prefetch: tuple = ()
+    allow_put = False
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -23,11 +26,13 @@ class _ReadMixin(mixins.ListModelMixin, mixins.RetrieveModelMixin):
         return queryset
 
 
-class PlanViewSet(_ReadMixin, OrgViewSet):
+class PlanViewSet(_PlansViewSet):
     """Mutual success plans. The detail includes objectives, key results, activities and computed figures."""
 
     model = Plan
-    serializer_class = s.PlanOutputSerializer
+    input_serializer_class = s.PlanInputSerializer
+    update_serializer_class = s.PlanUpdateInputSerializer
+    output_serializer_class = s.PlanOutputSerializer
     filterset_class = PlanFilter
     related = ("partnership__partner", "partnership__program", "owner")
     ordering_fields = ["period_start", "name", "updated_at"]
@@ -38,45 +43,31 @@ class PlanViewSet(_ReadMixin, OrgViewSet):
         plan = self.get_object()
         return Response(s.PlanDetailOutputSerializer(selectors.plan_tree(org=self.org, plan=plan)).data)
 
-    @extend_schema(request=s.PlanInputSerializer, responses=s.PlanOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = s.PlanInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        plan = services.plan_create(org=self.org, actor=self.actor, **data.validated_data)
-        return Response(s.PlanOutputSerializer(plan).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.plan_create(org=self.org, actor=self.actor, **data)
 
-    @extend_schema(request=s.PlanUpdateInputSerializer, responses=s.PlanOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        plan = self.get_object()
-        data = s.PlanUpdateInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        plan = services.plan_update(org=self.org, actor=self.actor, plan=plan, data=data.validated_data)
-        return Response(s.PlanOutputSerializer(plan).data)
+    def update_object(self, obj, data):
+        return services.plan_update(org=self.org, actor=self.actor, plan=obj, data=data)
 
-    def destroy(self, request, *args, **kwargs):
-        services.plan_delete(org=self.org, actor=self.actor, plan=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, obj):
+        services.plan_delete(org=self.org, actor=self.actor, plan=obj)
 
     @extend_schema(request=None, responses=s.PlanOutputSerializer)
     @action(detail=True, methods=["post"])
     def propose(self, request, *args, **kwargs):
-        plan = services.plan_propose(org=self.org, actor=self.actor, plan=self.get_object())
-        return Response(s.PlanOutputSerializer(plan).data)
+        return self.answer(services.plan_propose(org=self.org, actor=self.actor, plan=self.get_object()))
 
     @extend_schema(request=s.PlanApproveInputSerializer, responses=s.PlanOutputSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
         plan = self.get_object()
-        data = s.PlanApproveInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        plan = services.plan_approve(org=self.org, actor=self.actor, plan=plan, **data.validated_data)
-        return Response(s.PlanOutputSerializer(plan).data)
+        data = self.validated(s.PlanApproveInputSerializer)
+        return self.answer(services.plan_approve(org=self.org, actor=self.actor, plan=plan, **data))
 
     @extend_schema(request=None, responses=s.PlanOutputSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, *args, **kwargs):
-        plan = services.plan_close(org=self.org, actor=self.actor, plan=self.get_object())
-        return Response(s.PlanOutputSerializer(plan).data)
+        return self.answer(services.plan_close(org=self.org, actor=self.actor, plan=self.get_object()))
 
     @extend_schema(request=None, responses=None)
     @action(detail=True, methods=["get"])
@@ -88,61 +79,43 @@ class PlanViewSet(_ReadMixin, OrgViewSet):
         return Response({"version": result["version"].number, "changes": result["changes"]})
 
 
-class ObjectiveViewSet(_ReadMixin, OrgViewSet):
+class ObjectiveViewSet(_PlansViewSet):
     model = Objective
-    serializer_class = s.ObjectiveOutputSerializer
+    input_serializer_class = s.ObjectiveInputSerializer
+    output_serializer_class = s.ObjectiveOutputSerializer
     filterset_fields = ["plan", "responsible_side", "phase"]
     ordering = ["plan", "order", "id"]
 
-    @extend_schema(request=s.ObjectiveInputSerializer, responses=s.ObjectiveOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = s.ObjectiveInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        objective = services.objective_create(org=self.org, actor=self.actor, **data.validated_data)
-        return Response(s.ObjectiveOutputSerializer(objective).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.objective_create(org=self.org, actor=self.actor, **data)
 
-    @extend_schema(request=s.ObjectiveInputSerializer, responses=s.ObjectiveOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        objective = self.get_object()
-        data = s.ObjectiveInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        changes = {k: v for k, v in data.validated_data.items() if k != "plan"}
-        objective = services.objective_update(org=self.org, actor=self.actor, objective=objective, data=changes)
-        return Response(s.ObjectiveOutputSerializer(objective).data)
+    def update_object(self, obj, data):
+        changes = {k: v for k, v in data.items() if k != "plan"}
+        return services.objective_update(org=self.org, actor=self.actor, objective=obj, data=changes)
 
-    def destroy(self, request, *args, **kwargs):
-        services.objective_delete(org=self.org, actor=self.actor, objective=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, obj):
+        services.objective_delete(org=self.org, actor=self.actor, objective=obj)
 
 
-class KeyResultViewSet(_ReadMixin, OrgViewSet):
+class KeyResultViewSet(_PlansViewSet):
     """Key results with their computed progress, grade and status. POST `/key-results/<id>/check-ins/`
     records a new value (for integrations)."""
 
     model = KeyResult
-    serializer_class = s.KeyResultOutputSerializer
+    input_serializer_class = s.KeyResultInputSerializer
+    output_serializer_class = s.KeyResultOutputSerializer
     related = ("plan", "responsible")
     filterset_fields = ["plan", "objective", "unit", "responsible_side", "update_frequency"]
     ordering = ["plan", "order", "id"]
 
-    @extend_schema(request=s.KeyResultInputSerializer, responses=s.KeyResultOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = s.KeyResultInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        kr = services.key_result_create(org=self.org, actor=self.actor, **data.validated_data)
-        return Response(s.KeyResultOutputSerializer(kr).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.key_result_create(org=self.org, actor=self.actor, **data)
 
-    @extend_schema(request=s.KeyResultInputSerializer, responses=s.KeyResultOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        kr = self.get_object()
-        data = s.KeyResultInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        kr = services.key_result_update(org=self.org, actor=self.actor, key_result=kr, data=data.validated_data)
-        return Response(s.KeyResultOutputSerializer(kr).data)
+    def update_object(self, obj, data):
+        return services.key_result_update(org=self.org, actor=self.actor, key_result=obj, data=data)
 
-    def destroy(self, request, *args, **kwargs):
-        services.key_result_delete(org=self.org, actor=self.actor, key_result=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, obj):
+        services.key_result_delete(org=self.org, actor=self.actor, key_result=obj)
 
     @extend_schema(methods=["GET"], responses=s.CheckInOutputSerializer(many=True))
     @extend_schema(methods=["POST"], request=s.CheckInInputSerializer, responses=s.CheckInOutputSerializer)
@@ -154,111 +127,84 @@ class KeyResultViewSet(_ReadMixin, OrgViewSet):
                 CheckIn.objects.for_org(self.org).filter(key_result=kr).order_by("-created_at")
             )
             return self.get_paginated_response(s.CheckInOutputSerializer(page, many=True).data)
-        data = s.CheckInInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        checkin = services.checkin_create(org=self.org, actor=self.actor, key_result=kr, **data.validated_data)
+        data = self.validated(s.CheckInInputSerializer)
+        checkin = services.checkin_create(org=self.org, actor=self.actor, key_result=kr, **data)
         return Response(s.CheckInOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
 
 
-class CheckInViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class CheckInViewSet(ServiceViewSet):
     model = CheckIn
-    serializer_class = s.CheckInOutputSerializer
+    input_serializer_class = s.CheckInCreateInputSerializer
+    output_serializer_class = s.CheckInOutputSerializer
     filterset_fields = ["plan", "key_result"]
     ordering = ["-created_at", "-id"]
 
-    @extend_schema(request=s.CheckInCreateInputSerializer, responses=s.CheckInOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = s.CheckInCreateInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        checkin = services.checkin_create(org=self.org, actor=self.actor, **data.validated_data)
-        return Response(s.CheckInOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.checkin_create(org=self.org, actor=self.actor, **data)
 
 
-class ActivityViewSet(_ReadMixin, OrgViewSet):
+class ActivityViewSet(_PlansViewSet):
     model = Activity
-    serializer_class = s.ActivityOutputSerializer
+    input_serializer_class = s.ActivityInputSerializer
+    output_serializer_class = s.ActivityOutputSerializer
     related = ("assignee",)
     filterset_fields = ["plan", "objective", "key_result", "status", "owner_side", "assignee", "type"]
     ordering_fields = ["due_date", "updated_at"]
     ordering = ["due_date", "id"]
 
-    @extend_schema(request=s.ActivityInputSerializer, responses=s.ActivityOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = s.ActivityInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        activity = services.activity_create(org=self.org, actor=self.actor, **data.validated_data)
-        return Response(s.ActivityOutputSerializer(activity).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.activity_create(org=self.org, actor=self.actor, **data)
 
-    @extend_schema(request=s.ActivityInputSerializer, responses=s.ActivityOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        activity = self.get_object()
-        data = s.ActivityInputSerializer(data=request.data, partial=True, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        changes = {k: v for k, v in data.validated_data.items() if k != "plan"}
-        activity = services.activity_update(org=self.org, actor=self.actor, activity=activity, data=changes)
-        return Response(s.ActivityOutputSerializer(activity).data)
+    def update_object(self, obj, data):
+        changes = {k: v for k, v in data.items() if k != "plan"}
+        return services.activity_update(org=self.org, actor=self.actor, activity=obj, data=changes)
 
-    def destroy(self, request, *args, **kwargs):
-        services.activity_delete(org=self.org, actor=self.actor, activity=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, obj):
+        services.activity_delete(org=self.org, actor=self.actor, activity=obj)
 
 
-class PlanTemplateViewSet(_ReadMixin, OrgViewSet):
+class PlanTemplateViewSet(_PlansViewSet):
     """The plan template library; `apply` creates plans on many partnerships at once (all or nothing)."""
 
     model = PlanTemplate
-    serializer_class = s.TemplateOutputSerializer
+    input_serializer_class = s.TemplateInputSerializer
+    update_serializer_class = s.TemplateUpdateInputSerializer
+    output_serializer_class = s.TemplateOutputSerializer
     filterset_fields = ["kind", "is_default"]
     ordering = ["name"]
 
-    @extend_schema(request=s.TemplateInputSerializer, responses=s.TemplateOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = s.TemplateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        template = services.template_create(org=self.org, actor=self.actor, **data.validated_data)
-        return Response(s.TemplateOutputSerializer(template).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.template_create(org=self.org, actor=self.actor, **data)
 
-    @extend_schema(request=s.TemplateUpdateInputSerializer, responses=s.TemplateOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        template = self.get_object()
-        data = s.TemplateUpdateInputSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        template = services.template_update(org=self.org, actor=self.actor, template=template, data=data.validated_data)
-        return Response(s.TemplateOutputSerializer(template).data)
+    def update_object(self, obj, data):
+        return services.template_update(org=self.org, actor=self.actor, template=obj, data=data)
 
-    @extend_schema(request=s.TemplateCloneInputSerializer, responses=s.TemplateOutputSerializer)
+    @extend_schema(request=s.TemplateCloneInputSerializer, responses={201: s.TemplateOutputSerializer})
     @action(detail=True, methods=["post"])
     def clone(self, request, *args, **kwargs):
         template = self.get_object()
-        data = s.TemplateCloneInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        copy = services.template_clone(org=self.org, actor=self.actor, template=template, **data.validated_data)
-        return Response(s.TemplateOutputSerializer(copy).data, status=status.HTTP_201_CREATED)
+        data = self.validated(s.TemplateCloneInputSerializer)
+        copy = services.template_clone(org=self.org, actor=self.actor, template=template, **data)
+        return self.answer(copy, status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.TemplateApplyInputSerializer, responses=s.PlanOutputSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=s.TemplateApplyInputSerializer, responses={201: s.PlanOutputSerializer(many=True)})
+    @action(detail=True, methods=["post"], pagination_class=None)
     def apply(self, request, *args, **kwargs):
         template = self.get_object()
-        data = s.TemplateApplyInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        plans = services.plan_create_from_template(
-            org=self.org, actor=self.actor, template=template, **data.validated_data
-        )
+        data = self.validated(s.TemplateApplyInputSerializer)
+        plans = services.plan_create_from_template(org=self.org, actor=self.actor, template=template, **data)
         return Response(s.PlanOutputSerializer(plans, many=True).data, status=status.HTTP_201_CREATED)
 
 
-class MeetingViewSet(_ReadMixin, OrgViewSet):
+class MeetingViewSet(_PlansViewSet):
     """Governance meetings; follow-ups become activities in the plan."""
 
     model = Meeting
-    serializer_class = s.MeetingOutputSerializer
+    input_serializer_class = s.MeetingInputSerializer
+    output_serializer_class = s.MeetingOutputSerializer
     prefetch = ("vendor_attendees", "partner_attendees", "follow_ups")
     filterset_fields = ["partnership", "plan", "kind"]
     ordering = ["-date", "-id"]
 
-    @extend_schema(request=s.MeetingInputSerializer, responses=s.MeetingOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        data = s.MeetingInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        meeting = services.meeting_create(org=self.org, actor=self.actor, **data.validated_data)
-        return Response(s.MeetingOutputSerializer(meeting).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.meeting_create(org=self.org, actor=self.actor, **data)

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.functional import cached_property
-from rest_framework import exceptions, permissions, serializers, viewsets
+from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -57,6 +59,9 @@ class HasOrgRole(permissions.BasePermission):
         required = {**DEFAULT_REQUIRED_ROLES, **getattr(view, "required_roles", {})}.get(request.method, Role.ADMIN)
         role = view.org_role
         if role_at_least(role, required):
+            if isinstance(request.user, ApiKeyPrincipal) and not getattr(view, "api_keys_allowed", True):
+                self.message = gettext("API keys cannot use this endpoint: it lists the organization's people.")
+                return False
             return True
         if isinstance(request.user, ApiKeyPrincipal):
             if request.user.role == Role.VIEWER and required == Role.MANAGER:
@@ -93,7 +98,27 @@ class AtomicWritesMixin:
         self._write_began = True
 
 
-class OrgMixin(AtomicWritesMixin):
+class StrictInputMixin:
+    """`validated()`: the one way an API view reads a request body."""
+
+    def validated(self, serializer_class, *, partial: bool = False, instance=None, data=None) -> dict:
+        """The request body checked by `serializer_class`, strictly: unknown fields are refused (400).
+
+        A misspelt field is an integrator's bug that would otherwise be silently ignored.
+        """
+        data = self.request.data if data is None else data
+        context = self.get_serializer_context() if hasattr(self, "get_serializer_context") else {}
+        serializer = serializer_class(instance, data=data, partial=partial, context=context)
+        if isinstance(data, dict):
+            writable = {name for name, field in serializer.fields.items() if not field.read_only}
+            unknown = sorted(str(key) for key in data if key not in writable and key != "csrfmiddlewaretoken")
+            if unknown:
+                raise exceptions.ValidationError({key: [gettext("Unknown field.")] for key in unknown})
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+class OrgMixin(StrictInputMixin, AtomicWritesMixin):
     """Resolves `self.org` and `self.org_role` from the URL's `org_slug`; writes are atomic."""
 
     @cached_property
@@ -116,7 +141,9 @@ class OrgMixin(AtomicWritesMixin):
         return self.request.user
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "org": self.org}
+        parent = getattr(super(), "get_serializer_context", None)  # plain APIViews have none
+        base = parent() if parent else {"request": self.request, "view": self}
+        return {**base, "org": self.org}
 
 
 class OrgViewSet(OrgMixin, viewsets.GenericViewSet):
@@ -129,6 +156,117 @@ class OrgViewSet(OrgMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no org
             return self.model.objects.none()
         return self.model.objects.for_org(self.org)
+
+
+class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+    """The one service-write base: Input serializer -> service -> Output serializer.
+
+    Reads (list, retrieve) come from the scoped queryset through `filter_queryset`. Writes are
+    opted into by defining the hooks, each calling the app's service:
+
+    - `create_object(data)` -> POST on the list (answers `create_status`, 201 unless set);
+    - `update_object(obj, data)` -> PUT and PATCH on the detail (`update_serializer_class` if set);
+    - `delete_object(obj)` -> DELETE on the detail (204).
+
+    Bodies are checked strictly by `validated()`; the answer is re-read by `answer()` with the
+    endpoint's annotations but WITHOUT the request's filter backends, so `POST …?status=inactive`
+    answers the row it wrote instead of failing after the write. Subclasses declare; the schema
+    (request serializer, response serializer and status) is derived from the declaration.
+    """
+
+    input_serializer_class: type[serializers.Serializer] | None = None
+    update_serializer_class: type[serializers.Serializer] | None = None
+    output_serializer_class: type[serializers.Serializer]
+    create_status = status.HTTP_201_CREATED
+    allow_put = True  # False: updates are PATCH only
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        out = getattr(cls, "output_serializer_class", None)
+        if out is None:
+            return
+        # Only the writes a subclass declares are routed: the router maps a method when the attribute exists.
+        routed = {
+            "create": "create_object",
+            "update": "update_object",
+            "partial_update": "update_object",
+            "destroy": "delete_object",
+        }
+        if not cls.allow_put:
+            del routed["update"]
+        for action_name, hook in routed.items():
+            if getattr(cls, hook, None) is not None and action_name not in cls.__dict__:
+                setattr(cls, action_name, _routed(action_name))
+        update_in = cls.update_serializer_class or cls.input_serializer_class
+        documented = {}
+        if getattr(cls, "create_object", None) is not None:
+            documented["create"] = extend_schema(request=cls.input_serializer_class, responses={cls.create_status: out})
+        if getattr(cls, "update_object", None) is not None:
+            if cls.allow_put:
+                documented["update"] = extend_schema(request=update_in, responses=out)
+            documented["partial_update"] = extend_schema(request=update_in, responses=out)
+        if documented:
+            extend_schema_view(**documented)(cls)
+
+    create_object = None
+    update_object = None
+    delete_object = None
+
+    def get_serializer_class(self):
+        return getattr(self, "serializer_class", None) or self.output_serializer_class
+
+    def answer(self, obj, code=status.HTTP_200_OK, serializer_class=None) -> Response:
+        """The written row, re-read through the endpoint's annotations but not the request's filters."""
+        self.filter_backends = []
+        obj = self.filter_queryset(self.get_queryset()).get(pk=obj.pk)
+        serializer_class = serializer_class or self.output_serializer_class
+        return Response(serializer_class(obj, context=self.get_serializer_context()).data, status=code)
+
+    def run_bulk(self, upsert, *, serializer_class, key: str) -> Response:
+        """A bulk upsert: body is a list of items or `{key: [...]}`; all valid or nothing saved (400 per index)."""
+        payload = self.request.data if isinstance(self.request.data, list) else None
+        if payload is None and isinstance(self.request.data, dict):
+            extra = sorted(str(name) for name in self.request.data if name != key)
+            if extra:
+                raise exceptions.ValidationError({name: [gettext("Unknown field.")] for name in extra})
+            payload = self.request.data.get(key)
+        serializer = serializer_class(data={key: payload}, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        result = upsert(org=self.org, actor=self.actor, items=serializer.validated_data[key])
+        if result["errors"]:
+            raise exceptions.ValidationError({str(index): fields for index, fields in result["errors"].items()})
+        return Response({"created": result["created"], "updated": result["updated"]})
+
+
+def _routed(action_name: str):
+    """A fresh handler per class, so each class's schema decorations stay its own."""
+    handler = getattr(_ServiceWrites, action_name)
+
+    def routed(self, request, *args, **kwargs):
+        return handler(self, request, *args, **kwargs)
+
+    routed.__name__ = action_name
+    return routed
+
+
+class _ServiceWrites:
+    """The write handlers `ServiceViewSet` routes when a subclass defines the matching hook."""
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(self.input_serializer_class) if self.input_serializer_class else {}
+        return self.answer(self.create_object(data), self.create_status)
+
+    def update(self, request, *args, partial: bool = False, **kwargs):
+        obj = self.get_object()
+        data = self.validated(self.update_serializer_class or self.input_serializer_class, partial=partial)
+        return self.answer(self.update_object(obj, data))
+
+    def partial_update(self, request, *args, **kwargs):
+        return _ServiceWrites.update(self, request, *args, partial=True, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        self.delete_object(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OrgScopedPK(serializers.PrimaryKeyRelatedField):

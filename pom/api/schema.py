@@ -3,8 +3,11 @@
 from collections import Counter
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
+from rest_framework.fields import empty
 from rest_framework.relations import RelatedField
 
 
@@ -102,3 +105,52 @@ def _values(choices) -> list:
     if isinstance(choices, type) and issubclass(choices, Choices):
         return list(choices.values)
     return [c[0] if isinstance(c, list | tuple) else c for c in choices]
+
+
+class ErrorOutputSerializer(serializers.Serializer):
+    """The body of every API error (pom.api.base.exception_handler, pom.middleware.ApiJsonErrorsMiddleware)."""
+
+    status = serializers.IntegerField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    errors = serializers.DictField(required=False, help_text="Field errors, on 400 only.")
+
+
+ERROR_RESPONSES = {
+    "400": "Invalid input: `errors` names each field (or item index) and what is wrong.",
+    "401": "No credentials, or an unknown, revoked or expired API key.",
+    "403": "The caller's role or key scope is too low for this operation.",
+    "404": "No such organization, object or path for this caller (another tenant's objects included).",
+    "429": "Too many requests; retry after the `Retry-After` seconds.",
+}
+
+
+class PomAutoSchema(AutoSchema):
+    """drf-spectacular's schema, plus what POM guarantees on every operation.
+
+    - Every operation documents the error answers 400, 401, 403, 404 and 429 with the one error body.
+    - A read-only field with `default=None` (a name read through a nullable relation) is nullable.
+    - Responses promise no input patterns (a slug's regex): they answer stored values, and a
+      pattern is a rule for what POM accepts, checked on requests.
+    """
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response":
+            for prop in schema.get("properties", {}).values():
+                prop.pop("pattern", None)
+        return schema
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in ERROR_RESPONSES.items():
+            if code not in responses:
+                response = self._get_response_for_code(ErrorOutputSerializer, code, direction=direction)
+                responses[code] = {**response, "description": description}
+        return responses
+
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        if getattr(field, "read_only", False) and getattr(field, "default", empty) is None:
+            meta["nullable"] = True
+        return meta

@@ -112,9 +112,8 @@ class SecurityPolicyViewSet(OrgViewSet):
 
     @extend_schema(request=SecurityPolicyInputSerializer, responses=SecurityPolicyOutputSerializer)
     def partial_update(self, request, org_slug):
-        data = SecurityPolicyInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        checked = self.validated(SecurityPolicyInputSerializer)
+        values = checked
         policy = security.org_security(org=self.org)
         if "require_mfa" in values:
             policy = security.policy_set_mfa(org=self.org, actor=self.actor, require_mfa=values["require_mfa"])

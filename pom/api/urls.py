@@ -14,7 +14,7 @@ router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 router.register("webhook-deliveries", webhooks.WebhookDeliveryViewSet, basename="webhook-delivery")
 
 urlpatterns = [
-    path("", views.OrganizationViewSet.as_view({"get": "list"}), name="organization"),
+    path("", views.OrganizationViewSet.as_view({"get": "retrieve"}), name="organization"),
     path(
         "security/",
         security.SecurityPolicyViewSet.as_view({"get": "retrieve", "patch": "partial_update"}),

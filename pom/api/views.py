@@ -25,7 +25,8 @@ class OrganizationViewSet(OrgViewSet):
     filter_backends: list = []
 
     @extend_schema(responses=OrganizationOutputSerializer)
-    def list(self, request, org_slug):
+    def retrieve(self, request, org_slug):
+        """One object, the organization (not a list)."""
         return Response(OrganizationOutputSerializer(self.org).data)
 
 
@@ -33,6 +34,9 @@ class MemberViewSet(mixins.ListModelMixin, OrgViewSet):
     model = Membership
     serializer_class = MemberOutputSerializer
     required_roles = {"GET": Role.VIEWER}
+    # People's e-mail addresses and roles are for people: integrators name owners by e-mail in
+    # their writes (`owner_email`) and never need the staff list (README, docs/api.md).
+    api_keys_allowed = False
     filterset_fields = ["role"]
     search_fields = ["user__email", "user__name"]
 

@@ -95,9 +95,8 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
 
     @extend_schema(request=WebhookEndpointInputSerializer, responses={201: WebhookEndpointSecretOutputSerializer})
     def create(self, request, org_slug):
-        data = WebhookEndpointInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = {k: v for k, v in data.validated_data.items() if k != "is_active"}
+        checked = self.validated(WebhookEndpointInputSerializer)
+        fields = {k: v for k, v in checked.items() if k != "is_active"}
         endpoint, secret = webhooks.endpoint_create(org=self.org, actor=self.actor, **fields)
         body = WebhookEndpointSecretOutputSerializer(endpoint, context={"secret": secret}).data
         return Response(body, status=status.HTTP_201_CREATED)
@@ -105,9 +104,8 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
     @extend_schema(request=WebhookEndpointInputSerializer(partial=True), responses=WebhookEndpointOutputSerializer)
     def partial_update(self, request, org_slug, pk):
         endpoint = self.get_object()
-        data = WebhookEndpointInputSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        endpoint = webhooks.endpoint_update(org=self.org, actor=self.actor, endpoint=endpoint, data=data.validated_data)
+        checked = self.validated(WebhookEndpointInputSerializer, partial=True)
+        endpoint = webhooks.endpoint_update(org=self.org, actor=self.actor, endpoint=endpoint, data=checked)
         return Response(WebhookEndpointOutputSerializer(endpoint).data)
 
     def perform_destroy(self, instance):

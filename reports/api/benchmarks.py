@@ -185,10 +185,13 @@ class ReferenceFigureView(MetricCatalogueView):
     queryset = ReferenceFigure.objects.order_by("order", "code")
 
 
-class PeerOrganizationsView(OrgMixin, APIView):
+class PeerOrganizationsView(OrgMixin, generics.GenericAPIView):
     """Anonymised distributions of peer organizations (quantiles only), for organizations that share."""
 
     permission_classes = [permissions.IsAuthenticated, HasOrgRole]
+    pagination_class = Pagination
+    filter_backends: list = []
+    serializer_class = PeerOrganizationsOutputSerializer
 
     @extend_schema(responses=PeerOrganizationsOutputSerializer(many=True))
     def get(self, request, org_slug):
@@ -203,9 +206,8 @@ class PeerOrganizationsView(OrgMixin, APIView):
             }
             for metric, (d, label) in sorted(found.items())
         ]
-        paginator = Pagination()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(PeerOrganizationsOutputSerializer(page, many=True).data)
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(PeerOrganizationsOutputSerializer(page, many=True).data)
 
 
 class GoalView(OrgMixin, APIView):
@@ -216,7 +218,6 @@ class GoalView(OrgMixin, APIView):
 
     @extend_schema(request=GoalInputSerializer, responses={201: GoalOutputSerializer})
     def post(self, request, org_slug):
-        data = GoalInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        goal = benchmark_services.benchmark_goal_set(org=self.org, actor=self.actor, **data.validated_data)
+        data = self.validated(GoalInputSerializer)
+        goal = benchmark_services.benchmark_goal_set(org=self.org, actor=self.actor, **data)
         return Response(GoalOutputSerializer(goal).data, status=status.HTTP_201_CREATED)

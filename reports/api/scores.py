@@ -123,17 +123,15 @@ class ScoringModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgV
 
     @extend_schema(request=ScoringModelInputSerializer, responses=ScoringModelOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = ScoringModelInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        model = services.model_save(org=self.org, actor=self.actor, **data.validated_data)
+        checked = self.validated(ScoringModelInputSerializer)
+        model = services.model_save(org=self.org, actor=self.actor, **checked)
         return Response(ScoringModelOutputSerializer(model).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ScoringModelInputSerializer, responses={200: dict})
     @action(detail=False, methods=["post"])
     def preview(self, request, *args, **kwargs):
-        data = ScoringModelInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        checked = self.validated(ScoringModelInputSerializer)
+        v = checked
         result = services.preview(
             org=self.org, weights=v["weights"], element_weights=v["element_weights"], thresholds=v["thresholds"]
         )
@@ -179,9 +177,8 @@ class ScoreTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVi
 
     @extend_schema(request=TargetInputSerializer, responses=TargetOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = TargetInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        target = services.target_set(org=self.org, actor=self.actor, **data.validated_data)
+        checked = self.validated(TargetInputSerializer)
+        target = services.target_set(org=self.org, actor=self.actor, **checked)
         if target is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(TargetOutputSerializer(target).data, status=status.HTTP_201_CREATED)

@@ -104,11 +104,8 @@ class DigestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet
     @extend_schema(request=DigestInputSerializer, responses=DigestOutputSerializer)
     def partial_update(self, request, *args, **kwargs):
         digest = self.get_object()
-        data = DigestInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        digest = digest_services.digest_update(
-            access=self._access(digest), actor=self.actor, digest=digest, **data.validated_data
-        )
+        checked = self.validated(DigestInputSerializer)
+        digest = digest_services.digest_update(access=self._access(digest), actor=self.actor, digest=digest, **checked)
         return Response(DigestOutputSerializer(digest).data)
 
     @extend_schema(request=None, responses=DigestOutputSerializer)
@@ -121,10 +118,9 @@ class DigestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet
     @extend_schema(request=DigestRunInputSerializer, responses={202: JobOutputSerializer})
     @action(detail=False, methods=["post"])
     def run(self, request, *args, **kwargs):
-        data = DigestRunInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        checked = self.validated(DigestRunInputSerializer)
         job = digest_services.run_request(
-            org=self.org, kind=data.validated_data["kind"], today=timezone.localdate(), actor=self.actor
+            org=self.org, kind=checked["kind"], today=timezone.localdate(), actor=self.actor
         )
         return Response(JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
@@ -196,20 +192,16 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
     @action(detail=True, methods=["post"])
     def dismiss(self, request, *args, **kwargs):
         suggestion = self.get_object()
-        data = DismissInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        nba_services.dismiss(
-            org=self.org, actor=self.actor, suggestion=suggestion, reason=data.validated_data["reason"]
-        )
+        checked = self.validated(DismissInputSerializer)
+        nba_services.dismiss(org=self.org, actor=self.actor, suggestion=suggestion, reason=checked["reason"])
         return self._done(suggestion)
 
     @extend_schema(request=SnoozeInputSerializer, responses=SuggestionOutputSerializer)
     @action(detail=True, methods=["post"])
     def snooze(self, request, *args, **kwargs):
         suggestion = self.get_object()
-        data = SnoozeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        nba_services.snooze(org=self.org, actor=self.actor, suggestion=suggestion, until=data.validated_data["until"])
+        checked = self.validated(SnoozeInputSerializer)
+        nba_services.snooze(org=self.org, actor=self.actor, suggestion=suggestion, until=checked["until"])
         return self._done(suggestion)
 
 
@@ -301,13 +293,12 @@ class GuestSuggestionViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[_guest_schema()], request=DismissInputSerializer, responses=SuggestionOutputSerializer)
     def dismiss(self, request, workspace_id, pk):
         suggestion = self._suggestion(pk)
-        data = DismissInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        checked = self.validated(DismissInputSerializer)
         nba_services.dismiss(
             org=self.workspace.organization,
             actor=self.actor,
             suggestion=suggestion,
-            reason=data.validated_data["reason"],
+            reason=checked["reason"],
             access=self.access,
         )
         return self._done(suggestion)
@@ -315,13 +306,12 @@ class GuestSuggestionViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     @extend_schema(parameters=[_guest_schema()], request=SnoozeInputSerializer, responses=SuggestionOutputSerializer)
     def snooze(self, request, workspace_id, pk):
         suggestion = self._suggestion(pk)
-        data = SnoozeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        checked = self.validated(SnoozeInputSerializer)
         nba_services.snooze(
             org=self.workspace.organization,
             actor=self.actor,
             suggestion=suggestion,
-            until=data.validated_data["until"],
+            until=checked["until"],
             access=self.access,
         )
         return self._done(suggestion)

@@ -57,23 +57,20 @@ class GuestMappingViewSet(GuestMappingMixin, viewsets.GenericViewSet):
     def upload(self, request, workspace_id):
         """Upload the partner's list: every row is checked; with `commit` (default) and no error, it
         replaces the previous list in a background job. Errors name their row and column (400)."""
-        data = s.PartnerListInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        account_list = services.partner_list_upload(
-            access=self.access, actor=request.user, upload=data.validated_data["file"]
-        )
+        checked = self.validated(s.PartnerListInputSerializer)
+        account_list = services.partner_list_upload(access=self.access, actor=request.user, upload=checked["file"])
         _rows, errors = services.partner_list_preview(
             access=self.access,
             account_list=account_list,
             mapping_=account_list.column_mapping,
-            default_population=data.validated_data["default_population"],
+            default_population=checked["default_population"],
         )
         if errors:
             raise ValidationError(
                 {"file": [f"Row {e['row']}, {e['label'] or e['field']}: {e['message']}" for e in errors[:200]]}
             )
         account_list.refresh_from_db()
-        if data.validated_data["commit"]:
+        if checked["commit"]:
             services.partner_list_commit(access=self.access, actor=request.user, account_list=account_list)
             account_list.refresh_from_db()
         return Response(s.PartnerListOutputSerializer(account_list).data, status=status.HTTP_201_CREATED)
@@ -106,14 +103,13 @@ class GuestCoSellViewSet(GuestMappingMixin, viewsets.GenericViewSet):
         found = self.requests().filter(pk=pk).first()
         if found is None:
             raise Http404("No such request")
-        data = s.CoSellAnswerInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        checked = self.validated(s.CoSellAnswerInputSerializer)
         answered = services.partner_cosell_answer(
             access=self.access,
             actor=request.user,
             request=found,
-            accept=data.validated_data["accept"],
-            note=data.validated_data["note"],
-            economic_buyer=data.validated_data["economic_buyer"],
+            accept=checked["accept"],
+            note=checked["note"],
+            economic_buyer=checked["economic_buyer"],
         )
         return Response(s.GuestCoSellRequestOutputSerializer(answered).data)

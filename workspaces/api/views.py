@@ -13,10 +13,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
 from plans.models import KeyResult
-from pom.api.base import OrgViewSet
+from pom.api.base import OrgViewSet, StrictInputMixin
 from pom.models import Role, User
 from workspaces import selectors, services
 from workspaces.api.serializers import (
@@ -99,9 +101,8 @@ class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgView
 
     @extend_schema(request=WorkspaceInputSerializer, responses=WorkspaceOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = WorkspaceInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        workspace = services.workspace_create(org=self.org, actor=self.actor, **data.validated_data)
+        checked = self.validated(WorkspaceInputSerializer)
+        workspace = services.workspace_create(org=self.org, actor=self.actor, **checked)
         return Response(WorkspaceOutputSerializer(workspace).data, status=status.HTTP_201_CREATED)
 
     def filter_queryset(self, queryset):
@@ -133,10 +134,9 @@ class WorkspaceMemberViewSet(
     @extend_schema(request=MemberUpdateInputSerializer, responses=MemberOutputSerializer)
     def partial_update(self, request, *args, **kwargs):
         member = self.get_object()
-        data = MemberUpdateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        checked = self.validated(MemberUpdateInputSerializer)
         member = services.member_set_role(
-            access=self.access_for(member.workspace), actor=self.actor, member=member, role=data.validated_data["role"]
+            access=self.access_for(member.workspace), actor=self.actor, member=member, role=checked["role"]
         )
         return Response(MemberOutputSerializer(member, context=self.get_serializer_context()).data)
 
@@ -157,9 +157,8 @@ class WorkspaceInvitationViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mi
 
     @extend_schema(request=InvitationInputSerializer, responses=InvitationOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = InvitationInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        checked = self.validated(InvitationInputSerializer)
+        values = dict(checked)
         workspace = self.workspace_in_org(values.pop("workspace"))
         invitation, _raw = services.invitation_create(access=self.access_for(workspace), actor=self.actor, **values)
         return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
@@ -203,15 +202,11 @@ class CommentViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.Retriev
 
     @extend_schema(request=VendorCommentInputSerializer, responses=CommentOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = VendorCommentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = dict(data.validated_data)
+        checked = self.validated(VendorCommentInputSerializer)
+        values = dict(checked)
         workspace = self.workspace_in_org(values.pop("workspace"))
         if not isinstance(self.actor, User):
-            return Response(
-                {"status": 403, "code": "permission_denied", "detail": "Comments are written by people, not API keys."},
-                status=status.HTTP_403_FORBIDDEN,
-            )
+            raise PermissionDenied("Comments are written by people, not API keys.")
         comment = services.comment_create(access=self.access_for(workspace), actor=self.actor, **values)
         return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
 
@@ -233,12 +228,9 @@ class FileViewSet(
 
     @extend_schema(request=VendorFileInputSerializer, responses=FileOutputSerializer)
     def create(self, request, *args, **kwargs):
-        data = VendorFileInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        workspace = self.workspace_in_org(data.validated_data["workspace"])
-        record = services.file_upload(
-            access=self.access_for(workspace), actor=self.actor, uploaded=data.validated_data["file"]
-        )
+        checked = self.validated(VendorFileInputSerializer)
+        workspace = self.workspace_in_org(checked["workspace"])
+        record = services.file_upload(access=self.access_for(workspace), actor=self.actor, uploaded=checked["file"])
         return Response(FileOutputSerializer(record).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
@@ -257,7 +249,7 @@ FILE_ID = OpenApiParameter("file_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 PUBLIC_ID = OpenApiParameter("public_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
-class GuestWorkspaceMixin:
+class GuestWorkspaceMixin(StrictInputMixin):
     """Resolves `self.workspace` and `self.access` from the URL's `workspace_id`: 404 without access,
     403 when the method needs a higher workspace role (writes need editor)."""
 
@@ -352,9 +344,8 @@ class GuestCommentViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=CommentInputSerializer, responses=CommentOutputSerializer)
     def create(self, request, workspace_id):
-        data = CommentInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        comment = services.comment_create(access=self.access, actor=request.user, **data.validated_data)
+        checked = self.validated(CommentInputSerializer)
+        comment = services.comment_create(access=self.access, actor=request.user, **checked)
         return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -381,9 +372,8 @@ class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=FileInputSerializer, responses=FileOutputSerializer)
     def create(self, request, workspace_id):
-        data = FileInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        record = services.file_upload(access=self.access, actor=request.user, uploaded=data.validated_data["file"])
+        checked = self.validated(FileInputSerializer)
+        record = services.file_upload(access=self.access, actor=request.user, uploaded=checked["file"])
         return Response(FileOutputSerializer(record).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
@@ -403,30 +393,21 @@ class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
 
     @extend_schema(request=CheckinInputSerializer, responses=CheckinOutputSerializer)
     def create(self, request, workspace_id):
-        data = CheckinInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        checked = self.validated(CheckinInputSerializer)
         ids = selectors.workspace_partnership_ids(workspace=self.workspace)
         key_result = (
             KeyResult.objects.for_org(self.workspace.organization)
-            .filter(pk=data.validated_data["key_result"], plan__partnership_id__in=ids)
+            .filter(pk=checked["key_result"], plan__partnership_id__in=ids)
             .select_related("plan")
             .first()
         )
         if key_result is None:
-            return Response(
-                {
-                    "status": 400,
-                    "code": "invalid",
-                    "detail": "Invalid input: key_result: no such key result in this workspace.",
-                    "errors": {"key_result": ["No such key result in this workspace."]},
-                },
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            raise ApiValidationError({"key_result": ["No such key result in this workspace."]})
         checkin = services.checkin_post(
             access=self.access,
             actor=request.user,
             key_result=key_result,
-            value=data.validated_data["value"],
-            note=data.validated_data["note"],
+            value=checked["value"],
+            note=checked["note"],
         )
         return Response(CheckinOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
