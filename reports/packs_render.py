@@ -7,6 +7,7 @@ Every output reads the pack's snapshot only, never live data, so each shows the 
 from __future__ import annotations
 
 import io
+import logging
 import math
 from decimal import Decimal
 
@@ -167,6 +168,7 @@ def html_to_pdf(html: str) -> bytes:
     """WeasyPrint, offline: the document carries its CSS and charts, so nothing is fetched."""
     from weasyprint import HTML
 
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one INFO line per layout step
     return HTML(string=html, base_url=None).write_pdf()
 
 

@@ -70,6 +70,6 @@ def guest_elsewhere(org):
     """A partner person of another workspace of the same vendor (another partnership)."""
     other = WorkspaceFactory(organization=org, name="Other workspace")
     WorkspacePartnershipFactory(workspace=other, partnership=PartnershipFactory(organization=org))
-    guest = UserFactory(email="guest@elsewhere.example")
+    guest = UserFactory()
     WorkspaceMemberFactory(workspace=other, user=guest)
     return guest
