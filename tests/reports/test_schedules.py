@@ -178,3 +178,17 @@ def test_schedule_list_queries_stay_bounded(org, member, client_for, django_asse
         _sub(org, member, [member, *others], partnership)
     with django_assert_max_num_queries(16):
         assert client.get(url).status_code == 200
+
+
+def test_qbr_pack_kind_renders_the_quarter_so_far_for_members_and_hides_it_from_others(org, member, outsider):
+    from tests.reports.packs_world import build
+
+    world = build(org)
+    kind = report_kinds.get("qbr_pack")
+    params = {"partnership": world.partnership.pk}
+    html = kind.render_html(org=org, user=member, params=params)
+    assert "Partner Business Review" in html and "Globex renewal" in html and "Next period: proposals" in html
+    assert kind.can_view(org=org, user=world.partner_user, params=params)  # partner people of its workspace
+    assert not kind.can_view(org=org, user=outsider, params=params)
+    assert not kind.can_view(org=org, user=member, params={"partnership": PartnershipFactory().pk})
+    assert kind.url(org=org, params=params).startswith(reverse("reports:packs", args=[org.slug]))
