@@ -11,9 +11,11 @@ was generated, whatever the live data became since. See docs/qbr.md.
 from __future__ import annotations
 
 import datetime
+import json
 from collections import Counter
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -238,7 +240,7 @@ def _benchmark_section(org, partnership) -> list[dict]:
         {
             "metric": str(getattr(r["metric"], "label", r["metric"])),
             "value": _num(r["value"]),
-            "rank": r["rank"],
+            "rank": _num(r["rank"]),
             "band": str(r["band"] or ""),
             "peers": r["peers"],
             "group": str(r["group"]),
@@ -336,6 +338,11 @@ def partner_view(snapshot: dict) -> dict:
     return view
 
 
+def as_json(value: dict) -> dict:
+    """Plain JSON: any Decimal, date or lazy translation a selector hands over becomes a string."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
 # --- writes ----------------------------------------------------------------------------------------
 
 
@@ -358,8 +365,10 @@ def pack_generate(
         period_start=period_start,
         period_end=period_end,
         period_label=label[:40],
-        snapshot=pack_snapshot(
-            org=org, partnership=partnership, period_start=period_start, period_end=period_end, label=label
+        snapshot=as_json(
+            pack_snapshot(
+                org=org, partnership=partnership, period_start=period_start, period_end=period_end, label=label
+            )
         ),
         generated_at=timezone.now(),
         generated_by=actor if isinstance(actor, User) else None,

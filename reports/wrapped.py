@@ -175,7 +175,9 @@ def wrapped_figures(*, org: Organization, partnership: Partnership, year: int) -
 @transaction.atomic
 def wrapped_generate(*, org: Organization, actor: Actor, partnership: Partnership, year: int) -> WrappedYear:
     """Compute and store (or replace) the partnership's Wrapped for the year; audited without the snapshot."""
-    figures = wrapped_figures(org=org, partnership=partnership, year=year)
+    from reports.packs import as_json
+
+    figures = as_json(wrapped_figures(org=org, partnership=partnership, year=year))
     existing = WrappedYear.objects.for_org(org).select_for_update().filter(partnership=partnership, year=year).first()
     user = actor if isinstance(actor, User) else None
     if existing is None:

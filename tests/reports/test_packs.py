@@ -1,14 +1,18 @@
 """QBR packs: one click from live data, frozen snapshot, PDF and PPTX parsed back, both sides, isolation."""
 
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pptx import Presentation
 from pypdf import PdfReader
 
 from pom.models import Job
 from reports import packs
+from reports import services as score_services
+from reports.models import ScoreSnapshot
 from reports.packs_models import QbrPack
 from tests.reports.packs_world import build, guest_elsewhere
 
@@ -101,6 +105,12 @@ def test_partner_generates_and_opens_packs_of_its_own_partnership_in_the_workspa
     org, member, client_for, django_capture_on_commit_callbacks
 ):
     world = build(org)
+    model = score_services.model_current(org=org)
+    ScoreSnapshot.objects.create(
+        organization=org, partnership=world.partnership, model=model, as_of=timezone.localdate(),
+        computed_at=timezone.now(), trust=Decimal("61.5"), analysis=Decimal("33.3"), overall=Decimal("47.0"),
+    )  # fmt: skip
+    score_services.sharing_update(org=org, actor=member, shared_elements=["trust"], share_overall=False)
     partner = client_for(world.partner_user)
     ws = world.workspace.public_id
     with django_capture_on_commit_callbacks(execute=True):
@@ -112,6 +122,9 @@ def test_partner_generates_and_opens_packs_of_its_own_partnership_in_the_workspa
     assert pack.generated_side == "partner"
     page = partner.get(reverse("reports-ws:pack", args=[ws, pack.pk])).content.decode()
     assert "Globex renewal" in page and "Launch the EMEA bundle" in page
+    assert "61.5" in page and "33.3" not in page  # only the TACAM elements the vendor shares
+    vendor_page = client_for(member).get(reverse("reports:pack", args=[org.slug, pack.pk])).content.decode()
+    assert "61.5" in vendor_page and "33.3" in vendor_page
     listing = partner.get(reverse("reports-ws:packs", args=[ws])).content.decode()
     assert reverse("reports-ws:pack", args=[ws, pack.pk]) in listing
     assert partner.get(reverse("reports-ws:pack_pptx", args=[ws, pack.pk])).status_code == 200
