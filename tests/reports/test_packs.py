@@ -176,12 +176,16 @@ def test_pack_pages_are_404_for_other_tenants_outsiders_and_guests_of_other_work
 
 def test_pack_list_queries_stay_bounded(org, member, member_client, django_assert_max_num_queries):
     world = build(org)
-    for _i in range(2):
-        _generate(org, member, world)
+    _generate(org, member, world)
     url = reverse("reports:packs", args=[org.slug])
     with django_assert_max_num_queries(14):
         assert member_client.get(url).status_code == 200
-    for _i in range(8):
-        _generate(org, member, world)
+    first = QbrPack.objects.for_org(org).get()
+    for _i in range(6):  # copies of the same frozen pack: the list reads rows, not snapshots
+        QbrPack.objects.create(
+            organization=org, partnership=world.partnership, period_start=first.period_start,
+            period_end=first.period_end, period_label=first.period_label, snapshot=first.snapshot,
+            generated_at=first.generated_at, generated_by=member,
+        )  # fmt: skip
     with django_assert_max_num_queries(14):
         assert member_client.get(url).status_code == 200
