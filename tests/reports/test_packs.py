@@ -189,3 +189,30 @@ def test_pack_list_queries_stay_bounded(org, member, member_client, django_asser
         )  # fmt: skip
     with django_assert_max_num_queries(14):
         assert member_client.get(url).status_code == 200
+
+
+def test_pack_api_generates_lists_and_hides_packs_from_other_tenants(
+    org, other_org, member, other_member, viewer, api_client_for, django_capture_on_commit_callbacks
+):
+    world = build(org)
+    api = api_client_for(member)
+    url = reverse("reports-api:qbr-pack-generate", args=[org.slug])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(url, {"partnership": world.partnership.pk, "period": world.period[2]}, format="json")
+    assert response.status_code == 202, response.content
+    pack = QbrPack.objects.for_org(org).get()
+    listing = api.get(reverse("reports-api:qbr-pack-list", args=[org.slug])).json()["results"]
+    assert [row["id"] for row in listing] == [pack.pk] and "snapshot" not in listing[0]
+    detail = api.get(reverse("reports-api:qbr-pack-detail", args=[org.slug, pack.pk])).json()
+    assert detail["snapshot"]["pipeline"]["won"]["amount"] == "12500.00"
+    assert api.post(url, {"partnership": world.partnership.pk, "period": "soon"}, format="json").status_code == 400
+    assert api_client_for(viewer).post(url, {"partnership": world.partnership.pk}, format="json").status_code == 403
+    other = api_client_for(other_member)
+    assert other.get(reverse("reports-api:qbr-pack-detail", args=[org.slug, pack.pk])).status_code == 404
+    assert other.get(reverse("reports-api:qbr-pack-detail", args=[other_org.slug, pack.pk])).status_code == 404
+    foreign = other.post(
+        reverse("reports-api:qbr-pack-generate", args=[other_org.slug]),
+        {"partnership": world.partnership.pk, "period": world.period[2]},
+        format="json",
+    )
+    assert foreign.status_code == 400  # another tenant's partnership is not found in theirs
