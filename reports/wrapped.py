@@ -10,7 +10,6 @@ may see it can regenerate it on demand. See docs/qbr.md.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import io
 from collections import defaultdict
@@ -19,6 +18,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 
 from attribution.models import Opportunity
@@ -95,11 +95,11 @@ def wrapped_figures(*, org: Organization, partnership: Partnership, year: int) -
     best = None
     if deals:
         month = max(months, key=lambda m: (months[m][0], months[m][1], -m))
-        best = {"month": month, "label": calendar.month_name[month], "revenue": _money(months[month][0]),
+        best = {"month": month, "label": str(MONTHS[month]), "revenue": _money(months[month][0]),
                 "deals": months[month][1], "basis": "revenue"}  # fmt: skip
     elif activities:
         month = max(months, key=lambda m: (months[m][2], -m))
-        best = {"month": month, "label": calendar.month_name[month], "revenue": "0.00",
+        best = {"month": month, "label": str(MONTHS[month]), "revenue": "0.00",
                 "deals": 0, "activities": months[month][2], "basis": "activities"}  # fmt: skip
     snaps = list(
         ScoreSnapshot.objects.for_org(org)
@@ -303,6 +303,14 @@ def _font(path: str, size: int):
         return ImageFont.load_default(size=size)
 
 
+def compact(value: Decimal) -> str:
+    """A figure that fits a tile: 950, 12.5k, 3.4M."""
+    for limit, suffix in ((Decimal(10**9), "B"), (Decimal(10**6), "M"), (Decimal(10**3), "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.1f}".rstrip("0").rstrip(".") + suffix
+    return f"{value:.0f}"
+
+
 def wrapped_png(*, snapshot: dict, notes: list[str]) -> bytes:
     """A 1200×630 card (the size social networks preview) with the year's headline figures, by Pillow."""
     from PIL import Image, ImageDraw
@@ -315,7 +323,7 @@ def wrapped_png(*, snapshot: dict, notes: list[str]) -> bytes:
     draw.text((60, 105), _("Our %(year)s, wrapped") % {"year": snapshot["year"]}, font=_font(FONT, 30), fill="#c7d2fe")
     tiles = [
         (_("deals won together"), str(snapshot["deals_won"])),
-        (_("revenue") + f" ({snapshot['currency']})", f"{Decimal(snapshot['revenue']):,.0f}"),
+        (_("revenue") + f" ({snapshot['currency']})", compact(Decimal(snapshot["revenue"]))),
         (_("certifications earned"), str(snapshot["certifications"]["count"])),
         (_("activities completed"), str(snapshot["activities_completed"])),
     ]
