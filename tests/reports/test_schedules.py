@@ -192,3 +192,23 @@ def test_qbr_pack_kind_renders_the_quarter_so_far_for_members_and_hides_it_from_
     assert not kind.can_view(org=org, user=outsider, params=params)
     assert not kind.can_view(org=org, user=member, params={"partnership": PartnershipFactory().pk})
     assert kind.url(org=org, params=params).startswith(reverse("reports:packs", args=[org.slug]))
+
+
+def test_beat_rows_exist_and_the_year_end_tick_generates_every_partnerships_wrapped(
+    org, django_capture_on_commit_callbacks
+):
+    from django_celery_beat.models import PeriodicTask
+
+    from reports.packs_models import WrappedYear
+    from reports.packs_tasks import wrapped_yearly
+    from reports.wrapped import review_year
+
+    tasks = dict(PeriodicTask.objects.filter(name__startswith="reports: ").values_list("task", "crontab__minute"))
+    assert tasks["reports.packs_tasks.report_subscriptions_due"] == "*/15"
+    assert "reports.packs_tasks.wrapped_yearly" in tasks
+    partnerships = [PartnershipFactory(organization=org) for _i in range(2)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert wrapped_yearly() >= 1
+    rows = WrappedYear.objects.for_org(org).filter(year=review_year())
+    assert sorted(rows.values_list("partnership_id", flat=True)) == sorted(p.pk for p in partnerships)
+    assert review_year(datetime.date(2026, 12, 1)) == 2026 and review_year(datetime.date(2027, 1, 15)) == 2026
