@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # QBR packs, scheduled reports and Partner Wrapped (issue 12): their Celery tasks, and the two
+        # report kinds they register (reports.report_kinds).
+        from reports import packs_kinds, packs_tasks  # noqa: F401

@@ -37,3 +37,7 @@ def seed(ctx) -> None:
     from reports import benchmark_demo
 
     benchmark_demo.seed(ctx)
+    # QBR pack, a scheduled report and last year's Partner Wrapped (issue 12).
+    from reports import demo_packs
+
+    demo_packs.seed(ctx)

@@ -135,3 +135,6 @@ from reports.benchmark_models import (  # noqa: E402, F401
     PeerPercentile,
     ReferenceFigure,
 )
+
+# QBR packs, scheduled reports and Partner Wrapped (issue 12, part 2) live in their own module.
+from reports.packs_models import QbrPack, ReportSubscription, ThankYouNote, WrappedYear  # noqa: E402, F401

@@ -17,4 +17,5 @@ urlpatterns = [
         name="signal_rows",
     ),
     path("benchmarks/", include("reports.benchmark_urls")),  # benchmarks (issue 10)
+    path("", include("reports.packs_urls")),  # QBR packs, Wrapped, schedules (issue 12)
 ]

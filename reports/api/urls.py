@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from reports.api import benchmarks, scores, views
+from reports.api import benchmarks, packs, scores, views
 
 app_name = "reports-api"
 
@@ -15,6 +15,10 @@ _benchmarks.register("benchmarks/values", benchmarks.MetricValueViewSet, basenam
 _benchmarks.register("benchmarks/percentiles", benchmarks.PercentileViewSet, basename="benchmark-percentile")
 _benchmarks.register("benchmarks/distributions", benchmarks.DistributionViewSet, basename="benchmark-distribution")
 
+_packs = SimpleRouter()  # QBR packs and scheduled reports (issue 12)
+_packs.register("qbr-packs", packs.QbrPackViewSet, basename="qbr-pack")
+_packs.register("report-subscriptions", packs.ReportSubscriptionViewSet, basename="report-subscription")
+
 urlpatterns = [
     path("reports/portfolio/", views.PortfolioSummaryView.as_view(), name="portfolio"),
     *router.urls,
@@ -24,4 +28,5 @@ urlpatterns = [
     path("benchmarks/peer-organizations/", benchmarks.PeerOrganizationsView.as_view(), name="benchmark-peers"),
     path("benchmarks/goals/", benchmarks.GoalView.as_view(), name="benchmark-goals"),
     *_benchmarks.urls,
+    *_packs.urls,
 ]
