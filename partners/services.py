@@ -41,7 +41,7 @@ TAXONOMY_MODELS = {"type": PartnerType, "archetype": Archetype, "segment": Segme
 
 
 def _check_member(org: Organization, user: User | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(organization=org, user=user).exists():
+    if user is not None and not Membership.objects.for_org(org).filter(user=user).exists():
         raise ValidationError({field: f"{user.display_name} is not a member of {org.name}."})
 
 
@@ -69,7 +69,7 @@ def _set_types(partner: Partner, types: Iterable[PartnerType] | None, org: Organ
     types = list(types)
     for partner_type in types:
         _check_same_org(org, types=partner_type)
-    partner.types.set(types)
+    partner.types.set(types, through_defaults={"organization": org})
 
 
 # Partners ---------------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ def _require_open(plan: Plan, field: str = "plan") -> None:
 
 
 def _is_member(org: Organization, user: User) -> bool:
-    return Membership.objects.filter(organization=org, user=user).exists()
+    return Membership.objects.for_org(org).filter(user=user).exists()
 
 
 def _check_person(*, org: Organization, plan: Plan, user: User | None, field: str) -> None:
@@ -550,8 +550,8 @@ def meeting_create(
         created_by=_actor_user(actor),
     )
     create_instance(org=org, actor=actor, instance=meeting)
-    meeting.vendor_attendees.set(vendor_attendees or [])
-    meeting.partner_attendees.set(partner_attendees or [])
+    meeting.vendor_attendees.set(vendor_attendees or [], through_defaults={"organization": org})
+    meeting.partner_attendees.set(partner_attendees or [], through_defaults={"organization": org})
     for index, follow_up in enumerate(follow_ups or [], 1):
         item = {k: v for k, v in follow_up.items() if v not in (None, "")}
         title_text = item.pop("title", "").strip()

@@ -12,7 +12,7 @@ def user_memberships(*, user: User) -> QuerySet[Membership]:
 
 
 def member_list(*, org: Organization) -> QuerySet[Membership]:
-    return Membership.objects.filter(organization=org).select_related("user").order_by("user__email")
+    return Membership.objects.for_org(org).select_related("user").order_by("user__email")
 
 
 def member_users(*, org: Organization) -> QuerySet[User]:

@@ -94,7 +94,7 @@ def organization_update(*, org: Organization, actor: Actor, data: dict) -> Organ
 
 
 def _check_can_manage(org: Organization, actor: User) -> Membership:
-    membership = Membership.objects.filter(organization=org, user=actor).first()
+    membership = Membership.objects.for_org(org).filter(user=actor).first()
     if membership is None or not role_at_least(membership.role, Role.ADMIN):
         raise PermissionDenied("Only owners and admins manage members.")
     return membership
@@ -114,7 +114,7 @@ def invitation_create(*, org: Organization, actor: User, email: str, role: str) 
         raise ValidationError({"role": "Only an owner can invite another owner."})
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
-    if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
+    if Membership.objects.for_org(org).filter(user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {org.name}."})
     OrgInvitation.objects.for_org(org).filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -199,7 +199,7 @@ def membership_set_role(*, org: Organization, actor: User, membership: Membershi
 
 
 def _ensure_other_owner(org: Organization, membership: Membership) -> None:
-    others = Membership.objects.filter(organization=org, role=Role.OWNER).exclude(pk=membership.pk)
+    others = Membership.objects.for_org(org).filter(role=Role.OWNER).exclude(pk=membership.pk)
     if not others.exists():
         raise ValidationError("An organization needs at least one owner.")
 

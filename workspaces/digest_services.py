@@ -164,9 +164,9 @@ def recipients(*, org: Organization, workspaces: list[Workspace], kind: str, per
     out: dict[int, dict[int, tuple]] = defaultdict(dict)
     rows = list(WorkspaceMember.objects.for_org(org).filter(workspace_id__in=ws_ids).select_related("user"))
     vendor_members = set(
-        Membership.objects.filter(
-            organization=org, user_id__in=[m.user_id for m in rows if m.side == Side.VENDOR]
-        ).values_list("user_id", flat=True)
+        Membership.objects.for_org(org)
+        .filter(user_id__in=[m.user_id for m in rows if m.side == Side.VENDOR])
+        .values_list("user_id", flat=True)
     )
     for m in rows:
         # a vendor-side row left behind by someone who left the organization gives no access: no digest
@@ -179,7 +179,7 @@ def recipients(*, org: Organization, workspaces: list[Workspace], kind: str, per
         .values_list("pk", "partnership_links__partnership__owner_id")
     )
     owner_ids = {uid for _ws, uid in owners}
-    members = set(Membership.objects.filter(organization=org, user_id__in=owner_ids).values_list("user_id", flat=True))
+    members = set(Membership.objects.for_org(org).filter(user_id__in=owner_ids).values_list("user_id", flat=True))
     users = {u.pk: u for u in User.objects.filter(pk__in=members)}
     for ws_id, uid in owners:
         if uid in users:

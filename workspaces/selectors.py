@@ -89,7 +89,7 @@ def workspace_access(*, user, workspace: Workspace) -> WorkspaceAccess | None:
     if not getattr(user, "is_authenticated", False):
         return None
     org_role = (
-        Membership.objects.filter(organization_id=workspace.organization_id, user=user)
+        Membership.objects.for_org(workspace.organization_id).filter(user=user)
         .values_list("role", flat=True)
         .first()
     )
@@ -176,7 +176,7 @@ def member_list(*, workspace: Workspace) -> QuerySet[WorkspaceMember]:
 def vendor_users_with_org_access(*, workspace: Workspace) -> QuerySet[Membership]:
     """The organization's members: they reach the workspace through their role."""
     return (
-        Membership.objects.filter(organization_id=workspace.organization_id)
+        Membership.objects.for_org(workspace.organization_id)
         .select_related("user")
         .order_by("user__name", "user__email")
     )

@@ -241,7 +241,7 @@ def invitation_create(
         raise ValidationError({"email": "Enter an e-mail address."})
     if selectors.member_list(workspace=workspace).filter(user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of this workspace."})
-    is_org_member = Membership.objects.filter(organization=org, user__email__iexact=email).exists()
+    is_org_member = Membership.objects.for_org(org).filter(user__email__iexact=email).exists()
     if side == Side.PARTNER and is_org_member:
         raise ValidationError({"email": f"{email} works at {org.name}: they already have access through their role."})
     if side == Side.VENDOR and not is_org_member:
@@ -321,7 +321,7 @@ def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
     if invitation.email.lower() != user.email.lower():
         raise ValidationError(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
     workspace, org = invitation.workspace, invitation.organization
-    is_org_member = Membership.objects.filter(organization=org, user=user).exists()
+    is_org_member = Membership.objects.for_org(org).filter(user=user).exists()
     if invitation.side == Side.PARTNER and is_org_member:
         raise ValidationError(f"You are a member of {org.name}: open the workspace from your organization.")
     member, created = WorkspaceMember.objects.get_or_create(

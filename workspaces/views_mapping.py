@@ -76,7 +76,7 @@ class MappingView(MappingMixin, View):
             can_share=self.access.can_manage,
             linked_org_owner=bool(
                 linked
-                and Membership.objects.filter(organization_id=linked, user=request.user, role=Role.OWNER).exists()
+                and Membership.objects.for_org(linked).filter(user=request.user, role=Role.OWNER).exists()
             ),
             side="partner",
             **white_space_context(self.view, limit=10),
