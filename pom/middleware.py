@@ -36,3 +36,19 @@ class PermissionsPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class TenantScopeMiddleware:
+    """Row-level security scope for one request (pom/rls.py): the signed-in user from the start, the
+    organization once `org_access` (or a workspace's access) resolves it; the previous scope after."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from pom import rls
+
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        with rls.scope(user_id=user_id):
+            return self.get_response(request)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 
-from pom import security, sso
+from pom import rls, security, sso
 from pom.models import ROLE_RANK, Membership, Organization, Role, role_at_least
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -54,6 +54,7 @@ def org_access(user, org_slug: str) -> OrgAccess:
     if key_org is not None:  # an API key principal
         if key_org.slug != org_slug:
             raise Http404("No such organization")
+        rls.add_orgs([key_org.pk])
         return OrgAccess(organization=key_org, role=user.role)
     membership = (
         # cross-tenant by nature: the user's own memberships, narrowed to the slug in the URL
@@ -63,6 +64,7 @@ def org_access(user, org_slug: str) -> OrgAccess:
     )
     if membership is None:
         raise Http404("No such organization")
+    rls.add_orgs([membership.organization_id])  # the database's wall opens for this organization only
     return OrgAccess(organization=membership.organization, role=membership.role, membership=membership)
 
 

@@ -494,9 +494,7 @@ def _disable_if_failing(*, org: Organization, endpoint_id: int) -> None:
         endpoint=endpoint, status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING]
     ).update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=_("The endpoint was disabled."))
     admins = list(
-        Membership.objects.for_org(org).filter(role__in=[Role.OWNER, Role.ADMIN]).values_list(
-            "user__email", flat=True
-        )
+        Membership.objects.for_org(org).filter(role__in=[Role.OWNER, Role.ADMIN]).values_list("user__email", flat=True)
     )
     if admins:
         from django.urls import reverse

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from attribution.models import Opportunity, OpportunityPartner, RegistrationEvent
 from plans.selectors import attention_items, plans_for_partnerships
+from pom import rls
 from pom.api.auth import ApiKeyPrincipal
 from pom.models import ApiKey, ApiKeyScope, Membership, Organization, Role, User
 from workspaces.models import (
@@ -85,13 +86,12 @@ def workspace_access(*, user, workspace: Workspace) -> WorkspaceAccess | None:
             return None
         # A write key is how integrators provision partner access, so it manages members.
         role = WorkspaceRole.OWNER if user.scope == ApiKeyScope.WRITE else WorkspaceRole.VIEWER
+        rls.add_orgs([workspace.organization_id])
         return WorkspaceAccess(workspace=workspace, role=role, side=Side.VENDOR, via="api_key")
     if not getattr(user, "is_authenticated", False):
         return None
     org_role = (
-        Membership.objects.for_org(workspace.organization_id).filter(user=user)
-        .values_list("role", flat=True)
-        .first()
+        Membership.objects.for_org(workspace.organization_id).filter(user=user).values_list("role", flat=True).first()
     )
     member = WorkspaceMember.objects.for_org(workspace.organization_id).filter(workspace=workspace, user=user).first()
     if org_role is not None:
@@ -99,28 +99,37 @@ def workspace_access(*, user, workspace: Workspace) -> WorkspaceAccess | None:
         via = "org"
         if member is not None and WORKSPACE_ROLE_RANK[member.role] > WORKSPACE_ROLE_RANK[role]:
             role, via = member.role, "member"
+        rls.add_orgs([workspace.organization_id])
         return WorkspaceAccess(workspace=workspace, role=role, side=Side.VENDOR, via=via, member=member)
     # Without an organization membership only a partner-side row counts: a vendor-side row left behind
     # after someone left the organization must not keep the door open.
     if member is None or member.side != Side.PARTNER:
         return None
+    rls.add_orgs([workspace.organization_id])  # a partner person sees this workspace's organization
     return WorkspaceAccess(workspace=workspace, role=member.role, side=Side.PARTNER, via="member", member=member)
 
 
 def workspace_by_public_id(*, public_id) -> Workspace | None:
     """The workspace with this URL identifier in any organization; access is decided separately."""
-    return Workspace.objects.select_related("organization").filter(public_id=public_id).first()
+    with rls.all_organizations("a workspace URL names it by public id; workspace_access decides"):
+        return Workspace.objects.select_related("organization").filter(public_id=public_id).first()
 
 
 def workspace_by_share_token(*, token_hash: str) -> Workspace | None:
     """The workspace whose view-only link has this hash, only while the link is enabled."""
-    return (
-        Workspace.objects.select_related("organization").filter(share_token_hash=token_hash, share_enabled=True).first()
-    )
+    with rls.all_organizations("a view-only link is found by its token's hash"):
+        return (
+            Workspace.objects.select_related("organization")
+            .filter(share_token_hash=token_hash, share_enabled=True)
+            .first()
+        )
 
 
 def workspaces_for_user(*, user: User) -> QuerySet[Workspace]:
-    """Workspaces a person belongs to as a partner-side member, across vendors (the partner home)."""
+    """Workspaces a person belongs to as a partner-side member, across vendors (the partner home).
+
+    Opens the row-level security scope to exactly those workspaces' organizations."""
+    rls.add_partner_workspace_orgs(user.pk)
     return (
         Workspace.objects.filter(members__user=user, members__side=Side.PARTNER)
         .exclude(organization__memberships__user=user)
