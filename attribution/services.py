@@ -446,7 +446,7 @@ def split_rule_revise(
     """Add a new version of a rule's shares and make it current; earlier versions stay for the record."""
     _same_org(org, rule, "rule")
     cleaned = _clean_shares(org, shares)
-    rule = SplitRule.objects.select_for_update().get(pk=rule.pk)
+    rule = SplitRule.objects.for_org(org).select_for_update().get(pk=rule.pk)
     version = create_instance(
         org=org,
         actor=actor,

@@ -332,9 +332,9 @@ def attention_for_user(*, user: User, workspaces: list[Workspace]) -> dict[int, 
     by_org: dict[int, list[Workspace]] = {}
     for workspace in workspaces:
         by_org.setdefault(workspace.organization_id, []).append(workspace)
-    links = WorkspacePartnership.objects.filter(workspace__in=[w.pk for w in workspaces]).values_list(
-        "workspace_id", "partnership_id", "organization_id"
-    )
+    links = WorkspacePartnership.objects.filter(
+        organization__in=list(by_org), workspace__in=[w.pk for w in workspaces]
+    ).values_list("workspace_id", "partnership_id", "organization_id")
     partnership_workspaces: dict[int, list[int]] = {}
     org_partnerships: dict[int, set[int]] = {}
     for workspace_id, partnership_id, organization_id in links:

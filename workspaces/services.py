@@ -127,7 +127,9 @@ def workspace_create(
 def _touch(workspace: Workspace, at=None) -> None:
     at = at or timezone.now()
     # Never move the last activity back in time when a backdated event arrives.
-    Workspace.objects.filter(pk=workspace.pk, last_activity_at__lt=at).update(last_activity_at=at)
+    Workspace.objects.for_org(workspace.organization_id).filter(pk=workspace.pk, last_activity_at__lt=at).update(
+        last_activity_at=at
+    )
 
 
 def update_post(
