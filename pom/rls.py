@@ -231,6 +231,13 @@ def all_organizations(reason: str, *, connection=None) -> Iterator[None]:
             _write(connection, *previous)
 
 
+def admit(obj):
+    """After a cross-tenant lookup by token: open the scope to the found row's organization; returns it."""
+    if obj is not None:
+        add_orgs([obj.organization_id])
+    return obj
+
+
 def current_org_ids(connection=None) -> list[int]:
     """The organizations the current transaction may see (tests and debugging)."""
     connection = connection or default_connection

@@ -32,6 +32,29 @@ def _organization_id(task, args, kwargs):
     return None
 
 
+# Tasks with no organization of their own: each reads across organizations for the reason given
+# (and fans out per-organization tasks, which get their own organization's scope).
+CROSS_TENANT_TASKS: dict[str, str] = {
+    "attribution.tasks.account_maps_nightly": "fan-out: opted-in account maps of every organization",
+    "attribution.tasks.attribution_nightly": "fan-out: one run per organization",
+    "attribution.tasks.attribution_runs_reclaim": "sweep: runs whose worker died, any organization",
+    "attribution.tasks.commissions_nightly": "fan-out: organizations with active commission rules",
+    "attribution.tasks.registration_expiry": "sweep: registrations past their window, any organization",
+    "partners.tasks.assessment_reminders_daily": "fan-out: open assessment campaigns",
+    "partners.tasks.points_expiry": "sweep: expired points, any organization",
+    "partners.tasks.tier_evaluation_nightly": "fan-out: one evaluation per organization",
+    "pom.tasks.jobs_reclaim": "sweep: jobs whose lease expired, any organization",
+    "pom.tasks.org_deletions_due": "sweep: organization deletions that are due",
+    "pom.tasks.webhooks_retry_due": "sweep: webhook deliveries due for a retry",
+    "reports.benchmark_tasks.benchmarks_nightly": "the cross-tenant benchmark pools (opted-in organizations)",
+    "reports.tasks.tacam_nightly": "fan-out: one scoring per organization",
+    "workspaces.tasks.digests_schedule": "fan-out: organizations with workspaces",
+    "workspaces.tasks.nba_refresh_schedule": "fan-out: organizations with workspaces",
+    "workspaces.tasks.notification_digest_batch": "a user's own notifications, across organizations",
+    "workspaces.tasks.notification_digest_daily": "fan-out: users with unread notifications",
+    "workspaces.tasks.notification_email_send": "a user's own notification, found by id",
+}
+
 _scopes: dict[str, contextlib.ExitStack] = {}
 
 
@@ -42,6 +65,9 @@ def _task_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, *
     organization_id = _organization_id(task, args or (), kwargs or {})
     stack = contextlib.ExitStack()
     stack.enter_context(rls.scope(org_ids=[organization_id] if organization_id is not None else []))
+    reason = CROSS_TENANT_TASKS.get(getattr(task, "name", ""))
+    if reason is not None and organization_id is None:
+        stack.enter_context(rls.all_organizations(reason))
     _scopes[task_id] = stack
 
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from pom import rls
 from pom.api.auth import hash_key
 from pom.audit import (
     Actor,
@@ -147,13 +148,21 @@ def invitation_create(*, org: Organization, actor: User, email: str, role: str) 
 
 def invitation_by_token(raw: str) -> OrgInvitation | None:
     """The invitation behind a raw link token, in any state, or None."""
-    return OrgInvitation.objects.select_related("organization", "invited_by").filter(token_hash=hash_token(raw)).first()
+    with rls.all_organizations("an invitation is found by its token's hash"):
+        invitation = (
+            OrgInvitation.objects.select_related("organization", "invited_by")
+            .filter(token_hash=hash_token(raw))
+            .first()
+        )
+    return rls.admit(invitation)
 
 
 @transaction.atomic
 def invitation_accept(*, raw_token: str, user: User) -> Membership:
     """Turn a pending invitation into a membership for `user`, whose e-mail must match."""
-    invitation = OrgInvitation.objects.select_for_update().filter(token_hash=hash_token(raw_token)).first()
+    with rls.all_organizations("accepting locks the invitation found by its token's hash"):
+        invitation = OrgInvitation.objects.select_for_update().filter(token_hash=hash_token(raw_token)).first()
+    rls.admit(invitation)
     if invitation is None:
         raise ValidationError("This invitation link is not valid.")
     state = invitation.state
@@ -281,5 +290,6 @@ def api_key_revoke(*, org: Organization, actor: User, key: ApiKey) -> ApiKey:
 
 def api_key_touch(*, key: ApiKey, now) -> None:
     """Record the key's last use (called at most once a minute per key by authentication)."""
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    with rls.all_organizations("authentication records the use of the key it just found"):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     key.last_used_at = now

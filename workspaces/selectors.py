@@ -208,11 +208,13 @@ def pending_invitations(*, workspace: Workspace) -> QuerySet[WorkspaceInvitation
 
 def invitation_by_token_hash(*, token_hash: str) -> WorkspaceInvitation | None:
     """The invitation with this token hash in any organization: the token decides the tenant."""
-    return (
-        WorkspaceInvitation.objects.select_related("workspace", "organization", "invited_by")
-        .filter(token_hash=token_hash)
-        .first()
-    )
+    with rls.all_organizations("a workspace invitation is found by its token's hash"):
+        invitation = (
+            WorkspaceInvitation.objects.select_related("workspace", "organization", "invited_by")
+            .filter(token_hash=token_hash)
+            .first()
+        )
+    return rls.admit(invitation)
 
 
 def mentionable_users(*, workspace: Workspace, vendor_only: bool = False) -> list[User]:

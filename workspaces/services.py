@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from attribution import registrations as attribution_registrations
 from plans import services as plan_services
+from pom import rls
 from pom import services as pom_services
 from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
 from pom.models import Membership, Organization, User
@@ -308,12 +309,14 @@ def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
     Posts "member joined" to the feed and notifies the inviter. A vendor-side invitation for someone
     whose organization role already gives them as much access creates no row and returns None.
     """
-    invitation = (
-        WorkspaceInvitation.objects.select_for_update(of=("self",))
-        .select_related("workspace", "organization", "invited_by")
-        .filter(token_hash=hash_token(raw_token))
-        .first()
-    )
+    with rls.all_organizations("accepting locks the invitation found by its token's hash"):
+        invitation = (
+            WorkspaceInvitation.objects.select_for_update(of=("self",))
+            .select_related("workspace", "organization", "invited_by")
+            .filter(token_hash=hash_token(raw_token))
+            .first()
+        )
+    rls.admit(invitation)
     if invitation is None:
         raise ValidationError("This invitation link is not valid (it may have been replaced by a newer one).")
     if invitation.state != "pending":

@@ -160,3 +160,22 @@ def test_an_api_key_reads_its_own_organization_under_rls(org, two_tenants, api_k
     response = client.get(reverse("partners-api:partner-list", args=[org.slug]))
     assert response.status_code == 200
     assert [p["name"] for p in response.json()["results"]] == ["Ours"]
+
+
+def test_every_cross_tenant_task_exists_and_every_other_task_takes_an_organization():
+    import inspect
+
+    from pom.celery import app
+    from pom.rls_hooks import CROSS_TENANT_TASKS
+
+    app.loader.import_default_modules()
+    ours = {
+        name: task
+        for name, task in app.tasks.items()
+        if name.split(".")[0] in {"pom", "partners", "plans", "attribution", "workspaces", "reports"}
+    }
+    assert set(CROSS_TENANT_TASKS) <= set(ours), "stale names in CROSS_TENANT_TASKS"
+    without_org = {
+        name for name, task in ours.items() if "organization_id" not in inspect.signature(task.run).parameters
+    }
+    assert without_org - set(CROSS_TENANT_TASKS) <= {"pom.tasks.send_email"}  # mail only: reads no tenant rows
