@@ -36,6 +36,7 @@ def app_role(db, settings):
     rls.grant(connection, APP_ROLE)  # inside the test transaction (migrate installed the policies)
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL ROLE {APP_ROLE}")
+        cursor.execute("SELECT set_config('pom.all_orgs', '', true)")  # the suite's switch lifts it for setup
     yield APP_ROLE
 
 
