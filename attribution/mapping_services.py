@@ -36,6 +36,7 @@ from attribution.mapping_models import (
 from partners.models import Partnership
 from pom import hooks, jobs
 from pom.audit import Actor, audit_action, create_instance, delete_instance, update_fields
+from pom.common import actor_user
 from pom.models import Membership, Organization, Role, User, role_at_least
 
 VENDOR_FIELDS = {
@@ -58,8 +59,7 @@ STANDARD_POPULATIONS = [
 RECOMPUTE_DEBOUNCE_SECONDS = 5
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 def _same_org(org: Organization, obj, field: str) -> None:

@@ -31,14 +31,14 @@ from attribution.models import (
 )
 from pom import hooks
 from pom.audit import Actor, audit_action
-from pom.models import Organization, User
+from pom.common import actor_user
+from pom.models import Organization
 from pom.webhooks import webhook_subscribed, webhooks_on_events
 
 logger = logging.getLogger(__name__)
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 # Recomputation ------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from partners.assessment_models import (
 from partners.models import Contact, Partnership
 from pom import hooks, rls
 from pom.audit import Actor, audit_action, create_instance, delete_instance, update_fields
+from pom.common import actor_user
 from pom.models import Organization, User
 from pom.services import email_send, hash_token
 
@@ -56,8 +57,7 @@ class LinkRefused(Exception):
         self.reason, self.status = reason, status
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 # Health questions ---------------------------------------------------------------------------------

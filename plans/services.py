@@ -25,6 +25,7 @@ from pom.audit import (
     snapshot,
     update_fields,
 )
+from pom.common import actor_user, same_org
 from pom.models import Membership, Organization, User
 
 PLAN_FIELDS = {"name", "kind", "description", "period_start", "period_end", "phases", "owner"}
@@ -138,13 +139,10 @@ def _validate_activity(*, org: Organization, activity: Activity) -> None:
     _check_person(org=org, plan=plan, user=activity.assignee, field="assignee")
 
 
-def _same_org(org: Organization, obj: Any, field: str) -> None:
-    if obj is not None and obj.organization_id != org.pk:
-        raise ValidationError({field: "Not found in this organization."})
+_same_org = same_org  # pom.common
 
 
-def _actor_user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_actor_user = actor_user  # pom.common
 
 
 # --- plans ---------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -24,6 +23,7 @@ from pom.audit import (
     delete_instance,
     update_fields,
 )
+from pom.common import hash_secret
 from pom.models import ApiKey, Membership, Organization, OrgInvitation, Role, User, role_at_least
 
 RESERVED_SLUGS = {"new", "admin", "api", "static", "media", "accounts", "w", "o"}
@@ -56,9 +56,7 @@ def email_send(
     transaction.on_commit(lambda: send_email_task.delay(**kwargs))
 
 
-def hash_token(raw: str) -> str:
-    """The stored form of an invitation token: only its SHA-256 is kept."""
-    return hashlib.sha256(raw.encode()).hexdigest()
+hash_token = hash_secret  # the stored form of an invitation token (pom.common)
 
 
 def _unique_slug(name: str) -> str:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from pom import crypto, netguard
 from pom.audit import Actor, _jsonable, audit_action, audit_create, audit_delete, snapshot, update_fields
+from pom.common import actor_user
 from pom.models import (
     Membership,
     Organization,
@@ -54,8 +55,7 @@ HIDDEN_FIELD_MARKERS = ("hash", "secret", "password", "token")
 AUDIT_EXCLUDE = ("secret_encrypted", "previous_secret_encrypted")
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 # Signing ----------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from pom import jobs
 from pom.audit import Actor, actor_label, audit_action, update_fields
+from pom.common import actor_user
 from pom.models import Job, Membership, Organization, User
 from workspaces import digest_facts, digest_writer
 from workspaces.digest_outbox import outbox_send
@@ -242,8 +243,7 @@ def _require_vendor_editor(access: WorkspaceAccess) -> None:
         raise PermissionDenied(_("Only the vendor's editors review digests."))
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 @transaction.atomic

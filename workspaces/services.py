@@ -8,7 +8,6 @@ rule they enforce so no entry point can skip it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -25,6 +24,7 @@ from plans import services as plan_services
 from pom import rls
 from pom import services as pom_services
 from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
+from pom.common import hash_secret
 from pom.models import Membership, Organization, User
 from workspaces import selectors
 from workspaces.filetypes import CONTENT_TYPES, check_upload, extension
@@ -48,8 +48,7 @@ from workspaces.selectors import WorkspaceAccess
 INVITATION_DAYS = getattr(settings, "POM_WORKSPACE_INVITATION_DAYS", 14)
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+hash_token = hash_secret  # one hash for every secret (pom.common)
 
 
 def _user_or_none(actor: Actor) -> User | None:
