@@ -60,9 +60,15 @@ _scopes: dict[str, contextlib.ExitStack] = {}
 
 def _task_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, **extra) -> None:
     """A task for one organization sees that organization only; a task without one sees no tenant rows."""
+    from django.db import connection
+
     from pom import rls
 
     organization_id = _organization_id(task, args or (), kwargs or {})
+    # Celery's Django fixup closes an obsolete connection right after this handler; close it first,
+    # so the scope set below lives on the connection the task will use.
+    if not getattr(getattr(task, "request", None), "is_eager", False):
+        connection.close_if_unusable_or_obsolete()
     stack = contextlib.ExitStack()
     stack.enter_context(rls.scope(org_ids=[organization_id] if organization_id is not None else []))
     reason = CROSS_TENANT_TASKS.get(getattr(task, "name", ""))
