@@ -199,6 +199,16 @@ def add_orgs(org_ids: Iterable, *, connection=None) -> None:
     _write(connection, ",".join(map(str, merged)), user_id, all_orgs)
 
 
+def set_user(user_id: int, *, connection=None) -> None:
+    """Name the signed-in user in the current scope (API authentication runs after the middleware)."""
+    connection = connection or default_connection
+    if not is_postgres(connection):
+        return
+    current, user, all_orgs = _read(connection)
+    if user != str(int(user_id)):
+        _write(connection, current, str(int(user_id)), all_orgs)
+
+
 def add_partner_workspace_orgs(user_id: int, *, connection=None) -> None:
     """Widen the scope by the organizations of the workspaces this person is a partner-side member of
     (their own rows, visible through `USER_ROWS`): exactly what the partner home may show."""

@@ -56,6 +56,7 @@ def org_access(user, org_slug: str) -> OrgAccess:
             raise Http404("No such organization")
         rls.add_orgs([key_org.pk])
         return OrgAccess(organization=key_org, role=user.role)
+    rls.set_user(user.pk)  # the user's own memberships are visible before an organization is set
     membership = (
         # cross-tenant by nature: the user's own memberships, narrowed to the slug in the URL
         Membership.objects.select_related("organization", "organization__security")

@@ -90,6 +90,7 @@ def workspace_access(*, user, workspace: Workspace) -> WorkspaceAccess | None:
         return WorkspaceAccess(workspace=workspace, role=role, side=Side.VENDOR, via="api_key")
     if not getattr(user, "is_authenticated", False):
         return None
+    rls.set_user(user.pk)  # their own memberships and workspace memberships are visible
     org_role = (
         Membership.objects.for_org(workspace.organization_id).filter(user=user).values_list("role", flat=True).first()
     )

@@ -180,3 +180,9 @@ def test_every_cross_tenant_task_exists_and_every_other_task_takes_an_organizati
         name for name, task in ours.items() if "organization_id" not in inspect.signature(task.run).parameters
     }
     assert without_org - set(CROSS_TENANT_TASKS) <= {"pom.tasks.send_email"}  # mail only: reads no tenant rows
+
+
+def test_a_member_reads_the_api_under_rls(org, two_tenants, api_client, app_role):
+    response = api_client.get(reverse("partners-api:partner-list", args=[org.slug]))
+    assert response.status_code == 200
+    assert [p["name"] for p in response.json()["results"]] == ["Ours"]
