@@ -128,9 +128,14 @@ def install(connection=None, app_role: str | None = None) -> list[str]:
 
 
 def grant(connection, app_role: str) -> None:
-    """Let the application role read and write every table and sequence; it owns none of them."""
+    """Let the application role read and write every table and sequence; it owns none of them.
+
+    A role that does not exist yet is skipped (create it, then run `migrate` again)."""
     role = connection.ops.quote_name(app_role)
     with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [app_role])
+        if cursor.fetchone() is None:
+            return
         cursor.execute(
             f"GRANT USAGE ON SCHEMA public TO {role};"
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};"
