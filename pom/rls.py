@@ -214,20 +214,25 @@ def set_user(user_id: int, *, connection=None) -> None:
         _write(connection, current, str(int(user_id)), all_orgs)
 
 
-def add_partner_workspace_orgs(user_id: int, *, connection=None) -> None:
-    """Widen the scope by the organizations of the workspaces this person is a partner-side member of
-    (their own rows, visible through `USER_ROWS`): exactly what the partner home may show."""
+def add_user_rows_orgs(table: str, user_id: int, *, where: str = "", connection=None) -> None:
+    """Widen the scope by the organizations of this user's own rows in a `USER_ROWS` table."""
+    assert table in USER_ROWS, table
     connection = connection or default_connection
     if not is_postgres(connection):
         return
     row = _raw_execute(
         connection,
-        "SELECT string_agg(DISTINCT organization_id::text, ',') FROM workspaces_workspacemember"
-        " WHERE user_id = %s AND side = 'partner'",
+        f"SELECT string_agg(DISTINCT organization_id::text, ',') FROM {table} WHERE user_id = %s {where}",
         [int(user_id)],
     )
     if row and row[0]:
         add_orgs(row[0].split(","), connection=connection)
+
+
+def add_partner_workspace_orgs(user_id: int, *, connection=None) -> None:
+    """Widen the scope by the organizations of the workspaces this person is a partner-side member of
+    (their own rows, visible through `USER_ROWS`): exactly what the partner home may show."""
+    add_user_rows_orgs("workspaces_workspacemember", user_id, where="AND side = 'partner'", connection=connection)
 
 
 @contextlib.contextmanager

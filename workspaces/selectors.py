@@ -119,11 +119,12 @@ def workspace_by_public_id(*, public_id) -> Workspace | None:
 def workspace_by_share_token(*, token_hash: str) -> Workspace | None:
     """The workspace whose view-only link has this hash, only while the link is enabled."""
     with rls.all_organizations("a view-only link is found by its token's hash"):
-        return (
+        workspace = (
             Workspace.objects.select_related("organization")
             .filter(share_token_hash=token_hash, share_enabled=True)
             .first()
         )
+    return rls.admit(workspace)  # the link reads this workspace's organization only
 
 
 def workspaces_for_user(*, user: User) -> QuerySet[Workspace]:
@@ -271,7 +272,8 @@ def file_by_public_id(*, workspace: Workspace, public_id) -> WorkspaceFile | Non
 
 
 def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
-    """One person's notifications across vendors, newest first."""
+    """One person's notifications across vendors, newest first (opens the scope to their organizations)."""
+    rls.add_user_rows_orgs("workspaces_notification", user.pk)
     qs = Notification.objects.filter(user=user).select_related("workspace", "organization")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)

@@ -29,11 +29,15 @@ def app_role(db, settings):
     if connection.vendor != "postgresql":
         pytest.skip("row-level security needs PostgreSQL")  # CI runs the suite on PostgreSQL
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;"
-            " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
-        )
-    rls.grant(connection, APP_ROLE)  # inside the test transaction (migrate installed the policies)
+        cursor.execute("SELECT current_user = %s", [APP_ROLE])
+        already = cursor.fetchone()[0]  # the whole suite runs as the app role (POM_DB_APP_ROLE)
+    if not already:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;"
+                " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            )
+        rls.grant(connection, APP_ROLE)  # inside the test transaction (migrate installed the policies)
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL ROLE {APP_ROLE}")
         cursor.execute("SELECT set_config('pom.all_orgs', '', true)")  # the suite's switch lifts it for setup
