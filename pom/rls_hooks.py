@@ -78,9 +78,13 @@ def _task_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, *
 
 
 def _task_postrun(sender=None, task_id=None, **extra) -> None:
+    from django.db import DatabaseError
+
     stack = _scopes.pop(task_id, None)
     if stack is not None:
-        stack.close()
+        # An aborted transaction cannot be asked to restore; its rollback undoes the local scope anyway.
+        with contextlib.suppress(DatabaseError):
+            stack.close()
 
 
 def connect_task_scope() -> None:

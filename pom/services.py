@@ -75,6 +75,7 @@ def organization_create(*, user: User, name: str, **profile) -> Organization:
     org = Organization(name=name.strip(), slug=_unique_slug(name), **profile)
     org.full_clean()
     org.save()
+    rls.add_orgs([org.pk])  # its creator works in it from here on (row-level security)
     membership = Membership(user=user, organization=org, role=Role.OWNER)
     membership.full_clean()
     membership.save()
