@@ -220,6 +220,7 @@ def add_user_rows_orgs(table: str, user_id: int, *, where: str = "", connection=
     connection = connection or default_connection
     if not is_postgres(connection):
         return
+    set_user(user_id, connection=connection)  # their own rows are what the policy lets through
     row = _raw_execute(
         connection,
         f"SELECT string_agg(DISTINCT organization_id::text, ',') FROM {table} WHERE user_id = %s {where}",
