@@ -31,7 +31,8 @@ from attribution.mapping_models import (
 from attribution.models import Account, InfluenceType, Opportunity, OpportunityPartner
 from pom import hooks
 from pom.audit import Actor, audit_action, create_instance, update_fields
-from pom.models import Organization, User
+from pom.common import actor_user
+from pom.models import Organization
 
 INFLUENCE_BY_KIND = {
     CoSellRequest.Kind.INTRODUCTION: "Introduced a decision maker",
@@ -40,8 +41,7 @@ INFLUENCE_BY_KIND = {
 }
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 # The attachment model and the propensity score (pure) ---------------------------------------------

@@ -40,7 +40,9 @@ def population_list(*, org: Organization, active_only: bool = True) -> QuerySet[
 
 
 def _open_opportunities(account_ref: str, min_amount=None):
-    opportunities = Opportunity.objects.filter(account_id=OuterRef(account_ref), status=Opportunity.Status.OPEN)
+    opportunities = Opportunity.objects.filter(
+        organization=OuterRef("organization"), account_id=OuterRef(account_ref), status=Opportunity.Status.OPEN
+    )
     if min_amount is not None:
         opportunities = opportunities.filter(amount__gte=Decimal(str(min_amount)))
     return Exists(opportunities)
@@ -286,7 +288,9 @@ def _open_count_annotation(account_ref: str):
     from django.db.models.functions import Coalesce
 
     counts = (
-        Opportunity.objects.filter(account_id=OuterRef(account_ref), status=Opportunity.Status.OPEN)
+        Opportunity.objects.filter(
+            organization=OuterRef("organization"), account_id=OuterRef(account_ref), status=Opportunity.Status.OPEN
+        )
         .order_by()
         .values("account_id")
         .annotate(n=Count("id"))
@@ -339,7 +343,9 @@ def their_rows(view: MapView, *, key, unmatched_only: bool = False, q: str = "")
         .annotate(open_count=_open_count_annotation("pk"))
     )
     if unmatched_only:
-        qs = qs.exclude(Exists(AccountMatch.objects.filter(account_map=view.account_map, account_id=OuterRef("pk"))))
+        qs = qs.exclude(
+            Exists(AccountMatch.objects.for_org(org_id).filter(account_map=view.account_map, account_id=OuterRef("pk")))
+        )
     if q:
         qs = qs.filter(name__icontains=q)
     return qs.order_by("name", "id")

@@ -36,6 +36,7 @@ from attribution.mapping_models import (
 from partners.models import Partnership
 from pom import hooks, jobs
 from pom.audit import Actor, audit_action, create_instance, delete_instance, update_fields
+from pom.common import actor_user
 from pom.models import Membership, Organization, Role, User, role_at_least
 
 VENDOR_FIELDS = {
@@ -58,8 +59,7 @@ STANDARD_POPULATIONS = [
 RECOMPUTE_DEBOUNCE_SECONDS = 5
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 def _same_org(org: Organization, obj, field: str) -> None:
@@ -71,7 +71,7 @@ def _require_vendor_admin(org: Organization, actor: Actor) -> None:
     """Consent and sharing are a person's decision: an organization admin or owner, never an API key."""
     if not isinstance(actor, User):
         raise PermissionDenied(_("Consent and sharing are decided by a person (an admin), not by an API key."))
-    role = Membership.objects.filter(organization=org, user=actor).values_list("role", flat=True).first()
+    role = Membership.objects.for_org(org).filter(user=actor).values_list("role", flat=True).first()
     if not role_at_least(role, Role.ADMIN):
         raise PermissionDenied(_("Only an admin or owner of %(org)s can decide what is shared.") % {"org": org.name})
 
@@ -332,7 +332,7 @@ def linked_consent_give(*, org: Organization, actor: User, account_map: AccountM
     linked = account_map.partnership.partner.linked_organization_id
     if linked is None:
         raise ValidationError({"source": _("This partner is not an organization on POM.")})
-    role = Membership.objects.filter(organization_id=linked, user=actor).values_list("role", flat=True).first()
+    role = Membership.objects.for_org(linked).filter(user=actor).values_list("role", flat=True).first()
     if role != Role.OWNER:
         raise PermissionDenied(_("Only an owner of the partner's organization can share its accounts."))
     account_map = update_fields(

@@ -163,9 +163,9 @@ def mdf_budget_create(*, org: Organization, actor: Actor, program: Program, data
 def _clean_approvers(org: Organization, approvers) -> list[int]:
     ids = [int(a) for a in (approvers or [])]
     members = set(
-        Membership.objects.filter(
-            organization=org, user_id__in=ids, role__in=[Role.OWNER, Role.ADMIN, Role.MANAGER]
-        ).values_list("user_id", flat=True)
+        Membership.objects.for_org(org)
+        .filter(user_id__in=ids, role__in=[Role.OWNER, Role.ADMIN, Role.MANAGER])
+        .values_list("user_id", flat=True)
     )
     missing = [i for i in ids if i not in members]
     if missing:
@@ -303,7 +303,7 @@ def can_decide(*, org: Organization, budget: MdfBudget, user) -> bool:
         return False
     if budget.approvers:
         return user.pk in budget.approvers
-    role = Membership.objects.filter(organization=org, user=user).values_list("role", flat=True).first()
+    role = Membership.objects.for_org(org).filter(user=user).values_list("role", flat=True).first()
     return role is not None and role_at_least(role, Role.MANAGER)
 
 

@@ -148,7 +148,7 @@ def registration_approve(
     """
     _same_org(org, registration, "registration")
     _same_org(org, opportunity, "opportunity")
-    registration = DealRegistration.objects.select_for_update().get(pk=registration.pk)
+    registration = DealRegistration.objects.for_org(org).select_for_update().get(pk=registration.pk)
     _pending(registration)
     blocking = selectors.registration_conflicts(
         org=org,
@@ -262,7 +262,7 @@ def registration_reject(
 ) -> DealRegistration:
     """Reject a registration; the reason is required and shown to the partner."""
     _same_org(org, registration, "registration")
-    registration = DealRegistration.objects.select_for_update().get(pk=registration.pk)
+    registration = DealRegistration.objects.for_org(org).select_for_update().get(pk=registration.pk)
     _pending(registration)
     reason = (reason or "").strip()
     if not reason:
@@ -283,7 +283,7 @@ def registration_request_info(
 ) -> DealRegistration:
     """Ask the partner for more information; the registration waits for their answer."""
     _same_org(org, registration, "registration")
-    registration = DealRegistration.objects.select_for_update().get(pk=registration.pk)
+    registration = DealRegistration.objects.for_org(org).select_for_update().get(pk=registration.pk)
     if registration.status != DealRegistration.Status.SUBMITTED:
         raise ValidationError({"status": "Information can only be requested on a submitted registration."})
     message = (message or "").strip()
@@ -305,7 +305,7 @@ def registration_respond_info(
 ) -> DealRegistration:
     """The partner answers a request for information; the registration goes back to review."""
     _same_org(org, registration, "registration")
-    registration = DealRegistration.objects.select_for_update().get(pk=registration.pk)
+    registration = DealRegistration.objects.for_org(org).select_for_update().get(pk=registration.pk)
     if registration.status != DealRegistration.Status.INFO_REQUESTED:
         raise ValidationError({"status": "No information was requested on this registration."})
     message = (message or "").strip()

@@ -31,14 +31,14 @@ from attribution.models import (
 )
 from pom import hooks
 from pom.audit import Actor, audit_action
-from pom.models import Organization, User
+from pom.common import actor_user
+from pom.models import Organization
 from pom.webhooks import webhook_subscribed, webhooks_on_events
 
 logger = logging.getLogger(__name__)
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 # Recomputation ------------------------------------------------------------------------------------
@@ -442,7 +442,7 @@ def _swap(*, org, run, stage: str, newer: bool, written: int, read_ids: set[int]
     and the `opportunity.credited` payloads of the deals whose credit changed (compared before the swap)."""
     from partners.models import Partnership
 
-    deleted = read_ids - set(Partnership.objects.filter(organization=org, pk__in=read_ids).values_list("pk", flat=True))
+    deleted = read_ids - set(Partnership.objects.for_org(org).filter(pk__in=read_ids).values_list("pk", flat=True))
     if connection.vendor != "postgresql" or stage == LEDGER_TABLE:
         if newer:
             CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
@@ -492,7 +492,7 @@ def _compute(*, org, run, lease: _Lease, table: str) -> tuple[int, int, set[int]
     config = selectors.attribution_config(org=org)
     today = timezone.localdate()
     params = engine_params(config, today)
-    partnership_ids = set(Partnership.objects.filter(organization=org).values_list("pk", flat=True))
+    partnership_ids = set(Partnership.objects.for_org(org).values_list("pk", flat=True))
     rules = engine_rules(org, partnership_ids)
     model_names = [m for m in AttributionModel.values if m in config.models_enabled]
     total = Opportunity.objects.for_org(org).count()

@@ -88,7 +88,13 @@ def opportunity_filter(qs: QuerySet[Opportunity], *, filters: dict) -> QuerySet[
         if value not in (None, ""):
             link_filter[lookup] = getattr(value, "pk", value)
     if link_filter:
-        qs = qs.filter(Exists(OpportunityPartner.objects.filter(opportunity_id=OuterRef("pk"), **link_filter)))
+        qs = qs.filter(
+            Exists(
+                OpportunityPartner.objects.filter(
+                    organization=OuterRef("organization"), opportunity_id=OuterRef("pk"), **link_filter
+                )
+            )
+        )
     if filters.get("amount_min") not in (None, ""):
         qs = qs.filter(amount__gte=filters["amount_min"])
     if filters.get("amount_max") not in (None, ""):
@@ -430,7 +436,9 @@ def pipeline_metrics(*, org: Organization, filters: dict | None = None) -> dict:
         row["_cycles"] = cycles_g.get(row["partnership__program_id"], [])
         _economics(row)
 
-    attached = Exists(OpportunityPartner.objects.filter(opportunity_id=OuterRef("pk")))
+    attached = Exists(
+        OpportunityPartner.objects.filter(organization=OuterRef("organization"), opportunity_id=OuterRef("pk"))
+    )
     split = {}
     for row in (
         opps.annotate(attached=attached)
@@ -523,7 +531,9 @@ def partnership_pipeline(*, org: Organization, partnership_ids) -> QuerySet[Oppo
 
 def sourced_pipeline_total(*, org: Organization) -> Decimal:
     """Open pipeline (organization currency) of deals with at least one sourcing partnership."""
-    sourced = OpportunityPartner.objects.filter(opportunity_id=OuterRef("pk"), role=OpportunityPartner.Role.SOURCED)
+    sourced = OpportunityPartner.objects.filter(
+        organization=OuterRef("organization"), opportunity_id=OuterRef("pk"), role=OpportunityPartner.Role.SOURCED
+    )
     return (
         Opportunity.objects.for_org(org)
         .filter(Exists(sourced), status=Opportunity.Status.OPEN, currency=org.currency)

@@ -32,18 +32,14 @@ from attribution.runs import attribution_recompute_request
 from partners.models import Partnership
 from pom import hooks
 from pom.audit import Actor, create_instance, delete_instance, update_fields
+from pom.common import actor_user, same_org
 from pom.domains import domain_key, normalize_domain
-from pom.models import Organization, User
+from pom.models import Organization
+
+_user = actor_user  # pom.common
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
-
-
-def _same_org(org: Organization, obj, field: str) -> None:
-    """Refuse a related row of another organization as if it did not exist."""
-    if obj is not None and obj.organization_id != org.id:
-        raise ValidationError({field: "Unknown in this organization."})
+_same_org = same_org  # pom.common
 
 
 def _products(value) -> list[str]:
@@ -446,7 +442,7 @@ def split_rule_revise(
     """Add a new version of a rule's shares and make it current; earlier versions stay for the record."""
     _same_org(org, rule, "rule")
     cleaned = _clean_shares(org, shares)
-    rule = SplitRule.objects.select_for_update().get(pk=rule.pk)
+    rule = SplitRule.objects.for_org(org).select_for_update().get(pk=rule.pk)
     version = create_instance(
         org=org,
         actor=actor,

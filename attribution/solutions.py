@@ -31,6 +31,7 @@ from attribution.models_solutions import OwnerSide, Phase
 from partners.models import Partnership
 from pom import hooks
 from pom.audit import Actor, audit_action, create_instance, update_fields
+from pom.common import actor_user
 from pom.models import Organization, User
 
 DEFAULT_TEMPLATE = [
@@ -73,8 +74,7 @@ def solution_template_default(*, org: Organization) -> SolutionTemplate:
     return template
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from partners.models import (
     Partner,
     Partnership,
     PartnerType,
+    PartnerTypeLink,
     Program,
     Segment,
     StageEntry,
@@ -68,6 +69,18 @@ class ContactInline(admin.TabularInline):
     fields = ["name", "email", "title", "role", "organization"]
 
 
+class PartnerTypeLinkInline(admin.TabularInline):
+    """Types are set through the partner service (it writes the organization); the admin shows them."""
+
+    model = PartnerTypeLink
+    fields = readonly_fields = ["partner_type"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
     list_display = ["name", "domain", "status", "journey_stage", "is_focus", "region", "owner", "organization"]
@@ -75,8 +88,7 @@ class PartnerAdmin(admin.ModelAdmin):
     list_select_related = ["journey_stage", "owner", "organization"]
     search_fields = ["name", "domain"]
     raw_id_fields = ["owner", "journey_stage", "archetype", "segment", "linked_organization"]
-    filter_horizontal = ["types"]
-    inlines = [ContactInline]
+    inlines = [ContactInline, PartnerTypeLinkInline]
 
 
 @admin.register(Contact)

@@ -38,8 +38,9 @@ from partners.assessment_models import (
     Swot,
 )
 from partners.models import Contact, Partnership
-from pom import hooks
+from pom import hooks, rls
 from pom.audit import Actor, audit_action, create_instance, delete_instance, update_fields
+from pom.common import actor_user
 from pom.models import Organization, User
 from pom.services import email_send, hash_token
 
@@ -56,8 +57,7 @@ class LinkRefused(Exception):
         self.reason, self.status = reason, status
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 # Health questions ---------------------------------------------------------------------------------
@@ -294,13 +294,15 @@ def _is_open(campaign: AssessmentCampaign, now) -> bool:
 
 def invitation_by_token(raw: str) -> AssessmentInvitation | None:
     """The invitation with this token in any organization (the token decides the tenant)."""
-    return (
-        AssessmentInvitation.objects.select_related(
-            "round__campaign", "round__partnership__partner", "round__partnership__program", "organization", "user"
+    with rls.all_organizations("a respondent's invitation is found by its token's hash"):
+        invitation = (
+            AssessmentInvitation.objects.select_related(
+                "round__campaign", "round__partnership__partner", "round__partnership__program", "organization", "user"
+            )
+            .filter(token_hash=hash_token(raw or ""))
+            .first()
         )
-        .filter(token_hash=hash_token(raw or ""))
-        .first()
-    )
+    return rls.admit(invitation)
 
 
 def invitation_resolve(*, raw: str, request_user=None) -> AssessmentInvitation:

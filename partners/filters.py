@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 
-from partners.models import Contact, Partner, Partnership
+from partners.models import Contact, Partner, Partnership, PartnerTypeLink
 from pom.domains import normalize_domain
 from pom.models import Region
 
@@ -21,6 +21,11 @@ SORTS = {
     "partnerships": ("partnership_count", "name"),
     "-partnerships": ("-partnership_count", "name"),
 }
+
+
+def _same_partner(model):
+    """The outer partner's rows of `model`, correlated on organization too (the door, and the index)."""
+    return model.objects.filter(organization=OuterRef("organization"), partner=OuterRef("pk"))
 
 
 class PartnerFilter(django_filters.FilterSet):
@@ -51,20 +56,20 @@ class PartnerFilter(django_filters.FilterSet):
             Q(name__icontains=value)
             | Q(domain__icontains=value)
             | Q(industry__icontains=value)
-            | Q(pk__in=Contact.objects.filter(Q(name__icontains=value) | Q(email__icontains=value)).values("partner"))
+            | Exists(_same_partner(Contact).filter(Q(name__icontains=value) | Q(email__icontains=value)))
         )
 
     def filter_type(self, queryset, name, value):
         # A type is given by id or by slug (CRM integrations know the slug).
         if value.isdigit():
-            return queryset.filter(pk__in=Partner.types.through.objects.filter(partnertype_id=value).values("partner"))
-        return queryset.filter(pk__in=Partner.types.through.objects.filter(partnertype__slug=value).values("partner"))
+            return queryset.filter(Exists(_same_partner(PartnerTypeLink).filter(partner_type_id=value)))
+        return queryset.filter(Exists(_same_partner(PartnerTypeLink).filter(partner_type__slug=value)))
 
     def filter_program(self, queryset, name, value):
-        return queryset.filter(pk__in=Partnership.objects.filter(program_id=value).values("partner"))
+        return queryset.filter(Exists(_same_partner(Partnership).filter(program_id=value)))
 
     def filter_tier(self, queryset, name, value):
-        return queryset.filter(pk__in=Partnership.objects.filter(tier_id=value).values("partner"))
+        return queryset.filter(Exists(_same_partner(Partnership).filter(tier_id=value)))
 
     def filter_domain(self, queryset, name, value):
         return queryset.filter(domain=normalize_domain(value))

@@ -109,7 +109,7 @@ class Partner(OrgOwned):
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
     logo = models.ImageField(upload_to="partner-logos/", blank=True)
-    types = models.ManyToManyField(PartnerType, blank=True, related_name="partners")
+    types = models.ManyToManyField(PartnerType, through="PartnerTypeLink", blank=True, related_name="partners")
     archetype = models.ForeignKey(Archetype, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     is_focus = models.BooleanField("focus partner", default=False, help_text="Focus partner, not long tail")
@@ -155,6 +155,23 @@ class Partner(OrgOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PartnerTypeLink(OrgOwned):
+    """A partner's type: the through-row carries the organization like every tenant row."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="type_links")
+    partner_type = models.ForeignKey(PartnerType, on_delete=models.CASCADE, related_name="partner_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "partner", "partner_type"], name="partner_type_link_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} is {self.partner_type_id}"
 
 
 class Contact(OrgOwned):

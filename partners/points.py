@@ -266,7 +266,7 @@ def points_award_for_event(
 
 
 def _is_manager(org: Organization, user: User) -> bool:
-    role = Membership.objects.filter(organization=org, user=user).values_list("role", flat=True).first()
+    role = Membership.objects.for_org(org).filter(user=user).values_list("role", flat=True).first()
     return role is not None and role_at_least(role, Role.MANAGER)
 
 

@@ -75,7 +75,7 @@ def partner_detail(*, org: Organization, pk: int) -> Partner | None:
     return (
         partner_queryset(org=org)
         .select_related("linked_organization")
-        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("name")))
+        .prefetch_related(Prefetch("contacts", queryset=Contact.objects.for_org(org).order_by("name")))
         .filter(pk=pk)
         .first()
     )
@@ -159,7 +159,7 @@ def journey_progress(*, partnership: Partnership) -> dict[str, Any]:
     stages = list(
         JourneyStage.objects.for_org(org_id)
         .filter(template_id=template_id)
-        .prefetch_related(Prefetch("steps", queryset=JourneyStep.objects.order_by("order")))
+        .prefetch_related(Prefetch("steps", queryset=JourneyStep.objects.for_org(org_id).order_by("order")))
         .order_by("order")
     )
     completions = {
@@ -259,9 +259,9 @@ def journey_template_list(*, org: Organization) -> QuerySet[JourneyTemplate]:
         .prefetch_related(
             Prefetch(
                 "stages",
-                queryset=JourneyStage.objects.order_by("order").prefetch_related(
-                    Prefetch("steps", queryset=JourneyStep.objects.order_by("order"))
-                ),
+                queryset=JourneyStage.objects.for_org(org)
+                .order_by("order")
+                .prefetch_related(Prefetch("steps", queryset=JourneyStep.objects.for_org(org).order_by("order"))),
             )
         )
         .order_by("-is_default", "name")

@@ -34,6 +34,7 @@ from partners.models import (
 )
 from pom import hooks
 from pom.audit import Actor, audit_action, audit_create, create_instance, delete_instance, update_fields
+from pom.common import check_same_org
 from pom.domains import domain_error, normalize_domain
 from pom.models import Membership, Organization, User
 
@@ -41,15 +42,11 @@ TAXONOMY_MODELS = {"type": PartnerType, "archetype": Archetype, "segment": Segme
 
 
 def _check_member(org: Organization, user: User | None, field: str) -> None:
-    if user is not None and not Membership.objects.filter(organization=org, user=user).exists():
+    if user is not None and not Membership.objects.for_org(org).filter(user=user).exists():
         raise ValidationError({field: f"{user.display_name} is not a member of {org.name}."})
 
 
-def _check_same_org(org: Organization, **objects) -> None:
-    """Foreign keys handed to a service must belong to the same organization (defence in depth)."""
-    for field, obj in objects.items():
-        if obj is not None and obj.organization_id != org.id:
-            raise ValidationError({field: "Not found in this organization."})
+_check_same_org = check_same_org  # pom.common
 
 
 def _check_domain_free(org: Organization, domain: str, exclude_pk: int | None = None) -> None:
@@ -69,7 +66,7 @@ def _set_types(partner: Partner, types: Iterable[PartnerType] | None, org: Organ
     types = list(types)
     for partner_type in types:
         _check_same_org(org, types=partner_type)
-    partner.types.set(types)
+    partner.types.set(types, through_defaults={"organization": org})
 
 
 # Partners ---------------------------------------------------------------------------------------

@@ -1,6 +1,17 @@
 from django.contrib import admin
 
-from plans.models import Activity, CheckIn, KeyResult, Meeting, Objective, Plan, PlanTemplate, PlanVersion
+from plans.models import (
+    Activity,
+    CheckIn,
+    KeyResult,
+    Meeting,
+    MeetingPartnerAttendee,
+    MeetingVendorAttendee,
+    Objective,
+    Plan,
+    PlanTemplate,
+    PlanVersion,
+)
 
 
 @admin.register(Plan)
@@ -48,9 +59,29 @@ class PlanTemplateAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "is_default", "organization"]
 
 
+class _AttendeeInline(admin.TabularInline):
+    """Attendees are set through the meeting service (it writes the organization); the admin shows them."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MeetingVendorAttendeeInline(_AttendeeInline):
+    model = MeetingVendorAttendee
+    fields = readonly_fields = ["user"]
+
+
+class MeetingPartnerAttendeeInline(_AttendeeInline):
+    model = MeetingPartnerAttendee
+    fields = readonly_fields = ["contact"]
+
+
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["__str__", "partnership", "kind", "date", "organization"]
     list_filter = ["kind"]
     raw_id_fields = ["partnership", "plan", "created_by"]
-    filter_horizontal = ["vendor_attendees", "partner_attendees"]
+    inlines = [MeetingVendorAttendeeInline, MeetingPartnerAttendeeInline]

@@ -272,8 +272,12 @@ class Meeting(OrgOwned):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.MONTHLY_REVIEW)
     title = models.CharField(max_length=200, blank=True)
     date = models.DateField()
-    vendor_attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
-    partner_attendees = models.ManyToManyField("partners.Contact", blank=True, related_name="+")
+    vendor_attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="MeetingVendorAttendee", blank=True, related_name="+"
+    )
+    partner_attendees = models.ManyToManyField(
+        "partners.Contact", through="MeetingPartnerAttendee", blank=True, related_name="+"
+    )
     other_attendees = models.CharField(
         max_length=500,
         blank=True,
@@ -296,3 +300,35 @@ class Meeting(OrgOwned):
     @property
     def decision_list(self) -> list[str]:
         return [line.strip(" -•\t") for line in self.decisions.splitlines() if line.strip(" -•\t")]
+
+
+class MeetingVendorAttendee(OrgOwned):
+    """A vendor user at a meeting: the through-row carries the organization like every tenant row."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="vendor_attendee_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "meeting", "user"], name="meeting_vendor_attendee_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} at {self.meeting_id}"
+
+
+class MeetingPartnerAttendee(OrgOwned):
+    """A partner contact at a meeting: the through-row carries the organization like every tenant row."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="partner_attendee_links")
+    contact = models.ForeignKey("partners.Contact", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "meeting", "contact"], name="meeting_partner_attendee_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"contact {self.contact_id} at {self.meeting_id}"

@@ -25,6 +25,7 @@ from pom.audit import (
     snapshot,
     update_fields,
 )
+from pom.common import actor_user, same_org
 from pom.models import Membership, Organization, User
 
 PLAN_FIELDS = {"name", "kind", "description", "period_start", "period_end", "phases", "owner"}
@@ -76,7 +77,7 @@ def _require_open(plan: Plan, field: str = "plan") -> None:
 
 
 def _is_member(org: Organization, user: User) -> bool:
-    return Membership.objects.filter(organization=org, user=user).exists()
+    return Membership.objects.for_org(org).filter(user=user).exists()
 
 
 def _check_person(*, org: Organization, plan: Plan, user: User | None, field: str) -> None:
@@ -138,13 +139,10 @@ def _validate_activity(*, org: Organization, activity: Activity) -> None:
     _check_person(org=org, plan=plan, user=activity.assignee, field="assignee")
 
 
-def _same_org(org: Organization, obj: Any, field: str) -> None:
-    if obj is not None and obj.organization_id != org.pk:
-        raise ValidationError({field: "Not found in this organization."})
+_same_org = same_org  # pom.common
 
 
-def _actor_user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_actor_user = actor_user  # pom.common
 
 
 # --- plans ---------------------------------------------------------------------------------------
@@ -550,8 +548,8 @@ def meeting_create(
         created_by=_actor_user(actor),
     )
     create_instance(org=org, actor=actor, instance=meeting)
-    meeting.vendor_attendees.set(vendor_attendees or [])
-    meeting.partner_attendees.set(partner_attendees or [])
+    meeting.vendor_attendees.set(vendor_attendees or [], through_defaults={"organization": org})
+    meeting.partner_attendees.set(partner_attendees or [], through_defaults={"organization": org})
     for index, follow_up in enumerate(follow_ups or [], 1):
         item = {k: v for k, v in follow_up.items() if v not in (None, "")}
         title_text = item.pop("title", "").strip()

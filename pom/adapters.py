@@ -38,9 +38,11 @@ class AccountAdapter(DefaultAccountAdapter):
         security.login_check(email=email, address=self.get_client_ip(request))
         config = sso.sso_config_for_email(email)
         if config is not None and config.require_sso:
-            owner = Membership.objects.filter(
-                organization=config.organization, user__email__iexact=email, role=Role.OWNER
-            ).exists()
+            owner = (
+                Membership.objects.for_org(config.organization)
+                .filter(user__email__iexact=email, role=Role.OWNER)
+                .exists()
+            )
             if not owner:
                 raise self.validation_error("sso_required", config.organization.name)
 

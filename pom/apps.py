@@ -11,7 +11,12 @@ class PomConfig(AppConfig):
 
         schema.install_enum_name_overrides()
         from allauth.account.signals import password_reset, user_logged_in
+        from django.db.models.signals import post_migrate
 
+        from pom import rls_hooks
+
+        post_migrate.connect(rls_hooks.install_after_migrate, sender=self, dispatch_uid="pom-rls-install")
+        rls_hooks.connect_task_scope()
         password_reset.connect(_unlock_after_password_reset, dispatch_uid="pom-unlock-after-reset")
         user_logged_in.connect(_after_sso_login, dispatch_uid="pom-after-sso-login")
 

@@ -50,7 +50,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pom.audit import Actor
-from pom.models import Job, Organization, User
+from pom.common import actor_user
+from pom.models import Job, Organization
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +66,7 @@ class _Busy(Exception):
     """Another job of the same organization, kind and key is running."""
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 def _enqueue(job: Job, countdown: int | None = None) -> None:

@@ -81,3 +81,19 @@ class ApiJsonErrorsMiddleware:
             if header in response:
                 rewritten[header] = response[header]
         return rewritten
+
+
+class TenantScopeMiddleware:
+    """Row-level security scope for one request (pom/rls.py): the signed-in user from the start, the
+    organization once `org_access` (or a workspace's access) resolves it; the previous scope after."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from pom import rls
+
+        user = getattr(request, "user", None)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        with rls.scope(user_id=user_id):
+            return self.get_response(request)

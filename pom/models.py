@@ -259,6 +259,8 @@ class Membership(TimeStamped):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    # The organization's door (`for_org`) like every tenant row; a user's own list is `filter(user=...)`.
+    objects = OrgQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -119,8 +119,8 @@ def _blocking_ownerships(user: User) -> list[Organization]:
     blocking = []
     for membership in Membership.objects.filter(user=user, role=Role.OWNER).select_related("organization"):
         org = membership.organization
-        owners = Membership.objects.filter(organization=org, role=Role.OWNER).exclude(user=user)
-        others = Membership.objects.filter(organization=org).exclude(user=user)
+        owners = Membership.objects.for_org(org).filter(role=Role.OWNER).exclude(user=user)
+        others = Membership.objects.for_org(org).exclude(user=user)
         if not owners.exists() and others.exists():
             blocking.append(org)
     return blocking
@@ -204,7 +204,7 @@ def deletion_pending(*, org: Organization) -> OrgDeletion | None:
 
 
 def _check_owner(org: Organization, actor: User) -> None:
-    if not Membership.objects.filter(organization=org, user=actor, role=Role.OWNER).exists():
+    if not Membership.objects.for_org(org).filter(user=actor, role=Role.OWNER).exists():
         raise PermissionDenied(_("Only an owner can delete the organization."))
 
 
@@ -239,7 +239,7 @@ def org_deletion_request(*, org: Organization, actor: User, confirm_slug: str) -
         verb="organization.deletion_requested",
         changes={"scheduled_for": deletion.scheduled_for},
     )
-    owners = list(Membership.objects.filter(organization=org, role=Role.OWNER).values_list("user__email", flat=True))
+    owners = list(Membership.objects.for_org(org).filter(role=Role.OWNER).values_list("user__email", flat=True))
     email_send(
         to=owners,
         subject=_("[POM] %(org)s will be deleted on %(date)s")
@@ -310,7 +310,7 @@ def org_delete_now(*, organization_id: int) -> bool:
         return False
     org = Organization.objects.get(pk=organization_id)
     files = [j.result_file.name for j in Job.objects.for_org(org).exclude(result_file="")]
-    owners = list(Membership.objects.filter(organization=org, role=Role.OWNER).values_list("user__email", flat=True))
+    owners = list(Membership.objects.for_org(org).filter(role=Role.OWNER).values_list("user__email", flat=True))
     name = org.name
     with transaction.atomic():
         org.delete()

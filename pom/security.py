@@ -198,7 +198,7 @@ def policy_set_mfa(*, org: Organization, actor: User, require_mfa: bool) -> OrgS
 def _check_owner(org: Organization, actor: User) -> None:
     from django.core.exceptions import PermissionDenied
 
-    if not Membership.objects.filter(organization=org, user=actor, role=Role.OWNER).exists():
+    if not Membership.objects.for_org(org).filter(user=actor, role=Role.OWNER).exists():
         raise PermissionDenied(_("Only an owner changes the organization's sign-in policy."))
 
 
@@ -208,7 +208,7 @@ def members_without_mfa(*, org: Organization):
 
     with_mfa = Authenticator.objects.filter(type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
     return (
-        Membership.objects.filter(organization=org)
+        Membership.objects.for_org(org)
         .exclude(user_id__in=with_mfa.values("user_id"))
         .select_related("user")
         .order_by("user__email")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from pom import rls
 from pom.api.auth import hash_key
 from pom.audit import (
     Actor,
@@ -23,6 +23,7 @@ from pom.audit import (
     delete_instance,
     update_fields,
 )
+from pom.common import hash_secret
 from pom.models import ApiKey, Membership, Organization, OrgInvitation, Role, User, role_at_least
 
 RESERVED_SLUGS = {"new", "admin", "api", "static", "media", "accounts", "w", "o"}
@@ -55,9 +56,7 @@ def email_send(
     transaction.on_commit(lambda: send_email_task.delay(**kwargs))
 
 
-def hash_token(raw: str) -> str:
-    """The stored form of an invitation token: only its SHA-256 is kept."""
-    return hashlib.sha256(raw.encode()).hexdigest()
+hash_token = hash_secret  # the stored form of an invitation token (pom.common)
 
 
 def _unique_slug(name: str) -> str:
@@ -76,6 +75,7 @@ def organization_create(*, user: User, name: str, **profile) -> Organization:
     org = Organization(name=name.strip(), slug=_unique_slug(name), **profile)
     org.full_clean()
     org.save()
+    rls.add_orgs([org.pk])  # its creator works in it from here on (row-level security)
     membership = Membership(user=user, organization=org, role=Role.OWNER)
     membership.full_clean()
     membership.save()
@@ -94,7 +94,7 @@ def organization_update(*, org: Organization, actor: Actor, data: dict) -> Organ
 
 
 def _check_can_manage(org: Organization, actor: User) -> Membership:
-    membership = Membership.objects.filter(organization=org, user=actor).first()
+    membership = Membership.objects.for_org(org).filter(user=actor).first()
     if membership is None or not role_at_least(membership.role, Role.ADMIN):
         raise PermissionDenied("Only owners and admins manage members.")
     return membership
@@ -114,7 +114,7 @@ def invitation_create(*, org: Organization, actor: User, email: str, role: str) 
         raise ValidationError({"role": "Only an owner can invite another owner."})
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
-    if Membership.objects.filter(organization=org, user__email__iexact=email).exists():
+    if Membership.objects.for_org(org).filter(user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {org.name}."})
     OrgInvitation.objects.for_org(org).filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
@@ -147,13 +147,21 @@ def invitation_create(*, org: Organization, actor: User, email: str, role: str) 
 
 def invitation_by_token(raw: str) -> OrgInvitation | None:
     """The invitation behind a raw link token, in any state, or None."""
-    return OrgInvitation.objects.select_related("organization", "invited_by").filter(token_hash=hash_token(raw)).first()
+    with rls.all_organizations("an invitation is found by its token's hash"):
+        invitation = (
+            OrgInvitation.objects.select_related("organization", "invited_by")
+            .filter(token_hash=hash_token(raw))
+            .first()
+        )
+    return rls.admit(invitation)
 
 
 @transaction.atomic
 def invitation_accept(*, raw_token: str, user: User) -> Membership:
     """Turn a pending invitation into a membership for `user`, whose e-mail must match."""
-    invitation = OrgInvitation.objects.select_for_update().filter(token_hash=hash_token(raw_token)).first()
+    with rls.all_organizations("accepting locks the invitation found by its token's hash"):
+        invitation = OrgInvitation.objects.select_for_update().filter(token_hash=hash_token(raw_token)).first()
+    rls.admit(invitation)
     if invitation is None:
         raise ValidationError("This invitation link is not valid.")
     state = invitation.state
@@ -199,7 +207,7 @@ def membership_set_role(*, org: Organization, actor: User, membership: Membershi
 
 
 def _ensure_other_owner(org: Organization, membership: Membership) -> None:
-    others = Membership.objects.filter(organization=org, role=Role.OWNER).exclude(pk=membership.pk)
+    others = Membership.objects.for_org(org).filter(role=Role.OWNER).exclude(pk=membership.pk)
     if not others.exists():
         raise ValidationError("An organization needs at least one owner.")
 
@@ -281,5 +289,6 @@ def api_key_revoke(*, org: Organization, actor: User, key: ApiKey) -> ApiKey:
 
 def api_key_touch(*, key: ApiKey, now) -> None:
     """Record the key's last use (called at most once a minute per key by authentication)."""
-    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    with rls.all_organizations("authentication records the use of the key it just found"):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     key.last_used_at = now

@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pom.middleware.UserTimezoneMiddleware",
+    "pom.middleware.TenantScopeMiddleware",
 ]
 
 ROOT_URLCONF = "pom.urls"
@@ -138,6 +139,9 @@ else:
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
+# Row-level security (pom/rls.py, docs/tenancy.md): the role the application works as on PostgreSQL.
+# `migrate` (as the owner) grants it every table; the test suite switches every connection to it.
+POM_DB_APP_ROLE = env("POM_DB_APP_ROLE", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "pom.User"

@@ -5,6 +5,8 @@ Unknown organization or no membership: 404, as if absent. Member below the requi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -14,24 +16,65 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
 
-from pom import security, sso
+from pom import rls, security, sso
 from pom.models import ROLE_RANK, Membership, Organization, Role, role_at_least
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
+# The one role map for pages and API: the role a method needs unless a view says otherwise.
+REQUIRED_ROLES: dict[str, str] = {
+    "GET": Role.VIEWER,
+    "HEAD": Role.VIEWER,
+    "OPTIONS": Role.VIEWER,
+    "POST": Role.MANAGER,
+    "PUT": Role.MANAGER,
+    "PATCH": Role.MANAGER,
+    "DELETE": Role.MANAGER,
+}
 
-def membership_for(user, org_slug: str) -> Membership:
-    """The user's membership in the organization with this slug, or 404."""
+
+@dataclass(frozen=True)
+class OrgAccess:
+    """Who reaches an organization, and as what: a member (with `membership`) or an API key."""
+
+    organization: Organization
+    role: str
+    membership: Membership | None = None
+
+
+def org_access(user, org_slug: str) -> OrgAccess:
+    """The organization with this slug and the caller's role in it, or 404 (unknown or not a member).
+
+    A user reaches it through their membership, an API key (`user.key`) only its own organization.
+    SSO and second-factor checks stay with the caller: pages redirect, the API answers 403.
+    """
     if not user.is_authenticated:
         raise Http404("No such organization")
+    key_org = getattr(user, "organization", None) if getattr(user, "key", None) is not None else None
+    if key_org is not None:  # an API key principal
+        if key_org.slug != org_slug:
+            raise Http404("No such organization")
+        rls.add_orgs([key_org.pk])
+        return OrgAccess(organization=key_org, role=user.role)
+    rls.set_user(user.pk)  # the user's own memberships are visible before an organization is set
     membership = (
+        # cross-tenant by nature: the user's own memberships, narrowed to the slug in the URL
         Membership.objects.select_related("organization", "organization__security")
         .filter(user=user, organization__slug=org_slug)
         .first()
     )
     if membership is None:
         raise Http404("No such organization")
-    return membership
+    rls.add_orgs([membership.organization_id])  # the database's wall opens for this organization only
+    return OrgAccess(organization=membership.organization, role=membership.role, membership=membership)
+
+
+def membership_for(user, org_slug: str) -> Membership:
+    """The user's membership in the organization with this slug, or 404."""
+    access = org_access(user, org_slug)
+    if access.membership is None:
+        raise Http404("No such organization")
+    return access.membership
 
 
 class OrgRequiredMixin(LoginRequiredMixin):
@@ -60,7 +103,7 @@ class OrgRequiredMixin(LoginRequiredMixin):
             return redirect("mfa_activate_totp")
         required = self.required_roles.get(request.method) or self.required_role
         if required is None:
-            required = Role.VIEWER if request.method in SAFE_METHODS else Role.MANAGER
+            required = REQUIRED_ROLES.get(request.method, Role.MANAGER)
         if not role_at_least(self.role, required):
             raise PermissionDenied(f"This needs the {required} role in {self.org.name}.")
         return super().dispatch(request, *args, **kwargs)
@@ -79,4 +122,13 @@ class OrgRequiredMixin(LoginRequiredMixin):
         return context
 
 
-__all__ = ["OrgRequiredMixin", "membership_for", "ROLE_RANK", "role_at_least", "SAFE_METHODS"]
+__all__ = [
+    "OrgAccess",
+    "OrgRequiredMixin",
+    "REQUIRED_ROLES",
+    "membership_for",
+    "org_access",
+    "ROLE_RANK",
+    "role_at_least",
+    "SAFE_METHODS",
+]

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from pom import crypto, netguard
 from pom.audit import Actor, _jsonable, audit_action, audit_create, audit_delete, snapshot, update_fields
+from pom.common import actor_user
 from pom.models import (
     Membership,
     Organization,
@@ -54,8 +55,7 @@ HIDDEN_FIELD_MARKERS = ("hash", "secret", "password", "token")
 AUDIT_EXCLUDE = ("secret_encrypted", "previous_secret_encrypted")
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 # Signing ----------------------------------------------------------------------------------------
@@ -494,9 +494,7 @@ def _disable_if_failing(*, org: Organization, endpoint_id: int) -> None:
         endpoint=endpoint, status__in=[WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING]
     ).update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None, last_error=_("The endpoint was disabled."))
     admins = list(
-        Membership.objects.filter(organization=org, role__in=[Role.OWNER, Role.ADMIN]).values_list(
-            "user__email", flat=True
-        )
+        Membership.objects.for_org(org).filter(role__in=[Role.OWNER, Role.ADMIN]).values_list("user__email", flat=True)
     )
     if admins:
         from django.urls import reverse

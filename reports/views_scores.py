@@ -135,7 +135,7 @@ class ScoresPortfolioView(OrgRequiredMixin, TemplateView):
             elements=[(e, ELEMENT_LABELS[e]) for e in ELEMENTS],
             programs=Program.objects.for_org(self.org).order_by("name"),
             tiers=Tier.objects.for_org(self.org).select_related("program").order_by("program__name", "rank"),
-            owners=Membership.objects.filter(organization=self.org).select_related("user").order_by("user__email"),
+            owners=Membership.objects.for_org(self.org).select_related("user").order_by("user__email"),
             selected={"program": program, "tier": tier, "owner": owner},
             job=job,
         )

@@ -29,6 +29,46 @@ celery_app.conf.task_always_eager = True
 celery_app.conf.task_eager_propagates = True
 
 
+def _set_app_role(sender, connection, **kwargs):
+    """Work as the application role. Test code itself builds rows in any organization (the session
+    default lifts the wall); each request and task sets its own scope over it, as in production."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET ROLE {connection.ops.quote_name(settings.POM_DB_APP_ROLE)}")
+            cursor.execute("SELECT set_config('pom.all_orgs', 'on', false)")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With POM_DB_APP_ROLE on PostgreSQL: after the test database is created and migrated (as its
+    owner), every connection works as the application role, so row-level security applies to the
+    whole suite (docs/tenancy.md). The role is created when missing; it owns nothing."""
+    from django.db import connection
+    from django.db.backends.signals import connection_created
+
+    from pom import rls
+
+    role = settings.POM_DB_APP_ROLE
+    if not role or connection.vendor != "postgresql":
+        yield
+        return
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DO $$ BEGIN CREATE ROLE {connection.ops.quote_name(role)} NOLOGIN NOSUPERUSER NOBYPASSRLS;"
+                " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+            )
+        rls.grant(connection, role)
+        _set_app_role(None, connection)
+    connection_created.connect(_set_app_role, dispatch_uid="pom-test-app-role")
+    yield
+    connection_created.disconnect(dispatch_uid="pom-test-app-role")
+    with django_db_blocker.unblock():
+        if connection.connection is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET ROLE")
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Throttle counters and cached values never leak from one test into another."""

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from plans.models import Activity, KeyResult, Plan
+from pom import rls
 from pom.audit import audit_action
 from workspaces import selectors, services
 from workspaces.models import ActionLink
@@ -44,11 +45,13 @@ class Resolved:
 
 def link_by_token(raw: str) -> ActionLink | None:
     """The link with this token in any organization (the token decides the tenant)."""
-    return (
-        ActionLink.objects.select_related("user", "workspace__organization", "digest")
-        .filter(token_hash=services.hash_token(raw or ""))
-        .first()
-    )
+    with rls.all_organizations("an e-mail action link is found by its token's hash"):
+        link = (
+            ActionLink.objects.select_related("user", "workspace__organization", "digest")
+            .filter(token_hash=services.hash_token(raw or ""))
+            .first()
+        )
+    return rls.admit(link)
 
 
 def _target(link: ActionLink):

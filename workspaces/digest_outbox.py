@@ -193,9 +193,7 @@ def outbox_send(*, org: Organization, digest_ids=None, progress=None, backend: s
             .order_by("pk")
         )
         user_ids = {m.user_id for m in mails}
-        vendor_ids = set(
-            Membership.objects.filter(organization=org, user_id__in=user_ids).values_list("user_id", flat=True)
-        )
+        vendor_ids = set(Membership.objects.for_org(org).filter(user_id__in=user_ids).values_list("user_id", flat=True))
         prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
         links: list[ActionLink] = []
         rendered = {

@@ -65,7 +65,7 @@ def preview_user(*, digest: Digest, user_id) -> tuple[User, str] | None:
     member = (
         WorkspaceMember.objects.for_org(org_id).filter(workspace_id=digest.workspace_id, user_id=int(user_id)).first()
     )
-    if Membership.objects.filter(organization_id=org_id, user_id=int(user_id)).exists():
+    if Membership.objects.for_org(org_id).filter(user_id=int(user_id)).exists():
         return User.objects.get(pk=int(user_id)), "vendor"
     if member is not None:
         return member.user, member.side

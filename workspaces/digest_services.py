@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from pom import jobs
 from pom.audit import Actor, actor_label, audit_action, update_fields
+from pom.common import actor_user
 from pom.models import Job, Membership, Organization, User
 from workspaces import digest_facts, digest_writer
 from workspaces.digest_outbox import outbox_send
@@ -164,9 +165,9 @@ def recipients(*, org: Organization, workspaces: list[Workspace], kind: str, per
     out: dict[int, dict[int, tuple]] = defaultdict(dict)
     rows = list(WorkspaceMember.objects.for_org(org).filter(workspace_id__in=ws_ids).select_related("user"))
     vendor_members = set(
-        Membership.objects.filter(
-            organization=org, user_id__in=[m.user_id for m in rows if m.side == Side.VENDOR]
-        ).values_list("user_id", flat=True)
+        Membership.objects.for_org(org)
+        .filter(user_id__in=[m.user_id for m in rows if m.side == Side.VENDOR])
+        .values_list("user_id", flat=True)
     )
     for m in rows:
         # a vendor-side row left behind by someone who left the organization gives no access: no digest
@@ -179,7 +180,7 @@ def recipients(*, org: Organization, workspaces: list[Workspace], kind: str, per
         .values_list("pk", "partnership_links__partnership__owner_id")
     )
     owner_ids = {uid for _ws, uid in owners}
-    members = set(Membership.objects.filter(organization=org, user_id__in=owner_ids).values_list("user_id", flat=True))
+    members = set(Membership.objects.for_org(org).filter(user_id__in=owner_ids).values_list("user_id", flat=True))
     users = {u.pk: u for u in User.objects.filter(pk__in=members)}
     for ws_id, uid in owners:
         if uid in users:
@@ -242,8 +243,7 @@ def _require_vendor_editor(access: WorkspaceAccess) -> None:
         raise PermissionDenied(_("Only the vendor's editors review digests."))
 
 
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) else None
+_user = actor_user  # pom.common
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from attribution.models import Opportunity, OpportunityPartner, RegistrationEvent
 from plans.selectors import attention_items, plans_for_partnerships
+from pom import rls
 from pom.api.auth import ApiKeyPrincipal
 from pom.models import ApiKey, ApiKeyScope, Membership, Organization, Role, User
 from workspaces.models import (
@@ -85,13 +86,13 @@ def workspace_access(*, user, workspace: Workspace) -> WorkspaceAccess | None:
             return None
         # A write key is how integrators provision partner access, so it manages members.
         role = WorkspaceRole.OWNER if user.scope == ApiKeyScope.WRITE else WorkspaceRole.VIEWER
+        rls.add_orgs([workspace.organization_id])
         return WorkspaceAccess(workspace=workspace, role=role, side=Side.VENDOR, via="api_key")
     if not getattr(user, "is_authenticated", False):
         return None
+    rls.set_user(user.pk)  # their own memberships and workspace memberships are visible
     org_role = (
-        Membership.objects.filter(organization_id=workspace.organization_id, user=user)
-        .values_list("role", flat=True)
-        .first()
+        Membership.objects.for_org(workspace.organization_id).filter(user=user).values_list("role", flat=True).first()
     )
     member = WorkspaceMember.objects.for_org(workspace.organization_id).filter(workspace=workspace, user=user).first()
     if org_role is not None:
@@ -99,28 +100,38 @@ def workspace_access(*, user, workspace: Workspace) -> WorkspaceAccess | None:
         via = "org"
         if member is not None and WORKSPACE_ROLE_RANK[member.role] > WORKSPACE_ROLE_RANK[role]:
             role, via = member.role, "member"
+        rls.add_orgs([workspace.organization_id])
         return WorkspaceAccess(workspace=workspace, role=role, side=Side.VENDOR, via=via, member=member)
     # Without an organization membership only a partner-side row counts: a vendor-side row left behind
     # after someone left the organization must not keep the door open.
     if member is None or member.side != Side.PARTNER:
         return None
+    rls.add_orgs([workspace.organization_id])  # a partner person sees this workspace's organization
     return WorkspaceAccess(workspace=workspace, role=member.role, side=Side.PARTNER, via="member", member=member)
 
 
 def workspace_by_public_id(*, public_id) -> Workspace | None:
     """The workspace with this URL identifier in any organization; access is decided separately."""
-    return Workspace.objects.select_related("organization").filter(public_id=public_id).first()
+    with rls.all_organizations("a workspace URL names it by public id; workspace_access decides"):
+        return Workspace.objects.select_related("organization").filter(public_id=public_id).first()
 
 
 def workspace_by_share_token(*, token_hash: str) -> Workspace | None:
     """The workspace whose view-only link has this hash, only while the link is enabled."""
-    return (
-        Workspace.objects.select_related("organization").filter(share_token_hash=token_hash, share_enabled=True).first()
-    )
+    with rls.all_organizations("a view-only link is found by its token's hash"):
+        workspace = (
+            Workspace.objects.select_related("organization")
+            .filter(share_token_hash=token_hash, share_enabled=True)
+            .first()
+        )
+    return rls.admit(workspace)  # the link reads this workspace's organization only
 
 
 def workspaces_for_user(*, user: User) -> QuerySet[Workspace]:
-    """Workspaces a person belongs to as a partner-side member, across vendors (the partner home)."""
+    """Workspaces a person belongs to as a partner-side member, across vendors (the partner home).
+
+    Opens the row-level security scope to exactly those workspaces' organizations."""
+    rls.add_partner_workspace_orgs(user.pk)
     return (
         Workspace.objects.filter(members__user=user, members__side=Side.PARTNER)
         .exclude(organization__memberships__user=user)
@@ -176,7 +187,7 @@ def member_list(*, workspace: Workspace) -> QuerySet[WorkspaceMember]:
 def vendor_users_with_org_access(*, workspace: Workspace) -> QuerySet[Membership]:
     """The organization's members: they reach the workspace through their role."""
     return (
-        Membership.objects.filter(organization_id=workspace.organization_id)
+        Membership.objects.for_org(workspace.organization_id)
         .select_related("user")
         .order_by("user__name", "user__email")
     )
@@ -199,11 +210,13 @@ def pending_invitations(*, workspace: Workspace) -> QuerySet[WorkspaceInvitation
 
 def invitation_by_token_hash(*, token_hash: str) -> WorkspaceInvitation | None:
     """The invitation with this token hash in any organization: the token decides the tenant."""
-    return (
-        WorkspaceInvitation.objects.select_related("workspace", "organization", "invited_by")
-        .filter(token_hash=token_hash)
-        .first()
-    )
+    with rls.all_organizations("a workspace invitation is found by its token's hash"):
+        invitation = (
+            WorkspaceInvitation.objects.select_related("workspace", "organization", "invited_by")
+            .filter(token_hash=token_hash)
+            .first()
+        )
+    return rls.admit(invitation)
 
 
 def mentionable_users(*, workspace: Workspace, vendor_only: bool = False) -> list[User]:
@@ -259,7 +272,8 @@ def file_by_public_id(*, workspace: Workspace, public_id) -> WorkspaceFile | Non
 
 
 def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
-    """One person's notifications across vendors, newest first."""
+    """One person's notifications across vendors, newest first (opens the scope to their organizations)."""
+    rls.add_user_rows_orgs("workspaces_notification", user.pk)
     qs = Notification.objects.filter(user=user).select_related("workspace", "organization")
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
@@ -323,9 +337,9 @@ def attention_for_user(*, user: User, workspaces: list[Workspace]) -> dict[int, 
     by_org: dict[int, list[Workspace]] = {}
     for workspace in workspaces:
         by_org.setdefault(workspace.organization_id, []).append(workspace)
-    links = WorkspacePartnership.objects.filter(workspace__in=[w.pk for w in workspaces]).values_list(
-        "workspace_id", "partnership_id", "organization_id"
-    )
+    links = WorkspacePartnership.objects.filter(
+        organization__in=list(by_org), workspace__in=[w.pk for w in workspaces]
+    ).values_list("workspace_id", "partnership_id", "organization_id")
     partnership_workspaces: dict[int, list[int]] = {}
     org_partnerships: dict[int, set[int]] = {}
     for workspace_id, partnership_id, organization_id in links:

@@ -8,7 +8,6 @@ rule they enforce so no entry point can skip it.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 from decimal import Decimal
@@ -22,8 +21,10 @@ from django.utils import timezone
 
 from attribution import registrations as attribution_registrations
 from plans import services as plan_services
+from pom import rls
 from pom import services as pom_services
 from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
+from pom.common import hash_secret
 from pom.models import Membership, Organization, User
 from workspaces import selectors
 from workspaces.filetypes import CONTENT_TYPES, check_upload, extension
@@ -47,8 +48,7 @@ from workspaces.selectors import WorkspaceAccess
 INVITATION_DAYS = getattr(settings, "POM_WORKSPACE_INVITATION_DAYS", 14)
 
 
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+hash_token = hash_secret  # one hash for every secret (pom.common)
 
 
 def _user_or_none(actor: Actor) -> User | None:
@@ -127,7 +127,9 @@ def workspace_create(
 def _touch(workspace: Workspace, at=None) -> None:
     at = at or timezone.now()
     # Never move the last activity back in time when a backdated event arrives.
-    Workspace.objects.filter(pk=workspace.pk, last_activity_at__lt=at).update(last_activity_at=at)
+    Workspace.objects.for_org(workspace.organization_id).filter(pk=workspace.pk, last_activity_at__lt=at).update(
+        last_activity_at=at
+    )
 
 
 def update_post(
@@ -241,7 +243,7 @@ def invitation_create(
         raise ValidationError({"email": "Enter an e-mail address."})
     if selectors.member_list(workspace=workspace).filter(user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of this workspace."})
-    is_org_member = Membership.objects.filter(organization=org, user__email__iexact=email).exists()
+    is_org_member = Membership.objects.for_org(org).filter(user__email__iexact=email).exists()
     if side == Side.PARTNER and is_org_member:
         raise ValidationError({"email": f"{email} works at {org.name}: they already have access through their role."})
     if side == Side.VENDOR and not is_org_member:
@@ -306,12 +308,14 @@ def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
     Posts "member joined" to the feed and notifies the inviter. A vendor-side invitation for someone
     whose organization role already gives them as much access creates no row and returns None.
     """
-    invitation = (
-        WorkspaceInvitation.objects.select_for_update(of=("self",))
-        .select_related("workspace", "organization", "invited_by")
-        .filter(token_hash=hash_token(raw_token))
-        .first()
-    )
+    with rls.all_organizations("accepting locks the invitation found by its token's hash"):
+        invitation = (
+            WorkspaceInvitation.objects.select_for_update(of=("self",))
+            .select_related("workspace", "organization", "invited_by")
+            .filter(token_hash=hash_token(raw_token))
+            .first()
+        )
+    rls.admit(invitation)
     if invitation is None:
         raise ValidationError("This invitation link is not valid (it may have been replaced by a newer one).")
     if invitation.state != "pending":
@@ -321,7 +325,7 @@ def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
     if invitation.email.lower() != user.email.lower():
         raise ValidationError(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
     workspace, org = invitation.workspace, invitation.organization
-    is_org_member = Membership.objects.filter(organization=org, user=user).exists()
+    is_org_member = Membership.objects.for_org(org).filter(user=user).exists()
     if invitation.side == Side.PARTNER and is_org_member:
         raise ValidationError(f"You are a member of {org.name}: open the workspace from your organization.")
     member, created = WorkspaceMember.objects.get_or_create(

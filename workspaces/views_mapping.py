@@ -75,8 +75,7 @@ class MappingView(MappingMixin, View):
             history=selectors.list_history(account_map=self.account_map)[:10],
             can_share=self.access.can_manage,
             linked_org_owner=bool(
-                linked
-                and Membership.objects.filter(organization_id=linked, user=request.user, role=Role.OWNER).exists()
+                linked and Membership.objects.for_org(linked).filter(user=request.user, role=Role.OWNER).exists()
             ),
             side="partner",
             **white_space_context(self.view, limit=10),

@@ -7,20 +7,19 @@ with a key acts for the key's organization only, as role viewer (read scope) or 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, throttling
 
+from pom.common import hash_secret
 from pom.models import ApiKey, ApiKeyScope, Role
 
 LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
-def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+hash_key = hash_secret  # one hash for every secret (pom.common)
 
 
 class ApiKeyPrincipal:

@@ -16,35 +16,18 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from pom import security, sso
 from pom.api.auth import ApiKeyPrincipal
 from pom.api.pagination import Pagination  # noqa: F401  (re-exported)
-from pom.models import Membership, Organization, OrgOwned, Role, role_at_least
+from pom.models import Organization, OrgOwned, Role, role_at_least
+from pom.tenancy import REQUIRED_ROLES, org_access
 
-DEFAULT_REQUIRED_ROLES = {
-    "GET": Role.VIEWER,
-    "HEAD": Role.VIEWER,
-    "OPTIONS": Role.VIEWER,
-    "POST": Role.MANAGER,
-    "PUT": Role.MANAGER,
-    "PATCH": Role.MANAGER,
-    "DELETE": Role.MANAGER,
-}
+DEFAULT_REQUIRED_ROLES = REQUIRED_ROLES  # one role map for pages and API (pom.tenancy)
 
 
 def resolve_api_org(request, org_slug: str) -> tuple[Organization, str]:
     """The organization named in the URL and the caller's role in it, or 404."""
-    user = request.user
-    if isinstance(user, ApiKeyPrincipal):
-        if user.organization.slug != org_slug:
-            raise Http404("No such organization")
-        return user.organization, user.role
-    membership = (
-        Membership.objects.select_related("organization", "organization__security")
-        .filter(user=user, organization__slug=org_slug)
-        .first()
-        if user.is_authenticated
-        else None
-    )
-    if membership is None:
-        raise Http404("No such organization")
+    access = org_access(request.user, org_slug)
+    if access.membership is None:  # an API key: no SSO or second factor to ask for
+        return access.organization, access.role
+    membership, user = access.membership, request.user
     if sso.sso_missing(request, membership):
         raise DjangoPermissionDenied(sso.sso_message(membership))
     if security.mfa_missing(user, membership):

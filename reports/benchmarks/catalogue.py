@@ -355,4 +355,6 @@ def models_outer_ref():
 
     from attribution.models import OpportunityPartner
 
-    return Exists(OpportunityPartner.objects.filter(opportunity_id=OuterRef("pk")))
+    return Exists(
+        OpportunityPartner.objects.filter(organization=OuterRef("organization"), opportunity_id=OuterRef("pk"))
+    )

@@ -55,7 +55,7 @@ def active_metrics() -> dict[str, catalogue.Metric]:
 def peer_groups(*, org: Organization) -> dict[int, dict[str, list[str]]]:
     """{partnership_id: {dimension: [group keys]}}; a partner with several types is in several
     type groups; no tier / region / type means no group on that dimension (two queries)."""
-    from partners.models import Partner, Partnership
+    from partners.models import Partnership, PartnerTypeLink
 
     groups: dict[int, dict[str, list[str]]] = {}
     for pid, program_id, tier_id, region, partner_id in Partnership.objects.for_org(org).values_list(
@@ -70,9 +70,7 @@ def peer_groups(*, org: Organization) -> dict[int, dict[str, list[str]]]:
             "_partner": partner_id,
         }
     types: dict[int, list[str]] = defaultdict(list)
-    for partner_id, type_id in Partner.types.through.objects.filter(partner__organization=org).values_list(
-        "partner_id", "partnertype_id"
-    ):
+    for partner_id, type_id in PartnerTypeLink.objects.for_org(org).values_list("partner_id", "partner_type_id"):
         types[partner_id].append(str(type_id))
     for entry in groups.values():
         entry["partner_type"] = types.get(entry.pop("_partner"), [])

@@ -70,7 +70,7 @@ def test_partner_list_query_count_is_bounded(member_client, org, django_assert_m
     ptype = PartnerType.objects.create(organization=org, name="Reseller", slug="reseller")
     for _ in range(count):
         partnership = PartnershipFactory(partner__organization=org, program=program, tier=tier)
-        partnership.partner.types.add(ptype)
+        partnership.partner.types.add(ptype, through_defaults={"organization": org})
         ContactFactory(partner=partnership.partner)
     with django_assert_max_num_queries(16):
         response = member_client.get(url("list", org), {"per_page": 50})

@@ -65,7 +65,7 @@ def test_every_table_and_file_round_trips(tmp_path):
     member = MembershipFactory(organization=org, role="owner").user
     stamp = datetime.datetime(2026, 3, 4, 5, 6, 7, 456, tzinfo=datetime.UTC)  # under a millisecond
     partner = PartnerFactory(organization=org, owner=member, created_at=stamp)
-    partner.types.add(PartnerTypeFactory(organization=org))
+    partner.types.add(PartnerTypeFactory(organization=org), through_defaults={"organization": org})
     partner.logo.save("acme.png", ContentFile(b"\x89PNG fake logo"), save=True)
     CheckInFactory(organization=org, key_result__objective__plan__partnership__partner=partner)
     from workspaces.models import Workspace
@@ -75,7 +75,7 @@ def test_every_table_and_file_round_trips(tmp_path):
     other = PartnerFactory(organization=OrganizationFactory(slug="rival"))  # another tenant: not exported
 
     tables = assert_round_trip(org, tmp_path)
-    assert tables["partners.partner"]["rows"] == 1 and tables["partners.partner_types"]["rows"] == 1
+    assert tables["partners.partner"]["rows"] == 1 and tables["partners.partnertypelink"]["rows"] == 1
     assert tables["pom.user"]["rows"] >= 2  # the owner and the partner person
     assert "plans.checkin" in tables and tables["plans.checkin"]["rows"] == 1
     assert not Organization.objects.filter(slug="rival").exists() and other.pk

@@ -96,7 +96,7 @@ def portfolio(org):
     partnerships = []
     for n in range(4):
         p = PartnershipFactory(organization=org, program=program)
-        p.partner.types.add(referral)
+        p.partner.types.add(referral, through_defaults={"organization": org})
         for _ in range(n):
             CertificationFactory(partner=p.partner, organization=org, issued_on=TODAY, expires_on=None)
         partnerships.append(p)
