@@ -47,6 +47,8 @@ CROSS_TENANT_TASKS: dict[str, str] = {
     "pom.tasks.org_deletions_due": "sweep: organization deletions that are due",
     "pom.tasks.webhooks_retry_due": "sweep: webhook deliveries due for a retry",
     "reports.benchmark_tasks.benchmarks_nightly": "the cross-tenant benchmark pools (opted-in organizations)",
+    "reports.packs_tasks.report_subscriptions_due": "fan-out: due report subscriptions of every organization",
+    "reports.packs_tasks.wrapped_yearly": "fan-out: a year in review per organization",
     "reports.tasks.tacam_nightly": "fan-out: one scoring per organization",
     "workspaces.tasks.digests_schedule": "fan-out: organizations with workspaces",
     "workspaces.tasks.nba_refresh_schedule": "fan-out: organizations with workspaces",

@@ -13,7 +13,7 @@ from workspaces.models import Side, WorkspaceMember, WorkspacePartnership
 
 def is_member(*, org: Organization, user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and (
-        Membership.objects.filter(organization=org, user=user).exists()
+        Membership.objects.for_org(org).filter(user=user).exists()
     )
 
 

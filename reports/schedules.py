@@ -56,7 +56,7 @@ def next_run(*, frequency: str, after: datetime.datetime) -> datetime.datetime:
 
 
 def _can_manage(*, org: Organization, actor: User, subscription: ReportSubscription) -> bool:
-    role = Membership.objects.filter(organization=org, user=actor).values_list("role", flat=True).first()
+    role = Membership.objects.for_org(org).filter(user=actor).values_list("role", flat=True).first()
     return subscription.owner_id == actor.pk or (role is not None and role_at_least(role, Role.ADMIN))
 
 
@@ -65,7 +65,7 @@ def _validate(*, org: Organization, owner: User, kind: str, params: dict, recipi
     if report is None:
         raise ValidationError({"kind": _("Unknown report.")})
     members = set(
-        Membership.objects.filter(organization=org, user__in=[u.pk for u in recipients]).values_list(
+        Membership.objects.for_org(org).filter(user__in=[u.pk for u in recipients]).values_list(
             "user_id", flat=True
         )
     )
@@ -157,7 +157,7 @@ def subscription_delete(*, org: Organization, actor: User, subscription: ReportS
 
 def subscription_list(*, org: Organization, user: User) -> QuerySet[ReportSubscription]:
     """What a person sees: their own subscriptions and those they receive; admins see all."""
-    role = Membership.objects.filter(organization=org, user=user).values_list("role", flat=True).first()
+    role = Membership.objects.for_org(org).filter(user=user).values_list("role", flat=True).first()
     subs = ReportSubscription.objects.for_org(org).select_related("owner").prefetch_related("recipients")
     if role is None or not role_at_least(role, Role.ADMIN):
         subs = subs.filter(owner=user) | subs.filter(recipients=user)
@@ -231,7 +231,7 @@ def subscription_run(*, organization_id: int, subscription_id: int, now: datetim
         return 0
     # 2. Everyone must still see it, else stop with a notice to the owner.
     recipients = list(subscription.recipients.all().order_by("id"))
-    members = set(Membership.objects.filter(organization=org).values_list("user_id", flat=True))
+    members = set(Membership.objects.for_org(org).values_list("user_id", flat=True))
     for user in [subscription.owner, *recipients]:
         if (
             user.pk not in members
