@@ -124,6 +124,29 @@ def _list_display(model) -> list[str]:
     return shown
 
 
+def _fks(model) -> list:
+    return [
+        f
+        for f in _fields(model)
+        if isinstance(f, models.ForeignKey | models.OneToOneField) and f.name != "organization"
+    ]
+
+
+def _joins(model, shown) -> list[str]:
+    """Foreign keys a list row renders: the listed ones and, since a row's or a listed object's `__str__`
+    often names what it points at (a partnership is "partner · program"), their own foreign keys too."""
+    joins = ["organization"] if "organization" in shown else []
+    listed = [f for f in _fks(model) if f.name in shown]
+    if "__str__" in shown or not listed:
+        for field in _fks(model):
+            joins.append(field.name)
+            joins.extend(f"{field.name}__{g.name}" for g in _fks(field.related_model))
+    for field in listed:
+        joins.append(field.name)
+        joins.extend(f"{field.name}__{g.name}" for g in _fks(field.related_model))
+    return list(dict.fromkeys(joins))
+
+
 def _admin_for(model, base: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
     attrs: dict = {"__module__": __name__}
     existing = base(model, admin.site)
@@ -137,8 +160,10 @@ def _admin_for(model, base: type[admin.ModelAdmin]) -> type[admin.ModelAdmin]:
     if not existing.raw_id_fields and not existing.autocomplete_fields:
         attrs["raw_id_fields"] = [name for name in fks if name not in (existing.readonly_fields or ())]
     shown = attrs.get("list_display", existing.list_display)
-    if existing.list_select_related is False:
-        attrs["list_select_related"] = [n for n in shown if n in fks] or False
+    joins = _joins(model, shown)
+    if existing.list_select_related is not True and joins:
+        already = list(existing.list_select_related or [])
+        attrs["list_select_related"] = sorted(set(already) | set(joins))
     bases = (base,) if issubclass(base, AuditedAdminMixin) else (AuditedAdminMixin, base)
     return type(f"{model.__name__}AutoAdmin", bases, attrs)
 
