@@ -114,9 +114,13 @@ def server_env(port: int) -> dict[str, str]:
 def start_gunicorn(port: int) -> subprocess.Popen:
     """gunicorn as in production: DEBUG off, hashed static files collected first."""
     bin_dir = Path(sys.executable).parent
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=server_env(port), check=True
-    )
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=server_env(port),
+            check=True,
+        )
     process = subprocess.Popen(
         [str(bin_dir / "gunicorn"), "pom.wsgi", "-w", "3", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT,
@@ -189,6 +193,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--compare-only", action="store_true", help="Skip the mix: API list against raw only")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (it is migrated and seeded).")
@@ -198,7 +203,17 @@ def main() -> None:
     try:
         seconds = int(args.minutes * 60)
         print(f"Mix: {args.users} users for {seconds} s against gunicorn -w 3 at {PARTNERS:,} partners")
-        ok = report(locust(args.port, env, seconds=seconds, users=args.users, classes=[], prefix=out / "mix"), seconds)
+        ok = args.compare_only or report(
+            locust(
+                args.port,
+                env,
+                seconds=seconds,
+                users=args.users,
+                classes=["PartnerManager", "Integration"],
+                prefix=out / "mix",
+            ),
+            seconds,
+        )
         api = locust(args.port, env, seconds=30, users=6, classes=["ApiListOnly"], prefix=out / "api")
         raw = locust(args.port, env, seconds=30, users=6, classes=["RawOnly"], prefix=out / "raw")
         print("\nSame users, no think time, 30 s each:")
