@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install migrate seed worker beat lint format schema bench browser-deps clean lock audit restore-drill
+.PHONY: run test install migrate seed worker beat lint format schema bench load browser-deps clean lock audit restore-drill
 
 # Installs exactly the locked versions (hashes checked), then POM itself without resolving anything.
 $(STAMP): pyproject.toml requirements.lock
@@ -20,10 +20,10 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 migrate: install
-	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput -v0
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --url http://$(HOST)
 
 run: seed
 	$(BIN)/python manage.py runserver $(HOST)
@@ -56,6 +56,10 @@ schema: install
 bench: install
 	$(BIN)/python -m bench.attribution_run
 	$(BIN)/python -m bench.account_mapping
+
+# Five minutes of the realistic mix against gunicorn (3 workers) at 10,000 partners (needs a PostgreSQL DATABASE_URL).
+load: install
+	$(BIN)/python -m bench.load.run
 
 # Re-pin every dependency (with hashes) after changing pyproject.toml; commit requirements.lock.
 lock:

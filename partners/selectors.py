@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from partners.filters import SORTS, PartnerFilter
@@ -44,8 +45,16 @@ def partner_rows(queryset: QuerySet[Partner]) -> QuerySet[Partner]:
     return (
         queryset.select_related("owner", "archetype", "segment", "journey_stage")
         .prefetch_related("types", _partnerships_prefetch())
-        .annotate(partnership_count=Count("partnerships", distinct=True))
+        .annotate(partnership_count=partnership_count())
     )
+
+
+def partnership_count():
+    """Each partner's number of partnerships as a correlated subquery: unlike `Count("partnerships")` it
+    needs no GROUP BY over every partner column, so PostgreSQL sorts and cuts the page first and counts
+    for the rows shown only (316 ms → a few ms for a page of 10 at 10,000 partners; docs/performance.md)."""
+    rows = Partnership.objects.filter(partner=OuterRef("pk")).order_by().values("partner").annotate(n=Count("pk"))
+    return Coalesce(Subquery(rows.values("n")), 0)
 
 
 def partner_queryset(*, org: Organization) -> QuerySet[Partner]:

@@ -34,6 +34,37 @@ def _template_for(partnership: Partnership, templates: dict[str, PlanTemplate]) 
     return templates["Joint business plan"]
 
 
+def _plan_name(org, partnership: Partnership, template: PlanTemplate, start: datetime.date) -> str:
+    """What a partner manager would call it: “Atlas × Nimbus — FY27 joint business plan”."""
+    fiscal_start = org.fiscal_year_start_month or 1
+    fiscal_year = start.year + (1 if fiscal_start > 1 and start.month >= fiscal_start else 0)
+    what = KIND_NAMES.get(template.name, template.name.lower())
+    return f"{partnership.partner.name} × {org.name.split()[0]} — FY{fiscal_year % 100:02d} {what}"
+
+
+KIND_NAMES = {
+    "Joint business plan": "joint business plan",
+    "Partner onboarding": "onboarding plan",
+    "Technology partner launch": "integration launch plan",
+}
+
+
+def partner_person(ctx, partnership: Partnership):
+    """The partner's own person for this partnership: its first contact with an e-mail address, with a
+    login (the workspaces demo makes them the editor of the partnership's workspace). None without one."""
+    people = ctx.data.setdefault("partner_people", {})
+    if partnership.pk not in people:
+        contact = (
+            Contact.objects.for_org(ctx.org)
+            .filter(partner=partnership.partner)
+            .exclude(email="")
+            .order_by("id")
+            .first()
+        )
+        people[partnership.pk] = ctx.user(contact.email.lower(), contact.name) if contact else None
+    return people[partnership.pk]
+
+
 def seed(ctx) -> None:
     org, rng = ctx.org, ctx.rng
     manager = ctx.users.get(Role.MANAGER) or ctx.users[Role.OWNER]
@@ -41,7 +72,7 @@ def seed(ctx) -> None:
     org_defaults(org=org)
     templates = {t.name: t for t in PlanTemplate.objects.for_org(org).filter(is_default=True)}
     today = timezone.localdate()
-    plans = []
+    plans, awaiting_partner = [], []
     for index, partnership in enumerate(_partnerships(ctx)):
         template = _template_for(partnership, templates)
         start = today - datetime.timedelta(days=rng.randint(35, 80))
@@ -52,30 +83,32 @@ def seed(ctx) -> None:
             partnerships=[partnership],
             period_start=start,
             owner=manager if index % 3 else owner,
+            name=_plan_name(org, partnership, template, start),
         )[0]
         pace = PACE[index % len(PACE)]
-        _history(ctx, plan=plan, pace=pace, today=today, actor=manager)
+        partner = partner_person(ctx, partnership)
+        _history(ctx, plan=plan, pace=pace, today=today, actor=manager, partner=partner)
         if index % 2 == 0:
+            # Each side approves with its own people: the vendor's manager now, the partner's person once
+            # they are in the workspace (workspaces.demo).
             services.plan_approve(org=org, actor=manager, plan=plan, side="vendor")
-            services.plan_approve(
-                org=org,
-                actor=manager,
-                plan=plan,
-                side="partner",
-                note=f"Approved by {partnership.partner.name}'s partner manager on the kick-off call",
-            )
-        _meetings(ctx, plan=plan, partnership=partnership, actor=manager, pace=pace)
+            awaiting_partner.append(plan)
+        _meetings(ctx, plan=plan, partnership=partnership, actor=manager, pace=pace, index=index)
         plans.append(plan)
     ctx.data["plans"] = plans
+    ctx.data["plans_awaiting_partner_approval"] = awaiting_partner
 
 
-def _history(ctx, *, plan, pace: Decimal, today: datetime.date, actor) -> None:
-    """Fortnightly check-ins from the plan start to today, following `pace` with some noise."""
+def _history(ctx, *, plan, pace: Decimal, today: datetime.date, actor, partner=None) -> None:
+    """Fortnightly check-ins from the plan start to today, following `pace` with some noise. Each side
+    checks in on its own key results (both sides take turns on shared ones); the partner's person on
+    partner-owned ones when the partner has one. Written per key result with one bulk service call."""
     org, rng = ctx.org, ctx.rng
     span = Decimal((plan.period_end - plan.period_start).days)
     for kr in KeyResult.objects.for_org(org).filter(plan=plan).order_by("id"):
         due = kr.due_date or plan.period_end
         day = plan.period_start + datetime.timedelta(days=rng.randint(5, 12))
+        entries = []
         while day <= today:
             elapsed = min(Decimal(1), Decimal((day - plan.period_start).days) / max(Decimal(1), span))
             if kr.due_date:
@@ -90,19 +123,27 @@ def _history(ctx, *, plan, pace: Decimal, today: datetime.date, actor) -> None:
                 value = kr.baseline + (kr.target - kr.baseline) * share
                 value = max(Decimal(0), value.quantize(Decimal("1")))
             moment = timezone.make_aware(datetime.datetime.combine(day, datetime.time(10, 0)))
-            services.checkin_create(org=org, actor=actor, key_result=kr, value=value, note=rng.choice(NOTES), at=moment)
+            who = actor
+            if partner is not None and (
+                kr.responsible_side == "partner" or (kr.responsible_side == "both" and len(entries) % 2)
+            ):
+                who = partner
+            entries.append((who, moment, value, rng.choice(NOTES)))
             day += datetime.timedelta(days=14)
+        services.checkin_history_record(org=org, key_result=kr, entries=entries)
     for activity in Activity.objects.for_org(org).filter(plan=plan, due_date__lt=today).order_by("due_date"):
-        # Plans on pace get their past-due work done; slower ones leave some of it overdue.
+        # Plans on pace get their past-due work done; slower ones leave some of it overdue. The partner's
+        # person marks the partner's own activities.
+        who = partner if partner is not None and activity.owner_side == "partner" else actor
         if rng.random() < float(min(Decimal("0.95"), pace * Decimal("0.8"))):
-            services.activity_update(org=org, actor=actor, activity=activity, data={"status": "done"})
+            services.activity_update(org=org, actor=who, activity=activity, data={"status": "done"})
         elif rng.random() < 0.5:
             services.activity_update(
-                org=org, actor=actor, activity=activity, data={"status": "in_progress", "progress": 40}
+                org=org, actor=who, activity=activity, data={"status": "in_progress", "progress": 40}
             )
 
 
-def _meetings(ctx, *, plan, partnership, actor, pace: Decimal) -> None:
+def _meetings(ctx, *, plan, partnership, actor, pace: Decimal, index: int = 0) -> None:
     org = ctx.org
     contacts = list(Contact.objects.for_org(org).filter(partner=partnership.partner)[:2])
     services.meeting_create(
@@ -112,7 +153,7 @@ def _meetings(ctx, *, plan, partnership, actor, pace: Decimal) -> None:
         plan=plan,
         kind=Meeting.Kind.KICK_OFF,
         date=plan.period_start,
-        title=f"Kick-off {partnership.partner.name}",
+        title=f"Kick-off {partnership.partner.name} × {org.name.split()[0]}",
         vendor_attendees=[actor],
         partner_attendees=contacts,
         agenda="Goals for the period\nKey results and owners\nGovernance cadence",
@@ -143,6 +184,36 @@ def _meetings(ctx, *, plan, partnership, actor, pace: Decimal) -> None:
         decisions="Keep the cadence" if pace >= 1 else "Add a joint pipeline review every two weeks",
         follow_ups=follow_ups,
     )
+    # Governance above the monthly review: a QBR for every third plan, a steering committee for every fifth.
+    if index % 3 == 0 and review_day - datetime.timedelta(days=20) > plan.period_start:
+        services.meeting_create(
+            org=org,
+            actor=actor,
+            partnership=partnership,
+            plan=plan,
+            kind=Meeting.Kind.QBR,
+            date=review_day - datetime.timedelta(days=20),
+            title=f"Q{(review_day.month - 1) // 3 + 1} business review — {partnership.partner.name}",
+            vendor_attendees=[actor],
+            partner_attendees=contacts,
+            agenda="Revenue and pipeline against plan\nCertifications and enablement\nNext quarter's priorities",
+            notes="Pipeline coverage reviewed deal by deal; two joint campaigns planned.",
+            decisions="Focus the next quarter on the mid-market segment",
+        )
+    if index % 5 == 0 and review_day - datetime.timedelta(days=5) > plan.period_start:
+        services.meeting_create(
+            org=org,
+            actor=actor,
+            partnership=partnership,
+            plan=plan,
+            kind=Meeting.Kind.STEERING,
+            date=review_day + datetime.timedelta(days=5),
+            title=f"Steering committee {partnership.partner.name} × {org.name.split()[0]}",
+            vendor_attendees=[actor],
+            partner_attendees=contacts[:1],
+            agenda="Executive sponsor check-in\nInvestment and MDF for next half\nEscalations",
+            decisions="Sponsors meet again at the half-year review",
+        )
 
 
 NOTES = [

@@ -10,6 +10,11 @@ class PomConfig(AppConfig):
         from pom.api import schema  # registers the drf-spectacular extensions
 
         schema.install_enum_name_overrides()
+        from django.contrib import admin
+
+        from pom import admin_auto  # every model in the admin, filtered, searchable and audited
+
+        admin_auto.complete(admin.site)
         from allauth.account.signals import password_reset, user_logged_in
         from django.db.models.signals import post_migrate
 

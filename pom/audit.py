@@ -92,6 +92,25 @@ def audit_create(*, org: Organization, actor: Actor, obj: models.Model, exclude:
     return _record(org=org, actor=actor, action=AuditEvent.Action.CREATE, obj=obj, changes=fields)
 
 
+def audit_create_many(*, org: Organization, rows: list[tuple[Actor, models.Model]]) -> None:
+    """`audit_create` for rows written with one bulk insert (imports, demo history): one insert too."""
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            organization=org,
+            actor_user=actor if isinstance(actor, User) else None,
+            actor_api_key=actor if isinstance(actor, ApiKey) else None,
+            actor_label=actor_label(actor)[:200],
+            action=AuditEvent.Action.CREATE,
+            verb=AuditEvent.Action.CREATE,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            object_repr=str(obj)[:200],
+            changes={k: [None, v] for k, v in snapshot(obj).items() if v not in (None, "", [], {})},
+        )
+        for actor, obj in rows
+    )
+
+
 def audit_update(*, org: Organization, actor: Actor, obj: models.Model, before: dict[str, Any]) -> AuditEvent | None:
     """Record the fields that changed since `before` (a `snapshot`); nothing if none did."""
     changes = diff(before, snapshot(obj, list(before)))

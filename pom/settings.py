@@ -103,7 +103,8 @@ MIDDLEWARE = [
     "pom.middleware.TenantScopeMiddleware",
 ]
 
-ROOT_URLCONF = "pom.urls"
+# POM_BENCH_URLS=True adds the bench-only raw endpoints of bench/load/urls.py (load runs only, never production).
+ROOT_URLCONF = "bench.load.urls" if env_bool("POM_BENCH_URLS", False) else "pom.urls"
 WSGI_APPLICATION = "pom.wsgi.application"
 
 TEMPLATES = [

@@ -38,35 +38,81 @@ def _set_app_role(sender, connection, **kwargs):
             cursor.execute("SELECT set_config('pom.all_orgs', 'on', false)")
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def _app_role_on(connection):
     """With POM_DB_APP_ROLE on PostgreSQL: after the test database is created and migrated (as its
     owner), every connection works as the application role, so row-level security applies to the
     whole suite (docs/tenancy.md). The role is created when missing; it owns nothing."""
-    from django.db import connection
     from django.db.backends.signals import connection_created
 
     from pom import rls
 
     role = settings.POM_DB_APP_ROLE
     if not role or connection.vendor != "postgresql":
-        yield
-        return
-    with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DO $$ BEGIN CREATE ROLE {connection.ops.quote_name(role)} NOLOGIN NOSUPERUSER NOBYPASSRLS;"
-                " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
-            )
-        rls.grant(connection, role)
-        _set_app_role(None, connection)
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DO $$ BEGIN CREATE ROLE {connection.ops.quote_name(role)} NOLOGIN NOSUPERUSER NOBYPASSRLS;"
+            " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+        )
+    rls.grant(connection, role)
+    _set_app_role(None, connection)
     connection_created.connect(_set_app_role, dispatch_uid="pom-test-app-role")
-    yield
+    return True
+
+
+def _app_role_off(connection):
+    from django.db.backends.signals import connection_created
+
     connection_created.disconnect(dispatch_uid="pom-test-app-role")
+    if connection.connection is not None:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET ROLE")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_use_migrations,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's database setup, but on PostgreSQL each process clones one migrated template
+    database instead of migrating its own (tests/dbtemplate.py)."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
+    from tests import dbtemplate
+
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        if connection.connection is not None:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET ROLE")
+        if aliases and dbtemplate.usable(
+            connections["default"], use_migrations=django_db_use_migrations, keepdb=keepdb
+        ):
+            db_cfg = dbtemplate.setup(serialized_aliases)
+        else:
+            if not django_db_use_migrations:
+                from pytest_django.fixtures import _disable_migrations
+
+                _disable_migrations()
+            db_cfg = setup_databases(
+                verbosity=request.config.option.verbose,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=keepdb,
+            )
+        app_role = _app_role_on(connections["default"])
+    yield
+    with django_db_blocker.unblock():
+        if app_role:
+            _app_role_off(connections["default"])
+        if not keepdb:
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)

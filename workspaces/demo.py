@@ -82,6 +82,7 @@ def seed(ctx) -> None:
             actor=manager,
             uploaded=SimpleUploadedFile("joint-plan-notes.txt", NOTES.encode(), content_type="text/plain"),
         )
+    _partner_people_do_their_part(ctx, owner=owner)
     # Programs in motion: points, tiers, commissions, funds and joint solutions (workspaces/demo_programs.py).
     from workspaces import demo_programs
 
@@ -106,6 +107,82 @@ def seed(ctx) -> None:
             keep.add(pk)
     Notification.objects.for_org(org).exclude(pk__in=keep).update(read_at=now)
     _seed_digests_and_actions(ctx, owner=owner, manager=manager)
+    _share_link_deal_room_and_import(ctx, owner=owner, manager=manager)
+    # Two more vendors working with the same partner people (workspaces.demo_vendors).
+    from plans import demo as plans_demo
+    from workspaces import demo_vendors
+
+    people = {}
+    for partnership in _partnerships(ctx):  # one partner may have several partnerships: once each
+        person = plans_demo.partner_person(ctx, partnership)
+        if person is not None:
+            people.setdefault(partnership.partner_id, (partnership.partner, person))
+    demo_vendors.seed(ctx, partner_people=list(people.values()))
+
+
+def _partner_people_do_their_part(ctx, *, owner) -> None:
+    """Every plan's partner person (plans.demo checked in as them) joins their workspace as an editor,
+    approves the partner side of the plans the vendor approved, and comments on a key result they own."""
+    from plans import demo as plans_demo
+    from plans import services as plan_services
+    from plans.models import KeyResult
+
+    org = ctx.org
+    for plan in ctx.data.get("plans") or []:
+        person = plans_demo.partner_person(ctx, plan.partnership)
+        if person is None:
+            continue
+        workspace = selectors.workspace_for_partnership(org=org, partnership=plan.partnership)
+        if not selectors.member_list(workspace=workspace).filter(user=person).exists():
+            access = selectors.workspace_access(user=owner, workspace=workspace)
+            _invitation, raw = services.invitation_create(
+                access=access, actor=owner, email=person.email, role=WorkspaceRole.EDITOR, side="partner", send=False
+            )
+            services.invitation_accept(raw_token=raw, user=person)
+        if plan in ctx.data.get("plans_awaiting_partner_approval", []):
+            plan.refresh_from_db()
+            plan_services.plan_approve(org=org, actor=person, plan=plan, side="partner")
+        owned = KeyResult.objects.for_org(org).filter(plan=plan, responsible_side="partner").order_by("id").first()
+        if owned is not None:
+            services.comment_create(
+                access=selectors.workspace_access(user=person, workspace=workspace),
+                actor=person,
+                body=f"Updated “{owned.name}” after our internal pipeline call; more to come next fortnight.",
+            )
+
+
+IMPORT_CSV = (
+    "Name,Domain,Country,Status\n"
+    "Lumen Data Partners,lumen-data.example,NL,prospect\n"
+    "Kestrel Consulting,kestrel-consulting.example,FR,prospect\n"
+)
+
+
+def _share_link_deal_room_and_import(ctx, *, owner, manager) -> None:
+    """A read-only share link on the first partner workspace, a deal room where two partners work one
+    opportunity, and a partner list imported from a spreadsheet (an import run, previewed then committed)."""
+    from attribution.models import Opportunity
+    from partners import importing
+
+    org = ctx.org
+    partnerships = _partnerships(ctx)
+    if partnerships:
+        first = selectors.workspace_for_partnership(org=org, partnership=partnerships[0])
+        services.share_link_enable(access=selectors.workspace_access(user=owner, workspace=first), actor=manager)
+    opportunity = Opportunity.objects.for_org(org).filter(status="open").order_by("-amount", "id").first()
+    if opportunity is not None and len(partnerships) >= 2:
+        services.workspace_create(
+            org=org,
+            actor=manager,
+            name=f"Deal room: {opportunity.name}",
+            description="Both partners and Nimbus on one deal: who does what until the signature.",
+            partnerships=partnerships[:2],
+            opportunity=opportunity,
+        )
+    upload = SimpleUploadedFile("partners-from-the-trade-fair.csv", IMPORT_CSV.encode(), content_type="text/csv")
+    run = importing.import_run_create(org=org, actor=manager, upload=upload)
+    importing.import_run_preview(org=org, run=run, mapping=run.mapping)
+    importing.import_run_commit(org=org, actor=manager, run=run)
 
 
 def _seed_digests_and_actions(ctx, *, owner, manager) -> None:

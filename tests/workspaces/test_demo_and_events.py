@@ -30,7 +30,8 @@ def test_demo_seed_makes_contacts_partner_members_with_printed_logins(world):
     assert ada.user.check_password(ctx.password)
     assert ("Partner: Acme Integrators", "ada@acme-demo.example", ctx.password) in ctx.logins
     assert Comment.objects.filter(workspace=world.workspace, internal=True).exists()
-    assert Comment.objects.filter(workspace=world.workspace, internal=False).count() == 2
+    # The welcome, the partner's answer, and the partner's note on a key result they own.
+    assert Comment.objects.filter(workspace=world.workspace, internal=False).count() == 3
     assert WorkspaceFile.objects.filter(workspace=world.workspace).exists()
     assert Notification.objects.filter(user=ada.user, read_at__isnull=True).exists()
     assert mail.outbox == []

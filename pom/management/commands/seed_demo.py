@@ -7,6 +7,8 @@ existing demo organization is kept unless `--reset` is given.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import random
 from dataclasses import dataclass, field
 
@@ -19,6 +21,7 @@ from pom.models import Industry, Membership, Organization, OrgOwned, Region, Rol
 
 DEMO_SLUG = "nimbus"
 DEMO_PASSWORD = "pom-demo-2026"
+SUPERUSER = ("Site admin (/admin/)", "root@pom.example", "Sam Staff")
 
 
 @dataclass
@@ -69,6 +72,36 @@ def _purge(org: Organization) -> None:
     org.delete()
 
 
+def _other_vendors() -> list[dict]:
+    from workspaces.demo_vendors import VENDORS
+
+    return VENDORS
+
+
+def _superuser(ctx: DemoContext) -> User:
+    """A staff superuser for /admin/ (printed with the other logins); no membership anywhere."""
+    _who, email, name = SUPERUSER
+    user = ctx.user(email, name)
+    if not (user.is_staff and user.is_superuser):
+        User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
+    return user
+
+
+@contextlib.contextmanager
+def _quiet_logging():
+    """Celery's inline task runs and POM's job loggers say a line per task: not while seeding."""
+    names = ["celery", "celery.app.trace", "celery.task", "pom", "partners", "plans", "attribution", "workspaces"]
+    loggers = [logging.getLogger(name) for name in names + ["reports"]]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 STAFF = [
     (Role.OWNER, "olivia.owner@nimbus.example", "Olivia Owens"),
     (Role.ADMIN, "adam.admin@nimbus.example", "Adam Alvarez"),
@@ -82,20 +115,34 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="Delete and rebuild the demo organization")
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000", help="Where the server will answer (printed with the logins)"
+        )
 
-    def handle(self, *args, reset: bool = False, **options):
+    def handle(self, *args, reset: bool = False, url: str = "http://127.0.0.1:8000", **options):
+        self.url = url.rstrip("/")
+        staff = [(r.label, e, DEMO_PASSWORD) for r, e, _ in STAFF] + [(SUPERUSER[0], SUPERUSER[1], DEMO_PASSWORD)]
         existing = Organization.objects.filter(slug=DEMO_SLUG).first()
         if existing and not reset:
             self.stdout.write(self.style.WARNING("The demo organization exists; use --reset to rebuild it."))
-            self._print_logins([(r.label, e, DEMO_PASSWORD) for r, e, _ in STAFF], extra=[])
+            self._print_logins(staff, extra=[])
             return
-        # Demo people have made-up addresses: the notifications the demo triggers are not sent anywhere.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
+        # Demo people have made-up addresses: the notifications the demo triggers are not sent anywhere;
+        # the tasks it runs inline keep their per-task log lines to themselves.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            _quiet_logging(),
+            transaction.atomic(),
+        ):
             if existing:
                 _purge(existing)
+                from django.utils.text import slugify
+
+                for vendor in Organization.objects.filter(slug__in=[slugify(v["name"]) for v in _other_vendors()]):
+                    _purge(vendor)
             ctx = self._build()
         self.stdout.write(self.style.SUCCESS(f"Demo organization “{ctx.org.name}” is ready."))
-        self._print_logins([(r.label, e, DEMO_PASSWORD) for r, e, _ in STAFF], extra=ctx.logins)
+        self._print_logins(staff, extra=ctx.logins)
         for note in ctx.data.get("notes", []):
             self.stdout.write(note)
 
@@ -126,10 +173,11 @@ class Command(BaseCommand):
         from pom import demo_security  # webhooks, SSO, MFA and API keys, over the apps' data
 
         demo_security.seed(ctx)
+        _superuser(ctx)
         return ctx
 
     def _print_logins(self, staff, extra):
-        self.stdout.write("\nLog in at http://127.0.0.1:8000/accounts/login/ with:")
+        self.stdout.write(f"\nLog in at {self.url}/accounts/login/ with:")
         rows = [*staff, *extra]
         who_width = max(len(who) for who, _, _ in rows)
         email_width = max(len(email) for _, email, _ in rows)

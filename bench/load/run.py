@@ -1,0 +1,234 @@
+"""Load held: five minutes of a realistic mix against gunicorn (3 workers) on PostgreSQL at 10,000 partners.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pom_load python -m bench.load.run [--minutes 5] [--users 12]
+
+1. migrates the database, seeds the demo when it is missing (`seed_demo`) and tops Nimbus up to
+   10,000 partners (bulk rows: the load measures reads of many rows, not the seeding);
+2. starts gunicorn with 3 workers, DEBUG off and the bench-only URLs on (POM_BENCH_URLS=True,
+   bench/load/urls.py: a raw `.values()` page of the same rows as the API list);
+3. runs locust headless on loopback: the mix of bench/load/locustfile.py for `--minutes`, then the API
+   list alone and the raw page alone, 30 s each with the same users and no think time, so their
+   throughputs compare like for like;
+4. prints per request kind: requests, errors, req/s, p50/p95/p99 (ms), the goals met or not, and the
+   API list's throughput as a share of the raw page's.
+
+Goals (issue 17): zero errors; p95 < 150 ms for pages, < 50 ms for API list pages; API list ≥ 50 % of raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PARTNERS = 10_000
+PASSWORD = "pom-demo-2026"
+
+
+def _django():
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pom.settings")
+    import django
+
+    django.setup()
+
+
+def prepare() -> dict[str, str]:
+    """Migrate, seed, top up to 10,000 partners; returns the locust environment."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from pom.models import Organization
+
+    if not Organization.objects.filter(slug="nimbus").exists():
+        call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    from partners.models import Partner
+    from plans.models import KeyResult, Plan
+    from pom import services
+    from pom.models import Membership
+    from workspaces.models import Workspace
+
+    org = Organization.objects.get(slug="nimbus")
+    existing = Partner.objects.for_org(org).count()
+    statuses = ["active", "prospect", "onboarding", "at_risk", "inactive"]
+    Partner.objects.bulk_create(
+        [
+            Partner(
+                organization=org,
+                name=f"Bench Partner {n:05d} {'Cloud' if n % 7 == 0 else 'Systems'}",
+                domain=f"bench-{n:05d}.example",
+                status=statuses[n % len(statuses)],
+                region="EMEA" if n % 3 else "NA",
+                country="DE",
+            )
+            for n in range(existing, PARTNERS)
+        ],
+        batch_size=1000,
+    )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    owner = Membership.objects.filter(organization=org, role="owner").select_related("user").first().user
+    _key, raw = services.api_key_create(org=org, actor=owner, name=f"load {time.time():.0f}", scope="write")
+    manager = Membership.objects.filter(organization=org, role="manager").select_related("user").first().user
+    plan = Plan.objects.for_org(org).filter(status__in=["draft", "proposed", "validated"]).order_by("id").first()
+    kr = KeyResult.objects.for_org(org).filter(plan=plan).exclude(unit="boolean").order_by("id").first()
+    workspace = Workspace.objects.for_org(org).filter(is_default=True).order_by("id").first()
+    partner_ids = list(Partner.objects.for_org(org).order_by("?").values_list("pk", flat=True)[:50])
+    return {
+        "POM_LOAD_ORG": org.slug,
+        "POM_LOAD_EMAIL": manager.email,
+        "POM_LOAD_PASSWORD": PASSWORD,
+        "POM_LOAD_API_KEY": raw,
+        "POM_LOAD_PLAN": str(plan.pk),
+        "POM_LOAD_KR": str(kr.pk),
+        "POM_LOAD_WORKSPACE": str(workspace.public_id),
+        "POM_LOAD_PARTNERS": ",".join(map(str, partner_ids)),
+    }
+
+
+def server_env(port: int) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_DEBUG": "False",
+        "DJANGO_SECRET_KEY": "bench-load-only-" + "x" * 40,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "False",
+        "DJANGO_SESSION_COOKIE_SECURE": "False",
+        "DJANGO_CSRF_COOKIE_SECURE": "False",
+        "POM_BENCH_URLS": "True",
+        "POM_THROTTLE_APIKEY": "1000000/minute",
+        "POM_THROTTLE_USER": "1000000/minute",
+    }
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    """gunicorn as in production: DEBUG off, hashed static files collected first."""
+    bin_dir = Path(sys.executable).parent
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=server_env(port),
+            check=True,
+        )
+    process = subprocess.Popen(
+        [str(bin_dir / "gunicorn"), "pom.wsgi", "-w", "3", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=server_env(port),
+    )
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/ping/", timeout=1)
+            return process
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer")
+
+
+def locust(port: int, env: dict, *, seconds: int, users: int, classes: list[str], prefix: Path) -> list[dict]:
+    bin_dir = Path(sys.executable).parent
+    subprocess.run(
+        [
+            str(bin_dir / "locust"),
+            "-f",
+            str(ROOT / "bench/load/locustfile.py"),
+            "--headless",
+            "-u",
+            str(users),
+            "-r",
+            str(max(1, users // 4)),
+            "-t",
+            f"{seconds}s",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            *classes,
+        ],
+        env={**os.environ, **env},
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
+    with open(f"{prefix}_stats.csv") as handle:
+        return [row for row in csv.DictReader(handle) if row["Name"] != "Aggregated"]
+
+
+GOALS = {"page": 150, "api": 50}
+
+
+def report(rows: list[dict], seconds: int) -> bool:
+    ok = True
+    print(f"{'request':<26}{'n':>7}{'err':>6}{'req/s':>8}{'p50':>7}{'p95':>7}{'p99':>7}  goal")
+    for row in sorted(rows, key=lambda r: r["Name"]):
+        name = row["Name"]
+        p95 = float(row["95%"])
+        kind = name.split(":")[0]
+        goal = GOALS.get("api" if name == "api: partner list" else ("page" if kind == "page" else ""))
+        met = "" if goal is None else ("ok" if p95 < goal else f"MISSED (<{goal})")
+        errors = int(row["Failure Count"])
+        ok = ok and errors == 0 and not met.startswith("MISSED")
+        print(
+            f"{name:<26}{row['Request Count']:>7}{errors:>6}{float(row['Requests/s']):>8.1f}"
+            f"{float(row['50%']):>7.0f}{p95:>7.0f}{float(row['99%']):>7.0f}  {met}"
+        )
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=5)
+    parser.add_argument("--users", type=int, default=12)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--compare-only", action="store_true", help="Skip the mix: API list against raw only")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL database (it is migrated and seeded).")
+    env = prepare()
+    server = start_gunicorn(args.port)
+    out = Path(tempfile.mkdtemp(prefix="pom-load-"))
+    try:
+        seconds = int(args.minutes * 60)
+        print(f"Mix: {args.users} users for {seconds} s against gunicorn -w 3 at {PARTNERS:,} partners")
+        ok = args.compare_only or report(
+            locust(
+                args.port,
+                env,
+                seconds=seconds,
+                users=args.users,
+                classes=["PartnerManager", "Integration"],
+                prefix=out / "mix",
+            ),
+            seconds,
+        )
+        api = locust(args.port, env, seconds=30, users=6, classes=["ApiListOnly"], prefix=out / "api")
+        raw = locust(args.port, env, seconds=30, users=6, classes=["RawOnly"], prefix=out / "raw")
+        print("\nSame users, no think time, 30 s each:")
+        report(api + raw, 30)
+        api_rps, raw_rps = float(api[0]["Requests/s"]), float(raw[0]["Requests/s"])
+        share = api_rps / raw_rps if raw_rps else 0
+        print(
+            f"\nAPI list throughput = {share:.0%} of raw .values() ({api_rps:.1f} vs {raw_rps:.1f} req/s); goal ≥ 50 %"
+        )
+        ok = ok and share >= 0.5
+        print("All goals met." if ok else "Some goals missed (see above).")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
