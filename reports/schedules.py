@@ -65,9 +65,7 @@ def _validate(*, org: Organization, owner: User, kind: str, params: dict, recipi
     if report is None:
         raise ValidationError({"kind": _("Unknown report.")})
     members = set(
-        Membership.objects.for_org(org).filter(user__in=[u.pk for u in recipients]).values_list(
-            "user_id", flat=True
-        )
+        Membership.objects.for_org(org).filter(user__in=[u.pk for u in recipients]).values_list("user_id", flat=True)
     )
     if not recipients:
         raise ValidationError({"recipients": _("Choose at least one recipient.")})
