@@ -25,6 +25,9 @@ from pom.models import ApiKey, AuditEvent, Organization, Region, User
 
 MAX_ROWS = 5000
 ACCOUNT_COLUMNS = ["crm_id", "name", "domain", "industry", "region", "type", "duns", "vat", "siret"]
+# Optional columns: a file without them keeps what POM holds (an update leaves the fields as they are).
+ACCOUNT_OPTIONAL = ["customer_since", "churned_on", "integrations_count"]
+OPPORTUNITY_OPTIONAL = ["type"]
 REGISTRATION_NUMBERS = {
     "duns": (normalise_duns, "A D-U-N-S number has 9 digits, e.g. 15-048-3782."),
     "vat": (normalise_vat, "A VAT number starts with its country code, e.g. BE0123456789."),
@@ -58,7 +61,7 @@ OPPORTUNITY_COLUMNS = [
     "joint_solution",
     "campaign_code",
 ]
-COLUMNS = {"accounts": ACCOUNT_COLUMNS, "opportunities": OPPORTUNITY_COLUMNS}
+COLUMNS = {"accounts": ACCOUNT_COLUMNS + ACCOUNT_OPTIONAL, "opportunities": OPPORTUNITY_COLUMNS + OPPORTUNITY_OPTIONAL}
 
 
 def _text(value: Any) -> str:
@@ -119,9 +122,30 @@ def validate_accounts(*, org: Organization, items: list[dict]) -> tuple[list[dic
                 "region": region,
                 "type": kind,
                 **registration_numbers(item, err),
+                **_account_status(item, err),
             }
         )
     return cleaned, {i: e for i, e in errors.items() if e}
+
+
+def _account_status(item: dict, err: dict) -> dict:
+    """The optional status columns present in the row: customer since, churned on, integrations in place."""
+    values: dict = {}
+    for field in ("customer_since", "churned_on"):
+        if field in item:
+            try:
+                values[field] = _date(item.get(field))
+            except ValueError:
+                err[field] = "Use the ISO format YYYY-MM-DD, e.g. 2026-03-31."
+    if values.get("customer_since") and values.get("churned_on") and values["churned_on"] < values["customer_since"]:
+        err["churned_on"] = "A customer cannot churn before it became one."
+    if "integrations_count" in item:
+        text = _text(item.get("integrations_count")) or "0"
+        if text.isdigit() and int(text) <= 32767:
+            values["integrations_count"] = int(text)
+        else:
+            err["integrations_count"] = "Enter a whole number of integrations, e.g. 3."
+    return values
 
 
 def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[list[dict], dict[int, dict[str, str]]]:
@@ -178,6 +202,11 @@ def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[lis
                 err[field] = "Use the ISO format YYYY-MM-DD, e.g. 2026-03-31."
         if status in ("won", "lost") and not dates.get("closed_on") and "closed_on" not in err:
             err["closed_on"] = "A won or lost opportunity needs its close date."
+        optional = {}
+        if "type" in item:
+            optional["type"] = _text(item.get("type")).lower() or Opportunity.Type.NEW
+            if optional["type"] not in Opportunity.Type.values:
+                err["type"] = f"Use one of {', '.join(Opportunity.Type.values)}."
         products = item.get("products") or []
         if isinstance(products, str):
             products = [p.strip() for p in products.replace(";", ",").split(",") if p.strip()]
@@ -196,6 +225,7 @@ def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[lis
                 "products": [str(p)[:80] for p in products],
                 "joint_solution": _text(item.get("joint_solution"))[:120],
                 "campaign_code": _text(item.get("campaign_code"))[:40].upper(),
+                **optional,
             }
         )
     return cleaned, {i: e for i, e in errors.items() if e}
@@ -232,7 +262,8 @@ def _upsert(org: Organization, actor: Actor, model, rows: list[dict], fields: li
             to_create.append(model(organization=org, **row))
         else:
             for key in fields:
-                setattr(obj, key, row[key])
+                if key in row:  # optional columns absent from the row keep their value
+                    setattr(obj, key, row[key])
             to_update.append(obj)
     for obj in to_create + to_update:
         obj.full_clean(exclude=["account", "organization"], validate_unique=False, validate_constraints=False)
@@ -256,6 +287,7 @@ def account_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict]) -
     for row in rows:
         row["updated_at"] = now
     fields = ["name", "name_key", "domain", "domain_key", "industry", "region", "type", "duns", "vat", "siret"]
+    fields += [f for f in ACCOUNT_OPTIONAL if any(f in row for row in rows)]
     result = _upsert(org, actor, Account, rows, fields)
     from attribution.mapping_services import account_maps_inputs_changed
 
@@ -285,6 +317,7 @@ def opportunity_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict
         "joint_solution",
         "campaign_code",
     ]
+    fields += [f for f in OPPORTUNITY_OPTIONAL if any(f in row for row in rows)]
     crm_ids = [r["crm_id"] for r in rows]
     won = Opportunity.Status.WON
     were_won = set(
