@@ -135,3 +135,11 @@ from reports.benchmark_models import (  # noqa: E402, F401
     PeerPercentile,
     ReferenceFigure,
 )
+from reports.summary_models import (  # noqa: E402, F401  (dashboards' summary tables, issue 12)
+    AccountSummary,
+    DealSummary,
+    PartnershipMonth,
+    PartnershipSummary,
+    PlanSummary,
+    StageFact,
+)

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from reports import views, views_scores
+from reports import views, views_dashboards, views_scores
 
 app_name = "reports"
 
@@ -17,4 +17,14 @@ urlpatterns = [
         name="signal_rows",
     ),
     path("benchmarks/", include("reports.benchmark_urls")),  # benchmarks (issue 10)
+    path("dashboards/<slug:key>/", views_dashboards.DashboardView.as_view(), name="dashboard"),
+    path("dashboards/<slug:key>/refresh/", views_dashboards.DashboardRefreshView.as_view(), name="dashboard_refresh"),
+    path(
+        "dashboards/<slug:key>/panels/<slug:panel>/<slug:fmt>/",
+        views_dashboards.DashboardPanelExportView.as_view(),
+        name="dashboard_panel_export",
+    ),
+    path(
+        "exports/<slug:list_key>/", views_dashboards.ListExportView.as_view(), name="list_export"
+    ),  # benchmarks (issue 10)
 ]

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from reports.api import benchmarks, scores, views
+from reports.api import benchmarks, dashboards, scores, views
 
 app_name = "reports-api"
 
@@ -17,6 +17,7 @@ _benchmarks.register("benchmarks/distributions", benchmarks.DistributionViewSet,
 
 urlpatterns = [
     path("reports/portfolio/", views.PortfolioSummaryView.as_view(), name="portfolio"),
+    path("reports/dashboards/<slug:key>/", dashboards.DashboardDataView.as_view(), name="dashboard"),
     *router.urls,
     # Benchmarks (issue 10)
     path("benchmarks/metrics/", benchmarks.MetricCatalogueView.as_view(), name="benchmark-metrics"),
