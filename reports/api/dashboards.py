@@ -12,17 +12,15 @@ from pom.api.base import HasOrgRole, OrgMixin
 from reports import dashboard_selectors as ds
 from reports import summary
 
-PanelSerializer = inline_serializer(
-    "DashboardPanel",
-    {
-        "key": serializers.CharField(),
-        "title": serializers.CharField(),
-        "how": serializers.CharField(),
-        "columns": serializers.ListField(child=serializers.CharField()),
-        "rows": serializers.ListField(child=serializers.ListField()),
-        "empty": serializers.BooleanField(),
-    },
-)
+
+class PanelSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    title = serializers.CharField()
+    how = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField())
+    empty = serializers.BooleanField()
+
 
 FILTER_PARAMETERS = [
     OpenApiParameter("months", OpenApiTypes.INT, description="Period: 3, 6, 12 (default) or 24 months"),

@@ -157,7 +157,8 @@ def test_refresh_replaces_rows_and_keeps_one_plan_snapshot_a_day(org, book):
 def test_first_visit_computes_then_shows_panels_and_writes_debounce(
     org, member, member_client, django_capture_on_commit_callbacks
 ):
-    PartnershipFactory(organization=org, partner__organization=org)
+    partnership = PartnershipFactory(organization=org, partner__organization=org)
+    deal(org, AccountFactory(organization=org), "500", status="won", partnership=partnership)
     url = reverse("reports:dashboard", args=[org.slug, "portfolio"])
     with django_capture_on_commit_callbacks(execute=True):
         response = member_client.get(url)
@@ -166,10 +167,10 @@ def test_first_visit_computes_then_shows_panels_and_writes_debounce(
     response = member_client.get(url)
     assert b"Partner pipeline and revenue over time" in response.content and b"Table view" in response.content
     # a write after the first computation queues one debounced refresh, however many writes follow
-    from pom import hooks
+    from reports import events
 
-    hooks.emit("tier.changed", org=org, actor=member)
-    hooks.emit("tier.changed", org=org, actor=member)
+    events.handle("attribution.credited", org=org, actor=member)
+    events.handle("plan.checkin_posted", org=org, actor=member)
     assert Job.objects.for_org(org).filter(kind=summary.JOB_KIND, status=Job.Status.QUEUED).count() == 1
 
 
@@ -202,7 +203,10 @@ def test_other_tenants_see_nothing_of_the_dashboards(org, other_org, book, clien
         ("reports:dashboard_panel_export", [org.slug, "portfolio", "pipeline", "csv"]),
     ):
         assert client_for(other_member).get(reverse(name, args=args)).status_code == 404
-    assert api_client_for(other_member).get(reverse("reports-api:dashboard", args=[org.slug, "portfolio"])).status_code == 404
+    assert (
+        api_client_for(other_member).get(reverse("reports-api:dashboard", args=[org.slug, "portfolio"])).status_code
+        == 404
+    )
     deals = ds.unit_economics_panels(org=org, filters=ds.Filters(today=TODAY))[0]
     assert metric(deals, "Average deal size")[2] == D("1000.00")
 
@@ -215,11 +219,15 @@ def test_viewers_read_but_cannot_refresh(org, client_for):
 
 def test_report_kinds_render_the_tables_and_check_membership(org, member, outsider, book):
     kind = report_kinds.get("dashboard.unit-economics")
-    assert kind is not None and {"dashboard.portfolio", "dashboard.programs"} <= {k.key for k in report_kinds.all_kinds()}
+    assert kind is not None and {"dashboard.portfolio", "dashboard.programs"} <= {
+        k.key for k in report_kinds.all_kinds()
+    }
     assert kind.can_view(org=org, user=member, params={}) and not kind.can_view(org=org, user=outsider, params={})
     html = kind.render_html(org=org, user=member, params={"months": 12})
     assert html.startswith("<!doctype html>") and "<script" not in html and "Win rate %" in html
-    assert kind.url(org=org, params={"months": 6}).endswith(f"/o/{org.slug}/reports/dashboards/unit-economics/?months=6")
+    assert kind.url(org=org, params={"months": 6}).endswith(
+        f"/o/{org.slug}/reports/dashboards/unit-economics/?months=6"
+    )
 
 
 @pytest.mark.parametrize("partners", [2, 12])
