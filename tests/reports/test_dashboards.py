@@ -241,3 +241,32 @@ def test_dashboard_queries_are_bounded(org, member_client, django_assert_max_num
     for key in ds.DASHBOARDS:
         with django_assert_max_num_queries(40):
             assert member_client.get(reverse("reports:dashboard", args=[org.slug, key])).status_code == 200
+
+
+@pytest.fixture
+def partner_guest(org):
+    """A partner person of one of the organization's workspaces: no membership, so no vendor reports."""
+    from tests.factories import WorkspaceMemberFactory, WorkspacePartnershipFactory
+    from workspaces.models import Side, WorkspaceRole
+
+    link = WorkspacePartnershipFactory(partnership=PartnershipFactory(organization=org), workspace__organization=org)
+    return WorkspaceMemberFactory(workspace=link.workspace, side=Side.PARTNER, role=WorkspaceRole.EDITOR).user
+
+
+def test_outsiders_and_partner_guests_get_404_on_every_dashboard_export_and_endpoint(
+    org, other_member, outsider, partner_guest, client_for, api_client_for
+):
+    pages = [reverse("reports:dashboard", args=[org.slug, key]) for key in ds.DASHBOARDS] + [
+        reverse("reports:dashboard_panel_export", args=[org.slug, "programs", "programs", "xlsx"]),
+        reverse("reports:list_export", args=[org.slug, "opportunities"]),
+    ]
+    apis = [reverse("reports-api:dashboard", args=[org.slug, key]) for key in ds.DASHBOARDS]
+    for user in (other_member, outsider, partner_guest):
+        for url in pages:
+            assert client_for(user).get(url).status_code == 404, (url, user.email)
+        assert (
+            client_for(user).post(reverse("reports:dashboard_refresh", args=[org.slug, "portfolio"])).status_code == 404
+        )
+        for url in apis:
+            assert api_client_for(user).get(url).status_code == 404, (url, user.email)
+    assert not Job.objects.for_org(org).filter(kind=summary.JOB_KIND).exists()  # nobody outside started work
