@@ -368,10 +368,13 @@ def template_csv(kind: str) -> str:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS[kind])
     if kind == "accounts":
-        writer.writerow(["001A", "Globex Corporation", "globex.com", "Manufacturing", "EMEA", "prospect", "", "", ""])
+        writer.writerow(
+            ["001A", "Globex Corporation", "globex.com", "Manufacturing", "EMEA", "customer", "", "", "", "2024-03-01",
+             "", "2"]
+        )  # fmt: skip
     else:
         writer.writerow(
             ["006A", "001A", "Globex data platform", "48000", "EUR", "proposal", "open", "2026-01-15", "2026-06-30", "",
-             "Vault;Edge", "Joint SIEM"]
+             "Vault;Edge", "Joint SIEM", "", "new"]
         )  # fmt: skip
     return buffer.getvalue()
