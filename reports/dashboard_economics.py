@@ -115,7 +115,7 @@ def unit_economics_panels(*, org: Organization, filters: Filters, as_of: datetim
     ref = m.PUBLISHED_DELTAS
 
     def line(label, key, a, d, fn, reference=""):
-        return [label, a, d, m.difference(a, d), reference, fn.__doc__.strip().splitlines()[0]]
+        return [label, a, d, m.difference(a, d), reference, " ".join(fn.__doc__.split())]
 
     def reference(key):
         return f"{ref[key][0]} ({ref[key][1]})" if key in ref else ""
