@@ -7,7 +7,8 @@ from collections import defaultdict
 from decimal import Decimal
 
 import plotly.graph_objects as go
-from django.db.models import Max, Q, Sum
+from django.db.models import F, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -153,7 +154,7 @@ def _latest_plans(org: Organization, filters: Filters):
     plans = (
         PlanSummary.objects.for_org(org)
         .filter(as_of=latest, period_end__gte=filters.start, period_start__lte=filters.today)
-        .filter(partnership_id__in=list(partnerships))
+        .filter(partnership_id__in=_partnerships(org, filters).values("partnership_id"))
         .order_by("name", "plan_id")
     )
     return plans, partnerships
@@ -232,7 +233,7 @@ def journey_panel(*, org: Organization, filters: Filters) -> Panel:
     stages = list(
         JourneyStage.objects.for_org(org).filter(template__is_default=True).order_by("order").values_list("id", "name")
     )
-    ids = list(_partnerships(org, filters).values_list("partnership_id", flat=True))
+    ids = _partnerships(org, filters).values("partnership_id")  # a subquery, not a list of ids
     facts = (
         StageFact.objects.for_org(org)
         .filter(partnership_id__in=ids, entered_at__date__gte=filters.start, entered_at__date__lte=filters.today)
@@ -297,24 +298,36 @@ def _movers_panel(key, title, how, rows) -> Panel:
     return panel
 
 
-def _partner_names(org: Organization, filters: Filters) -> dict[int, str]:
-    return dict(_partnerships(org, filters).values_list("partnership_id", "partner_name"))
-
-
 def movers_revenue_panel(*, org: Organization, filters: Filters) -> Panel:
-    """Partnerships whose won revenue moved most between the previous period and this one."""
-    names = _partner_names(org, filters)
-    rows = (
+    """Partnerships whose won revenue moved most between the previous period and this one.
+
+    The change is computed in the database for every partnership; only the top movers' names are read.
+    """
+    change = (
         PartnershipMonth.objects.for_org(org)
-        .filter(partnership_id__in=list(names), month__gte=filters.previous_start, month__lte=filters.today)
+        .filter(
+            partnership_id__in=_partnerships(org, filters).values("partnership_id"),
+            month__gte=filters.previous_start,
+            month__lte=filters.today,
+        )
         .order_by()
         .values("partnership_id")
         .annotate(
-            now=Sum("won_amount", filter=Q(month__gte=filters.start)),
-            before=Sum("won_amount", filter=Q(month__lt=filters.start)),
+            now=Coalesce(Sum("won_amount", filter=Q(month__gte=filters.start)), Value(Decimal(0))),
+            before=Coalesce(Sum("won_amount", filter=Q(month__lt=filters.start)), Value(Decimal(0))),
         )
+        .annotate(delta=F("now") - F("before"))
+        .exclude(delta=0)
     )
-    items = [(names[r["partnership_id"]], r["before"] or Decimal(0), r["now"] or Decimal(0)) for r in rows]
+    top = list(change.filter(delta__gt=0).order_by("-delta", "partnership_id")[:MOVERS]) + list(
+        change.filter(delta__lt=0).order_by("delta", "partnership_id")[:MOVERS]
+    )
+    names = dict(
+        _partnerships(org, filters)
+        .filter(partnership_id__in=[r["partnership_id"] for r in top])
+        .values_list("partnership_id", "partner_name")
+    )
+    items = [(names.get(r["partnership_id"], ""), r["before"], r["now"]) for r in top]
     return _movers_panel(
         "movers_revenue",
         _("Top movers: revenue"),
