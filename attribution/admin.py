@@ -32,7 +32,16 @@ class InfluenceTypeAdmin(admin.ModelAdmin):
 
 @admin.register(Account)
 class AccountAdmin(admin.ModelAdmin):
-    list_display = ["name", "domain", "organization", "type", "crm_id"]
+    list_display = [
+        "name",
+        "domain",
+        "organization",
+        "type",
+        "customer_since",
+        "churned_on",
+        "integrations_count",
+        "crm_id",
+    ]
     list_filter = ["organization", "type"]
     search_fields = ["name", "domain", "crm_id"]
 
@@ -45,8 +54,18 @@ class OpportunityPartnerInline(admin.TabularInline):
 
 @admin.register(Opportunity)
 class OpportunityAdmin(admin.ModelAdmin):
-    list_display = ["name", "account", "organization", "amount", "currency", "stage", "status", "expected_close"]
-    list_filter = ["organization", "status", "stage"]
+    list_display = [
+        "name",
+        "account",
+        "organization",
+        "amount",
+        "currency",
+        "type",
+        "stage",
+        "status",
+        "expected_close",
+    ]
+    list_filter = ["organization", "status", "stage", "type"]
     search_fields = ["name", "crm_id", "account__name"]
     raw_id_fields = ["account", "owner"]
     inlines = [OpportunityPartnerInline]

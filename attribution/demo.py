@@ -65,6 +65,24 @@ def _partnerships(ctx) -> list[Partnership]:
     return made
 
 
+def _status_over_time(org, accounts, opportunities, today) -> None:
+    """Customer since / churned on, integrations in place, and deal types (a separate random stream, so the
+    rest of the demo data stays as it was)."""
+    import random
+
+    rng = random.Random(f"status-{org.slug}")
+    for account in accounts:
+        account.integrations_count = rng.choice([0, 0, 1, 1, 2, 3, 4, 5])
+        if account.type == Account.Type.CUSTOMER:
+            account.customer_since = today - datetime.timedelta(days=rng.randint(200, 1500))
+            if rng.random() < 0.15:
+                account.churned_on = today - datetime.timedelta(days=rng.randint(10, 180))
+    Account.objects.bulk_update(accounts, ["integrations_count", "customer_since", "churned_on"])
+    for opp in opportunities:
+        customer = opp.account.customer_since is not None and opp.account.customer_since < opp.created_on
+        opp.type = rng.choice(["renewal", "expansion", "expansion"]) if customer else Opportunity.Type.NEW
+
+
 def seed(ctx) -> None:
     org, rng = ctx.org, ctx.rng
     manager = ctx.users.get(Role.MANAGER) or ctx.users[Role.OWNER]
@@ -116,6 +134,7 @@ def seed(ctx) -> None:
                 crm_id=f"006D{index:04d}",
             )
         )
+    _status_over_time(org, accounts, opportunities, today)
     opportunities = Opportunity.objects.bulk_create(opportunities)
 
     links, touches, scores = [], [], []

@@ -39,6 +39,7 @@ class OpportunityForm(_OrgForm):
     currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
     stage = forms.ChoiceField(choices=Opportunity.Stage.choices)
     status = forms.ChoiceField(choices=Opportunity.Status.choices)
+    type = forms.ChoiceField(choices=Opportunity.Type.choices, initial=Opportunity.Type.NEW, label="Deal type")
     expected_close = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     closed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     products = forms.CharField(required=False, help_text="Comma-separated, e.g. Vault, Edge")

@@ -30,6 +30,9 @@ MAX_ROWS = 5000
 LIMITS = validation.Limits(max_bytes=5 * 1024 * 1024, max_rows=MAX_ROWS, max_uncompressed_bytes=5 * 1024 * 1024)
 JOB_KIND = "attribution.import"
 ACCOUNT_COLUMNS = ["crm_id", "name", "domain", "industry", "region", "type", "duns", "vat", "siret"]
+# Optional columns: a file without them keeps what POM holds (an update leaves the fields as they are).
+ACCOUNT_OPTIONAL = ["customer_since", "churned_on", "integrations_count"]
+OPPORTUNITY_OPTIONAL = ["type"]
 REGISTRATION_NUMBERS = {
     "duns": (normalise_duns, "A D-U-N-S number has 9 digits, e.g. 15-048-3782."),
     "vat": (normalise_vat, "A VAT number starts with its country code, e.g. BE0123456789."),
@@ -63,7 +66,7 @@ OPPORTUNITY_COLUMNS = [
     "joint_solution",
     "campaign_code",
 ]
-COLUMNS = {"accounts": ACCOUNT_COLUMNS, "opportunities": OPPORTUNITY_COLUMNS}
+COLUMNS = {"accounts": ACCOUNT_COLUMNS + ACCOUNT_OPTIONAL, "opportunities": OPPORTUNITY_COLUMNS + OPPORTUNITY_OPTIONAL}
 PRODUCT_MAX_LENGTH = 80  # one product name in Opportunity.products (a JSON list)
 
 
@@ -142,6 +145,7 @@ def validate_accounts(*, org: Organization, items: list[dict]) -> tuple[list[dic
             "region": region,
             "type": kind,
             **registration_numbers(item, err),
+            **_account_status(item, err),
         }
         # Over-long values are errors (the commit's full_clean would refuse them), never truncated.
         for key, problem in validation.model_text_problems(
@@ -150,6 +154,26 @@ def validate_accounts(*, org: Organization, items: list[dict]) -> tuple[list[dic
             err.setdefault(key, problem)
         cleaned.append(row)
     return cleaned, {i: e for i, e in errors.items() if e}
+
+
+def _account_status(item: dict, err: dict) -> dict:
+    """The optional status columns present in the row: customer since, churned on, integrations in place."""
+    values: dict = {}
+    for field in ("customer_since", "churned_on"):
+        if field in item:
+            try:
+                values[field] = _date(item.get(field))
+            except ValueError:
+                err[field] = "Use the ISO format YYYY-MM-DD, e.g. 2026-03-31."
+    if values.get("customer_since") and values.get("churned_on") and values["churned_on"] < values["customer_since"]:
+        err["churned_on"] = "A customer cannot churn before it became one."
+    if "integrations_count" in item:
+        text = _text(item.get("integrations_count")) or "0"
+        if text.isdigit() and int(text) <= 32767:
+            values["integrations_count"] = int(text)
+        else:
+            err["integrations_count"] = "Enter a whole number of integrations, e.g. 3."
+    return values
 
 
 def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[list[dict], dict[int, dict[str, str]]]:
@@ -211,6 +235,11 @@ def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[lis
             )
             if problem:
                 err.setdefault(later, problem)
+        optional = {}
+        if "type" in item:
+            optional["type"] = _text(item.get("type")).lower() or Opportunity.Type.NEW
+            if optional["type"] not in Opportunity.Type.values:
+                err["type"] = f"Use one of {', '.join(Opportunity.Type.values)}."
         products = item.get("products") or []
         if isinstance(products, str):
             products = [p.strip() for p in products.replace(";", ",").split(",") if p.strip()]
@@ -235,6 +264,7 @@ def validate_opportunities(*, org: Organization, items: list[dict]) -> tuple[lis
             "products": products,
             "joint_solution": _text(item.get("joint_solution")),
             "campaign_code": _text(item.get("campaign_code")).upper(),
+            **optional,
         }
         for key, problem in validation.model_text_problems(
             Opportunity, {k: row[k] for k in ("crm_id", "name", "joint_solution", "campaign_code")}
@@ -275,7 +305,8 @@ def _upsert(org: Organization, actor: Actor, model, rows: list[dict], fields: li
             to_create.append(model(organization=org, **row))
         else:
             for key in fields:
-                setattr(obj, key, row[key])
+                if key in row:  # optional columns absent from the row keep their value
+                    setattr(obj, key, row[key])
             to_update.append(obj)
     for obj in to_create + to_update:
         obj.full_clean(exclude=["account", "organization"], validate_unique=False, validate_constraints=False)
@@ -299,6 +330,7 @@ def account_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict]) -
     for row in rows:
         row["updated_at"] = now
     fields = ["name", "name_key", "domain", "domain_key", "industry", "region", "type", "duns", "vat", "siret"]
+    fields += [f for f in ACCOUNT_OPTIONAL if any(f in row for row in rows)]
     result = _upsert(org, actor, Account, rows, fields)
     from attribution.mapping_services import account_maps_inputs_changed
 
@@ -328,6 +360,7 @@ def opportunity_bulk_upsert(*, org: Organization, actor: Actor, items: list[dict
         "joint_solution",
         "campaign_code",
     ]
+    fields += [f for f in OPPORTUNITY_OPTIONAL if any(f in row for row in rows)]
     crm_ids = [r["crm_id"] for r in rows]
     won = Opportunity.Status.WON
     were_won = set(
@@ -446,10 +479,13 @@ def template_csv(kind: str) -> str:
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS[kind])
     if kind == "accounts":
-        writer.writerow(["001A", "Globex Corporation", "globex.com", "Manufacturing", "EMEA", "prospect", "", "", ""])
+        writer.writerow(
+            ["001A", "Globex Corporation", "globex.com", "Manufacturing", "EMEA", "customer", "", "", "", "2024-03-01",
+             "", "2"]
+        )  # fmt: skip
     else:
         writer.writerow(
             ["006A", "001A", "Globex data platform", "48000", "EUR", "proposal", "open", "2026-01-15", "2026-06-30", "",
-             "Vault;Edge", "Joint SIEM"]
+             "Vault;Edge", "Joint SIEM", "", "new"]
         )  # fmt: skip
     return buffer.getvalue()

@@ -10,9 +10,7 @@ Money stays in the deal's currency (fixed fees in the rule's currency), as `Deci
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from collections import defaultdict
 from decimal import Decimal
 
@@ -35,7 +33,7 @@ from attribution.commissions import (
 )
 from attribution.models import Accrual, CommissionRule, Opportunity, OpportunityPartner, Statement
 from partners.models import Program
-from pom import hooks
+from pom import exports, hooks
 from pom.audit import Actor, audit_action, create_instance, update_fields
 from pom.models import Organization, User
 
@@ -478,14 +476,8 @@ def earnings_summary(*, org: Organization, partnership_ids) -> list[dict]:
 
 # Export for finance ------------------------------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    """A spreadsheet-safe cell: text starting with = + - @ tab or CR gets a leading apostrophe, so a
-    spreadsheet shows it instead of running it as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+# Cells are neutralised by the one export writer (pom.exports); kept importable here for callers.
+neutralise = exports.neutralise
 
 
 EXPORT_HEADERS = [
@@ -536,28 +528,10 @@ def statement_rows(*, org: Organization, statements: QuerySet[Statement]) -> lis
 
 def statements_export(*, org: Organization, statements: QuerySet[Statement], fmt: str) -> tuple[bytes, str]:
     """The statements' lines as CSV or XLSX bytes and a file name; every text cell is neutralised."""
-    rows = [
-        [neutralise(c) if isinstance(c, str) else c for c in row]
-        for row in statement_rows(org=org, statements=statements)
-    ]
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook()
-        sheet = book.active
-        sheet.title = "Commissions"
-        sheet.append(EXPORT_HEADERS)
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return buffer.getvalue(), f"commissions-{org.slug}-{stamp}.xlsx"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_HEADERS)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8"), f"commissions-{org.slug}-{stamp}.csv"
+    rows = statement_rows(org=org, statements=statements)
+    stem = f"commissions-{org.slug}"
+    content = exports.file_bytes(header=EXPORT_HEADERS, rows=rows, fmt=fmt, title="Commissions")
+    return content, exports.filename_for(stem, "xlsx" if fmt == "xlsx" else "csv")
 
 
 def statements_export_request(*, org: Organization, actor: Actor, fmt: str, status: str = ""):

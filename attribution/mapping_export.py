@@ -6,48 +6,41 @@ field the page would not show; the query is read in chunks (a fixed number of qu
 
 from __future__ import annotations
 
-import csv
-
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 
 from attribution import mapping_selectors as selectors
+from pom import exports
 
 THEIR_FIELDS = ["domain", "industry", "region", "country", "owner_name", "open_opportunities"]
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _safe(value) -> str:
-    """Spreadsheet-safe text: a cell starting with = + - @ is not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return exports.neutralise(value)
 
 
 def overlap_csv(view: selectors.MapView, rows, *, filename: str) -> StreamingHttpResponse:
     """Accounts in common (a queryset of matches): our name and domain, their name and shared fields."""
     fields = [f for f in THEIR_FIELDS if f in view.their_fields]
-    writer = csv.writer(_Echo())
+    header = (
+        [_("Our account"), _("Our domain"), _("Their account")]
+        + [f"their {f}" for f in fields]
+        + [_("Matched on"), _("Confidence")]
+    )
 
     def lines():
-        yield writer.writerow(
-            [_("Our account"), _("Our domain"), _("Their account")]
-            + [f"their {f}" for f in fields]
-            + [_("Matched on"), _("Confidence")]
-        )
         for match in rows.iterator(chunk_size=2000):
             payload = selectors.row_payload(view, match)
             ours, theirs = payload["ours"], payload["theirs"]
-            yield writer.writerow(
+            yield (
                 [_safe(ours["name"]), _safe(ours.get("domain")), _safe(theirs["name"])]
                 + [_safe(theirs.get(f)) for f in fields]
                 + [payload["method_label"], f"{payload['confidence']:.3f}"]
             )
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        exports.csv_lines(header=header, rows=lines()), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -56,15 +49,16 @@ def overlap_csv(view: selectors.MapView, rows, *, filename: str) -> StreamingHtt
 def their_csv(view: selectors.MapView, rows, *, filename: str) -> StreamingHttpResponse:
     """Accounts of a population the other side shares whole, with the fields it chose."""
     fields = [f for f in THEIR_FIELDS if f in view.their_fields]
-    writer = csv.writer(_Echo())
+    header = [_("Their account")] + [f"their {f}" for f in fields]
 
     def lines():
-        yield writer.writerow([_("Their account")] + [f"their {f}" for f in fields])
         for row in rows.iterator(chunk_size=2000):
             theirs = selectors.their_payload(view, row)["theirs"]
-            yield writer.writerow([_safe(theirs["name"])] + [_safe(theirs.get(f)) for f in fields])
+            yield [_safe(theirs["name"])] + [_safe(theirs.get(f)) for f in fields]
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        exports.csv_lines(header=header, rows=lines()), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -50,6 +51,13 @@ class Account(OrgOwned):
     duns = models.CharField("D-U-N-S number", max_length=9, blank=True)
     vat = models.CharField("VAT number", max_length=15, blank=True)
     siret = models.CharField("SIRET", max_length=14, blank=True)
+    # Account status over time and the integrations in place: what the customer metrics of partner unit
+    # economics (retention, churn, lifetime value, ARR by number of integrations) are computed from.
+    customer_since = models.DateField(null=True, blank=True, help_text="When the account became a customer")
+    churned_on = models.DateField(null=True, blank=True, help_text="When the customer left, if it did")
+    integrations_count = models.PositiveSmallIntegerField(
+        "integrations in place", default=0, help_text="How many integrations with other products the customer runs"
+    )
 
     class Meta:
         constraints = [
@@ -66,6 +74,10 @@ class Account(OrgOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        if self.customer_since and self.churned_on and self.churned_on < self.customer_since:
+            raise ValidationError({"churned_on": "A customer cannot churn before it became one."})
 
 
 class Opportunity(OrgOwned):
@@ -84,6 +96,11 @@ class Opportunity(OrgOwned):
         WON = "won", "Won"
         LOST = "lost", "Lost"
 
+    class Type(models.TextChoices):
+        NEW = "new", "New business"
+        RENEWAL = "renewal", "Renewal"
+        EXPANSION = "expansion", "Expansion"
+
     # RESTRICT: an account with deals cannot be deleted alone, but goes with its organization.
     account = models.ForeignKey(Account, on_delete=models.RESTRICT, related_name="opportunities")
     name = models.CharField(max_length=200)
@@ -91,6 +108,7 @@ class Opportunity(OrgOwned):
     currency = models.CharField(max_length=3, default="EUR", validators=[iso_currency_validator])
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PROSPECTING)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    type = models.CharField(max_length=10, choices=Type.choices, default=Type.NEW)
     created_on = models.DateField(help_text="When the deal was created in the CRM")
     expected_close = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)

@@ -117,6 +117,7 @@ OPPORTUNITY_FIELDS = (
     "currency",
     "stage",
     "status",
+    "type",
     "created_on",
     "expected_close",
     "closed_on",

@@ -49,6 +49,7 @@ CROSS_TENANT_TASKS: dict[str, str] = {
     "reports.benchmark_tasks.benchmarks_nightly": "the cross-tenant benchmark pools (opted-in organizations)",
     "reports.packs_tasks.report_subscriptions_due": "fan-out: due report subscriptions of every organization",
     "reports.packs_tasks.wrapped_yearly": "fan-out: a year in review per organization",
+    "reports.tasks.summary_nightly": "fan-out: one dashboard summary refresh per organization",
     "reports.tasks.tacam_nightly": "fan-out: one scoring per organization",
     "workspaces.tasks.digests_schedule": "fan-out: organizations with workspaces",
     "workspaces.tasks.nba_refresh_schedule": "fan-out: organizations with workspaces",

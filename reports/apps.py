@@ -8,4 +8,6 @@ class ReportsConfig(AppConfig):
     def ready(self):
         # QBR packs, scheduled reports and Partner Wrapped (issue 12): their Celery tasks, and the two
         # report kinds they register (reports.report_kinds).
-        from reports import packs_kinds, packs_tasks  # noqa: F401
+        from reports import dashboard_reports, packs_kinds, packs_tasks  # noqa: F401
+
+        dashboard_reports.register_all()  # the dashboards as subscribable report kinds (issue 12)

@@ -21,7 +21,22 @@ def _partnership_id(event: str, payload: dict) -> int | None:
     return None
 
 
+# Writes that move a dashboard figure: the summary tables are refreshed, debounced (reports.summary).
+SUMMARY_EVENTS = (
+    "attribution.credited",
+    "partnership.created",
+    "tier.changed",
+    "certification.created",
+    "registration.decided",
+    *PLAN_EVENTS,
+)
+
+
 def handle(event: str, **payload) -> None:
+    if event in SUMMARY_EVENTS and payload.get("org") is not None:
+        from reports import summary
+
+        summary.summary_changed(org=payload["org"])
     pid = _partnership_id(event, payload)
     if pid is None:
         return

@@ -33,4 +33,41 @@ def tacam_nightly() -> int:
     return len(org_ids)
 
 
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_summary_refresh(organization_id: int, job_id: int) -> None:
+    """Rebuild the dashboards' summary tables (a `pom.jobs` job of kind `reports.summary`). Safe to run
+    twice: a refresh replaces the organization's rows in one transaction."""
+    from pom import jobs
+    from reports import summary
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=summary.run_summary)
+
+
+@shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def heavy_list_export(organization_id: int, job_id: int) -> None:
+    """Write a list export past the row limit (a `pom.jobs` job of kind `reports.list_export`)."""
+    from pom import jobs
+    from reports import list_exports
+
+    jobs.job_execute(organization_id=organization_id, job_id=job_id, body=list_exports.run_export)
+
+
+@shared_task
+def summary_nightly() -> int:
+    """Fan out (beat, nightly): one summary refresh per organization that has partners.
+
+    Cross-tenant on purpose: it reads only which organizations have partners, to skip the others.
+    """
+    from django.db import transaction
+
+    from partners.models import Partner
+    from reports import summary
+
+    org_ids = sorted(set(Partner.objects.values_list("organization_id", flat=True)))
+    for org in Organization.objects.filter(pk__in=org_ids).order_by("id"):
+        with transaction.atomic():
+            summary.summary_request(org=org)
+    return len(org_ids)
+
+
 from reports import benchmark_tasks  # noqa: E402, F401  (benchmarks, issue 10)

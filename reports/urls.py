@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from reports import views, views_scores
+from reports import views, views_dashboards, views_scores
 
 app_name = "reports"
 
@@ -18,4 +18,14 @@ urlpatterns = [
     ),
     path("benchmarks/", include("reports.benchmark_urls")),  # benchmarks (issue 10)
     path("", include("reports.packs_urls")),  # QBR packs, Wrapped, schedules (issue 12)
+    path("dashboards/<slug:key>/", views_dashboards.DashboardView.as_view(), name="dashboard"),
+    path("dashboards/<slug:key>/refresh/", views_dashboards.DashboardRefreshView.as_view(), name="dashboard_refresh"),
+    path(
+        "dashboards/<slug:key>/panels/<slug:panel>/<slug:fmt>/",
+        views_dashboards.DashboardPanelExportView.as_view(),
+        name="dashboard_panel_export",
+    ),
+    path(
+        "exports/<slug:list_key>/", views_dashboards.ListExportView.as_view(), name="list_export"
+    ),  # benchmarks (issue 10)
 ]

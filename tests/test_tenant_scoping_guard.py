@@ -59,6 +59,7 @@ CROSS_TENANT = {
     ("workspaces/nba_services.py", "Workspace.objects.values"): "periodic fan-out: organizations with workspaces",
     ("workspaces/home.py", "WorkspaceMember.objects.filter(user=user"): "a person's own workspace memberships",
     ("reports/packs_tasks.py", "Partnership.objects.values_list"): "year-end fan-out: organizations with partners",
+    ("reports/tasks.py", "Partner.objects.values_list"): "nightly fan-out: organizations with partners",
     ("reports/schedules.py", "ReportSubscription.objects.filter"): "the beat finds due subscriptions across orgs",
     ("workspaces/selectors.py", "Workspace.objects.select_related"): "a guest's workspace by public id or share token",
     ("workspaces/selectors.py", "Workspace.objects.filter(members__user=user"): "a partner person's own workspaces",

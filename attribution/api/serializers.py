@@ -52,6 +52,9 @@ class AccountInputSerializer(serializers.Serializer):
     duns = serializers.CharField(max_length=20, required=False, allow_blank=True)
     vat = serializers.CharField(max_length=20, required=False, allow_blank=True)
     siret = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    customer_since = serializers.DateField(required=False, allow_null=True)
+    churned_on = serializers.DateField(required=False, allow_null=True)
+    integrations_count = serializers.IntegerField(required=False, min_value=0, max_value=32767)
 
 
 class AccountOutputSerializer(serializers.ModelSerializer):
@@ -61,7 +64,7 @@ class AccountOutputSerializer(serializers.ModelSerializer):
         model = Account
         fields = [
             "id", "name", "domain", "industry", "region", "type", "crm_id", "duns", "vat", "siret", "open_count",
-            "created_at",
+            "customer_since", "churned_on", "integrations_count", "created_at",
         ]  # fmt: skip
 
 
@@ -72,6 +75,7 @@ class OpportunityInputSerializer(serializers.Serializer):
     currency = CurrencyField(max_length=3)
     stage = serializers.ChoiceField(choices=Opportunity.Stage.choices, required=False)
     status = serializers.ChoiceField(choices=Opportunity.Status.choices, required=False)
+    type = serializers.ChoiceField(choices=Opportunity.Type.choices, required=False)
     created_on = serializers.DateField(required=False)
     expected_close = serializers.DateField(required=False, allow_null=True)
     closed_on = serializers.DateField(required=False, allow_null=True)
@@ -105,6 +109,7 @@ class OpportunityOutputSerializer(serializers.ModelSerializer):
             "currency",
             "stage",
             "status",
+            "type",
             "created_on",
             "expected_close",
             "closed_on",

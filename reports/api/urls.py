@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from reports.api import benchmarks, packs, scores, views
+from reports.api import benchmarks, dashboards, packs, scores, views
 
 app_name = "reports-api"
 
@@ -21,6 +21,7 @@ _packs.register("report-subscriptions", packs.ReportSubscriptionViewSet, basenam
 
 urlpatterns = [
     path("reports/portfolio/", views.PortfolioSummaryView.as_view(), name="portfolio"),
+    path("reports/dashboards/<slug:key>/", dashboards.DashboardDataView.as_view(), name="dashboard"),
     *router.urls,
     # Benchmarks (issue 10)
     path("benchmarks/metrics/", benchmarks.MetricCatalogueView.as_view(), name="benchmark-metrics"),
