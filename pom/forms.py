@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from pom.models import PEER_PROFILE_FIELDS, TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, SsoProtocol, User
@@ -36,7 +37,13 @@ class PeerProfileForm(forms.ModelForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["name", "time_zone"]
+        fields = ["name", "time_zone", "language"]
+        labels = {"name": _("Name"), "time_zone": _("Time zone"), "language": _("Language")}
+        help_texts = {"language": _("Pages and e-mails to you are in this language.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Your browser's language")), *settings.LANGUAGES]
 
 
 class InvitationForm(forms.Form):

@@ -36,3 +36,20 @@ class PermissionsPolicyMiddleware:
         if self.policy:
             response.headers.setdefault("Permissions-Policy", self.policy)
         return response
+
+
+class UserLanguageMiddleware:
+    """Pages in the signed-in user's own language (User.language); without one, LocaleMiddleware's choice
+    (language cookie, then the browser's Accept-Language) stands."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        language = getattr(getattr(request, "user", None), "language", "")
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

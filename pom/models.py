@@ -62,6 +62,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("e-mail", unique=True)
     name = models.CharField(max_length=150, blank=True)
     time_zone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    # Blank: follow the browser (Accept-Language). Pages and e-mails to this person use it (docs/i18n.md).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

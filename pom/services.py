@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from pom.api.auth import hash_key
 from pom.audit import (
@@ -23,6 +24,7 @@ from pom.audit import (
     delete_instance,
     update_fields,
 )
+from pom.l10n import in_language_of
 from pom.models import ApiKey, Membership, Organization, OrgInvitation, Role, User, role_at_least
 
 RESERVED_SLUGS = {"new", "admin", "api", "static", "media", "accounts", "w", "o"}
@@ -137,11 +139,12 @@ def invitation_create(*, org: Organization, actor: User, email: str, role: str) 
         "role": invitation.get_role_display(),
         "expires_at": invitation.expires_at,
     }
-    email_send(
-        to=[email],
-        subject=f"{actor.display_name} invited you to {org.name} on POM",
-        body=render_to_string("pom/email/org_invitation.txt", context),
-    )
+    with in_language_of(email):
+        email_send(
+            to=[email],
+            subject=_("%(inviter)s invited you to %(org)s on POM") % {"inviter": actor.display_name, "org": org.name},
+            body=render_to_string("pom/email/org_invitation.txt", context),
+        )
     return invitation, raw
 
 

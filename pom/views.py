@@ -8,6 +8,7 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
+from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from pom import hooks, jobs, selectors, services
@@ -402,3 +403,28 @@ def permission_denied(request, exception=None):
 
 
 __all__ = ["PermissionDenied"]
+
+
+class LanguageSetView(View):
+    """The footer's language switcher: a signed-in person's choice is saved on their account (pages and
+    e-mails then use it on every device); everyone also gets the language cookie, so the sign-in page
+    follows too. An empty choice goes back to the browser's language."""
+
+    def post(self, request):
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        language = request.POST.get("language", "")
+        if language and language not in dict(settings.LANGUAGES):
+            return HttpResponse(_("Choose one of the languages offered."), status=400)
+        target = request.POST.get("next") or request.headers.get("referer") or "/"
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+            target = "/"
+        if request.user.is_authenticated and request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+        response = redirect(target)
+        if language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response

@@ -19,11 +19,14 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from attribution import registrations as attribution_registrations
 from plans import services as plan_services
 from pom import services as pom_services
 from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
+from pom.l10n import in_language_of
 from pom.models import Membership, Organization, User
 from workspaces import selectors
 from workspaces.filetypes import CONTENT_TYPES, check_upload, extension
@@ -215,8 +218,12 @@ def _invitation_context(invitation: WorkspaceInvitation, raw: str) -> dict:
 def _send_invitation(invitation: WorkspaceInvitation, raw: str) -> None:
     context = _invitation_context(invitation, raw)
     inviter = invitation.invited_by.display_name if invitation.invited_by else invitation.workspace.organization.name
-    subject = f"{inviter} invited you to the {invitation.workspace.name} workspace"
-    body = render_to_string("workspaces/email/invitation.txt", context)
+    with in_language_of(invitation.email):
+        subject = _("%(inviter)s invited you to the %(workspace)s workspace") % {
+            "inviter": inviter,
+            "workspace": invitation.workspace.name,
+        }
+        body = render_to_string("workspaces/email/invitation.txt", context)
     pom_services.email_send(to=[invitation.email], subject=subject, body=body)
 
 
@@ -568,11 +575,12 @@ def notification_email_send(*, notification_id: int) -> bool:
         "notification": notification,
         "url": settings.SITE_URL + (notification.url or reverse("workspaces:home")),
     }
-    pom_services.email_send(
-        to=[notification.user.email],
-        subject=f"[{notification.workspace.name}] {notification.text[:80]}",
-        body=render_to_string("workspaces/email/notification.txt", context),
-    )
+    with in_language_of(notification.user):
+        pom_services.email_send(
+            to=[notification.user.email],
+            subject=f"[{notification.workspace.name}] {notification.text[:80]}",
+            body=render_to_string("workspaces/email/notification.txt", context),
+        )
     return True
 
 
@@ -604,11 +612,13 @@ def notification_digest_send(*, user_id: int) -> int:
         "site_url": settings.SITE_URL,
         "home_url": settings.SITE_URL + reverse("workspaces:home"),
     }
-    pom_services.email_send(
-        to=[user.email],
-        subject=f"Your POM workspaces: {len(rows)} update{'s' if len(rows) != 1 else ''}",
-        body=render_to_string("workspaces/email/digest.txt", context),
-    )
+    with in_language_of(user):
+        pom_services.email_send(
+            to=[user.email],
+            subject=ngettext("Your POM workspaces: %(n)s update", "Your POM workspaces: %(n)s updates", len(rows))
+            % {"n": len(rows)},
+            body=render_to_string("workspaces/email/digest.txt", context),
+        )
     return len(rows)
 
 
