@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views import View
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from pom import hooks, jobs, selectors, services
@@ -417,7 +417,9 @@ class LanguageSetView(View):
         if language and language not in dict(settings.LANGUAGES):
             return HttpResponse(_("Choose one of the languages offered."), status=400)
         target = request.POST.get("next") or request.headers.get("referer") or "/"
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
             target = "/"
         if request.user.is_authenticated and request.user.language != language:
             request.user.language = language
