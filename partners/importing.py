@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from partners import services
 from partners.models import (
@@ -157,7 +158,12 @@ def read_table(content: bytes, file_type: str) -> tuple[list[str], list[dict[str
             frame = pd.read_excel(io.BytesIO(content), dtype=object, engine="openpyxl")
     except Exception as exc:  # pandas raises many parser error types for a malformed upload
         kind = "CSV" if file_type == "csv" else "Excel (.xlsx)"
-        raise ValidationError({"file": f"This is not a readable {kind} file ({exc.__class__.__name__})."}) from exc
+        raise ValidationError(
+            {
+                "file": _("This is not a readable %(kind)s file (%(name)s).")
+                % {"kind": kind, "name": exc.__class__.__name__}
+            }
+        ) from exc
     headers = [str(h).strip() for h in frame.columns]
     rows = []
     for record in frame.itertuples(index=False, name=None):
@@ -534,19 +540,26 @@ def import_file_check(*, name: str, size: int) -> str:
     """The file type ("csv" or "xlsx") of an acceptable upload; ValidationError naming the problem otherwise."""
     suffix = Path(name or "").suffix.lower()
     if suffix not in ALLOWED_TYPES:
-        raise ValidationError({"file": f"“{name}” is not a CSV or Excel (.xlsx) file. Upload a .csv or .xlsx file."})
+        raise ValidationError(
+            {"file": _("“%(name)s” is not a CSV or Excel (.xlsx) file. Upload a .csv or .xlsx file.") % {"name": name}}
+        )
     if size > MAX_UPLOAD_BYTES:
         megabytes = size / (1024 * 1024)
-        raise ValidationError({"file": f"The file is {megabytes:.1f} MB; the limit is 10 MB. Split it into parts."})
+        raise ValidationError(
+            {
+                "file": _("The file is %(megabytes)s MB; the limit is 10 MB. Split it into parts.")
+                % {"megabytes": format(megabytes, ".1f")}
+            }
+        )
     if size == 0:
-        raise ValidationError({"file": "The file is empty."})
+        raise ValidationError({"file": _("The file is empty.")})
     return ALLOWED_TYPES[suffix]
 
 
 def _read_run(run: ImportRun) -> tuple[list[str], list[dict[str, str]]]:
     path = Path(settings.MEDIA_ROOT) / run.file_path
     if not path.is_file():
-        raise ValidationError({"file": "The uploaded file is no longer available; upload it again."})
+        raise ValidationError({"file": _("The uploaded file is no longer available; upload it again.")})
     return read_table(path.read_bytes(), run.file_type)
 
 
@@ -561,9 +574,9 @@ def import_run_create(*, org: Organization, actor: User, upload) -> ImportRun:
     content = b"".join(upload.chunks())
     headers, rows = read_table(content, file_type)
     if not rows:
-        raise ValidationError({"file": "The file has a header row but no partner rows."})
+        raise ValidationError({"file": _("The file has a header row but no partner rows.")})
     if len(set(headers)) != len(headers):
-        raise ValidationError({"file": "Two columns have the same header; give each column its own name."})
+        raise ValidationError({"file": _("Two columns have the same header; give each column its own name.")})
     directory = _storage_dir(org)
     directory.mkdir(parents=True, exist_ok=True)
     stored = directory / f"{secrets.token_hex(16)}.{file_type}"
@@ -598,10 +611,12 @@ def import_run_preview(*, org: Organization, run: ImportRun, mapping: dict[str, 
     """
     unknown = {h for h in mapping.values() if h and h not in run.headers}
     if unknown:
-        raise ValidationError({"mapping": f"No such column in the file: {', '.join(sorted(unknown))}."})
+        raise ValidationError(
+            {"mapping": _("No such column in the file: %(join)s.") % {"join": ", ".join(sorted(unknown))}}
+        )
     mapping = {k: v for k, v in mapping.items() if k in FIELD_KEYS and v}
     if "name" not in mapping:
-        raise ValidationError({"mapping": "Choose the column that holds the partner name."})
+        raise ValidationError({"mapping": _("Choose the column that holds the partner name.")})
     run.mapping = mapping
     rows = _mapped_rows(run)
     run.errors = errors_of(rows)
@@ -620,13 +635,15 @@ def import_run_commit(*, org: Organization, actor: User, run: ImportRun) -> Impo
     transaction; the run records counts and status imported (or failed with its errors).
     """
     if run.status == ImportRun.Status.IMPORTED:
-        raise ValidationError({"file": "This file has already been imported; upload it again to re-import."})
+        raise ValidationError({"file": _("This file has already been imported; upload it again to re-import.")})
     rows = _mapped_rows(run)
     errors = errors_of(rows)
     if errors:
         run.errors, run.status = errors, ImportRun.Status.FAILED
         run.save(update_fields=["errors", "status", "updated_at"])
-        raise ValidationError({"file": f"{len(errors)} problem(s) found; fix the file and upload it again."})
+        raise ValidationError(
+            {"file": _("%(len)s problem(s) found; fix the file and upload it again.") % {"len": len(errors)}}
+        )
     with transaction.atomic():
         counts = rows_write(org=org, actor=actor, rows=rows)
         run.created_count, run.updated_count = counts["created"], counts["updated"]

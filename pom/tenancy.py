@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from pom import security, sso
 from pom.models import ROLE_RANK, Membership, Organization, Role, role_at_least
@@ -23,14 +24,14 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 def membership_for(user, org_slug: str) -> Membership:
     """The user's membership in the organization with this slug, or 404."""
     if not user.is_authenticated:
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     membership = (
         Membership.objects.select_related("organization", "organization__security")
         .filter(user=user, organization__slug=org_slug)
         .first()
     )
     if membership is None:
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     return membership
 
 
@@ -62,7 +63,9 @@ class OrgRequiredMixin(LoginRequiredMixin):
         if required is None:
             required = Role.VIEWER if request.method in SAFE_METHODS else Role.MANAGER
         if not role_at_least(self.role, required):
-            raise PermissionDenied(f"This needs the {required} role in {self.org.name}.")
+            raise PermissionDenied(
+                _("This needs the %(required)s role in %(name)s.") % {"required": required, "name": self.org.name}
+            )
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property

@@ -7,6 +7,7 @@ and sharing are given by people (an admin's session), so API keys get 403 there.
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -60,7 +61,7 @@ def overlap_page(viewset, view: selectors.MapView):
     params = viewset.request.query_params
     population, kind = view.population(params.get("v")), params.get("p", "")
     if population is None or kind not in PartnerPopulation.values or not view.can_list(population.pk, kind):
-        raise Http404("Not shared with you")
+        raise Http404(_("Not shared with you"))
     rows = selectors.overlap_rows(view, population_id=population.pk, kind=kind, q=params.get("q", "").strip())
     page = viewset.paginate_queryset(rows)
     payloads = [selectors.row_payload(view, m) for m in page]
@@ -70,7 +71,7 @@ def overlap_page(viewset, view: selectors.MapView):
 def their_page(viewset, view: selectors.MapView, key):
     """A population of the other side shared whole; 404 when it is not."""
     if key is None or key not in view.fully_shared():
-        raise Http404("Not shared with you")
+        raise Http404(_("Not shared with you"))
     unmatched = viewset.request.query_params.get("unmatched") in ("1", "true")
     page = viewset.paginate_queryset(selectors.their_rows(view, key=key, unmatched_only=unmatched))
     payloads = [selectors.their_payload(view, r) for r in page]
@@ -103,7 +104,7 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
                 {
                     "status": 400,
                     "code": "invalid",
-                    "detail": "Invalid input: partnership: unknown in this organization.",
+                    "detail": _("Invalid input: partnership: unknown in this organization."),
                     "errors": {"partnership": ["Unknown in this organization."]},
                 },
                 status=status.HTTP_400_BAD_REQUEST,
@@ -187,7 +188,7 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         account_map = self.get_object()
         if not account_map.both_opted_in:
             return Response(
-                {"status": 400, "code": "invalid", "detail": "Both sides must agree before the lists are compared."},
+                {"status": 400, "code": "invalid", "detail": _("Both sides must agree before the lists are compared.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         job = mapping_services.account_map_recompute_request(org=self.org, actor=self.actor, account_map=account_map)
@@ -276,7 +277,7 @@ class MatchDecisionViewSet(OrgViewSet):
         )
         view = selectors.map_view(account_map=match.account_map, side=MappingSide.VENDOR) if match else None
         if view is None or not selectors.fuzzy_matches(view).filter(pk=match.pk).exists():
-            raise Http404("No such name match")
+            raise Http404(_("No such name match"))
         decision = mapping_services.match_decide(
             org=self.org, actor=self.actor, match=match, verdict=data.validated_data["verdict"], side=MappingSide.VENDOR
         )

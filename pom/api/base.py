@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -32,7 +33,7 @@ def resolve_api_org(request, org_slug: str) -> tuple[Organization, str]:
     user = request.user
     if isinstance(user, ApiKeyPrincipal):
         if user.organization.slug != org_slug:
-            raise Http404("No such organization")
+            raise Http404(_("No such organization"))
         return user.organization, user.role
     membership = (
         Membership.objects.select_related("organization", "organization__security")
@@ -42,7 +43,7 @@ def resolve_api_org(request, org_slug: str) -> tuple[Organization, str]:
         else None
     )
     if membership is None:
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     if sso.sso_missing(request, membership):
         raise DjangoPermissionDenied(sso.sso_message(membership))
     if security.mfa_missing(user, membership):
@@ -166,7 +167,7 @@ def exception_handler(exc, context):
         body = {
             "status": response.status_code,
             "code": "invalid",
-            "detail": f"Invalid input: {_flatten(errors)}",
+            "detail": _("Invalid input: %(flatten)s") % {"flatten": _flatten(errors)},
             "errors": errors,
         }
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, permissions, status, viewsets
@@ -66,13 +67,13 @@ class VendorWorkspaceMixin:
     def workspace_in_org(self, public_id) -> Workspace:
         workspace = Workspace.objects.for_org(self.org).filter(public_id=public_id).first()
         if workspace is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         return workspace
 
     def access_for(self, workspace: Workspace):
         access = selectors.workspace_access(user=self.request.user, workspace=workspace)
         if access is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         return access
 
 
@@ -209,7 +210,11 @@ class CommentViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.Retriev
         workspace = self.workspace_in_org(values.pop("workspace"))
         if not isinstance(self.actor, User):
             return Response(
-                {"status": 403, "code": "permission_denied", "detail": "Comments are written by people, not API keys."},
+                {
+                    "status": 403,
+                    "code": "permission_denied",
+                    "detail": _("Comments are written by people, not API keys."),
+                },
                 status=status.HTTP_403_FORBIDDEN,
             )
         comment = services.comment_create(access=self.access_for(workspace), actor=self.actor, **values)
@@ -274,7 +279,7 @@ class GuestWorkspaceMixin:
         workspace = selectors.workspace_by_public_id(public_id=kwargs["workspace_id"])
         access = selectors.workspace_access(user=request.user, workspace=workspace) if workspace else None
         if access is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         self.workspace, self.access = workspace, access
         if request.method not in permissions.SAFE_METHODS and not (
             access.can_manage if self.write_role == WorkspaceRole.OWNER else access.can_edit
@@ -311,7 +316,7 @@ class GuestWorkspaceViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, public_id=None):
         workspace = selectors.workspace_by_public_id(public_id=public_id)
         if workspace is None or selectors.workspace_access(user=request.user, workspace=workspace) is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         return Response(self.get_serializer(workspace).data)
 
 
@@ -372,7 +377,7 @@ class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     def _record(self, file_id) -> WorkspaceFile:
         record = selectors.file_by_public_id(workspace=self.workspace, public_id=file_id)
         if record is None:
-            raise Http404("No such file")
+            raise Http404(_("No such file"))
         return record
 
     def list(self, request, workspace_id):
@@ -417,7 +422,7 @@ class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
                 {
                     "status": 400,
                     "code": "invalid",
-                    "detail": "Invalid input: key_result: no such key result in this workspace.",
+                    "detail": _("Invalid input: key_result: no such key result in this workspace."),
                     "errors": {"key_result": ["No such key result in this workspace."]},
                 },
                 status=status.HTTP_400_BAD_REQUEST,
