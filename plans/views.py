@@ -532,8 +532,8 @@ class TemplateApplyView(OrgRequiredMixin, View):
             else:
                 messages.success(
                     request,
-                    _("%(len)s plan%(s__if_len)s created from “%(name)s”.")
-                    % {"len": len(plans), "s__if_len": "s" if len(plans) != 1 else "", "name": template.name},
+                    ngettext("%(n)s plan created from “%(name)s”.", "%(n)s plans created from “%(name)s”.", len(plans))
+                    % {"n": len(plans), "name": template.name},
                 )
                 url = reverse("plans:portfolio", kwargs={"org_slug": self.org.slug})
                 return redirect(f"{url}?q={plans[0].name}")
