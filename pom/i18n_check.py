@@ -187,33 +187,33 @@ def translated_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES if code != "en"]
 
 
-def extract_msgids(workdir: Path | None = None) -> set[str]:
+def extract_msgids() -> set[str]:
     """Every message id in the code and templates, extracted now with makemessages into a temporary
-    folder (the committed catalogues stay untouched)."""
+    folder, the committed catalogues untouched. It runs in a folder of links to the project's
+    top-level entries (all but locale/ and what `make messages` leaves out): run at the project root,
+    makemessages would write into locale/ whatever LOCALE_PATHS says."""
+    import os
+
     from django.core.management import call_command
     from django.test.utils import override_settings
 
     base = Path(settings.BASE_DIR)
+    skip = {"locale", ".git", *(pattern.split("/")[0] for pattern in MAKEMESSAGES_IGNORE)}
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "locale"
-        (out / "xx" / "LC_MESSAGES").mkdir(parents=True)
-        with override_settings(LOCALE_PATHS=[str(out)]):
-            import os
-
-            cwd = os.getcwd()
-            os.chdir(base)
-            try:
-                call_command(
-                    "makemessages",
-                    locale=["xx"],
-                    ignore_patterns=MAKEMESSAGES_IGNORE,
-                    no_obsolete=True,
-                    no_location=True,
-                    verbosity=0,
-                )
-            finally:
-                os.chdir(cwd)
-        return {key for key, _entry in read_po(out / "xx" / "LC_MESSAGES" / "django.po").items()}
+        source, out = Path(tmp) / "source", Path(tmp) / "out"
+        source.mkdir()
+        (out / "en" / "LC_MESSAGES").mkdir(parents=True)
+        for entry in base.iterdir():
+            if entry.name not in skip:
+                (source / entry.name).symlink_to(entry)
+        cwd = os.getcwd()
+        os.chdir(source)
+        try:
+            with override_settings(LOCALE_PATHS=[str(out)]):
+                call_command("makemessages", locale=["en"], symlinks=True, no_obsolete=True, verbosity=0)
+        finally:
+            os.chdir(cwd)
+        return set(read_po(out / "en" / "LC_MESSAGES" / "django.po"))
 
 
 # What `make messages` leaves out: the virtualenv, tests, benchmarks, build output.
