@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install migrate seed worker beat lint format schema bench browser-deps clean lock audit restore-drill
+.PHONY: run test install migrate seed worker beat lint format schema bench browser-deps clean lock audit restore-drill messages
 
 # Installs exactly the locked versions (hashes checked), then POM itself without resolving anything.
 $(STAMP): pyproject.toml requirements.lock
@@ -56,6 +56,15 @@ schema: install
 bench: install
 	$(BIN)/python -m bench.attribution_run
 	$(BIN)/python -m bench.account_mapping
+
+# Languages (docs/i18n.md): re-extract every translatable string into locale/<language>/LC_MESSAGES/django.po,
+# compile the .mo files (committed with the .po), then list per language what is left to translate.
+MESSAGES_IGNORE := --ignore '.venv/*' --ignore 'venv/*' --ignore 'tests/*' --ignore 'bench/*' \
+	--ignore 'staticfiles/*' --ignore 'build/*' --ignore 'node_modules/*'
+messages: install
+	$(BIN)/python manage.py makemessages -l nl -l fr -l de --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages --ignore '.venv' --ignore 'venv'
+	$(BIN)/python manage.py i18n_check
 
 # Re-pin every dependency (with hashes) after changing pyproject.toml; commit requirements.lock.
 lock:
