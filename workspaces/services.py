@@ -172,7 +172,7 @@ def update_post(
 @transaction.atomic
 def share_link_enable(*, access: WorkspaceAccess, actor: Actor) -> str:
     """Turn on a new view-only link; any previous link dies. Returns the raw token (shown to the owner)."""
-    _require(access.can_manage, "Only workspace owners manage the share link.")
+    _require(access.can_manage, _("Only workspace owners manage the share link."))
     workspace = access.workspace
     raw = secrets.token_urlsafe(32)
     workspace.share_token_hash = hash_token(raw)
@@ -188,7 +188,7 @@ def share_link_enable(*, access: WorkspaceAccess, actor: Actor) -> str:
 @transaction.atomic
 def share_link_revoke(*, access: WorkspaceAccess, actor: Actor) -> Workspace:
     """Turn the view-only link off for good: visiting it afterwards is a 404."""
-    _require(access.can_manage, "Only workspace owners manage the share link.")
+    _require(access.can_manage, _("Only workspace owners manage the share link."))
     workspace = access.workspace
     if not workspace.share_enabled:
         raise ValidationError(gettext("The share link is already off."))
@@ -236,7 +236,7 @@ def invitation_create(
 
     A pending invitation to the same address is revoked so only the newest link works.
     """
-    _require(access.can_manage, "Only workspace owners invite people.")
+    _require(access.can_manage, _("Only workspace owners invite people."))
     workspace = access.workspace
     org = workspace.organization
     email = (email or "").strip().lower()
@@ -295,7 +295,7 @@ def _pending_or_error(invitation: WorkspaceInvitation) -> None:
 @transaction.atomic
 def invitation_resend(*, access: WorkspaceAccess, actor: Actor, invitation: WorkspaceInvitation) -> str:
     """Send a fresh link with a new expiry; the previous link stops working at once."""
-    _require(access.can_manage, "Only workspace owners manage invitations.")
+    _require(access.can_manage, _("Only workspace owners manage invitations."))
     invitation = WorkspaceInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
         raise ValidationError(
@@ -315,7 +315,7 @@ def invitation_resend(*, access: WorkspaceAccess, actor: Actor, invitation: Work
 @transaction.atomic
 def invitation_revoke(*, access: WorkspaceAccess, actor: Actor, invitation: WorkspaceInvitation) -> None:
     """Kill a pending invitation's link."""
-    _require(access.can_manage, "Only workspace owners manage invitations.")
+    _require(access.can_manage, _("Only workspace owners manage invitations."))
     _pending_or_error(invitation)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
@@ -389,7 +389,7 @@ def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
 @transaction.atomic
 def member_set_role(*, access: WorkspaceAccess, actor: Actor, member: WorkspaceMember, role: str) -> WorkspaceMember:
     """Change an explicit member's workspace role."""
-    _require(access.can_manage, "Only workspace owners change roles.")
+    _require(access.can_manage, _("Only workspace owners change roles."))
     if role not in WorkspaceRole.values:
         raise ValidationError(
             {"role": gettext("Unknown role %(role)s: choose owner, editor or viewer.") % {"role": repr(role)}}
@@ -400,7 +400,7 @@ def member_set_role(*, access: WorkspaceAccess, actor: Actor, member: WorkspaceM
 @transaction.atomic
 def member_remove(*, access: WorkspaceAccess, actor: Actor, member: WorkspaceMember) -> None:
     """Remove an explicit member; a partner person loses access at once."""
-    _require(access.can_manage, "Only workspace owners remove members.")
+    _require(access.can_manage, _("Only workspace owners remove members."))
     delete_instance(org=access.workspace.organization, actor=actor, instance=member)
 
 
@@ -413,7 +413,7 @@ def comment_create(*, access: WorkspaceAccess, actor: User, body: str, internal:
 
     Every mention must name someone who can read it; otherwise nothing is saved.
     """
-    _require(access.can_edit, "Viewers cannot post in this workspace.")
+    _require(access.can_edit, _("Viewers cannot post in this workspace."))
     if internal and not access.sees_internal:
         raise PermissionDenied(gettext("Only the vendor side writes internal notes."))
     body = (body or "").strip()
@@ -478,7 +478,7 @@ def comment_create(*, access: WorkspaceAccess, actor: User, body: str, internal:
 @transaction.atomic
 def comment_delete(*, access: WorkspaceAccess, actor: User, comment: Comment) -> None:
     """Delete a comment: its author or a workspace owner."""
-    _require(access.can_manage or comment.author_id == actor.pk, "Only the author or an owner deletes a comment.")
+    _require(access.can_manage or comment.author_id == actor.pk, _("Only the author or an owner deletes a comment."))
     delete_instance(org=access.workspace.organization, actor=actor, instance=comment)
 
 
@@ -488,7 +488,7 @@ def comment_delete(*, access: WorkspaceAccess, actor: User, comment: Comment) ->
 @transaction.atomic
 def file_upload(*, access: WorkspaceAccess, actor: Actor, uploaded) -> WorkspaceFile:
     """Store an uploaded file after checking its size, extension and content; posts to the feed."""
-    _require(access.can_edit, "Viewers cannot upload files.")
+    _require(access.can_edit, _("Viewers cannot upload files."))
     if uploaded is None:
         raise ValidationError({"file": gettext("Choose a file to upload.")})
     name = uploaded.name.replace("\\", "/").split("/")[-1][:255] or "file"
@@ -527,7 +527,7 @@ def file_upload(*, access: WorkspaceAccess, actor: Actor, uploaded) -> Workspace
 def file_delete(*, access: WorkspaceAccess, actor: Actor, record: WorkspaceFile) -> None:
     """Delete a file (row and bytes): its uploader or a workspace owner."""
     uploader = isinstance(actor, User) and record.uploaded_by_id == actor.pk
-    _require(access.can_manage or (uploader and access.can_edit), "Only the uploader or an owner deletes a file.")
+    _require(access.can_manage or (uploader and access.can_edit), _("Only the uploader or an owner deletes a file."))
     storage, name = record.file.storage, record.file.name
     delete_instance(org=access.workspace.organization, actor=actor, instance=record)
     transaction.on_commit(lambda: storage.delete(name))
@@ -670,7 +670,7 @@ def checkin_post(*, access: WorkspaceAccess, actor: User, key_result, value: Dec
     """Post a check-in on a key result of this workspace's plan. A partner editor may only check in
     on key results the partner side owns (partner or both)."""
     _plan_in_workspace(access, key_result.plan)
-    _require(access.can_edit, "Viewers cannot post check-ins.")
+    _require(access.can_edit, _("Viewers cannot post check-ins."))
     if not access.can_edit_side(key_result.responsible_side):
         raise PermissionDenied(gettext("This key result is owned by the vendor side: only they can check in on it."))
     return plan_services.checkin_create(
@@ -681,7 +681,7 @@ def checkin_post(*, access: WorkspaceAccess, actor: User, key_result, value: Dec
 def activity_update(*, access: WorkspaceAccess, actor: User, activity, data: dict):
     """Update an activity of this workspace's plan; a partner editor only on partner-owned activities."""
     _plan_in_workspace(access, activity.plan)
-    _require(access.can_edit, "Viewers cannot update activities.")
+    _require(access.can_edit, _("Viewers cannot update activities."))
     if not access.can_edit_side(activity.owner_side):
         raise PermissionDenied(gettext("This activity is owned by the vendor side: only they can update it."))
     return plan_services.activity_update(org=access.workspace.organization, actor=actor, activity=activity, data=data)
@@ -690,14 +690,14 @@ def activity_update(*, access: WorkspaceAccess, actor: User, activity, data: dic
 def plan_approve(*, access: WorkspaceAccess, actor: User, plan, note: str = ""):
     """Approve the plan for the caller's side (a partner editor approves for the partner side)."""
     _plan_in_workspace(access, plan)
-    _require(access.can_edit, "Viewers cannot approve the plan.")
+    _require(access.can_edit, _("Viewers cannot approve the plan."))
     side = "vendor" if access.is_vendor else "partner"
     return plan_services.plan_approve(org=access.workspace.organization, actor=actor, plan=plan, side=side, note=note)
 
 
 def registration_submit(*, access: WorkspaceAccess, actor: User, partnership, **fields):
     """Register a deal for this workspace's partnership; conflicts are computed at once by attribution."""
-    _require(access.can_edit, "Viewers cannot register deals.")
+    _require(access.can_edit, _("Viewers cannot register deals."))
     if partnership.pk not in set(selectors.workspace_partnership_ids(workspace=access.workspace)):
         raise ValidationError({"partnership": gettext("This partnership is not part of this workspace.")})
     via = "vendor" if access.is_vendor else "partner"
