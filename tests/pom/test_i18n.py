@@ -2,10 +2,11 @@
 pages in the reader's language, amounts and dates per locale, e-mails in the recipient's language."""
 
 import datetime
+import gettext
+import subprocess
 from decimal import Decimal
 
 import pytest
-from babel.messages.mofile import read_mo
 from django.core import mail
 from django.template import Context, Template
 from django.urls import reverse
@@ -60,23 +61,17 @@ def test_every_catalogue_translates_every_message_id(msgids):
         )
 
 
-def _compiled(path):
-    with path.open("rb") as f:
-        catalog = read_mo(f)
-    return {
-        "\x00".join(m.id) if isinstance(m.id, tuple | list) else m.id: list(m.string)
-        if isinstance(m.string, tuple | list)
-        else [m.string]
-        for m in catalog
-        if m.id
-    }
+def _messages(mo):
+    with mo.open("rb") as f:
+        return gettext.GNUTranslations(f)._catalog
 
 
-def test_compiled_catalogues_match_their_po_files():
+def test_compiled_catalogues_match_their_po_files(tmp_path):
     for language in ("nl", "fr", "de"):
         po = i18n_check.catalogue_path(language)
-        written = {key: entry.msgstr for key, entry in i18n_check.read_po(po).items()}
-        assert _compiled(po.with_suffix(".mo")) == written, f"{language}: django.mo is stale; run `make messages`"
+        fresh = tmp_path / f"{language}.mo"
+        subprocess.run(["msgfmt", "-o", str(fresh), str(po)], check=True)
+        assert _messages(po.with_suffix(".mo")) == _messages(fresh), f"{language}: django.mo is stale; make messages"
 
 
 @pytest.mark.django_db
@@ -141,3 +136,27 @@ def test_language_switch_saves_the_choice_and_stays_on_this_site(client_for, mem
     client.post(reverse("language_set"), {"language": "", "next": "/accounts/profile/"})
     member.refresh_from_db()
     assert member.language == ""
+
+
+def test_todo_table_lists_what_is_left_and_fill_writes_it_back(tmp_path, settings):
+    from pom import i18n_fill
+
+    originals = {}
+    for language in ("nl",):
+        source = i18n_check.catalogue_path(language)
+        target = tmp_path / language / "LC_MESSAGES" / "django.po"
+        target.parent.mkdir(parents=True)
+        originals[language] = source.read_text(encoding="utf-8")
+        target.write_text(originals[language], encoding="utf-8")
+    settings.LOCALE_PATHS = [str(tmp_path)]
+    nl = i18n_check.catalogue_path("nl")
+    done = 'msgid "Viewers cannot upload files."\nmsgstr "Lezers kunnen geen bestanden uploaden."\n'
+    assert done in originals["nl"]
+    nl.write_text(originals["nl"].replace(done, 'msgid "Viewers cannot upload files."\nmsgstr ""\n'), encoding="utf-8")
+    table = tmp_path / "todo.tsv"
+    assert i18n_fill.todo_write(table, ["nl"]) == 1
+    rows = table.read_text(encoding="utf-8").splitlines()
+    assert rows == ["msgid\tnl", "Viewers cannot upload files.\t"]
+    table.write_text(rows[0] + "\n" + rows[1] + "Lezers kunnen geen bestanden uploaden.\n", encoding="utf-8")
+    assert i18n_fill.fill(table, ["nl"]) == {"nl": 1}
+    assert nl.read_text(encoding="utf-8") == originals["nl"]
