@@ -10,10 +10,21 @@ whoever builds them: a selector, a view, a cached fragment. Pages load plotly.js
 import json
 
 import plotly.graph_objects as go
+from django.utils.functional import Promise
 from django.utils.html import format_html
+from plotly.utils import PlotlyJSONEncoder
 
 PALETTE = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#64748b"]
 CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+class _ChartEncoder(PlotlyJSONEncoder):
+    """Plotly's encoder, plus Django's lazy translations: chart labels are translated text."""
+
+    def default(self, obj):
+        if isinstance(obj, Promise):
+            return str(obj)
+        return super().default(obj)
 
 
 def figure_html(fig: go.Figure, *, height: int = 320, **layout) -> str:
@@ -31,6 +42,6 @@ def figure_html(fig: go.Figure, *, height: int = 320, **layout) -> str:
     )
     return format_html(
         '<div class="chart" data-plotly="{}" data-plotly-config="{}"></div>',
-        fig.to_json(),
+        json.dumps(fig.to_plotly_json(), cls=_ChartEncoder),
         json.dumps(CONFIG),
     )
