@@ -42,6 +42,6 @@ def figure_html(fig: go.Figure, *, height: int = 320, **layout) -> str:
     )
     return format_html(
         '<div class="chart" data-plotly="{}" data-plotly-config="{}"></div>',
-        json.dumps(fig.to_plotly_json(), cls=_ChartEncoder),
+        json.dumps(fig.to_plotly_json(), cls=_ChartEncoder, separators=(",", ":")),
         json.dumps(CONFIG),
     )
