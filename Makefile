@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test install migrate seed worker beat lint format schema bench load browser-deps clean lock audit restore-drill
+.PHONY: run test install migrate seed worker beat lint format schema bench load browser-deps clean lock audit restore-drill messages
 
 # Installs exactly the locked versions (hashes checked), then POM itself without resolving anything.
 $(STAMP): pyproject.toml requirements.lock
@@ -60,6 +60,15 @@ bench: install
 # Five minutes of the realistic mix against gunicorn (3 workers) at 10,000 partners (needs a PostgreSQL DATABASE_URL).
 load: install
 	$(BIN)/python -m bench.load.run
+
+# Languages (docs/i18n.md): re-extract every translatable string into locale/<language>/LC_MESSAGES/django.po,
+# compile the .mo files (committed with the .po), then list per language what is left to translate.
+MESSAGES_IGNORE := --ignore '.venv/*' --ignore 'venv/*' --ignore 'tests/*' --ignore 'bench/*' \
+	--ignore 'staticfiles/*' --ignore 'build/*' --ignore 'node_modules/*'
+messages: install
+	$(BIN)/python manage.py makemessages -l nl -l fr -l de --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages --ignore '.venv' --ignore 'venv'
+	$(BIN)/python manage.py i18n_check
 
 # Re-pin every dependency (with hashes) after changing pyproject.toml; commit requirements.lock.
 lock:

@@ -1,6 +1,7 @@
 """ISO 4217 currency codes in circulation, to refuse typos such as "EUO" that a pattern would accept."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 ISO_4217 = frozenset(
     [
@@ -167,4 +168,6 @@ ISO_4217 = frozenset(
 def iso_currency_validator(value: str) -> None:
     """Refuse anything that is not an ISO 4217 code in circulation."""
     if value not in ISO_4217:
-        raise ValidationError(f"“{value}” is not an ISO 4217 currency code (e.g. EUR, USD, GBP).", code="currency")
+        raise ValidationError(
+            _("“%(value)s” is not an ISO 4217 currency code (e.g. EUR, USD, GBP).") % {"value": value}, code="currency"
+        )

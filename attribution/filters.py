@@ -1,23 +1,24 @@
 """Filters shared by the pipeline page and the opportunities endpoint."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from attribution import selectors
 from attribution.models import CreditAllocation, DealRegistration, Opportunity, OpportunityPartner
 
 
 class OpportunityFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search")
+    q = django_filters.CharFilter(label=_("Search"))
     stage = django_filters.ChoiceFilter(choices=Opportunity.Stage.choices)
     status = django_filters.ChoiceFilter(choices=Opportunity.Status.choices)
-    partner = django_filters.NumberFilter(label="Partner")
-    program = django_filters.NumberFilter(label="Program")
-    partnership = django_filters.NumberFilter(label="Partnership")
+    partner = django_filters.NumberFilter(label=_("Partner"))
+    program = django_filters.NumberFilter(label=_("Program"))
+    partnership = django_filters.NumberFilter(label=_("Partnership"))
     role = django_filters.ChoiceFilter(choices=OpportunityPartner.Role.choices)
-    amount_min = django_filters.NumberFilter(label="Amount from")
-    amount_max = django_filters.NumberFilter(label="Amount to")
-    close_from = django_filters.DateFilter(label="Closing from")
-    close_to = django_filters.DateFilter(label="Closing until")
+    amount_min = django_filters.NumberFilter(label=_("Amount from"))
+    amount_max = django_filters.NumberFilter(label=_("Amount to"))
+    close_from = django_filters.DateFilter(label=_("Closing from"))
+    close_to = django_filters.DateFilter(label=_("Closing until"))
     crm_id = django_filters.CharFilter()
 
     class Meta:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from attribution import selectors
 from attribution.currencies import ISO_4217
@@ -42,10 +43,10 @@ class OpportunityForm(_OrgForm):
     type = forms.ChoiceField(choices=Opportunity.Type.choices, initial=Opportunity.Type.NEW, label="Deal type")
     expected_close = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     closed_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    products = forms.CharField(required=False, help_text="Comma-separated, e.g. Vault, Edge")
+    products = forms.CharField(required=False, help_text=_("Comma-separated, e.g. Vault, Edge"))
     joint_solution = forms.CharField(required=False, max_length=120)
-    campaign_code = forms.CharField(required=False, max_length=40, help_text="Code of the MDF campaign it came from")
-    crm_id = forms.CharField(required=False, max_length=64, label="CRM id")
+    campaign_code = forms.CharField(required=False, max_length=40, help_text=_("Code of the MDF campaign it came from"))
+    crm_id = forms.CharField(required=False, max_length=64, label=_("CRM id"))
 
     def __init__(self, *args, org, **kwargs):
         super().__init__(*args, org=org, **kwargs)
@@ -56,7 +57,7 @@ class OpportunityForm(_OrgForm):
 class OpportunityPartnerForm(_OrgForm):
     partnership = _PartnershipChoice(queryset=None)
     role = forms.ChoiceField(choices=OpportunityPartner.Role.choices)
-    ae_confirmed = forms.BooleanField(required=False, label="Confirmed by the account executive")
+    ae_confirmed = forms.BooleanField(required=False, label=_("Confirmed by the account executive"))
 
     def __init__(self, *args, org, **kwargs):
         super().__init__(*args, org=org, **kwargs)
@@ -65,13 +66,13 @@ class OpportunityPartnerForm(_OrgForm):
 
 class TouchpointForm(_OrgForm):
     partnership = _PartnershipChoice(queryset=None)
-    influence_type = forms.ModelChoiceField(queryset=None, label="Type")
+    influence_type = forms.ModelChoiceField(queryset=None, label=_("Type"))
     phase = forms.ChoiceField(choices=Touchpoint.Phase.choices)
     occurred_at = forms.DateTimeField(
-        label="When", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), initial=timezone.now
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), initial=timezone.now
     )
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Evidence note")
-    link = forms.URLField(required=False, label="Evidence link", assume_scheme="https")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Evidence note"))
+    link = forms.URLField(required=False, label=_("Evidence link"), assume_scheme="https")
 
     def __init__(self, *args, org, **kwargs):
         super().__init__(*args, org=org, **kwargs)
@@ -91,12 +92,12 @@ class MaterialityForm(_OrgForm):
 
 
 class RegistrationForm(_OrgForm):
-    partnership = _PartnershipChoice(queryset=None, help_text="The partner claiming the deal")
+    partnership = _PartnershipChoice(queryset=None, help_text=_("The partner claiming the deal"))
     customer_name = forms.CharField(max_length=200)
-    customer_domain = forms.CharField(max_length=253, required=False, help_text="e.g. globex.com")
+    customer_domain = forms.CharField(max_length=253, required=False, help_text=_("e.g. globex.com"))
     value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
     currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
-    products = forms.CharField(required=False, help_text="Comma-separated")
+    products = forms.CharField(required=False, help_text=_("Comma-separated"))
     expected_close = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -108,10 +109,10 @@ class RegistrationForm(_OrgForm):
 
 class ApproveForm(_OrgForm):
     opportunity = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="Link an existing deal, or leave empty to create one"
+        queryset=None, required=False, help_text=_("Link an existing deal, or leave empty to create one")
     )
     override_reason = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Required when it conflicts"
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Required when it conflicts")
     )
 
     def __init__(self, *args, org, **kwargs):
@@ -131,10 +132,10 @@ class MessageForm(forms.Form):
 
 class ConfigForm(forms.ModelForm):
     models_enabled = forms.MultipleChoiceField(
-        choices=AttributionModel.choices, widget=forms.CheckboxSelectMultiple, label="Models used"
+        choices=AttributionModel.choices, widget=forms.CheckboxSelectMultiple, label=_("Models used")
     )
     own_domains = forms.CharField(
-        required=False, help_text="Comma-separated; registrations for these domains are refused"
+        required=False, help_text=_("Comma-separated; registrations for these domains are refused")
     )
 
     class Meta:
@@ -168,7 +169,7 @@ class SplitRuleForm(_OrgForm):
 
     name = forms.CharField(max_length=120)
     match_on = forms.ChoiceField(choices=SplitRule.MatchOn.choices)
-    match_value = forms.CharField(max_length=120, help_text="The joint solution or product name")
+    match_value = forms.CharField(max_length=120, help_text=_("The joint solution or product name"))
     priority = forms.IntegerField(min_value=0, max_value=32767, initial=100)
     note = forms.CharField(max_length=300, required=False)
 
@@ -179,7 +180,9 @@ class SplitRuleForm(_OrgForm):
                 del self.fields[name]
         choices = selectors.partnership_choices(org=org)
         for i in range(SHARE_ROWS):
-            self.fields[f"partnership_{i}"] = _PartnershipChoice(queryset=choices, required=False, label="Partnership")
+            self.fields[f"partnership_{i}"] = _PartnershipChoice(
+                queryset=choices, required=False, label=_("Partnership")
+            )
             self.fields[f"percent_{i}"] = forms.DecimalField(
                 required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100, label="%"
             )
@@ -200,8 +203,8 @@ class SplitRuleForm(_OrgForm):
 
 
 class ImportForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("accounts", "Accounts"), ("opportunities", "Opportunities")])
-    file = forms.FileField(required=False, help_text="CSV, UTF-8, with a header line")
+    kind = forms.ChoiceField(choices=[("accounts", _("Accounts")), ("opportunities", _("Opportunities"))])
+    file = forms.FileField(required=False, help_text=_("CSV, UTF-8, with a header line"))
     content = forms.CharField(required=False, widget=forms.HiddenInput)
 
     MAX_BYTES = 5 * 1024 * 1024
@@ -211,7 +214,7 @@ class ImportForm(forms.Form):
         upload = data.get("file")
         if upload:
             if upload.size > self.MAX_BYTES:
-                raise forms.ValidationError({"file": "The file is larger than 5 MB."})
+                raise forms.ValidationError({"file": _("The file is larger than 5 MB.")})
             from pom.validation import decode
 
             try:
@@ -219,7 +222,7 @@ class ImportForm(forms.Form):
             except ValidationError as exc:
                 raise forms.ValidationError({"file": exc.messages}) from None
         if not data.get("content"):
-            raise forms.ValidationError({"file": "Choose a CSV file."})
+            raise forms.ValidationError({"file": _("Choose a CSV file.")})
         return data
 
 

@@ -99,8 +99,8 @@ class AccountMap(OrgOwned):
     linked_consent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    vendor_fields = models.JSONField(default=list, blank=True, help_text="Vendor fields the partner may see")
-    partner_fields = models.JSONField(default=list, blank=True, help_text="Partner fields the vendor may see")
+    vendor_fields = models.JSONField(default=list, blank=True, help_text=_("Vendor fields the partner may see"))
+    partner_fields = models.JSONField(default=list, blank=True, help_text=_("Partner fields the vendor may see"))
     matrix = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField(null=True, blank=True)
     changed_at = models.DateTimeField(null=True, blank=True)
@@ -267,7 +267,7 @@ class SharingRule(OrgOwned):
     """What one side lets the other see of one population pair. No row means counts only."""
 
     account_map = models.ForeignKey(AccountMap, on_delete=models.CASCADE, related_name="sharing_rules")
-    side = models.CharField(max_length=8, choices=MappingSide.choices, help_text="The side that shares")
+    side = models.CharField(max_length=8, choices=MappingSide.choices, help_text=_("The side that shares"))
     vendor_population = models.ForeignKey(Population, on_delete=models.CASCADE, related_name="+")
     partner_population = models.CharField(max_length=12, choices=PartnerPopulation.choices)
     level = models.CharField(max_length=8, choices=ShareLevel.choices, default=ShareLevel.COUNTS)
@@ -306,7 +306,7 @@ class CoSellRequest(OrgOwned):
     partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey("attribution.Account", on_delete=models.CASCADE, related_name="cosell_requests")
     partner_account = models.ForeignKey(PartnerAccount, on_delete=models.SET_NULL, null=True, blank=True)
-    partner_account_name = models.CharField(max_length=200, help_text="The account as the partner knows it")
+    partner_account_name = models.CharField(max_length=200, help_text=_("The account as the partner knows it"))
     opportunity = models.ForeignKey(
         "attribution.Opportunity", on_delete=models.SET_NULL, null=True, blank=True, related_name="cosell_requests"
     )

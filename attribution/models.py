@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from attribution.currencies import iso_currency_validator
 from pom.models import OrgOwned, Region
@@ -35,28 +36,30 @@ class Account(OrgOwned):
     """A customer or prospect company in the vendor's CRM."""
 
     class Type(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        PROSPECT = "prospect", "Prospect"
+        CUSTOMER = "customer", _("Customer")
+        PROSPECT = "prospect", _("Prospect")
 
     name = models.CharField(max_length=200)
-    name_key = models.CharField(max_length=200, blank=True, editable=False, help_text="Normalised company name")
-    domain = models.CharField(max_length=253, blank=True, help_text="Normalised web domain, e.g. acme.com")
+    name_key = models.CharField(max_length=200, blank=True, editable=False, help_text=_("Normalised company name"))
+    domain = models.CharField(max_length=253, blank=True, help_text=_("Normalised web domain, e.g. acme.com"))
     industry = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=8, choices=Region.choices, blank=True)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.PROSPECT)
-    crm_id = models.CharField("CRM id", max_length=64, blank=True)
+    crm_id = models.CharField(_("CRM id"), max_length=64, blank=True)
     # Account-mapping keys, written at ingest (attribution.normalize): the registrable domain as an
     # integer, and registration numbers in one spelling, so overlaps are exact joins.
     domain_key = models.BigIntegerField(null=True, blank=True, editable=False)
-    duns = models.CharField("D-U-N-S number", max_length=9, blank=True)
-    vat = models.CharField("VAT number", max_length=15, blank=True)
-    siret = models.CharField("SIRET", max_length=14, blank=True)
+    duns = models.CharField(_("D-U-N-S number"), max_length=9, blank=True)
+    vat = models.CharField(_("VAT number"), max_length=15, blank=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     # Account status over time and the integrations in place: what the customer metrics of partner unit
     # economics (retention, churn, lifetime value, ARR by number of integrations) are computed from.
-    customer_since = models.DateField(null=True, blank=True, help_text="When the account became a customer")
-    churned_on = models.DateField(null=True, blank=True, help_text="When the customer left, if it did")
+    customer_since = models.DateField(null=True, blank=True, help_text=_("When the account became a customer"))
+    churned_on = models.DateField(null=True, blank=True, help_text=_("When the customer left, if it did"))
     integrations_count = models.PositiveSmallIntegerField(
-        "integrations in place", default=0, help_text="How many integrations with other products the customer runs"
+        _("integrations in place"),
+        default=0,
+        help_text=_("How many integrations with other products the customer runs"),
     )
 
     class Meta:
@@ -84,17 +87,17 @@ class Opportunity(OrgOwned):
     """A deal in the vendor's pipeline; partners are attached through OpportunityPartner."""
 
     class Stage(models.TextChoices):
-        PROSPECTING = "prospecting", "Prospecting"
-        QUALIFICATION = "qualification", "Qualification"
-        SOLUTION = "solution", "Solution design"
-        PROPOSAL = "proposal", "Proposal"
-        NEGOTIATION = "negotiation", "Negotiation"
-        CLOSED = "closed", "Closed"
+        PROSPECTING = "prospecting", _("Prospecting")
+        QUALIFICATION = "qualification", _("Qualification")
+        SOLUTION = "solution", _("Solution design")
+        PROPOSAL = "proposal", _("Proposal")
+        NEGOTIATION = "negotiation", _("Negotiation")
+        CLOSED = "closed", _("Closed")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        WON = "won", "Won"
-        LOST = "lost", "Lost"
+        OPEN = "open", _("Open")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
 
     class Type(models.TextChoices):
         NEW = "new", "New business"
@@ -109,18 +112,18 @@ class Opportunity(OrgOwned):
     stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.PROSPECTING)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     type = models.CharField(max_length=10, choices=Type.choices, default=Type.NEW)
-    created_on = models.DateField(help_text="When the deal was created in the CRM")
+    created_on = models.DateField(help_text=_("When the deal was created in the CRM"))
     expected_close = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
-    products = models.JSONField(default=list, blank=True, help_text="Product codes or names")
+    products = models.JSONField(default=list, blank=True, help_text=_("Product codes or names"))
     joint_solution = models.CharField(max_length=120, blank=True)
     campaign_code = models.CharField(
-        max_length=40, blank=True, help_text="Marketing campaign that produced it, e.g. the code of an MDF request"
+        max_length=40, blank=True, help_text=_("Marketing campaign that produced it, e.g. the code of an MDF request")
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    crm_id = models.CharField("CRM id", max_length=64, blank=True)
+    crm_id = models.CharField(_("CRM id"), max_length=64, blank=True)
 
     class Meta:
         constraints = [
@@ -149,11 +152,11 @@ class OpportunityPartner(OrgOwned):
     """A partnership involved in an opportunity, with its role."""
 
     class Role(models.TextChoices):
-        SOURCED = "sourced", "Sourced"
-        INFLUENCED = "influenced", "Influenced"
-        FULFILMENT = "fulfilment", "Fulfilment"
-        TECHNICAL = "technical", "Technical"
-        REFERRAL = "referral", "Referral"
+        SOURCED = "sourced", _("Sourced")
+        INFLUENCED = "influenced", _("Influenced")
+        FULFILMENT = "fulfilment", _("Fulfilment")
+        TECHNICAL = "technical", _("Technical")
+        REFERRAL = "referral", _("Referral")
 
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="partners")
     partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="opportunity_links")
@@ -161,7 +164,7 @@ class OpportunityPartner(OrgOwned):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    ae_confirmed = models.BooleanField("confirmed by the account executive", default=False)
+    ae_confirmed = models.BooleanField(_("confirmed by the account executive"), default=False)
 
     class Meta:
         constraints = [
@@ -180,9 +183,9 @@ class Touchpoint(OrgOwned):
     """A dated partner contribution on an opportunity or an account, with its evidence."""
 
     class Phase(models.TextChoices):
-        PRE_SALE = "pre_sale", "Pre-sale"
-        POINT_OF_SALE = "point_of_sale", "Point of sale"
-        POST_SALE = "post_sale", "Post-sale"
+        PRE_SALE = "pre_sale", _("Pre-sale")
+        POINT_OF_SALE = "point_of_sale", _("Point of sale")
+        POST_SALE = "post_sale", _("Post-sale")
 
     opportunity = models.ForeignKey(
         Opportunity, on_delete=models.CASCADE, null=True, blank=True, related_name="touchpoints"
@@ -192,8 +195,8 @@ class Touchpoint(OrgOwned):
     influence_type = models.ForeignKey(InfluenceType, on_delete=models.RESTRICT, related_name="touchpoints")
     phase = models.CharField(max_length=14, choices=Phase.choices, default=Phase.PRE_SALE)
     occurred_at = models.DateTimeField()
-    note = models.TextField("evidence note", blank=True)
-    link = models.URLField("evidence link", blank=True)
+    note = models.TextField(_("evidence note"), blank=True)
+    link = models.URLField(_("evidence link"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -221,15 +224,15 @@ class DealRegistration(OrgOwned):
     """A deal a partnership claims; conflicts are computed at submission and stored on the row."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
-        INFO_REQUESTED = "info_requested", "Information requested"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        EXPIRED = "expired", "Expired"
+        SUBMITTED = "submitted", _("Submitted")
+        INFO_REQUESTED = "info_requested", _("Information requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Expired")
 
     class Via(models.TextChoices):
-        PARTNER = "partner", "Partner"
-        VENDOR = "vendor", "Vendor"
+        PARTNER = "partner", _("Partner")
+        VENDOR = "vendor", _("Vendor")
 
     PENDING = (Status.SUBMITTED, Status.INFO_REQUESTED)
 
@@ -298,15 +301,15 @@ class RegistrationEvent(OrgOwned):
 
 
 class AttributionModel(models.TextChoices):
-    SOURCED_INFLUENCED = "sourced_influenced", "Sourced / influenced"
-    FIRST_TOUCH = "first_touch", "First touch"
-    LAST_TOUCH = "last_touch", "Last touch"
-    LINEAR = "linear", "Linear"
-    TIME_DECAY = "time_decay", "Time decay"
-    POSITION_BASED = "position_based", "Position based"
-    RULE_SPLIT = "rule_split", "Rule split"
-    MATERIALITY = "materiality", "Materiality"
-    SHAPLEY = "shapley", "Shapley value"
+    SOURCED_INFLUENCED = "sourced_influenced", _("Sourced / influenced")
+    FIRST_TOUCH = "first_touch", _("First touch")
+    LAST_TOUCH = "last_touch", _("Last touch")
+    LINEAR = "linear", _("Linear")
+    TIME_DECAY = "time_decay", _("Time decay")
+    POSITION_BASED = "position_based", _("Position based")
+    RULE_SPLIT = "rule_split", _("Rule split")
+    MATERIALITY = "materiality", _("Materiality")
+    SHAPLEY = "shapley", _("Shapley value")
 
 
 def default_models() -> list[str]:
@@ -327,7 +330,7 @@ class AttributionConfig(OrgOwned):
     position_middle = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("20"))
     position_last = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("40"))
     protection_days = models.PositiveIntegerField(default=90, validators=[MinValueValidator(1)])
-    own_domains = models.JSONField(default=list, blank=True, help_text="The vendor's own domains")
+    own_domains = models.JSONField(default=list, blank=True, help_text=_("The vendor's own domains"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization"], name="attributionconfig_one_per_org")]
@@ -340,13 +343,13 @@ class SplitRule(OrgOwned):
     """A pre-allocated split for a joint solution or product; its shares live in versions."""
 
     class MatchOn(models.TextChoices):
-        JOINT_SOLUTION = "joint_solution", "Joint solution"
-        PRODUCT = "product", "Product"
+        JOINT_SOLUTION = "joint_solution", _("Joint solution")
+        PRODUCT = "product", _("Product")
 
     name = models.CharField(max_length=120)
     match_on = models.CharField(max_length=16, choices=MatchOn.choices, default=MatchOn.JOINT_SOLUTION)
     match_value = models.CharField(max_length=120)
-    priority = models.PositiveSmallIntegerField(default=100, help_text="Lower wins when several rules match")
+    priority = models.PositiveSmallIntegerField(default=100, help_text=_("Lower wins when several rules match"))
     is_active = models.BooleanField(default=True)
     current_version = models.PositiveIntegerField(default=0)
 
@@ -413,10 +416,10 @@ class AttributionRun(OrgOwned):
     """One recomputation of the ledger; pages poll its status and progress."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     trigger = models.CharField(max_length=20, default="manual")

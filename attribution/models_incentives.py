@@ -44,26 +44,29 @@ class CommissionRule(OrgOwned):
         null=True,
         blank=True,
         related_name="commission_rules",
-        help_text="Only partnerships on this tier; empty for every tier of the program",
+        help_text=_("Only partnerships on this tier; empty for every tier of the program"),
     )
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERCENT)
     basis = models.CharField(max_length=8, choices=Basis.choices, default=Basis.CREDIT)
     scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.ALL)
     rate = models.DecimalField(
-        **RATE, validators=[MinValueValidator(Decimal("0"))], help_text="Percent, or the fee for fixed-fee rules"
+        **RATE, validators=[MinValueValidator(Decimal("0"))], help_text=_("Percent, or the fee for fixed-fee rules")
     )
     threshold = models.DecimalField(
-        **MONEY, null=True, blank=True, help_text="Threshold rules: yearly won volume from which `rate_above` applies"
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text=_("Threshold rules: yearly won volume from which `rate_above` applies"),
     )
     rate_above = models.DecimalField(**RATE, null=True, blank=True)
     fee_currency = models.CharField(max_length=3, blank=True, validators=[iso_currency_validator])
     requires_involvement = models.BooleanField(
         default=True,
-        help_text="A partner that did not source the deal qualifies only when its involvement is confirmed",
+        help_text=_("A partner that did not source the deal qualifies only when its involvement is confirmed"),
     )
     recurring_periods = models.PositiveSmallIntegerField(
-        default=1, help_text="Pay the commission this many times (months), e.g. 12 for a recurring commission"
+        default=1, help_text=_("Pay the commission this many times (months), e.g. 12 for a recurring commission")
     )
     is_active = models.BooleanField(default=True)
 
@@ -125,13 +128,13 @@ class Accrual(OrgOwned):
     opportunity = models.ForeignKey("attribution.Opportunity", on_delete=models.CASCADE, related_name="accruals")
     rule = models.ForeignKey(CommissionRule, on_delete=models.CASCADE, related_name="accruals")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ACCRUAL)
-    sequence = models.PositiveSmallIntegerField(default=1, help_text="Which payment of a recurring commission")
-    revision = models.PositiveSmallIntegerField(default=0, help_text="Clawbacks: one per correction of a paid line")
-    period = models.DateField(help_text="First day of the month the commission belongs to")
+    sequence = models.PositiveSmallIntegerField(default=1, help_text=_("Which payment of a recurring commission"))
+    revision = models.PositiveSmallIntegerField(default=0, help_text=_("Clawbacks: one per correction of a paid line"))
+    period = models.DateField(help_text=_("First day of the month the commission belongs to"))
     basis_amount = models.DecimalField(**MONEY)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3, validators=[iso_currency_validator])
-    explanation = models.JSONField(default=list, blank=True, help_text="The computation, line by line")
+    explanation = models.JSONField(default=list, blank=True, help_text=_("The computation, line by line"))
     statement = models.ForeignKey(Statement, on_delete=models.SET_NULL, null=True, blank=True, related_name="accruals")
 
     class Meta:

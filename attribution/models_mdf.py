@@ -37,10 +37,10 @@ class MdfBudget(OrgOwned):
     currency = models.CharField(max_length=3, validators=[iso_currency_validator])
     allocation = models.CharField(max_length=16, choices=Allocation.choices, default=Allocation.FIRST_COME)
     allocations = models.JSONField(
-        default=dict, blank=True, help_text="Per-partnership allocation: {partnership_id: amount}"
+        default=dict, blank=True, help_text=_("Per-partnership allocation: {partnership_id: amount}")
     )
     approvers = models.JSONField(
-        default=list, blank=True, help_text="Ids of the users who decide requests; empty: any manager"
+        default=list, blank=True, help_text=_("Ids of the users who decide requests; empty: any manager")
     )
 
     class Meta:
@@ -134,7 +134,7 @@ class MdfClaim(OrgOwned):
     request = models.OneToOneField(MdfRequest, on_delete=models.CASCADE, related_name="claim")
     amount_claimed = models.DecimalField(**MONEY, validators=NON_NEGATIVE)
     leads_generated = models.PositiveIntegerField(default=0)
-    results = models.TextField(blank=True, help_text="What the activity achieved")
+    results = models.TextField(blank=True, help_text=_("What the activity achieved"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     amount_approved = models.DecimalField(**MONEY, null=True, blank=True)
     reimbursed_amount = models.DecimalField(**MONEY, null=True, blank=True)

@@ -86,7 +86,7 @@ class JointSolution(OrgOwned):
         FAILED = "failed", _("Failed")
 
     title = models.CharField(max_length=120)
-    problem = models.TextField(help_text="The customer problem it solves")
+    problem = models.TextField(help_text=_("The customer problem it solves"))
     target_customers = models.TextField(blank=True)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.FIELD)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.IDEA)
@@ -94,7 +94,7 @@ class JointSolution(OrgOwned):
         SolutionTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="solutions"
     )
     certification = models.CharField(max_length=10, choices=Certification.choices, default=Certification.NONE)
-    badge = models.BooleanField(default=False, help_text="Shows the certified-solution badge")
+    badge = models.BooleanField(default=False, help_text=_("Shows the certified-solution badge"))
     marketplace_url = models.URLField(blank=True)
     listed_on = models.DateField(null=True, blank=True)
     vetting_note = models.TextField(blank=True)
@@ -122,7 +122,7 @@ class SolutionPartner(OrgOwned):
 
     solution = models.ForeignKey(JointSolution, on_delete=models.CASCADE, related_name="partner_links")
     partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="solution_links")
-    role = models.CharField(max_length=60, blank=True, help_text="e.g. ISV, SI, hyperscaler")
+    role = models.CharField(max_length=60, blank=True, help_text=_("e.g. ISV, SI, hyperscaler"))
     share_percent = models.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -167,11 +167,11 @@ class SolutionStep(OrgOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     partner_approved_at = models.DateTimeField(null=True, blank=True)
-    marked_done_at = models.DateTimeField(null=True, blank=True, help_text="When the owner side marked it done")
+    marked_done_at = models.DateTimeField(null=True, blank=True, help_text=_("When the owner side marked it done"))
     marked_done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    completed_at = models.DateTimeField(null=True, blank=True, help_text="Done and approved by every side it needs")
+    completed_at = models.DateTimeField(null=True, blank=True, help_text=_("Done and approved by every side it needs"))
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:

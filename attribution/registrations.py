@@ -11,6 +11,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from attribution import selectors
 from attribution.models import (
@@ -69,13 +70,15 @@ def registration_submit(
     """
     _same_org(org, partnership, "partnership")
     if via not in DealRegistration.Via.values:
-        raise ValidationError({"via": "Use partner or vendor."})
+        raise ValidationError({"via": _("Use partner or vendor.")})
     domain = normalize_domain(customer_domain)
     config = selectors.attribution_config(org=org)
     if domain and any(domain == own or domain.endswith("." + own) for own in config.own_domains):
-        raise ValidationError({"customer_domain": f"{domain} is the vendor's own domain: register a customer."})
+        raise ValidationError(
+            {"customer_domain": _("%(domain)s is the vendor's own domain: register a customer.") % {"domain": domain}}
+        )
     if not (customer_name or "").strip():
-        raise ValidationError({"customer_name": "Name the customer."})
+        raise ValidationError({"customer_name": _("Name the customer.")})
     registration = DealRegistration(
         organization=org,
         partnership=partnership,
@@ -122,7 +125,12 @@ def registration_submit(
 
 def _pending(registration: DealRegistration) -> None:
     if not registration.is_pending:
-        raise ValidationError({"status": f"This registration is already {registration.get_status_display().lower()}."})
+        raise ValidationError(
+            {
+                "status": _("This registration is already %(get_status_display)s.")
+                % {"get_status_display": registration.get_status_display().lower()}
+            }
+        )
 
 
 def _decided(org: Organization, actor: Actor, registration: DealRegistration, verb: str, changes: dict) -> None:
@@ -266,7 +274,7 @@ def registration_reject(
     _pending(registration)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Say why the registration is rejected."})
+        raise ValidationError({"reason": _("Say why the registration is rejected.")})
     registration.status = DealRegistration.Status.REJECTED
     registration.decided_at = timezone.now()
     registration.decided_by = _user(actor)
@@ -285,10 +293,10 @@ def registration_request_info(
     _same_org(org, registration, "registration")
     registration = DealRegistration.objects.for_org(org).select_for_update().get(pk=registration.pk)
     if registration.status != DealRegistration.Status.SUBMITTED:
-        raise ValidationError({"status": "Information can only be requested on a submitted registration."})
+        raise ValidationError({"status": _("Information can only be requested on a submitted registration.")})
     message = (message or "").strip()
     if not message:
-        raise ValidationError({"message": "Say what information is needed."})
+        raise ValidationError({"message": _("Say what information is needed.")})
     registration.status = DealRegistration.Status.INFO_REQUESTED
     registration.save(update_fields=["status", "updated_at"])
     _event(org=org, registration=registration, actor=actor, kind="info_requested", message=message)
@@ -307,10 +315,10 @@ def registration_respond_info(
     _same_org(org, registration, "registration")
     registration = DealRegistration.objects.for_org(org).select_for_update().get(pk=registration.pk)
     if registration.status != DealRegistration.Status.INFO_REQUESTED:
-        raise ValidationError({"status": "No information was requested on this registration."})
+        raise ValidationError({"status": _("No information was requested on this registration.")})
     message = (message or "").strip()
     if not message:
-        raise ValidationError({"message": "Write your answer."})
+        raise ValidationError({"message": _("Write your answer.")})
     registration.status = DealRegistration.Status.SUBMITTED
     registration.save(update_fields=["status", "updated_at"])
     _event(org=org, registration=registration, actor=actor, kind="info_provided", message=message)

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from attribution.models import (
     Account,
@@ -54,11 +55,11 @@ def _money(value, field: str) -> Decimal:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError({field: "Enter an amount such as 12500.00."}) from None
+        raise ValidationError({field: gettext("Enter an amount such as 12500.00.")}) from None
     if not amount.is_finite():
-        raise ValidationError({field: "Enter an amount such as 12500.00."})
+        raise ValidationError({field: gettext("Enter an amount such as 12500.00.")})
     if amount < 0:
-        raise ValidationError({field: "The amount cannot be negative."})
+        raise ValidationError({field: gettext("The amount cannot be negative.")})
     return amount.quantize(Decimal("0.01"))
 
 
@@ -186,7 +187,7 @@ def opportunities_won_emit(*, org: Organization, actor: Actor, opportunities: li
 
 def _check_closed(opportunity: Opportunity) -> None:
     if opportunity.status != Opportunity.Status.OPEN and opportunity.closed_on is None:
-        raise ValidationError({"closed_on": "A won or lost opportunity needs its close date."})
+        raise ValidationError({"closed_on": gettext("A won or lost opportunity needs its close date.")})
 
 
 @transaction.atomic
@@ -264,11 +265,11 @@ def touchpoint_create(
     ):
         _same_org(org, obj, field)
     if opportunity is None and account is None:
-        raise ValidationError({"opportunity": "Attach the touchpoint to an opportunity or an account."})
+        raise ValidationError({"opportunity": gettext("Attach the touchpoint to an opportunity or an account.")})
     if occurred_at is None:
-        raise ValidationError({"occurred_at": "Say when it happened."})
+        raise ValidationError({"occurred_at": gettext("Say when it happened.")})
     if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
-        raise ValidationError({"occurred_at": "A touchpoint cannot be dated in the future."})
+        raise ValidationError({"occurred_at": gettext("A touchpoint cannot be dated in the future.")})
     touchpoint = Touchpoint(
         organization=org,
         opportunity=opportunity,
@@ -310,7 +311,7 @@ def materiality_score_set(
     data = {"sales_motion": sales_motion, "value_proposition": value_proposition, "delivery": delivery}
     for field, value in data.items():
         if not isinstance(value, int) or not 0 <= value <= 5:
-            raise ValidationError({field: "Scores go from 0 to 5."})
+            raise ValidationError({field: gettext("Scores go from 0 to 5.")})
     score = MaterialityScore.objects.for_org(org).filter(opportunity=opportunity, partnership=partnership).first()
     if score is not None:
         score = update_fields(org=org, actor=actor, instance=score, data={**data, "scored_by": _user(actor)})
@@ -353,20 +354,27 @@ def attribution_config_update(*, org: Organization, actor: Actor, data: dict) ->
     if "models_enabled" in data:
         unknown = set(data["models_enabled"]) - set(AttributionModel.values)
         if unknown:
-            raise ValidationError({"models_enabled": f"Unknown models: {', '.join(sorted(unknown))}."})
+            raise ValidationError(
+                {"models_enabled": gettext("Unknown models: %(join)s.") % {"join": ", ".join(sorted(unknown))}}
+            )
         if not data["models_enabled"]:
-            raise ValidationError({"models_enabled": "Enable at least one model."})
+            raise ValidationError({"models_enabled": gettext("Enable at least one model.")})
     merged = {field: data.get(field, getattr(config, field)) for field in CONFIG_FIELDS}
     for field in ("sourced_weight", "influenced_weight", "position_first", "position_middle", "position_last"):
         if Decimal(str(merged[field])) < 0:
-            raise ValidationError({field: "Weights cannot be negative."})
+            raise ValidationError({field: gettext("Weights cannot be negative.")})
     if Decimal(str(merged["sourced_weight"])) + Decimal(str(merged["influenced_weight"])) <= 0:
-        raise ValidationError({"sourced_weight": "Sourced and influenced weights cannot both be zero."})
+        raise ValidationError({"sourced_weight": gettext("Sourced and influenced weights cannot both be zero.")})
     positions = sum(Decimal(str(merged[f])) for f in ("position_first", "position_middle", "position_last"))
     if positions != 100:
-        raise ValidationError({"position_first": f"First, middle and last must total 100 % (now {positions} %)."})
+        raise ValidationError(
+            {
+                "position_first": gettext("First, middle and last must total 100 %% (now %(positions)s %%).")
+                % {"positions": positions}
+            }
+        )
     if merged["primary_model"] not in merged["models_enabled"]:
-        raise ValidationError({"primary_model": "The primary model must be one of the enabled models."})
+        raise ValidationError({"primary_model": gettext("The primary model must be one of the enabled models.")})
     config = update_fields(org=org, actor=actor, instance=config, data=data)
     attribution_recompute_request(org=org, actor=actor, trigger="settings")
     return config
@@ -376,26 +384,36 @@ def _clean_shares(org: Organization, shares) -> list[dict]:
     """[{"partnership_id", "percent"}] with known partnerships, positive percents, total <= 100."""
     cleaned: list[dict] = []
     if not shares:
-        raise ValidationError({"shares": "Give at least one partnership and its percent."})
+        raise ValidationError({"shares": gettext("Give at least one partnership and its percent.")})
     ids = [int(s["partnership_id"]) if str(s.get("partnership_id", "")).isdigit() else None for s in shares]
     known = set(Partnership.objects.for_org(org).filter(id__in=[i for i in ids if i]).values_list("id", flat=True))
     seen = set()
     for index, (share, pid) in enumerate(zip(shares, ids, strict=True), 1):
         if pid is None or pid not in known:
-            raise ValidationError({"shares": f"Row {index}: unknown partnership in this organization."})
+            raise ValidationError(
+                {"shares": gettext("Row %(index)s: unknown partnership in this organization.") % {"index": index}}
+            )
         if pid in seen:
-            raise ValidationError({"shares": f"Row {index}: the partnership appears twice."})
+            raise ValidationError(
+                {"shares": gettext("Row %(index)s: the partnership appears twice.") % {"index": index}}
+            )
         seen.add(pid)
         try:
             percent = Decimal(str(share.get("percent"))).quantize(Decimal("0.01"))
         except (InvalidOperation, TypeError, ValueError):
-            raise ValidationError({"shares": f"Row {index}: the percent must be a number."}) from None
+            raise ValidationError(
+                {"shares": gettext("Row %(index)s: the percent must be a number.") % {"index": index}}
+            ) from None
         if percent <= 0 or percent > 100:
-            raise ValidationError({"shares": f"Row {index}: the percent must be above 0 and at most 100."})
+            raise ValidationError(
+                {"shares": gettext("Row %(index)s: the percent must be above 0 and at most 100.") % {"index": index}}
+            )
         cleaned.append({"partnership_id": pid, "percent": str(percent)})
     total = sum(Decimal(s["percent"]) for s in cleaned)
     if total > 100:
-        raise ValidationError({"shares": f"The shares total {total} %, more than 100 %."})
+        raise ValidationError(
+            {"shares": gettext("The shares total %(total)s %%, more than 100 %%.") % {"total": total}}
+        )
     return cleaned
 
 
@@ -478,9 +496,9 @@ def influence_type_create(*, org: Organization, actor: Actor, name: str) -> Infl
     name = (name or "").strip()
     slug = slugify(name)[:80]
     if not slug:
-        raise ValidationError({"name": "Name the influence type."})
+        raise ValidationError({"name": gettext("Name the influence type.")})
     if InfluenceType.objects.for_org(org).filter(slug=slug).exists():
-        raise ValidationError({"name": f"“{name}” is already in the list."})
+        raise ValidationError({"name": gettext("“%(name)s” is already in the list.") % {"name": name}})
     order = InfluenceType.objects.for_org(org).count()
     return create_instance(
         org=org, actor=actor, instance=InfluenceType(organization=org, name=name, slug=slug, order=order)

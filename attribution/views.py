@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from attribution import cosell_selectors, engine, forms, importing, registrations, runs, selectors, services
@@ -39,7 +39,7 @@ def _add_errors(form, exc: ValidationError) -> None:
 def _first(queryset, pk):
     obj = queryset.filter(pk=pk).first()
     if obj is None:
-        raise Http404("Not found")
+        raise Http404(_("Not found"))
     return obj
 
 
@@ -92,7 +92,7 @@ class OpportunityCreateView(PipelineView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"Opportunity “{opportunity.name}” created.")
+                messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opportunity.name})
                 return redirect("attribution:opportunity", org_slug=self.org.slug, pk=opportunity.pk)
         return render(request, "attribution/opportunity_form.html", self.ctx(form=form), status=400)
 
@@ -136,12 +136,12 @@ class OpportunityActionView(OpportunityDetailView):
         if what == "confirm-touchpoint":
             touchpoint = _first(selectors.opportunity_touchpoints(org=org, opportunity=opportunity), link_pk)
             services.touchpoint_confirm(org=org, actor=actor, touchpoint=touchpoint)
-            messages.success(request, "Touchpoint confirmed.")
+            messages.success(request, _("Touchpoint confirmed."))
             return redirect("attribution:opportunity", org_slug=org.slug, pk=pk)
         if what == "remove-partner":
             link = _first(OpportunityPartner.objects.for_org(org).filter(opportunity=opportunity), link_pk)
             services.opportunity_partner_remove(org=org, actor=actor, link=link)
-            messages.success(request, "Partner removed from the deal; credit is being recomputed.")
+            messages.success(request, _("Partner removed from the deal; credit is being recomputed."))
             return redirect("attribution:opportunity", org_slug=org.slug, pk=pk)
         form_class, key = {
             "partners": (forms.OpportunityPartnerForm, "partner_form"),
@@ -149,7 +149,7 @@ class OpportunityActionView(OpportunityDetailView):
             "scores": (forms.MaterialityForm, "score_form"),
         }.get(what, (None, None))
         if form_class is None:
-            raise Http404("No such action")
+            raise Http404(_("No such action"))
         form = form_class(request.POST, org=org)
         if form.is_valid():
             data = form.cleaned_data
@@ -163,7 +163,7 @@ class OpportunityActionView(OpportunityDetailView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Saved; credit is being recomputed.")
+                messages.success(request, _("Saved; credit is being recomputed."))
                 return redirect("attribution:opportunity", org_slug=org.slug, pk=pk)
         return OpportunityDetailView.get(self, request, org_slug, pk, **{key: form})
 
@@ -210,9 +210,12 @@ class RegistrationCreateView(PipelineView):
                 _add_errors(form, exc)
             else:
                 if registration.conflicts:
-                    messages.warning(request, f"Registered with {len(registration.conflicts)} conflict(s): see below.")
+                    messages.warning(
+                        request,
+                        _("Registered with %(len)s conflict(s): see below.") % {"len": len(registration.conflicts)},
+                    )
                 else:
-                    messages.success(request, "Registered: no conflict found.")
+                    messages.success(request, _("Registered: no conflict found."))
                 return redirect("attribution:registration", org_slug=self.org.slug, pk=registration.pk)
         return render(request, "attribution/registration_form.html", self.ctx(form=form), status=400)
 
@@ -268,7 +271,7 @@ class RegistrationDecideView(RegistrationDetailView):
         elif decision == "request-info":
             form, key = forms.MessageForm(request.POST), "info_form"
         else:
-            raise Http404("No such decision")
+            raise Http404(_("No such decision"))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -285,7 +288,7 @@ class RegistrationDecideView(RegistrationDetailView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Decision recorded; the partner sees it in their workspace.")
+                messages.success(request, _("Decision recorded; the partner sees it in their workspace."))
                 return redirect("attribution:registration", org_slug=org.slug, pk=pk)
         return RegistrationDetailView.get(self, request, org_slug, pk, status=400, **{key: form})
 
@@ -321,7 +324,7 @@ class SettingsView(PipelineView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Attribution settings saved; credit is being recomputed.")
+                messages.success(request, _("Attribution settings saved; credit is being recomputed."))
                 return redirect("attribution:settings", org_slug=self.org.slug)
         return self.get(request, org_slug, status=400, config_form=form)
 
@@ -345,7 +348,7 @@ class SplitRuleCreateView(SettingsView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"Rule “{data['name']}” created.")
+                messages.success(request, _("Rule “%(data)s” created.") % {"data": data["name"]})
                 return redirect("attribution:settings", org_slug=self.org.slug)
         return self.get(request, org_slug, status=400, rule_form=form)
 
@@ -379,7 +382,11 @@ class SplitRuleReviseView(SettingsView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"Rule “{rule.name}” is now at version {version.version}.")
+                messages.success(
+                    request,
+                    _("Rule “%(name)s” is now at version %(version)s.")
+                    % {"name": rule.name, "version": version.version},
+                )
                 return redirect("attribution:settings", org_slug=self.org.slug)
         return self.get(request, org_slug, pk, form=form, status=400)
 
@@ -413,7 +420,7 @@ class RunView(PipelineView):
         if self.fragment(request):
             run.refresh_from_db()
             return render(request, "attribution/_run_status.html", self.ctx(run=run))
-        messages.success(request, "Attribution run queued.")
+        messages.success(request, _("Attribution run queued."))
         return redirect(request.POST.get("next") or reverse("attribution:list", args=[self.org.slug]))
 
 

@@ -184,7 +184,7 @@ class MapActionView(MappingView):
                 mapping_services.account_map_recompute_request(org=org, actor=actor, account_map=account_map)
                 messages.success(request, _("Recomputation queued."))
             else:
-                raise Http404("No such action")
+                raise Http404(_("No such action"))
         except ValidationError as exc:
             _errors(request, exc)
         return redirect("attribution:mapping_detail", org_slug=org.slug, partnership_pk=partnership_pk)
@@ -203,7 +203,7 @@ class MapAccountsView(MappingView):
         context = self.ctx(view=view, account_map=view.account_map, q=q, section="mapping", side="vendor")
         if their:
             if their not in PartnerPopulation.values or their not in view.fully_shared():
-                raise Http404("Not shared")
+                raise Http404(_("Not shared"))
             rows = selectors.their_rows(view, key=their, unmatched_only=request.GET.get("unmatched") == "1", q=q)
             if request.GET.get("format") == "csv":
                 return mapping_export.their_csv(view, rows, filename=f"their-{their}.csv")
@@ -450,7 +450,7 @@ def overlap_list(request, view, *, q: str, context: dict, filename: str):
     rows. `filename` may use `{population}` and `{kind}`. Used by the vendor's and the partner's pages."""
     population, kind = view.population(request.GET.get("v")), request.GET.get("p", "")
     if population is None or kind not in PartnerPopulation.values or not view.can_list(population.pk, kind):
-        raise Http404("Not shared")
+        raise Http404(_("Not shared"))
     rows = selectors.overlap_rows(view, population_id=population.pk, kind=kind, q=q)
     if request.GET.get("format") == "csv":
         return mapping_export.overlap_csv(view, rows, filename=filename.format(population=population.slug, kind=kind))

@@ -105,7 +105,7 @@ class StatementView(PipelineView):
     def statement(self, pk) -> Statement:
         statement = incentives.statement_list(org=self.org).filter(pk=pk).first()
         if statement is None:
-            raise Http404("No such statement")
+            raise Http404(_("No such statement"))
         return statement
 
     def get(self, request, org_slug, pk):
@@ -193,7 +193,7 @@ class MdfRequestView(PipelineView):
     def item(self, pk) -> MdfRequest:
         item = mdf.mdf_request_list(org=self.org).filter(pk=pk).first()
         if item is None:
-            raise Http404("No such request")
+            raise Http404(_("No such request"))
         return item
 
     def get(self, request, org_slug, pk, form=None, status=200):
@@ -253,7 +253,7 @@ class MdfRequestView(PipelineView):
                     note=data.get("comment", ""),
                 )
             else:
-                raise Http404("No such action")
+                raise Http404(_("No such action"))
         except ValidationError as exc:
             _add_errors(form, exc)
             return self.get(request, org_slug, pk, form=form, status=400)
@@ -265,7 +265,7 @@ class MdfProofView(PipelineView):
     def get(self, request, org_slug, proof_id):
         proof = MdfProof.objects.for_org(self.org).filter(public_id=proof_id).first()
         if proof is None:
-            raise Http404("No such file")
+            raise Http404(_("No such file"))
         response = FileResponse(
             proof.file.open("rb"), as_attachment=True, filename=proof.original_name, content_type=proof.content_type
         )
@@ -323,7 +323,7 @@ class SolutionView(PipelineView):
     def solution(self, pk) -> JointSolution:
         solution = solutions.solution_list(org=self.org).filter(pk=pk).first()
         if solution is None:
-            raise Http404("No such solution")
+            raise Http404(_("No such solution"))
         return solution
 
     def get(self, request, org_slug, pk):
@@ -370,7 +370,7 @@ class SolutionView(PipelineView):
                     .first()
                 )
                 if step is None:
-                    raise Http404("No such step")
+                    raise Http404(_("No such step"))
                 act = solutions.solution_step_complete if action == "complete" else solutions.solution_step_approve
                 act(org=self.org, actor=request.user, step=step, side="vendor", note=request.POST.get("note", ""))
             elif action == "split":
@@ -392,7 +392,7 @@ class SolutionView(PipelineView):
                     data={"marketplace_url": request.POST.get("marketplace_url", "")},
                 )
             else:
-                raise Http404("No such action")
+                raise Http404(_("No such action"))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

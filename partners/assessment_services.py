@@ -41,6 +41,7 @@ from partners.models import Contact, Partnership
 from pom import hooks, rls
 from pom.audit import Actor, audit_action, create_instance, delete_instance, update_fields
 from pom.common import actor_user
+from pom.l10n import in_language_of
 from pom.models import Organization, User
 from pom.services import email_send, hash_token
 
@@ -140,32 +141,36 @@ def _recipients(*, org: Organization, partnerships: list[Partnership], fallback:
 
 
 def _invitation_mail(*, invitation: AssessmentInvitation, raw: str, partnership: Partnership, reminder: bool):
-    campaign = invitation.round.campaign
-    other = partnership.partner.name if invitation.side == AssessmentSide.VENDOR else partnership.organization.name
-    if reminder:
-        subject = _("Reminder: %(name)s closes on %(date)s") % {
-            "name": campaign.name,
-            "date": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d"),
-        }
-    else:
-        subject = _("%(name)s: how is the partnership with %(other)s going?") % {"name": campaign.name, "other": other}
-    lines = [
-        _("Hello %(name)s,") % {"name": invitation.name or invitation.email},
-        "",
-        _("%(org)s asks you to assess the partnership %(partnership)s (%(kind)s). It takes two minutes.")
-        % {"org": partnership.organization.name, "partnership": partnership, "kind": campaign.get_kind_display()},
-    ]
-    if campaign.message:
-        lines += ["", campaign.message]
-    lines += [
-        "",
-        _("Answer here (personal link, no password needed, one answer only):"),
-        answer_url(raw),
-        "",
-        _("The questionnaire closes on %(date)s.")
-        % {"date": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d %H:%M %Z")},
-    ]
-    email_send(to=[invitation.email], subject=subject, body="\n".join(lines))
+    with in_language_of(invitation.email):
+        campaign = invitation.round.campaign
+        other = partnership.partner.name if invitation.side == AssessmentSide.VENDOR else partnership.organization.name
+        if reminder:
+            subject = _("Reminder: %(name)s closes on %(date)s") % {
+                "name": campaign.name,
+                "date": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d"),
+            }
+        else:
+            subject = _("%(name)s: how is the partnership with %(other)s going?") % {
+                "name": campaign.name,
+                "other": other,
+            }
+        lines = [
+            _("Hello %(name)s,") % {"name": invitation.name or invitation.email},
+            "",
+            _("%(org)s asks you to assess the partnership %(partnership)s (%(kind)s). It takes two minutes.")
+            % {"org": partnership.organization.name, "partnership": partnership, "kind": campaign.get_kind_display()},
+        ]
+        if campaign.message:
+            lines += ["", campaign.message]
+        lines += [
+            "",
+            _("Answer here (personal link, no password needed, one answer only):"),
+            answer_url(raw),
+            "",
+            _("The questionnaire closes on %(date)s.")
+            % {"date": timezone.localtime(campaign.closes_at).strftime("%Y-%m-%d %H:%M %Z")},
+        ]
+        email_send(to=[invitation.email], subject=subject, body="\n".join(lines))
 
 
 def link_token(salt: str) -> str:

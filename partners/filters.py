@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Exists, F, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Contact, Partner, Partnership, PartnerTypeLink
 from pom.domains import normalize_domain
@@ -31,18 +32,18 @@ def _same_partner(model):
 class PartnerFilter(django_filters.FilterSet):
     """Every filter narrows an already org-scoped queryset, so ids from another organization match nothing."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Search")
-    type = django_filters.CharFilter(method="filter_type", label="Type")
-    program = django_filters.NumberFilter(method="filter_program", label="Program")
-    tier = django_filters.NumberFilter(method="filter_tier", label="Tier")
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    type = django_filters.CharFilter(method="filter_type", label=_("Type"))
+    program = django_filters.NumberFilter(method="filter_program", label=_("Program"))
+    tier = django_filters.NumberFilter(method="filter_tier", label=_("Tier"))
     status = django_filters.ChoiceFilter(choices=Partner.Status.choices)
-    stage = django_filters.NumberFilter(field_name="journey_stage", label="Journey stage")
-    owner = django_filters.NumberFilter(field_name="owner", label="Owner")
+    stage = django_filters.NumberFilter(field_name="journey_stage", label=_("Journey stage"))
+    owner = django_filters.NumberFilter(field_name="owner", label=_("Owner"))
     region = django_filters.ChoiceFilter(choices=Region.choices)
-    segment = django_filters.NumberFilter(field_name="segment", label="Segment")
-    archetype = django_filters.NumberFilter(field_name="archetype", label="Archetype")
-    focus = django_filters.BooleanFilter(field_name="is_focus", label="Focus")
-    domain = django_filters.CharFilter(method="filter_domain", label="Domain")
+    segment = django_filters.NumberFilter(field_name="segment", label=_("Segment"))
+    archetype = django_filters.NumberFilter(field_name="archetype", label=_("Archetype"))
+    focus = django_filters.BooleanFilter(field_name="is_focus", label=_("Focus"))
+    domain = django_filters.CharFilter(method="filter_domain", label=_("Domain"))
 
     class Meta:
         model = Partner

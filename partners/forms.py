@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from partners import importing
 from partners.models import (
@@ -144,7 +145,7 @@ class ProgramForm(forms.ModelForm):
 
 class TierForm(forms.ModelForm):
     benefits = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text="One benefit per line."
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, help_text=_("One benefit per line.")
     )
 
     class Meta:
@@ -173,13 +174,15 @@ class TierForm(forms.ModelForm):
 
 
 class TaxonomyTermForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("type", "Partner type"), ("archetype", "Archetype"), ("segment", "Segment")])
+    kind = forms.ChoiceField(
+        choices=[("type", _("Partner type")), ("archetype", _("Archetype")), ("segment", _("Segment"))]
+    )
     name = forms.CharField(max_length=80)
     description = forms.CharField(max_length=300, required=False)
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV or Excel (.xlsx), up to 10 MB, one partner per row.")
+    file = forms.FileField(help_text=_("CSV or Excel (.xlsx), up to 10 MB, one partner per row."))
 
 
 class ImportMappingForm(forms.Form):

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from partners import services
 from partners.models import (
@@ -523,20 +524,28 @@ def import_file_check(*, name: str, size: int) -> str:
     suffix = Path(name or "").suffix.lower()
     if suffix not in ALLOWED_TYPES:
         raise ValidationError(
-            {"file": f"“{validation.quoted(name)}” is not a CSV or Excel (.xlsx) file. Upload a .csv or .xlsx file."}
+            {
+                "file": _("“%(name)s” is not a CSV or Excel (.xlsx) file. Upload a .csv or .xlsx file.")
+                % {"name": validation.quoted(name)}
+            }
         )
     if size > MAX_UPLOAD_BYTES:
         megabytes = size / (1024 * 1024)
-        raise ValidationError({"file": f"The file is {megabytes:.1f} MB; the limit is 10 MB. Split it into parts."})
+        raise ValidationError(
+            {
+                "file": _("The file is %(megabytes)s MB; the limit is 10 MB. Split it into parts.")
+                % {"megabytes": format(megabytes, ".1f")}
+            }
+        )
     if size == 0:
-        raise ValidationError({"file": "The file is empty."})
+        raise ValidationError({"file": _("The file is empty.")})
     return ALLOWED_TYPES[suffix]
 
 
 def _read_run(run: ImportRun) -> validation.Table:
     path = Path(settings.MEDIA_ROOT) / run.file_path
     if not path.is_file():
-        raise ValidationError({"file": "The uploaded file is no longer available; upload it again."})
+        raise ValidationError({"file": _("The uploaded file is no longer available; upload it again.")})
     return read_file(path.read_bytes(), run.file_type)
 
 
@@ -551,7 +560,7 @@ def import_run_create(*, org: Organization, actor: User, upload) -> ImportRun:
     content = b"".join(upload.chunks())
     table = read_file(content, file_type)
     if not table.rows:
-        raise ValidationError({"file": "The file has a header row but no partner rows."})
+        raise ValidationError({"file": _("The file has a header row but no partner rows.")})
     directory = _storage_dir(org)
     directory.mkdir(parents=True, exist_ok=True)
     stored = directory / f"{secrets.token_hex(16)}.{file_type}"
@@ -595,10 +604,12 @@ def import_run_preview(*, org: Organization, run: ImportRun, mapping: dict[str, 
         raise ValidationError({"file": "This file is being or has been imported; upload it again to re-import."})
     unknown = {h for h in mapping.values() if h and h not in run.headers}
     if unknown:
-        raise ValidationError({"mapping": f"No such column in the file: {', '.join(sorted(unknown))}."})
+        raise ValidationError(
+            {"mapping": _("No such column in the file: %(join)s.") % {"join": ", ".join(sorted(unknown))}}
+        )
     mapping = {k: v for k, v in mapping.items() if k in FIELD_KEYS and v}
     if "name" not in mapping:
-        raise ValidationError({"mapping": "Choose the column that holds the partner name."})
+        raise ValidationError({"mapping": _("Choose the column that holds the partner name.")})
     run.mapping = mapping
     rows = _mapped_rows(run)
     run.errors = errors_of(rows)

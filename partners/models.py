@@ -91,30 +91,30 @@ class JourneyStep(OrgOwned):
 
 class Partner(OrgOwned):
     class Status(models.TextChoices):
-        PROSPECT = "prospect", "Prospect"
-        VETTING = "vetting", "Vetting"
-        ONBOARDING = "onboarding", "Onboarding"
-        ACTIVE = "active", "Active"
-        AT_RISK = "at_risk", "At risk"
-        INACTIVE = "inactive", "Inactive"
+        PROSPECT = "prospect", _("Prospect")
+        VETTING = "vetting", _("Vetting")
+        ONBOARDING = "onboarding", _("Onboarding")
+        ACTIVE = "active", _("Active")
+        AT_RISK = "at_risk", _("At risk")
+        INACTIVE = "inactive", _("Inactive")
 
     class Maturity(models.TextChoices):
-        SALES = "sales", "Sales"
-        ADVISOR = "advisor", "Advisor"
-        CONSULTANT = "consultant", "Consultant"
-        BUSINESS_PARTNER = "business_partner", "Business partner"
+        SALES = "sales", _("Sales")
+        ADVISOR = "advisor", _("Advisor")
+        CONSULTANT = "consultant", _("Consultant")
+        BUSINESS_PARTNER = "business_partner", _("Business partner")
 
     name = models.CharField(max_length=200)
-    domain = models.CharField(max_length=253, blank=True, help_text="Web domain, e.g. acme.com")
+    domain = models.CharField(max_length=253, blank=True, help_text=_("Web domain, e.g. acme.com"))
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
     logo = models.ImageField(upload_to="partner-logos/", blank=True)
     types = models.ManyToManyField(PartnerType, through="PartnerTypeLink", blank=True, related_name="partners")
     archetype = models.ForeignKey(Archetype, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     segment = models.ForeignKey(Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    is_focus = models.BooleanField("focus partner", default=False, help_text="Focus partner, not long tail")
+    is_focus = models.BooleanField(_("focus partner"), default=False, help_text=_("Focus partner, not long tail"))
     region = models.CharField(max_length=8, choices=Region.choices, blank=True)
-    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 alpha-2, e.g. DE")
+    country = models.CharField(max_length=2, blank=True, help_text=_("ISO 3166 alpha-2, e.g. DE"))
     size_band = models.CharField(max_length=10, choices=SizeBand.choices, blank=True)
     industry = models.CharField(max_length=80, blank=True)
     owner = models.ForeignKey(
@@ -127,7 +127,7 @@ class Partner(OrgOwned):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Furthest stage reached across the partner's partnerships",
+        help_text=_("Furthest stage reached across the partner's partnerships"),
     )
     relationship_maturity = models.CharField(max_length=20, choices=Maturity.choices, default=Maturity.SALES)
     linked_organization = models.ForeignKey(
@@ -136,7 +136,7 @@ class Partner(OrgOwned):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The partner's own organization, when it is on POM too",
+        help_text=_("The partner's own organization, when it is on POM too"),
     )
 
     class Meta:
@@ -176,11 +176,11 @@ class PartnerTypeLink(OrgOwned):
 
 class Contact(OrgOwned):
     class Role(models.TextChoices):
-        EXECUTIVE_SPONSOR = "executive_sponsor", "Executive sponsor"
-        PARTNER_MANAGER = "partner_manager", "Partner manager"
-        SALES = "sales", "Sales"
-        TECHNICAL = "technical", "Technical"
-        MARKETING = "marketing", "Marketing"
+        EXECUTIVE_SPONSOR = "executive_sponsor", _("Executive sponsor")
+        PARTNER_MANAGER = "partner_manager", _("Partner manager")
+        SALES = "sales", _("Sales")
+        TECHNICAL = "technical", _("Technical")
+        MARKETING = "marketing", _("Marketing")
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=150)
@@ -199,17 +199,17 @@ class Contact(OrgOwned):
 
 class Program(OrgOwned):
     class Kind(models.TextChoices):
-        RESELLER = "reseller", "Reseller"
-        REFERRAL = "referral", "Referral"
-        TECHNOLOGY = "technology", "Technology"
-        SERVICES = "services", "Services"
-        MARKETPLACE = "marketplace", "Marketplace"
-        ALLIANCE = "alliance", "Alliance"
+        RESELLER = "reseller", _("Reseller")
+        REFERRAL = "referral", _("Referral")
+        TECHNOLOGY = "technology", _("Technology")
+        SERVICES = "services", _("Services")
+        MARKETPLACE = "marketplace", _("Marketplace")
+        ALLIANCE = "alliance", _("Alliance")
 
     class Compensation(models.TextChoices):
-        PERCENT = "percent", "Percentage of deal value"
-        FIXED_FEE = "fixed_fee", "Fixed fee per converted lead"
-        NONE = "none", "None"
+        PERCENT = "percent", _("Percentage of deal value")
+        FIXED_FEE = "fixed_fee", _("Fixed fee per converted lead")
+        NONE = "none", _("None")
 
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -220,22 +220,22 @@ class Program(OrgOwned):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Percent for percentage programs, amount per converted lead for fixed-fee programs",
+        help_text=_("Percent for percentage programs, amount per converted lead for fixed-fee programs"),
     )
     currency = models.CharField(max_length=3, default="EUR", validators=[currency_validator])
     is_active = models.BooleanField(default=True)
     # Programs in motion (points, tier reviews, payouts): see partners/points.py and partners/tiers.py.
     points_expiry_months = models.PositiveSmallIntegerField(
-        default=24, help_text="Points expire this many months after they were earned; 0 keeps them forever"
+        default=24, help_text=_("Points expire this many months after they were earned; 0 keeps them forever")
     )
     tier_auto_apply = models.BooleanField(
-        default=False, help_text="Apply tier moves when the review proposes them, instead of waiting for a manager"
+        default=False, help_text=_("Apply tier moves when the review proposes them, instead of waiting for a manager")
     )
     downgrade_grace_days = models.PositiveSmallIntegerField(
-        default=90, help_text="Days a partnership keeps its tier after a review finds it below the requirements"
+        default=90, help_text=_("Days a partnership keeps its tier after a review finds it below the requirements")
     )
     payment_terms_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Days after a statement period ends when its commissions are expected to be paid"
+        default=30, help_text=_("Days after a statement period ends when its commissions are expected to be paid")
     )
 
     class Meta:
@@ -249,16 +249,16 @@ class Program(OrgOwned):
 class Tier(OrgOwned):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tiers")
     name = models.CharField(max_length=80)
-    rank = models.PositiveSmallIntegerField(help_text="1 is the entry tier; higher ranks are higher tiers")
+    rank = models.PositiveSmallIntegerField(help_text=_("1 is the entry tier; higher ranks are higher tiers"))
     required_revenue = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     revenue_period_months = models.PositiveSmallIntegerField(default=12)
     required_certifications = models.PositiveSmallIntegerField(default=0)
     required_points = models.PositiveIntegerField(default=0)
-    required_references = models.PositiveSmallIntegerField(default=0, help_text="Customer references needed")
+    required_references = models.PositiveSmallIntegerField(default=0, help_text=_("Customer references needed"))
     annual_fee = models.DecimalField(
-        max_digits=12, decimal_places=2, null=True, blank=True, help_text="Annual fee that must be paid, if any"
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text=_("Annual fee that must be paid, if any")
     )
-    benefits = models.JSONField(default=list, blank=True, help_text="List of benefit texts")
+    benefits = models.JSONField(default=list, blank=True, help_text=_("List of benefit texts"))
 
     class Meta:
         constraints = [
@@ -275,11 +275,11 @@ class Partnership(OrgOwned):
     """One partner in one program. Plans, credit and workspaces hang on this."""
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        ONBOARDING = "onboarding", "Onboarding"
-        ACTIVE = "active", "Active"
-        SUSPENDED = "suspended", "Suspended"
-        ENDED = "ended", "Ended"
+        APPLIED = "applied", _("Applied")
+        ONBOARDING = "onboarding", _("Onboarding")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        ENDED = "ended", _("Ended")
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="partnerships")
     program = models.ForeignKey(Program, on_delete=models.RESTRICT, related_name="partnerships")
@@ -298,10 +298,10 @@ class Partnership(OrgOwned):
     current_stage = models.ForeignKey(JourneyStage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     stage_entered_at = models.DateTimeField(null=True, blank=True)
     customer_references = models.PositiveSmallIntegerField(
-        default=0, help_text="Customers who agreed to be a reference"
+        default=0, help_text=_("Customers who agreed to be a reference")
     )
-    fee_paid_until = models.DateField(null=True, blank=True, help_text="The program fee is paid up to this date")
-    tier_since = models.DateField(null=True, blank=True, help_text="When the partnership entered its current tier")
+    fee_paid_until = models.DateField(null=True, blank=True, help_text=_("The program fee is paid up to this date"))
+    tier_since = models.DateField(null=True, blank=True, help_text=_("When the partnership entered its current tier"))
 
     class Meta:
         constraints = [
@@ -367,25 +367,25 @@ class ImportRun(OrgOwned):
     """One spreadsheet import: the stored upload, the column mapping, and what the preview or commit found."""
 
     class Status(models.TextChoices):
-        UPLOADED = "uploaded", "Uploaded"
-        PREVIEWED = "previewed", "Previewed"
-        IMPORTING = "importing", "Importing"
-        IMPORTED = "imported", "Imported"
-        FAILED = "failed", "Failed"
+        UPLOADED = "uploaded", _("Uploaded")
+        PREVIEWED = "previewed", _("Previewed")
+        IMPORTING = "importing", _("Importing")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     original_name = models.CharField(max_length=255)
-    file_path = models.CharField(max_length=500, help_text="Path of the stored upload, relative to MEDIA_ROOT")
-    file_type = models.CharField(max_length=4, choices=[("csv", "CSV"), ("xlsx", "Excel")])
+    file_path = models.CharField(max_length=500, help_text=_("Path of the stored upload, relative to MEDIA_ROOT"))
+    file_type = models.CharField(max_length=4, choices=[("csv", _("CSV")), ("xlsx", _("Excel"))])
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
     headers = models.JSONField(default=list, blank=True)
-    mapping = models.JSONField(default=dict, blank=True, help_text="Target field -> column header")
+    mapping = models.JSONField(default=dict, blank=True, help_text=_("Target field -> column header"))
     row_count = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True, help_text="[{row, field, message}]")
+    errors = models.JSONField(default=list, blank=True, help_text=_("[{row, field, message}]"))
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -421,7 +421,7 @@ class PointRule(OrgOwned):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text="Deal-won rules: points for every full amount of this size (in the deal's currency)",
+        help_text=_("Deal-won rules: points for every full amount of this size (in the deal's currency)"),
     )
     is_active = models.BooleanField(default=True)
 
@@ -460,7 +460,7 @@ class PointEntry(OrgOwned):
     evidence = models.CharField(max_length=500, blank=True)
     reason = models.TextField(blank=True)
     source_key = models.CharField(
-        max_length=120, blank=True, help_text="What earned it (e.g. certification:12); one entry per source"
+        max_length=120, blank=True, help_text=_("What earned it (e.g. certification:12); one entry per source")
     )
     expired_entry = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="expiries")
     requested_by = models.ForeignKey(
@@ -470,7 +470,9 @@ class PointEntry(OrgOwned):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     approved_at = models.DateTimeField(null=True, blank=True)
-    approved_label = models.CharField(max_length=200, blank=True, help_text="Who approved it (a person, a rule, a key)")
+    approved_label = models.CharField(
+        max_length=200, blank=True, help_text=_("Who approved it (a person, a rule, a key)")
+    )
 
     class Meta:
         constraints = [
@@ -509,10 +511,10 @@ class TierMove(OrgOwned):
     direction = models.CharField(max_length=10, choices=Direction.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
     reasons = models.JSONField(
-        default=list, blank=True, help_text="Requirement by requirement: [{key, label, required, actual, met, why}]"
+        default=list, blank=True, help_text=_("Requirement by requirement: [{key, label, required, actual, met, why}]")
     )
     proposed_on = models.DateField()
-    grace_until = models.DateField(null=True, blank=True, help_text="A downgrade cannot apply before this date")
+    grace_until = models.DateField(null=True, blank=True, help_text=_("A downgrade cannot apply before this date"))
     effective_on = models.DateField(null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from partners.models import (
     Archetype,
@@ -43,7 +44,12 @@ TAXONOMY_MODELS = {"type": PartnerType, "archetype": Archetype, "segment": Segme
 
 def _check_member(org: Organization, user: User | None, field: str) -> None:
     if user is not None and not Membership.objects.for_org(org).filter(user=user).exists():
-        raise ValidationError({field: f"{user.display_name} is not a member of {org.name}."})
+        raise ValidationError(
+            {
+                field: gettext("%(display_name)s is not a member of %(name)s.")
+                % {"display_name": user.display_name, "name": org.name}
+            }
+        )
 
 
 _check_same_org = check_same_org  # pom.common
@@ -57,7 +63,12 @@ def _check_domain_free(org: Organization, domain: str, exclude_pk: int | None = 
         raise ValidationError({"domain": error})
     clash = Partner.objects.for_org(org).filter(domain=domain).exclude(pk=exclude_pk).first()
     if clash is not None:
-        raise ValidationError({"domain": f"The domain {domain} is already used by the partner “{clash.name}”."})
+        raise ValidationError(
+            {
+                "domain": gettext("The domain %(domain)s is already used by the partner “%(name)s”.")
+                % {"domain": domain, "name": clash.name}
+            }
+        )
 
 
 def _set_types(partner: Partner, types: Iterable[PartnerType] | None, org: Organization) -> None:
@@ -174,17 +185,17 @@ def contact_delete(*, org: Organization, actor: Actor, contact: Contact) -> None
 
 def _check_program_name(org: Organization, name: str, exclude_pk: int | None = None) -> None:
     if Program.objects.for_org(org).filter(name__iexact=name).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"name": f"A program named “{name}” already exists."})
+        raise ValidationError({"name": gettext("A program named “%(name)s” already exists.") % {"name": name}})
 
 
 def _check_rate(program: Program) -> None:
     if program.compensation_model != Program.Compensation.NONE and program.rate is None:
-        raise ValidationError({"rate": "Give the percentage or the fee per converted lead."})
+        raise ValidationError({"rate": gettext("Give the percentage or the fee per converted lead.")})
     percent = program.compensation_model == Program.Compensation.PERCENT
     if percent and program.rate is not None and not 0 <= program.rate <= 100:
-        raise ValidationError({"rate": "A percentage must be between 0 and 100."})
+        raise ValidationError({"rate": gettext("A percentage must be between 0 and 100.")})
     if program.rate is not None and program.rate < 0:
-        raise ValidationError({"rate": "The fee cannot be negative."})
+        raise ValidationError({"rate": gettext("The fee cannot be negative.")})
 
 
 @transaction.atomic
@@ -218,7 +229,10 @@ def program_delete(*, org: Organization, actor: Actor, program: Program) -> None
     count = program.partnerships.count()
     if count:
         raise ValidationError(
-            {"program": f"{program.name} still has {count} partnership(s); end them or deactivate the program."}
+            {
+                "program": gettext("%(name)s still has %(count)s partnership(s); end them or deactivate the program.")
+                % {"name": program.name, "count": count}
+            }
         )
     delete_instance(org=org, actor=actor, instance=program)
 
@@ -234,9 +248,13 @@ def _clean_benefits(benefits) -> list[str]:
 def _check_tier_unique(org: Organization, program: Program, name: str, rank: int, exclude_pk=None) -> None:
     siblings = Tier.objects.for_org(org).filter(program=program).exclude(pk=exclude_pk)
     if siblings.filter(name__iexact=name).exists():
-        raise ValidationError({"name": f"{program.name} already has a tier named “{name}”."})
+        raise ValidationError(
+            {"name": gettext("%(name)s already has a tier named “%(name2)s”.") % {"name": program.name, "name2": name}}
+        )
     if siblings.filter(rank=rank).exists():
-        raise ValidationError({"rank": f"{program.name} already has a tier of rank {rank}."})
+        raise ValidationError(
+            {"rank": gettext("%(name)s already has a tier of rank %(rank)s.") % {"name": program.name, "rank": rank}}
+        )
 
 
 def _check_thresholds(org: Organization, tier: Tier) -> None:
@@ -289,7 +307,12 @@ def tier_delete(*, org: Organization, actor: Actor, tier: Tier) -> None:
 
 def _check_tier(program: Program, tier: Tier | None) -> None:
     if tier is not None and tier.program_id != program.id:
-        raise ValidationError({"tier": f"The tier “{tier.name}” is not a tier of the program {program.name}."})
+        raise ValidationError(
+            {
+                "tier": gettext("The tier “%(name)s” is not a tier of the program %(name2)s.")
+                % {"name": tier.name, "name2": program.name}
+            }
+        )
 
 
 def default_journey_template(*, org: Organization) -> JourneyTemplate | None:
@@ -335,7 +358,12 @@ def partnership_create(
     _check_tier(program, tier)
     _check_member(org, fields.get("owner"), "owner")
     if Partnership.objects.for_org(org).filter(partner=partner, program=program).exists():
-        raise ValidationError({"program": f"{partner.name} is already in the program {program.name}."})
+        raise ValidationError(
+            {
+                "program": gettext("%(name)s is already in the program %(name2)s.")
+                % {"name": partner.name, "name2": program.name}
+            }
+        )
     template = journey_template or default_journey_template(org=org)
     first_stage = template.stages.order_by("order").first() if template else None
     now = timezone.now()
@@ -423,7 +451,9 @@ def _check_stage(partnership: Partnership, stage: JourneyStage) -> None:
     if stage.organization_id != partnership.organization_id or (
         partnership.journey_template_id and stage.template_id != partnership.journey_template_id
     ):
-        raise ValidationError({"stage": f"“{stage.name}” is not a stage of this partnership's journey."})
+        raise ValidationError(
+            {"stage": gettext("“%(name)s” is not a stage of this partnership's journey.") % {"name": stage.name}}
+        )
 
 
 @transaction.atomic
@@ -468,7 +498,9 @@ def _check_step(partnership: Partnership, step: JourneyStep) -> None:
     if step.organization_id != partnership.organization_id or (
         partnership.journey_template_id and step.stage.template_id != partnership.journey_template_id
     ):
-        raise ValidationError({"step": f"“{step.name}” is not a step of this partnership's journey."})
+        raise ValidationError(
+            {"step": gettext("“%(name)s” is not a step of this partnership's journey.") % {"name": step.name}}
+        )
 
 
 @transaction.atomic
@@ -514,7 +546,7 @@ def step_uncomplete(*, org: Organization, actor: Actor, partnership: Partnership
 
 def _check_cert_dates(issued_on: datetime.date | None, expires_on: datetime.date | None) -> None:
     if issued_on and expires_on and expires_on < issued_on:
-        raise ValidationError({"expires_on": "The expiry date is before the issue date."})
+        raise ValidationError({"expires_on": gettext("The expiry date is before the issue date.")})
 
 
 @transaction.atomic
@@ -531,7 +563,12 @@ def certification_create(
     """Record a certification held by the partner (optionally by one of its contacts). Audited."""
     _check_same_org(org, partner=partner, contact=contact)
     if contact is not None and contact.partner_id != partner.id:
-        raise ValidationError({"contact": f"{contact.name} is not a contact of {partner.name}."})
+        raise ValidationError(
+            {
+                "contact": gettext("%(name)s is not a contact of %(name2)s.")
+                % {"name": contact.name, "name2": partner.name}
+            }
+        )
     _check_cert_dates(issued_on, expires_on)
     certification = Certification(
         organization=org,
@@ -554,7 +591,9 @@ def certification_update(
     data = {k: v for k, v in data.items() if k not in ("organization", "partner")}
     contact = data.get("contact")
     if contact is not None and contact.partner_id != certification.partner_id:
-        raise ValidationError({"contact": f"{contact.name} is not a contact of this partner."})
+        raise ValidationError(
+            {"contact": gettext("%(name)s is not a contact of this partner.") % {"name": contact.name}}
+        )
     _check_cert_dates(data.get("issued_on", certification.issued_on), data.get("expires_on", certification.expires_on))
     return update_fields(org=org, actor=actor, instance=certification, data=data)
 
@@ -572,7 +611,9 @@ def _taxonomy_model(kind: str):
     try:
         return TAXONOMY_MODELS[kind]
     except KeyError:
-        raise ValidationError({"kind": f"Unknown taxonomy “{kind}”: use type, archetype or segment."}) from None
+        raise ValidationError(
+            {"kind": gettext("Unknown taxonomy “%(kind)s”: use type, archetype or segment.") % {"kind": kind}}
+        ) from None
 
 
 @transaction.atomic
@@ -584,9 +625,9 @@ def taxonomy_term_create(
     name = (name or "").strip()
     slug = slugify(name)[:80]
     if not slug:
-        raise ValidationError({"name": "Give a name."})
+        raise ValidationError({"name": gettext("Give a name.")})
     if model.objects.for_org(org).filter(slug=slug).exists():
-        raise ValidationError({"name": f"“{name}” already exists."})
+        raise ValidationError({"name": gettext("“%(name)s” already exists.") % {"name": name}})
     if order is None:
         order = (model.objects.for_org(org).aggregate(m=Max("order"))["m"] or 0) + 1
     term = model(organization=org, name=name, slug=slug, description=description, order=order)
@@ -601,7 +642,7 @@ def taxonomy_term_update(*, org: Organization, actor: Actor, term, data: dict[st
         data["name"] = (data["name"] or "").strip()
         clash = type(term).objects.for_org(org).filter(name__iexact=data["name"]).exclude(pk=term.pk)
         if clash.exists():
-            raise ValidationError({"name": f"“{data['name']}” already exists."})
+            raise ValidationError({"name": gettext("“%(data)s” already exists.") % {"data": data["name"]}})
     return update_fields(org=org, actor=actor, instance=term, data=data)
 
 
@@ -639,7 +680,12 @@ def journey_stage_delete(*, org: Organization, actor: Actor, stage: JourneyStage
     """Delete a stage nobody is in (its steps and their ticks go with it). Audited."""
     count = Partnership.objects.for_org(org).filter(current_stage=stage).count()
     if count:
-        raise ValidationError({"stage": f"{count} partnership(s) are in {stage.name}; move them first."})
+        raise ValidationError(
+            {
+                "stage": gettext("%(count)s partnership(s) are in %(name)s; move them first.")
+                % {"count": count, "name": stage.name}
+            }
+        )
     delete_instance(org=org, actor=actor, instance=stage)
 
 

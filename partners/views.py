@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from partners import forms, importing, selectors, services
@@ -60,7 +60,7 @@ def _error_text(exc: ValidationError) -> str:
 def _get(queryset, pk):
     obj = queryset.filter(pk=pk).first()
     if obj is None:
-        raise Http404("Not found")
+        raise Http404(_("Not found"))
     return obj
 
 
@@ -73,7 +73,7 @@ class PartnersView(OrgRequiredMixin, View):
     def partner(self, pk) -> Partner:
         partner = selectors.partner_detail(org=self.org, pk=pk)
         if partner is None:
-            raise Http404("No such partner")
+            raise Http404(_("No such partner"))
         return partner
 
 
@@ -83,7 +83,7 @@ class PartnerLogoView(PartnersView):
     def get(self, request, org_slug, pk):
         partner = self.partner(pk)
         if not partner.logo:
-            raise Http404("No logo")
+            raise Http404(_("No logo"))
         response = FileResponse(partner.logo.open("rb"))
         response["Cache-Control"] = "private, max-age=3600"
         response["X-Content-Type-Options"] = "nosniff"
@@ -218,7 +218,7 @@ class PartnerCreateView(PartnersView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"{partner.name} added.")
+                messages.success(request, _("%(name)s added.") % {"name": partner.name})
                 return redirect("partners:detail", org_slug=self.org.slug, pk=partner.pk)
         return render(request, self.template_name, self.ctx(form=form, partner=None), status=400)
 
@@ -247,7 +247,7 @@ class PartnerEditView(PartnersView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Partner saved.")
+                messages.success(request, _("Partner saved."))
                 return redirect("partners:detail", org_slug=self.org.slug, pk=partner.pk)
         partner.refresh_from_db()
         return render(request, self.template_name, self.ctx(form=form, partner=partner), status=400)
@@ -263,7 +263,7 @@ class PartnerDeleteView(PartnersView):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
             return redirect("partners:detail", org_slug=self.org.slug, pk=pk)
-        messages.success(request, f"{partner.name} deleted.")
+        messages.success(request, _("%(name)s deleted.") % {"name": partner.name})
         return redirect("partners:list", org_slug=self.org.slug)
 
 
@@ -283,7 +283,7 @@ class PartnerInlineView(PartnersView):
             if field == "owner":
                 owner = member_users(org=self.org).filter(pk=value).first() if value else None
                 if value and owner is None:
-                    raise ValidationError({"owner": "Choose a member of the organization."})
+                    raise ValidationError({"owner": _("Choose a member of the organization.")})
                 services.partner_update(org=self.org, actor=request.user, partner=partner, data={"owner": owner})
             else:
                 services.partner_update(org=self.org, actor=request.user, partner=partner, data={field: value})
@@ -330,7 +330,7 @@ class PartnerDetailView(PartnersView):
         tabs = self.tabs(partner)
         current = next((t for t in tabs if t["slug"] == tab), None)
         if current is None:
-            raise Http404("No such tab")
+            raise Http404(_("No such tab"))
         for t in tabs:
             t["url"] = reverse("partners:tab", args=[self.org.slug, partner.pk, t["slug"]])
         context = self.ctx(partner=partner, tabs=tabs, tab=current, **self.tab_context(request, partner, tab), **extra)
@@ -444,7 +444,7 @@ class ContactEditView(PartnersView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Contact saved.")
+                messages.success(request, _("Contact saved."))
                 return redirect("partners:tab", org_slug=self.org.slug, pk=contact.partner_id, tab="contacts")
         return render(request, self.template_name, self.ctx(form=form, contact=contact), status=400)
 
@@ -498,7 +498,7 @@ class PartnershipEditView(PartnersView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Partnership saved.")
+                messages.success(request, _("Partnership saved."))
                 return redirect("partners:tab", org_slug=self.org.slug, pk=partnership.partner_id, tab="partnerships")
         partnership.refresh_from_db()
         return render(request, self.template_name, self.ctx(form=form, partnership=partnership), status=400)
@@ -516,7 +516,7 @@ class PartnershipTierView(_TabAction):
         tier = Tier.objects.for_org(self.org).filter(pk=value).first() if value else None
         try:
             if value and tier is None:
-                raise ValidationError({"tier": "No such tier."})
+                raise ValidationError({"tier": _("No such tier.")})
             services.partnership_set_tier(org=self.org, actor=request.user, partnership=partnership, tier=tier)
         except ValidationError as exc:
             return self.failed(request, partner, exc)
@@ -546,7 +546,7 @@ class PartnershipStageView(_TabAction):
         stage = JourneyStage.objects.for_org(self.org).filter(pk=request.POST.get("stage") or 0).first()
         try:
             if stage is None:
-                raise ValidationError({"stage": "Choose a stage."})
+                raise ValidationError({"stage": _("Choose a stage.")})
             services.partnership_move_stage(org=self.org, actor=request.user, partnership=partnership, stage=stage)
         except ValidationError as exc:
             return self.failed(request, partner, exc)
@@ -656,7 +656,7 @@ class ProgramFormView(PartnersView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"{program.name} saved.")
+                messages.success(request, _("%(name)s saved.") % {"name": program.name})
                 return redirect("partners:program_detail", org_slug=self.org.slug, pk=program.pk)
         if program is not None and program.pk:
             program.refresh_from_db()
@@ -669,7 +669,7 @@ class ProgramDetailView(PartnersView):
     def get(self, request, org_slug, pk, tier_form=None, status=200):
         program = selectors.program_detail(org=self.org, pk=pk)
         if program is None:
-            raise Http404("No such program")
+            raise Http404(_("No such program"))
         partnerships = paginate(request, selectors.partnership_list(org=self.org, program=program), per_page=50)
         context = self.ctx(
             program=program,
@@ -691,7 +691,7 @@ class ProgramDeleteView(PartnersView):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
             return redirect("partners:program_detail", org_slug=self.org.slug, pk=pk)
-        messages.success(request, f"{program.name} deleted.")
+        messages.success(request, _("%(name)s deleted.") % {"name": program.name})
         return redirect("partners:program_list", org_slug=self.org.slug)
 
 
@@ -713,7 +713,7 @@ class TierCreateView(ProgramDetailView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Tier added.")
+                messages.success(request, _("Tier added."))
                 return redirect("partners:program_detail", org_slug=self.org.slug, pk=program.pk)
         return self.get(request, org_slug, pk, tier_form=form, status=400)
 
@@ -738,7 +738,7 @@ class TierEditView(PartnersView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, "Tier saved.")
+                messages.success(request, _("Tier saved."))
                 return redirect("partners:program_detail", org_slug=self.org.slug, pk=tier.program_id)
         tier.refresh_from_db()
         return render(request, self.template_name, self.ctx(form=form, tier=tier), status=400)
@@ -748,7 +748,7 @@ class TierDeleteView(PartnersView):
     def post(self, request, org_slug, pk):
         tier = _get(Tier.objects.for_org(self.org), pk)
         services.tier_delete(org=self.org, actor=request.user, tier=tier)
-        messages.success(request, f"Tier {tier.name} deleted.")
+        messages.success(request, _("Tier %(name)s deleted.") % {"name": tier.name})
         return redirect("partners:program_detail", org_slug=self.org.slug, pk=tier.program_id)
 
 
@@ -780,7 +780,7 @@ class TaxonomyView(PartnersView):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"“{form.cleaned_data['name']}” added.")
+                messages.success(request, _("“%(cleaned_data)s” added.") % {"cleaned_data": form.cleaned_data["name"]})
                 return redirect("partners:taxonomy", org_slug=self.org.slug)
         return self.get(request, org_slug, form=form, status=400)
 
@@ -791,12 +791,12 @@ class TaxonomyTermView(PartnersView):
     def post(self, request, org_slug, kind, pk):
         model = services.TAXONOMY_MODELS.get(kind)
         if model is None:
-            raise Http404("No such taxonomy")
+            raise Http404(_("No such taxonomy"))
         term = _get(model.objects.for_org(self.org), pk)
         try:
             if request.POST.get("action") == "delete":
                 services.taxonomy_term_delete(org=self.org, actor=request.user, term=term)
-                messages.success(request, f"“{term.name}” deleted.")
+                messages.success(request, _("“%(name)s” deleted.") % {"name": term.name})
             else:
                 services.taxonomy_term_update(
                     org=self.org,
@@ -807,7 +807,7 @@ class TaxonomyTermView(PartnersView):
                         "description": request.POST.get("description", ""),
                     },
                 )
-                messages.success(request, "Saved.")
+                messages.success(request, _("Saved."))
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return redirect("partners:taxonomy", org_slug=self.org.slug)
@@ -840,11 +840,11 @@ class JourneyEditView(PartnersView):
                 else:
                     services.journey_step_delete(org=self.org, actor=request.user, step=step)
             else:
-                raise ValidationError("Unknown journey action.")
+                raise ValidationError(_("Unknown journey action."))
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(request, "Journey saved.")
+            messages.success(request, _("Journey saved."))
         return redirect(reverse("partners:taxonomy", args=[self.org.slug]) + "#journeys")
 
 
@@ -949,6 +949,6 @@ class ImportTemplateView(PartnersView):
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         else:
-            raise Http404("No such template")
+            raise Http404(_("No such template"))
         response["Content-Disposition"] = f'attachment; filename="pom-partners-template.{fmt}"'
         return response

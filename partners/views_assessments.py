@@ -192,7 +192,7 @@ class CampaignDetailView(PartnersView):
     def campaign(self, pk) -> AssessmentCampaign:
         campaign = assessment_selectors.campaign_list(org=self.org).filter(pk=pk).first()
         if campaign is None:
-            raise Http404("No such campaign")
+            raise Http404(_("No such campaign"))
         return campaign
 
     def get(self, request, org_slug, pk):
@@ -236,7 +236,7 @@ class RoundDetailView(PartnersView):
             .first()
         )
         if rnd is None:
-            raise Http404("No such round")
+            raise Http404(_("No such round"))
         result = assessment_selectors.round_results(org=self.org, round=rnd)
         context = self.ctx(section="assessments", result=result, round=rnd, how=HOW_TRUST)
         return render(request, self.template_name, context)
@@ -263,7 +263,7 @@ class HealthQuestionsView(PartnersView):
         pk, action = request.POST.get("question", ""), request.POST.get("action", "add")
         question = HealthQuestion.objects.for_org(self.org).filter(pk=pk).first() if pk.isdigit() else None
         if pk and question is None:
-            raise Http404("No such question")
+            raise Http404(_("No such question"))
         if question is not None and action == "delete":
             assessment_services.health_question_delete(org=self.org, actor=request.user, question=question)
             messages.success(request, _("Question removed."))
@@ -328,7 +328,7 @@ class PartnerSwotView(PartnersView):
     def post(self, request, org_slug, pk):
         partnership = Partnership.objects.for_org(self.org).select_related("partner").filter(pk=pk).first()
         if partnership is None:
-            raise Http404("No such partnership")
+            raise Http404(_("No such partnership"))
         form = SwotForm(request.POST, prefix=f"swot-{partnership.pk}")
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -372,7 +372,7 @@ class SatisfactionDeleteView(PartnersView):
     def post(self, request, org_slug, pk):
         record = SatisfactionScore.objects.for_org(self.org).select_related("partnership").filter(pk=pk).first()
         if record is None:
-            raise Http404("No such score")
+            raise Http404(_("No such score"))
         partner_id = record.partnership.partner_id
         assessment_services.satisfaction_delete(org=self.org, actor=request.user, record=record)
         messages.success(request, _("Survey score deleted."))

@@ -91,10 +91,10 @@ class PointsView(PartnersView):
 class PointDecideView(PartnersView):
     def post(self, request, org_slug, pk, decision):
         if decision not in ("approve", "reject"):
-            raise Http404("No such decision")
+            raise Http404(_("No such decision"))
         entry = points.point_entry_list(org=self.org).filter(pk=pk).first()
         if entry is None:
-            raise Http404("No such line")
+            raise Http404(_("No such line"))
         try:
             points.point_manual_decide(
                 org=self.org,
@@ -140,7 +140,7 @@ class TierMoveActionView(PartnersView):
     def post(self, request, org_slug, pk, action):
         move = tiers.tier_move_list(org=self.org).filter(pk=pk).first()
         if move is None or action not in ("apply", "dismiss"):
-            raise Http404("No such proposal")
+            raise Http404(_("No such proposal"))
         form = TierApplyForm(request.POST)
         form.is_valid()
         try:

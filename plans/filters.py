@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner, Program
 from plans.models import Plan
@@ -12,18 +13,18 @@ from pom.selectors import member_users
 
 
 class PlanFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Plan.Status.choices, empty_label="Any status")
-    kind = django_filters.ChoiceFilter(choices=Plan.Kind.choices, empty_label="Any kind")
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Any owner")
+    status = django_filters.ChoiceFilter(choices=Plan.Status.choices, empty_label=_("Any status"))
+    kind = django_filters.ChoiceFilter(choices=Plan.Kind.choices, empty_label=_("Any kind"))
+    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label=_("Any owner"))
     partner = django_filters.ModelChoiceFilter(
-        field_name="partnership__partner", queryset=Partner.objects.none(), empty_label="Any partner"
+        field_name="partnership__partner", queryset=Partner.objects.none(), empty_label=_("Any partner")
     )
     program = django_filters.ModelChoiceFilter(
-        field_name="partnership__program", queryset=Program.objects.none(), empty_label="Any program"
+        field_name="partnership__program", queryset=Program.objects.none(), empty_label=_("Any program")
     )
     partnership = django_filters.NumberFilter(field_name="partnership_id")
-    behind = django_filters.BooleanFilter(method="filter_behind", label="Behind only")
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name")
+    behind = django_filters.BooleanFilter(method="filter_behind", label=_("Behind only"))
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
 
     class Meta:
         model = Plan

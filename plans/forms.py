@@ -6,6 +6,7 @@ import datetime
 import json
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Contact, Partnership
 from plans import selectors
@@ -31,14 +32,14 @@ class PlanCreateForm(OrgForm):
     template = forms.ModelChoiceField(
         queryset=PlanTemplate.objects.none(),
         required=False,
-        empty_label="Blank plan",
-        help_text="Start from a template: its objectives, key results and activities are copied in",
+        empty_label=_("Blank plan"),
+        help_text=_("Start from a template: its objectives, key results and activities are copied in"),
     )
-    name = forms.CharField(max_length=150, required=False, help_text="Defaults to the template's name")
+    name = forms.CharField(max_length=150, required=False, help_text=_("Defaults to the template's name"))
     kind = forms.ChoiceField(choices=Plan.Kind.choices, initial=Plan.Kind.JOINT_BUSINESS)
     period = forms.ChoiceField(choices=PERIOD_CHOICES, initial="quarter")
-    period_start = forms.DateField(widget=DATE, required=False, help_text="Today if empty")
-    period_end = forms.DateField(widget=DATE, required=False, help_text="Only for custom dates")
+    period_start = forms.DateField(widget=DATE, required=False, help_text=_("Today if empty"))
+    period_end = forms.DateField(widget=DATE, required=False, help_text=_("Only for custom dates"))
     owner = forms.ModelChoiceField(queryset=None, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -60,7 +61,7 @@ class PlanEditForm(OrgForm):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     period_start = forms.DateField(widget=DATE)
     period_end = forms.DateField(widget=DATE)
-    phases = forms.CharField(required=False, help_text="Comma-separated, in order")
+    phases = forms.CharField(required=False, help_text=_("Comma-separated, in order"))
     owner = forms.ModelChoiceField(queryset=None, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -85,7 +86,7 @@ class KeyResultForm(OrgForm):
     unit = forms.ChoiceField(choices=KeyResult.Unit.choices)
     direction = forms.ChoiceField(choices=KeyResult.Direction.choices)
     baseline = forms.DecimalField(max_digits=16, decimal_places=2, initial=0)
-    target = forms.DecimalField(max_digits=16, decimal_places=2, required=False, help_text="Empty: not defined yet")
+    target = forms.DecimalField(max_digits=16, decimal_places=2, required=False, help_text=_("Empty: not defined yet"))
     responsible_side = forms.ChoiceField(choices=Side.choices, initial=Side.BOTH)
     responsible = forms.ModelChoiceField(queryset=None, required=False)
     due_date = forms.DateField(widget=DATE, required=False)
@@ -99,7 +100,7 @@ class KeyResultForm(OrgForm):
 
 class ActivityForm(OrgForm):
     title = forms.CharField(max_length=200)
-    objective = forms.ModelChoiceField(queryset=Objective.objects.none(), required=False, empty_label="Quick action")
+    objective = forms.ModelChoiceField(queryset=Objective.objects.none(), required=False, empty_label=_("Quick action"))
     type = forms.ChoiceField(choices=Activity.Type.choices, initial=Activity.Type.OTHER)
     owner_side = forms.ChoiceField(choices=Side.choices, initial=Side.VENDOR)
     assignee = forms.ModelChoiceField(queryset=None, required=False)
@@ -127,10 +128,10 @@ class TemplateForm(OrgForm):
     kind = forms.ChoiceField(choices=Plan.Kind.choices)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     duration_days = forms.IntegerField(min_value=1, max_value=1000)
-    phases = forms.CharField(required=False, help_text="Comma-separated, in order")
+    phases = forms.CharField(required=False, help_text=_("Comma-separated, in order"))
     content = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 18, "class": "code"}),
-        help_text="The outline as JSON: objectives with key_results and activities (due_offset_days from the start)",
+        help_text=_("The outline as JSON: objectives with key_results and activities (due_offset_days from the start)"),
     )
 
     def clean_phases(self):
@@ -140,17 +141,19 @@ class TemplateForm(OrgForm):
         try:
             return json.loads(self.cleaned_data["content"])
         except json.JSONDecodeError as error:
-            raise forms.ValidationError(f"This is not valid JSON (line {error.lineno}: {error.msg}).") from None
+            raise forms.ValidationError(
+                _("This is not valid JSON (line %(lineno)s: %(msg)s).") % {"lineno": error.lineno, "msg": error.msg}
+            ) from None
 
 
 class TemplateApplyForm(OrgForm):
     partnerships = forms.ModelMultipleChoiceField(
         queryset=Partnership.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    name = forms.CharField(max_length=150, required=False, help_text="Defaults to the template's name")
+    name = forms.CharField(max_length=150, required=False, help_text=_("Defaults to the template's name"))
     period = forms.ChoiceField(choices=PERIOD_CHOICES, initial="quarter")
-    period_start = forms.DateField(widget=DATE, required=False, help_text="Today if empty")
-    period_end = forms.DateField(widget=DATE, required=False, help_text="Only for custom dates")
+    period_start = forms.DateField(widget=DATE, required=False, help_text=_("Today if empty"))
+    period_end = forms.DateField(widget=DATE, required=False, help_text=_("Only for custom dates"))
     owner = forms.ModelChoiceField(queryset=None, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -170,14 +173,14 @@ class MeetingForm(OrgForm):
     partner_attendees = forms.ModelMultipleChoiceField(
         queryset=Contact.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    other_attendees = forms.CharField(max_length=500, required=False, help_text="Other names or e-mails")
+    other_attendees = forms.CharField(max_length=500, required=False, help_text=_("Other names or e-mails"))
     agenda = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    decisions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text="One per line")
+    decisions = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=_("One per line"))
     follow_ups = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="One per line: title | due date (YYYY-MM-DD) | vendor, partner or both. Created in the plan.",
+        help_text=_("One per line: title | due date (YYYY-MM-DD) | vendor, partner or both. Created in the plan."),
     )
 
     def __init__(self, *args, partnership: Partnership, **kwargs):
@@ -203,10 +206,15 @@ class MeetingForm(OrgForm):
                 try:
                     item["due_date"] = datetime.date.fromisoformat(parts[1])
                 except ValueError:
-                    raise forms.ValidationError(f"Line {number}: “{parts[1]}” is not a date like 2026-12-31.") from None
+                    raise forms.ValidationError(
+                        _("Line %(number)s: “%(parts)s” is not a date like 2026-12-31.")
+                        % {"number": number, "parts": parts[1]}
+                    ) from None
             if len(parts) > 2 and parts[2]:
                 if parts[2].lower() not in Side.values:
-                    raise forms.ValidationError(f"Line {number}: the side is vendor, partner or both.")
+                    raise forms.ValidationError(
+                        _("Line %(number)s: the side is vendor, partner or both.") % {"number": number}
+                    )
                 item["owner_side"] = parts[2].lower()
             items.append(item)
         return items

@@ -1,30 +1,31 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from pom.models import OrgOwned
 
 
 class Side(models.TextChoices):
-    VENDOR = "vendor", "Vendor"
-    PARTNER = "partner", "Partner"
-    BOTH = "both", "Both"
+    VENDOR = "vendor", _("Vendor")
+    PARTNER = "partner", _("Partner")
+    BOTH = "both", _("Both")
 
 
 class Plan(OrgOwned):
     """A mutual success plan on one partnership: objectives, key results and activities for a period."""
 
     class Kind(models.TextChoices):
-        ONBOARDING = "onboarding", "Onboarding"
-        JOINT_BUSINESS = "joint_business", "Joint business plan"
-        TECHNOLOGY_LAUNCH = "technology_launch", "Technology launch"
-        CUSTOM = "custom", "Custom"
+        ONBOARDING = "onboarding", _("Onboarding")
+        JOINT_BUSINESS = "joint_business", _("Joint business plan")
+        TECHNOLOGY_LAUNCH = "technology_launch", _("Technology launch")
+        CUSTOM = "custom", _("Custom")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PROPOSED = "proposed", "Proposed"
-        VALIDATED = "validated", "Validated"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        PROPOSED = "proposed", _("Proposed")
+        VALIDATED = "validated", _("Validated")
+        CLOSED = "closed", _("Closed")
 
     partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="plans")
     template = models.ForeignKey(
@@ -35,7 +36,7 @@ class Plan(OrgOwned):
     description = models.TextField(blank=True)
     period_start = models.DateField()
     period_end = models.DateField()
-    phases = models.JSONField(default=list, blank=True, help_text="Ordered phase names, e.g. Discovery, Launch")
+    phases = models.JSONField(default=list, blank=True, help_text=_("Ordered phase names, e.g. Discovery, Launch"))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -51,7 +52,7 @@ class Plan(OrgOwned):
         null=True,
         blank=True,
         related_name="+",
-        help_text="A partner person approving in the workspace, or the vendor user who recorded it",
+        help_text=_("A partner person approving in the workspace, or the vendor user who recorded it"),
     )
     partner_approval_note = models.CharField(max_length=500, blank=True)
     validated_at = models.DateTimeField(null=True, blank=True)
@@ -96,7 +97,7 @@ class Objective(OrgOwned):
     description = models.TextField(blank=True)
     phase = models.CharField(max_length=80, blank=True)
     weight = models.DecimalField(
-        max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(0)], help_text="Relative weight"
+        max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(0)], help_text=_("Relative weight")
     )
     responsible_side = models.CharField(max_length=8, choices=Side.choices, default=Side.BOTH)
     tags = models.JSONField(default=list, blank=True)
@@ -114,19 +115,19 @@ class KeyResult(OrgOwned):
     """A lagging indicator measured by check-ins: progress runs from baseline to target."""
 
     class Unit(models.TextChoices):
-        CURRENCY = "currency", "Amount"
-        COUNT = "count", "Count"
-        PERCENT = "percent", "Percent"
-        BOOLEAN = "boolean", "Yes / no"
+        CURRENCY = "currency", _("Amount")
+        COUNT = "count", _("Count")
+        PERCENT = "percent", _("Percent")
+        BOOLEAN = "boolean", _("Yes / no")
 
     class Direction(models.TextChoices):
-        INCREASE = "increase", "Increase"
-        DECREASE = "decrease", "Decrease"
+        INCREASE = "increase", _("Increase")
+        DECREASE = "decrease", _("Decrease")
 
     class Frequency(models.TextChoices):
-        WEEKLY = "weekly", "Weekly"
-        MONTHLY = "monthly", "Monthly"
-        QUARTERLY = "quarterly", "Quarterly"
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="key_results")
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
@@ -136,15 +137,15 @@ class KeyResult(OrgOwned):
     baseline = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     target = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     current_value = models.DecimalField(
-        max_digits=16, decimal_places=2, null=True, blank=True, help_text="Last checked-in value; empty before any"
+        max_digits=16, decimal_places=2, null=True, blank=True, help_text=_("Last checked-in value; empty before any")
     )
     weight = models.DecimalField(max_digits=6, decimal_places=2, default=1, validators=[MinValueValidator(0)])
     responsible_side = models.CharField(max_length=8, choices=Side.choices, default=Side.BOTH)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    start_date = models.DateField(null=True, blank=True, help_text="Defaults to the plan's start")
-    due_date = models.DateField(null=True, blank=True, help_text="Defaults to the plan's end")
+    start_date = models.DateField(null=True, blank=True, help_text=_("Defaults to the plan's start"))
+    due_date = models.DateField(null=True, blank=True, help_text=_("Defaults to the plan's end"))
     update_frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY)
     last_checkin_at = models.DateTimeField(null=True, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -181,21 +182,21 @@ class Activity(OrgOwned):
     """A leading indicator: a piece of work one side commits to do."""
 
     class Type(models.TextChoices):
-        MEETING = "meeting", "Meeting"
-        TRAINING = "training", "Training"
-        JOINT_CALL = "joint_call", "Joint call"
-        EVENT = "event", "Event"
-        CAMPAIGN = "campaign", "Campaign"
-        CONTENT = "content", "Content"
-        TECHNICAL = "technical", "Technical"
-        OTHER = "other", "Other"
+        MEETING = "meeting", _("Meeting")
+        TRAINING = "training", _("Training")
+        JOINT_CALL = "joint_call", _("Joint call")
+        EVENT = "event", _("Event")
+        CAMPAIGN = "campaign", _("Campaign")
+        CONTENT = "content", _("Content")
+        TECHNICAL = "technical", _("Technical")
+        OTHER = "other", _("Other")
 
     class Status(models.TextChoices):
-        NOT_STARTED = "not_started", "Not started"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        BLOCKED = "blocked", "Blocked"
-        CANCELLED = "cancelled", "Cancelled"
+        NOT_STARTED = "not_started", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        BLOCKED = "blocked", _("Blocked")
+        CANCELLED = "cancelled", _("Cancelled")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="activities")
     objective = models.ForeignKey(
@@ -248,7 +249,7 @@ class PlanTemplate(OrgOwned):
     duration_days = models.PositiveSmallIntegerField(default=90, validators=[MinValueValidator(1)])
     phases = models.JSONField(default=list, blank=True)
     content = models.JSONField(default=dict, blank=True)
-    is_default = models.BooleanField(default=False, help_text="Seeded by POM; clone it to adapt it")
+    is_default = models.BooleanField(default=False, help_text=_("Seeded by POM; clone it to adapt it"))
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="plantemplate_unique_name")]
@@ -262,10 +263,10 @@ class Meeting(OrgOwned):
     """A governance meeting on a partnership: who came, what was decided, what follows."""
 
     class Kind(models.TextChoices):
-        KICK_OFF = "kick_off", "Kick-off"
-        MONTHLY_REVIEW = "monthly_review", "Monthly review"
-        QBR = "qbr", "Quarterly business review"
-        STEERING = "steering", "Steering committee"
+        KICK_OFF = "kick_off", _("Kick-off")
+        MONTHLY_REVIEW = "monthly_review", _("Monthly review")
+        QBR = "qbr", _("Quarterly business review")
+        STEERING = "steering", _("Steering committee")
 
     partnership = models.ForeignKey("partners.Partnership", on_delete=models.CASCADE, related_name="plan_meetings")
     plan = models.ForeignKey(Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="meetings")
@@ -281,11 +282,11 @@ class Meeting(OrgOwned):
     other_attendees = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Names or e-mails of partner attendees not in the contacts, comma-separated",
+        help_text=_("Names or e-mails of partner attendees not in the contacts, comma-separated"),
     )
     agenda = models.TextField(blank=True)
     notes = models.TextField(blank=True)
-    decisions = models.TextField(blank=True, help_text="One decision per line")
+    decisions = models.TextField(blank=True, help_text=_("One decision per line"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Contact, Partnership
 from plans import rules
@@ -74,7 +75,9 @@ def _unknown_fields(data: dict, allowed: set[str]) -> None:
 
 def _require_open(plan: Plan, field: str = "plan") -> None:
     if plan.is_closed:
-        raise ValidationError({field: f"The plan “{plan.name}” is closed: it can no longer be changed."})
+        raise ValidationError(
+            {field: _("The plan “%(name)s” is closed: it can no longer be changed.") % {"name": plan.name}}
+        )
 
 
 def _is_member(org: Organization, user: User) -> bool:
@@ -88,7 +91,10 @@ def _check_person(*, org: Organization, plan: Plan, user: User | None, field: st
     if user.pk in hooks.partnership_guest_user_ids(org=org, partnership=plan.partnership):
         return
     raise ValidationError(
-        {field: f"{user.display_name} is neither a member of {org.name} nor of this partnership's workspace."}
+        {
+            field: _("%(display_name)s is neither a member of %(name)s nor of this partnership's workspace.")
+            % {"display_name": user.display_name, "name": org.name}
+        }
     )
 
 
@@ -97,45 +103,55 @@ def _check_in_period(plan: Plan, day: datetime.date | None, field: str) -> None:
         return
     if not plan.period_start <= day <= plan.period_end:
         period = f"{plan.period_start:%d %b %Y} – {plan.period_end:%d %b %Y}"
-        raise ValidationError({field: f"{day:%d %b %Y} is outside the plan period ({period})."})
+        raise ValidationError(
+            {
+                field: _("%(day)s is outside the plan period (%(period)s).")
+                % {"day": format(day, "%d %b %Y"), "period": period}
+            }
+        )
 
 
 def _validate_key_result(kr: KeyResult) -> None:
     plan = kr.plan
     if kr.objective_id and kr.objective.plan_id != plan.pk:
-        raise ValidationError({"objective": "This objective belongs to another plan."})
+        raise ValidationError({"objective": _("This objective belongs to another plan.")})
     if kr.unit == KeyResult.Unit.BOOLEAN:
         kr.baseline, kr.target, kr.direction = Decimal(0), Decimal(1), KeyResult.Direction.INCREASE
         return
     if kr.target is not None:
         if kr.target == kr.baseline:
-            raise ValidationError({"target": "The target equals the baseline: there would be nothing to achieve."})
+            raise ValidationError({"target": _("The target equals the baseline: there would be nothing to achieve.")})
         if kr.target < 0:
-            raise ValidationError({"target": f"A {kr.get_unit_display().lower()} target cannot be negative."})
+            raise ValidationError(
+                {
+                    "target": _("A %(get_unit_display)s target cannot be negative.")
+                    % {"get_unit_display": kr.get_unit_display().lower()}
+                }
+            )
         if kr.unit == KeyResult.Unit.PERCENT and kr.target > 100:
-            raise ValidationError({"target": "A percentage target cannot exceed 100."})
+            raise ValidationError({"target": _("A percentage target cannot exceed 100.")})
         if kr.direction == KeyResult.Direction.INCREASE and kr.target < kr.baseline:
             raise ValidationError(
-                {"target": "For an increasing metric the target must be above the baseline (or choose “Decrease”)."}
+                {"target": _("For an increasing metric the target must be above the baseline (or choose “Decrease”).")}
             )
         if kr.direction == KeyResult.Direction.DECREASE and kr.target > kr.baseline:
             raise ValidationError(
-                {"target": "For a decreasing metric the target must be below the baseline (or choose “Increase”)."}
+                {"target": _("For a decreasing metric the target must be below the baseline (or choose “Increase”).")}
             )
     if kr.baseline < 0:
-        raise ValidationError({"baseline": "The baseline cannot be negative."})
+        raise ValidationError({"baseline": _("The baseline cannot be negative.")})
     _check_in_period(plan, kr.start_date, "start_date")
     _check_in_period(plan, kr.due_date, "due_date")
     if kr.start_date and kr.due_date and kr.start_date >= kr.due_date:
-        raise ValidationError({"due_date": "The due date must come after the start date."})
+        raise ValidationError({"due_date": _("The due date must come after the start date.")})
 
 
 def _validate_activity(*, org: Organization, activity: Activity) -> None:
     plan = activity.plan
     if activity.objective_id and activity.objective.plan_id != plan.pk:
-        raise ValidationError({"objective": "This objective belongs to another plan."})
+        raise ValidationError({"objective": _("This objective belongs to another plan.")})
     if activity.key_result_id and activity.key_result.plan_id != plan.pk:
-        raise ValidationError({"key_result": "This key result belongs to another plan."})
+        raise ValidationError({"key_result": _("This key result belongs to another plan.")})
     _check_in_period(plan, activity.due_date, "due_date")
     _check_person(org=org, plan=plan, user=activity.assignee, field="assignee")
 
@@ -155,7 +171,7 @@ def period_bounds(*, org: Organization, period: str, day: datetime.date) -> tupl
         return rules.quarter_bounds(day=day, start_month=org.fiscal_year_start_month)
     if period == "fiscal_year":
         return rules.fiscal_year_bounds(day=day, start_month=org.fiscal_year_start_month)
-    raise ValidationError({"period": "Choose quarter or fiscal_year."})
+    raise ValidationError({"period": _("Choose quarter or fiscal_year.")})
 
 
 def _resolve_period(
@@ -169,11 +185,11 @@ def _resolve_period(
     if period:
         return period_bounds(org=org, period=period, day=period_start or timezone.localdate())
     if period_start is None:
-        raise ValidationError({"period_start": "Give a start date or choose a quarter or fiscal year."})
+        raise ValidationError({"period_start": _("Give a start date or choose a quarter or fiscal year.")})
     if period_end is None:
         period_end = period_start + datetime.timedelta(days=duration_days - 1)
     if period_end <= period_start:
-        raise ValidationError({"period_end": "The plan must end after it starts."})
+        raise ValidationError({"period_end": _("The plan must end after it starts.")})
     return period_start, period_end
 
 
@@ -196,10 +212,20 @@ def plan_create(
     containing `period_start` (today if empty). Audited."""
     _same_org(org, partnership, "partnership")
     if partnership.status in CLOSED_PARTNERSHIP_STATUSES:
-        raise ValidationError({"partnership": f"{partnership} is {partnership.get_status_display().lower()}."})
+        raise ValidationError(
+            {
+                "partnership": _("%(partnership)s is %(get_status_display)s.")
+                % {"partnership": partnership, "get_status_display": partnership.get_status_display().lower()}
+            }
+        )
     start, end = _resolve_period(org=org, period=period, period_start=period_start, period_end=period_end)
     if owner is not None and not _is_member(org, owner):
-        raise ValidationError({"owner": f"{owner.display_name} is not a member of {org.name}."})
+        raise ValidationError(
+            {
+                "owner": _("%(display_name)s is not a member of %(name)s.")
+                % {"display_name": owner.display_name, "name": org.name}
+            }
+        )
     plan = Plan(
         organization=org,
         partnership=partnership,
@@ -226,11 +252,16 @@ def plan_update(*, org: Organization, actor: Actor, plan: Plan, data: dict) -> P
     _require_open(plan)
     owner = data.get("owner")
     if owner is not None and not _is_member(org, owner):
-        raise ValidationError({"owner": f"{owner.display_name} is not a member of {org.name}."})
+        raise ValidationError(
+            {
+                "owner": _("%(display_name)s is not a member of %(name)s.")
+                % {"display_name": owner.display_name, "name": org.name}
+            }
+        )
     start = data.get("period_start", plan.period_start)
     end = data.get("period_end", plan.period_end)
     if end <= start:
-        raise ValidationError({"period_end": "The plan must end after it starts."})
+        raise ValidationError({"period_end": _("The plan must end after it starts.")})
     return update_fields(org=org, actor=actor, instance=plan, data=data)
 
 
@@ -239,7 +270,7 @@ def plan_propose(*, org: Organization, actor: Actor, plan: Plan) -> Plan:
     """Submit a draft (or a changed validated plan) for approval by both sides; approvals start afresh."""
     _require_open(plan)
     if not plan.key_results.exists():
-        raise ValidationError({"plan": "Add at least one key result before proposing the plan."})
+        raise ValidationError({"plan": _("Add at least one key result before proposing the plan.")})
     plan.status = Plan.Status.PROPOSED
     plan.vendor_approved_at = plan.partner_approved_at = None
     plan.vendor_approved_by = plan.partner_approved_by = None
@@ -261,25 +292,25 @@ def plan_approve(*, org: Organization, actor: Actor, plan: Plan, side: str, note
     _require_open(plan)
     user = _actor_user(actor)
     if plan.status not in (Plan.Status.DRAFT, Plan.Status.PROPOSED):
-        raise ValidationError({"status": "Only a draft or proposed plan can be approved; propose it again first."})
+        raise ValidationError({"status": _("Only a draft or proposed plan can be approved; propose it again first.")})
     now = timezone.now()
     if side == "vendor":
         if user is None or not _is_member(org, user):
-            raise ValidationError({"side": "The vendor side is approved by a member of the organization."})
+            raise ValidationError({"side": _("The vendor side is approved by a member of the organization.")})
         plan.vendor_approved_at, plan.vendor_approved_by = now, user
     elif side == "partner":
         if user is None:
-            raise ValidationError({"side": "The partner side is approved by a person."})
+            raise ValidationError({"side": _("The partner side is approved by a person.")})
         is_guest = user.pk in hooks.partnership_guest_user_ids(org=org, partnership=plan.partnership)
         if not is_guest:
             if not _is_member(org, user):
-                raise ValidationError({"side": "Only the partner's people or a vendor member can record this."})
+                raise ValidationError({"side": _("Only the partner's people or a vendor member can record this.")})
             if not note.strip():
-                raise ValidationError({"note": "Say how the partner approved (who, when, how) when recording it."})
+                raise ValidationError({"note": _("Say how the partner approved (who, when, how) when recording it.")})
         plan.partner_approved_at, plan.partner_approved_by = now, user
         plan.partner_approval_note = note.strip()[:500]
     else:
-        raise ValidationError({"side": "Choose vendor or partner."})
+        raise ValidationError({"side": _("Choose vendor or partner.")})
     if plan.status == Plan.Status.DRAFT:
         plan.status = Plan.Status.PROPOSED
     validated = plan.vendor_approved_at is not None and plan.partner_approved_at is not None
@@ -318,7 +349,7 @@ def plan_close(*, org: Organization, actor: Actor, plan: Plan) -> Plan:
 def plan_delete(*, org: Organization, actor: Actor, plan: Plan) -> None:
     """Delete a draft plan with everything in it. Validated plans are closed, not deleted."""
     if plan.status not in (Plan.Status.DRAFT, Plan.Status.PROPOSED):
-        raise ValidationError({"status": "Only draft or proposed plans can be deleted; close the others."})
+        raise ValidationError({"status": _("Only draft or proposed plans can be deleted; close the others.")})
     delete_instance(org=org, actor=actor, instance=plan)
 
 
@@ -334,7 +365,9 @@ def objective_create(*, org: Organization, actor: Actor, plan: Plan, title: str,
         fields["order"] = plan.objectives.count() + 1
     objective = Objective(organization=org, plan=plan, title=title, **fields)
     if objective.phase and plan.phases and objective.phase not in plan.phases:
-        raise ValidationError({"phase": f"Choose one of the plan's phases: {', '.join(plan.phases)}."})
+        raise ValidationError(
+            {"phase": _("Choose one of the plan's phases: %(join)s.") % {"join": ", ".join(plan.phases)}}
+        )
     return create_instance(org=org, actor=actor, instance=objective)
 
 
@@ -345,7 +378,9 @@ def objective_update(*, org: Organization, actor: Actor, objective: Objective, d
     _require_open(objective.plan)
     phase = data.get("phase")
     if phase and objective.plan.phases and phase not in objective.plan.phases:
-        raise ValidationError({"phase": f"Choose one of the plan's phases: {', '.join(objective.plan.phases)}."})
+        raise ValidationError(
+            {"phase": _("Choose one of the plan's phases: %(join)s.") % {"join": ", ".join(objective.plan.phases)}}
+        )
     return update_fields(org=org, actor=actor, instance=objective, data=data)
 
 
@@ -575,15 +610,25 @@ def meeting_create(
     an activity in the plan, linked to the meeting. All or nothing. Audited."""
     _same_org(org, partnership, "partnership")
     if plan is not None and plan.partnership_id != partnership.pk:
-        raise ValidationError({"plan": "This plan belongs to another partnership."})
+        raise ValidationError({"plan": _("This plan belongs to another partnership.")})
     if follow_ups and plan is None:
-        raise ValidationError({"follow_ups": "Choose the plan the follow-up activities go into."})
+        raise ValidationError({"follow_ups": _("Choose the plan the follow-up activities go into.")})
     for user in vendor_attendees or []:
         if not _is_member(org, user):
-            raise ValidationError({"vendor_attendees": f"{user.display_name} is not a member of {org.name}."})
+            raise ValidationError(
+                {
+                    "vendor_attendees": _("%(display_name)s is not a member of %(name)s.")
+                    % {"display_name": user.display_name, "name": org.name}
+                }
+            )
     for contact in partner_attendees or []:
         if contact.organization_id != org.pk or contact.partner_id != partnership.partner_id:
-            raise ValidationError({"partner_attendees": f"{contact} is not a contact of {partnership.partner}."})
+            raise ValidationError(
+                {
+                    "partner_attendees": _("%(contact)s is not a contact of %(partner)s.")
+                    % {"contact": contact, "partner": partnership.partner}
+                }
+            )
     meeting = Meeting(
         organization=org,
         partnership=partnership,
@@ -604,13 +649,18 @@ def meeting_create(
         item = {k: v for k, v in follow_up.items() if v not in (None, "")}
         title_text = item.pop("title", "").strip()
         if not title_text:
-            raise ValidationError({"follow_ups": f"Follow-up {index} needs a title."})
+            raise ValidationError({"follow_ups": _("Follow-up %(index)s needs a title.") % {"index": index}})
         try:
             activity_create(org=org, actor=actor, plan=plan, title=title_text, meeting=meeting, **item)
         except ValidationError as error:
             messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
             text = "; ".join(f"{k}: {' '.join(v)}" if k else " ".join(v) for k, v in messages.items())
-            raise ValidationError({"follow_ups": f"Follow-up {index} ({title_text}): {text}"}) from None
+            raise ValidationError(
+                {
+                    "follow_ups": _("Follow-up %(index)s (%(title_text)s): %(text)s")
+                    % {"index": index, "title_text": title_text, "text": text}
+                }
+            ) from None
     return meeting
 
 
@@ -619,21 +669,36 @@ def meeting_create(
 
 def _validate_template_content(content: Any) -> None:
     if not isinstance(content, dict):
-        raise ValidationError({"content": "The outline must be an object with an “objectives” list."})
+        raise ValidationError({"content": _("The outline must be an object with an “objectives” list.")})
     objectives = content.get("objectives", [])
     if not isinstance(objectives, list):
-        raise ValidationError({"content": "“objectives” must be a list."})
+        raise ValidationError({"content": _("“objectives” must be a list.")})
     for index, objective in enumerate(objectives, 1):
         if not isinstance(objective, dict) or not str(objective.get("title", "")).strip():
-            raise ValidationError({"content": f"Objective {index} needs a title."})
+            raise ValidationError({"content": _("Objective %(index)s needs a title.") % {"index": index}})
         for kr_index, kr in enumerate(objective.get("key_results", []), 1):
             if not isinstance(kr, dict) or not str(kr.get("name", "")).strip():
-                raise ValidationError({"content": f"Objective {index}, key result {kr_index} needs a name."})
+                raise ValidationError(
+                    {
+                        "content": _("Objective %(index)s, key result %(kr_index)s needs a name.")
+                        % {"index": index, "kr_index": kr_index}
+                    }
+                )
             if kr.get("unit", "count") not in KeyResult.Unit.values:
-                raise ValidationError({"content": f"Objective {index}, key result {kr_index}: unknown unit."})
+                raise ValidationError(
+                    {
+                        "content": _("Objective %(index)s, key result %(kr_index)s: unknown unit.")
+                        % {"index": index, "kr_index": kr_index}
+                    }
+                )
         for act_index, act in enumerate(objective.get("activities", []), 1):
             if not isinstance(act, dict) or not str(act.get("title", "")).strip():
-                raise ValidationError({"content": f"Objective {index}, activity {act_index} needs a title."})
+                raise ValidationError(
+                    {
+                        "content": _("Objective %(index)s, activity %(act_index)s needs a title.")
+                        % {"index": index, "act_index": act_index}
+                    }
+                )
 
 
 @transaction.atomic
@@ -653,7 +718,7 @@ def template_create(
     content = content or {"objectives": []}
     _validate_template_content(content)
     if PlanTemplate.objects.for_org(org).filter(name=name).exists():
-        raise ValidationError({"name": f"A template named “{name}” already exists."})
+        raise ValidationError({"name": _("A template named “%(name)s” already exists.") % {"name": name}})
     template = PlanTemplate(
         organization=org,
         name=name,
@@ -675,7 +740,7 @@ def template_update(*, org: Organization, actor: Actor, template: PlanTemplate, 
         _validate_template_content(data["content"])
     name = data.get("name")
     if name and PlanTemplate.objects.for_org(org).filter(name=name).exclude(pk=template.pk).exists():
-        raise ValidationError({"name": f"A template named “{name}” already exists."})
+        raise ValidationError({"name": _("A template named “%(name)s” already exists.") % {"name": name}})
     return update_fields(org=org, actor=actor, instance=template, data=data)
 
 
@@ -757,7 +822,7 @@ def plan_create_from_template(
     the error names the partnership. Audited per row."""
     _same_org(org, template, "template")
     if not partnerships:
-        raise ValidationError({"partnerships": "Choose at least one partnership."})
+        raise ValidationError({"partnerships": _("Choose at least one partnership.")})
     start, end = _resolve_period(
         org=org,
         period=period,
@@ -771,7 +836,9 @@ def plan_create_from_template(
         try:
             _same_org(org, partnership, "partnership")
             if Plan.objects.for_org(org).filter(partnership=partnership, name=plan_name).exists():
-                raise ValidationError({"name": f"it already has a plan named “{plan_name}”"})
+                raise ValidationError(
+                    {"name": _("it already has a plan named “%(plan_name)s”") % {"plan_name": plan_name}}
+                )
             plan = plan_create(
                 org=org,
                 actor=actor,
@@ -790,7 +857,10 @@ def plan_create_from_template(
         except ValidationError as error:
             text = " ".join(error.messages)
             raise ValidationError(
-                {"partnerships": f"{partnership}: {text.rstrip('.')}. Nothing was created."}
+                {
+                    "partnerships": _("%(partnership)s: %(rstrip)s. Nothing was created.")
+                    % {"partnership": partnership, "rstrip": text.rstrip(".")}
+                }
             ) from None
         created.append(plan)
     return created

@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -101,7 +103,7 @@ class PlanCreateView(OrgRequiredMixin, View):
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, f"Plan “{plan.name}” created.")
+                messages.success(request, _("Plan “%(name)s” created.") % {"name": plan.name})
                 return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
         return render(request, self.template_name, self._context(form), status=400)
 
@@ -172,7 +174,7 @@ class PlanEditView(PlanMixin, View):
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, "Plan saved.")
+                messages.success(request, _("Plan saved."))
                 return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
         return render(request, self.template_name, self._context(form, plan), status=400)
 
@@ -189,7 +191,7 @@ class PlanActionView(PlanMixin, View):
         try:
             if action == "propose":
                 services.plan_propose(org=self.org, actor=request.user, plan=plan)
-                messages.success(request, "Plan proposed: both sides can now approve it.")
+                messages.success(request, _("Plan proposed: both sides can now approve it."))
             elif action == "approve-vendor":
                 plan = services.plan_approve(org=self.org, actor=request.user, plan=plan, side="vendor", note=note)
                 messages.success(request, "Vendor approval recorded." + _validated_text(plan))
@@ -198,13 +200,13 @@ class PlanActionView(PlanMixin, View):
                 messages.success(request, "Partner approval recorded." + _validated_text(plan))
             elif action == "close":
                 services.plan_close(org=self.org, actor=request.user, plan=plan)
-                messages.success(request, "Plan closed.")
+                messages.success(request, _("Plan closed."))
             elif action == "delete":
                 services.plan_delete(org=self.org, actor=request.user, plan=plan)
-                messages.success(request, f"Plan “{plan.name}” deleted.")
+                messages.success(request, _("Plan “%(name)s” deleted.") % {"name": plan.name})
                 return redirect("plans:portfolio", org_slug=self.org.slug)
             else:
-                raise Http404("Unknown action")
+                raise Http404(_("Unknown action"))
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
@@ -227,12 +229,12 @@ class PlanAddView(PlanMixin, View):
             "activity": forms.ActivityForm,
         }
         if what not in form_class:
-            raise Http404("Unknown item")
+            raise Http404(_("Unknown item"))
         extra = {} if what == "objective" else {"plan": plan}
         form = form_class[what](request.POST, org=self.org, **extra)
         if not form.is_valid():
             errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
-            messages.error(request, f"Nothing was added. {errors}")
+            messages.error(request, _("Nothing was added. %(errors)s") % {"errors": errors})
             return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
         data = dict(form.cleaned_data)
         try:
@@ -243,9 +245,9 @@ class PlanAddView(PlanMixin, View):
             else:
                 services.activity_create(org=self.org, actor=request.user, plan=plan, **data)
         except ValidationError as exc:
-            messages.error(request, f"Nothing was added. {_error_text(exc)}")
+            messages.error(request, _("Nothing was added. %(error_text)s") % {"error_text": _error_text(exc)})
         else:
-            messages.success(request, f"{what.replace('-', ' ').capitalize()} added.")
+            messages.success(request, _("%(replace)s added.") % {"replace": what.replace("-", " ").capitalize()})
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
 
 
@@ -253,7 +255,7 @@ class PlanItemDeleteView(OrgRequiredMixin, View):
     def post(self, request, org_slug, what, pk):
         models = {"objective": Objective, "key-result": KeyResult, "activity": Activity}
         if what not in models:
-            raise Http404("Unknown item")
+            raise Http404(_("Unknown item"))
         item = get_object_or_404(models[what].objects.for_org(self.org), pk=pk)
         plan_id = item.plan_id
         delete = {
@@ -266,7 +268,7 @@ class PlanItemDeleteView(OrgRequiredMixin, View):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         else:
-            messages.success(request, f"“{item}” deleted.")
+            messages.success(request, _("“%(item)s” deleted.") % {"item": item})
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan_id)
 
 
@@ -299,7 +301,7 @@ class PlanItemEditView(OrgRequiredMixin, View):
     def _item(self):
         what = self.kwargs["what"]
         if what not in ITEM_MODELS:
-            raise Http404("Unknown item")
+            raise Http404(_("Unknown item"))
         queryset = ITEM_MODELS[what].objects.for_org(self.org).select_related("plan")
         return what, get_object_or_404(queryset, pk=self.kwargs["pk"])
 
@@ -351,7 +353,7 @@ class PlanItemEditView(OrgRequiredMixin, View):
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, "Saved.")
+                messages.success(request, _("Saved."))
                 return redirect("plans:detail", org_slug=self.org.slug, pk=item.plan_id)
         return self._render(request, what, item, form, status=400)
 
@@ -449,7 +451,7 @@ class TemplateCreateView(OrgRequiredMixin, View):
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, f"Template “{template.name}” created.")
+                messages.success(request, _("Template “%(name)s” created.") % {"name": template.name})
                 return redirect("plans:templates", org_slug=self.org.slug)
         return render(request, self.template_name, {"form": form, "org": self.org}, status=400)
 
@@ -462,7 +464,7 @@ class TemplateCloneView(OrgRequiredMixin, View):
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
             return redirect("plans:templates", org_slug=self.org.slug)
-        messages.success(request, f"“{copy.name}” created: adapt it below.")
+        messages.success(request, _("“%(name)s” created: adapt it below.") % {"name": copy.name})
         return redirect("plans:template_edit", org_slug=self.org.slug, pk=copy.pk)
 
 
@@ -497,7 +499,7 @@ class TemplateEditView(OrgRequiredMixin, View):
             except ValidationError as exc:
                 _form_errors(form, exc)
             else:
-                messages.success(request, "Template saved.")
+                messages.success(request, _("Template saved."))
                 return redirect("plans:templates", org_slug=self.org.slug)
         context = {"form": form, "org": self.org, "template": template}
         return render(request, self.template_name, context, status=400)
@@ -529,7 +531,9 @@ class TemplateApplyView(OrgRequiredMixin, View):
                 _form_errors(form, exc)
             else:
                 messages.success(
-                    request, f"{len(plans)} plan{'s' if len(plans) != 1 else ''} created from “{template.name}”."
+                    request,
+                    ngettext("%(n)s plan created from “%(name)s”.", "%(n)s plans created from “%(name)s”.", len(plans))
+                    % {"n": len(plans), "name": template.name},
                 )
                 url = reverse("plans:portfolio", kwargs={"org_slug": self.org.slug})
                 return redirect(f"{url}?q={plans[0].name}")
@@ -580,7 +584,15 @@ class MeetingsView(OrgRequiredMixin, View):
             else:
                 follow = meeting.follow_ups.count()
                 messages.success(
-                    request, f"Meeting recorded{f' with {follow} follow-up activities' if follow else ''}."
+                    request,
+                    ngettext(
+                        "Meeting recorded with %(n)s follow-up activity.",
+                        "Meeting recorded with %(n)s follow-up activities.",
+                        follow,
+                    )
+                    % {"n": follow}
+                    if follow
+                    else _("Meeting recorded."),
                 )
                 return redirect("plans:meetings", org_slug=self.org.slug, partnership_pk=partnership.pk)
         return self._render(request, partnership, form, status=400)

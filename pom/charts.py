@@ -17,11 +17,22 @@ from decimal import Decimal
 
 import plotly.graph_objects as go
 from django.utils import formats
+from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from plotly.utils import PlotlyJSONEncoder
 
 PALETTE = ["#4f46e5", "#0ea5e9", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#64748b"]
 CONFIG = {"displayModeBar": False, "responsive": True}
+
+
+class _ChartEncoder(PlotlyJSONEncoder):
+    """Plotly's encoder, plus Django's lazy translations: chart labels are translated text."""
+
+    def default(self, obj):
+        if isinstance(obj, Promise):
+            return str(obj)
+        return super().default(obj)
 
 
 def figure_html(fig: go.Figure, *, height: int = 320, **layout) -> str:
@@ -39,7 +50,7 @@ def figure_html(fig: go.Figure, *, height: int = 320, **layout) -> str:
     )
     return format_html(
         '<div class="chart" data-plotly="{}" data-plotly-config="{}" role="img" aria-label="{}"></div>{}',
-        fig.to_json(),
+        json.dumps(fig.to_plotly_json(), cls=_ChartEncoder, separators=(",", ":")),
         json.dumps(CONFIG),
         chart_label(fig),
         chart_table_html(fig),

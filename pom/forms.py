@@ -1,12 +1,13 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from pom.models import PEER_PROFILE_FIELDS, TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, SsoProtocol, User
 
 
 class SignupExtraForm(forms.Form):
-    name = forms.CharField(max_length=150, required=False, label="Your name")
-    time_zone = forms.ChoiceField(choices=TIMEZONE_CHOICES, initial="UTC", label="Time zone")
+    name = forms.CharField(max_length=150, required=False, label=_("Your name"))
+    time_zone = forms.ChoiceField(choices=TIMEZONE_CHOICES, initial="UTC", label=_("Time zone"))
 
     def signup(self, request, user):
         user.name = self.cleaned_data.get("name", "")
@@ -18,8 +19,8 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "size_band", "region", "industry", "currency", "fiscal_year_start_month"]
-        labels = {"fiscal_year_start_month": "Fiscal year starts in month (1–12)"}
-        help_texts = {"currency": "Three-letter ISO 4217 code used for money figures, e.g. EUR or USD."}
+        labels = {"fiscal_year_start_month": _("Fiscal year starts in month (1–12)")}
+        help_texts = {"currency": _("Three-letter ISO 4217 code used for money figures, e.g. EUR or USD.")}
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].strip().upper()
@@ -36,11 +37,17 @@ class PeerProfileForm(forms.ModelForm):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["name", "time_zone"]
+        fields = ["name", "time_zone", "language"]
+        labels = {"name": _("Name"), "time_zone": _("Time zone"), "language": _("Language")}
+        help_texts = {"language": _("Pages and e-mails to you are in this language.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Your browser's language")), *settings.LANGUAGES]
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
 
 
@@ -49,7 +56,7 @@ class MemberRoleForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What uses this key, e.g. 'Salesforce sync'.")
+    name = forms.CharField(max_length=100, help_text=_("What uses this key, e.g. 'Salesforce sync'."))
     scope = forms.ChoiceField(choices=ApiKeyScope.choices, initial=ApiKeyScope.READ)
     expires_in_days = forms.TypedChoiceField(
         label=_("Expires"),

@@ -97,3 +97,20 @@ class TenantScopeMiddleware:
         user_id = user.pk if user is not None and user.is_authenticated else None
         with rls.scope(user_id=user_id):
             return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """Pages in the signed-in user's own language (User.language); without one, LocaleMiddleware's choice
+    (language cookie, then the browser's Accept-Language) stands."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import translation
+
+        language = getattr(getattr(request, "user", None), "language", "")
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)

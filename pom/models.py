@@ -59,9 +59,11 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person: vendor staff (through memberships) or a partner person (through workspaces)."""
 
-    email = models.EmailField("e-mail", unique=True)
+    email = models.EmailField(_("e-mail"), unique=True)
     name = models.CharField(max_length=150, blank=True)
     time_zone = models.CharField(max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
+    # Blank: follow the browser (Accept-Language). Pages and e-mails to this person use it (docs/i18n.md).
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True, default="")
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -90,30 +92,30 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class SizeBand(models.TextChoices):
-    XS = "0-50", "0–50 employees"
-    S = "51-200", "51–200 employees"
-    M = "201-500", "201–500 employees"
-    L = "501-2000", "501–2,000 employees"
-    XL = "2001+", "2,001+ employees"
+    XS = "0-50", _("0–50 employees")
+    S = "51-200", _("51–200 employees")
+    M = "201-500", _("201–500 employees")
+    L = "501-2000", _("501–2,000 employees")
+    XL = "2001+", _("2,001+ employees")
 
 
 class Region(models.TextChoices):
-    NAM = "NAM", "North America"
-    EMEA = "EMEA", "Europe, Middle East & Africa"
-    APAC = "APAC", "Asia Pacific"
-    LATAM = "LATAM", "Latin America"
+    NAM = "NAM", _("North America")
+    EMEA = "EMEA", _("Europe, Middle East & Africa")
+    APAC = "APAC", _("Asia Pacific")
+    LATAM = "LATAM", _("Latin America")
 
 
 class Industry(models.TextChoices):
-    SOFTWARE = "software", "Computer software"
-    SERVICES = "services", "Services"
-    MEDIA = "media", "Media"
-    TELECOM = "telecom", "Telecom"
-    HARDWARE = "hardware", "Computer hardware"
-    FINANCIAL = "financial", "Financial services"
-    INSURANCE = "insurance", "Insurance"
-    MANUFACTURING = "manufacturing", "Manufacturing"
-    OTHER = "other", "Other"
+    SOFTWARE = "software", _("Computer software")
+    SERVICES = "services", _("Services")
+    MEDIA = "media", _("Media")
+    TELECOM = "telecom", _("Telecom")
+    HARDWARE = "hardware", _("Computer hardware")
+    FINANCIAL = "financial", _("Financial services")
+    INSURANCE = "insurance", _("Insurance")
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    OTHER = "other", _("Other")
 
 
 class PartnerTeamBand(models.TextChoices):
@@ -242,10 +244,10 @@ class Organization(TimeStamped):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    ADMIN = "admin", "Admin"
-    MANAGER = "manager", "Manager"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    MANAGER = "manager", _("Manager")
+    VIEWER = "viewer", _("Viewer")
 
 
 ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.ADMIN: 3, Role.OWNER: 4}
@@ -305,8 +307,8 @@ class OrgInvitation(OrgOwned):
 
 
 class ApiKeyScope(models.TextChoices):
-    READ = "read", "Read"
-    WRITE = "write", "Read and write"
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
 
 
 class ApiKey(OrgOwned):
@@ -341,10 +343,10 @@ class AuditEvent(OrgOwned):
     """Who (user or API key) did what to which object, when, and which fields changed."""
 
     class Action(models.TextChoices):
-        CREATE = "create", "Created"
-        UPDATE = "update", "Updated"
-        DELETE = "delete", "Deleted"
-        ACTION = "action", "Action"
+        CREATE = "create", _("Created")
+        UPDATE = "update", _("Updated")
+        DELETE = "delete", _("Deleted")
+        ACTION = "action", _("Action")
 
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -380,18 +382,18 @@ class Job(OrgOwned):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
     kind = models.CharField(max_length=60)
-    key = models.CharField(max_length=100, blank=True, help_text="Narrows the kind, e.g. one partnership's id.")
+    key = models.CharField(max_length=100, blank=True, help_text=_("Narrows the kind, e.g. one partnership's id."))
     scope = models.CharField(
-        max_length=60, blank=True, help_text="Who else may watch it, e.g. 'workspace:12' for partner people."
+        max_length=60, blank=True, help_text=_("Who else may watch it, e.g. 'workspace:12' for partner people.")
     )
     label = models.CharField(max_length=200, blank=True)
     task_name = models.CharField(max_length=200)
@@ -460,7 +462,7 @@ class WebhookEndpoint(OrgOwned):
 
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
-    event_types = models.JSONField(default=list, help_text="Event type names; see pom.webhook_events.")
+    event_types = models.JSONField(default=list, help_text=_("Event type names; see pom.webhook_events."))
     is_active = models.BooleanField(default=True)
     secret_encrypted = models.TextField()
     previous_secret_encrypted = models.TextField(blank=True)
@@ -482,11 +484,11 @@ class WebhookDelivery(OrgOwned):
     """One event sent (or to be sent) to one endpoint, with its retries; the delivery log's row."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        RETRYING = "retrying", "Retrying"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        RETRYING = "retrying", _("Retrying")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_id = models.UUIDField()
@@ -560,8 +562,8 @@ class LoginThrottle(TimeStamped):
 
 
 class SsoProtocol(models.TextChoices):
-    OIDC = "oidc", "OpenID Connect"
-    SAML = "saml", "SAML 2.0"
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML 2.0")
 
 
 class OrgSecurity(OrgOwned):

@@ -101,25 +101,27 @@ def login_failed(*, email: str, address: str) -> None:
         audit_user(user=user, actor=None, verb="account.locked", changes={"address": address})
         from django.urls import reverse
 
+        from pom.l10n import in_language_of
         from pom.services import email_send
 
-        email_send(
-            to=[user.email],
-            subject=_("[POM] Your account was locked after failed sign-ins"),
-            body=_(
-                "Someone (perhaps you) failed to sign in to POM as %(email)s %(n)s times, from %(address)s. "
-                "The account is locked for %(minutes)s minutes.\n\n"
-                "If it was you, reset your password to unlock it now:\n%(url)s\n\n"
-                "If it was not you, reset your password too and turn on two-factor authentication."
+        with in_language_of(user):  # the mail in the locked person's language
+            email_send(
+                to=[user.email],
+                subject=_("[POM] Your account was locked after failed sign-ins"),
+                body=_(
+                    "Someone (perhaps you) failed to sign in to POM as %(email)s %(n)s times, from %(address)s. "
+                    "The account is locked for %(minutes)s minutes.\n\n"
+                    "If it was you, reset your password to unlock it now:\n%(url)s\n\n"
+                    "If it was not you, reset your password too and turn on two-factor authentication."
+                )
+                % {
+                    "email": user.email,
+                    "n": settings.POM_LOGIN_MAX_FAILURES,
+                    "address": address,
+                    "minutes": settings.POM_LOGIN_LOCKOUT_MINUTES,
+                    "url": settings.SITE_URL + reverse("account_reset_password"),
+                },
             )
-            % {
-                "email": user.email,
-                "n": settings.POM_LOGIN_MAX_FAILURES,
-                "address": address,
-                "minutes": settings.POM_LOGIN_LOCKOUT_MINUTES,
-                "url": settings.SITE_URL + reverse("account_reset_password"),
-            },
-        )
     elif address_locked:
         audit_user(user=user, actor=None, verb="address.locked", changes={"address": address})
 

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from pom import rls
 from pom.api.auth import hash_key
@@ -24,6 +25,7 @@ from pom.audit import (
     update_fields,
 )
 from pom.common import hash_secret
+from pom.l10n import in_language_of
 from pom.models import ApiKey, Membership, Organization, OrgInvitation, Role, User, role_at_least
 
 RESERVED_SLUGS = {"new", "admin", "api", "static", "media", "accounts", "w", "o"}
@@ -96,7 +98,7 @@ def organization_update(*, org: Organization, actor: Actor, data: dict) -> Organ
 def _check_can_manage(org: Organization, actor: User) -> Membership:
     membership = Membership.objects.for_org(org).filter(user=actor).first()
     if membership is None or not role_at_least(membership.role, Role.ADMIN):
-        raise PermissionDenied("Only owners and admins manage members.")
+        raise PermissionDenied(_("Only owners and admins manage members."))
     return membership
 
 
@@ -111,11 +113,13 @@ def invitation_create(*, org: Organization, actor: User, email: str, role: str) 
     me = _check_can_manage(org, actor)
     email = email.strip().lower()
     if role == Role.OWNER and me.role != Role.OWNER:
-        raise ValidationError({"role": "Only an owner can invite another owner."})
+        raise ValidationError({"role": _("Only an owner can invite another owner.")})
     if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role {role!r}."})
+        raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": repr(role)}})
     if Membership.objects.for_org(org).filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already a member of {org.name}."})
+        raise ValidationError(
+            {"email": _("%(email)s is already a member of %(name)s.") % {"email": email, "name": org.name}}
+        )
     OrgInvitation.objects.for_org(org).filter(
         email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
@@ -137,11 +141,12 @@ def invitation_create(*, org: Organization, actor: User, email: str, role: str) 
         "role": invitation.get_role_display(),
         "expires_at": invitation.expires_at,
     }
-    email_send(
-        to=[email],
-        subject=f"{actor.display_name} invited you to {org.name} on POM",
-        body=render_to_string("pom/email/org_invitation.txt", context),
-    )
+    with in_language_of(email):
+        email_send(
+            to=[email],
+            subject=_("%(inviter)s invited you to %(org)s on POM") % {"inviter": actor.display_name, "org": org.name},
+            body=render_to_string("pom/email/org_invitation.txt", context),
+        )
     return invitation, raw
 
 
@@ -163,12 +168,15 @@ def invitation_accept(*, raw_token: str, user: User) -> Membership:
         invitation = OrgInvitation.objects.select_for_update().filter(token_hash=hash_token(raw_token)).first()
     rls.admit(invitation)
     if invitation is None:
-        raise ValidationError("This invitation link is not valid.")
+        raise ValidationError(_("This invitation link is not valid."))
     state = invitation.state
     if state != "pending":
-        raise ValidationError(f"This invitation has been {state}. Ask for a new one.")
+        raise ValidationError(_("This invitation has been %(state)s. Ask for a new one.") % {"state": state})
     if invitation.email.lower() != user.email.lower():
-        raise ValidationError(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
+        raise ValidationError(
+            _("This invitation is for %(email)s; you are signed in as %(email2)s.")
+            % {"email": invitation.email, "email2": user.email}
+        )
     org = invitation.organization
     membership, created = Membership.objects.get_or_create(
         organization=org, user=user, defaults={"role": invitation.role}
@@ -187,7 +195,7 @@ def invitation_revoke(*, org: Organization, actor: User, invitation: OrgInvitati
     """Cancel a pending invitation so its link stops working. Audited; admins and owners only."""
     _check_can_manage(org, actor)
     if invitation.state != "pending":
-        raise ValidationError(f"This invitation is already {invitation.state}.")
+        raise ValidationError(_("This invitation is already %(state)s.") % {"state": invitation.state})
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
     audit_action(org=org, actor=actor, obj=invitation, verb="revoked")
@@ -198,9 +206,9 @@ def membership_set_role(*, org: Organization, actor: User, membership: Membershi
     """Change a member's role. Only owners grant or remove ownership; the last owner stays."""
     me = _check_can_manage(org, actor)
     if role not in Role.values:
-        raise ValidationError({"role": f"Unknown role {role!r}."})
+        raise ValidationError({"role": _("Unknown role %(role)s.") % {"role": repr(role)}})
     if Role.OWNER in (role, membership.role) and me.role != Role.OWNER:
-        raise PermissionDenied("Only an owner can grant or remove the owner role.")
+        raise PermissionDenied(_("Only an owner can grant or remove the owner role."))
     if membership.role == Role.OWNER and role != Role.OWNER:
         _ensure_other_owner(org, membership)
     return update_fields(org=org, actor=actor, instance=membership, data={"role": role})
@@ -209,7 +217,7 @@ def membership_set_role(*, org: Organization, actor: User, membership: Membershi
 def _ensure_other_owner(org: Organization, membership: Membership) -> None:
     others = Membership.objects.for_org(org).filter(role=Role.OWNER).exclude(pk=membership.pk)
     if not others.exists():
-        raise ValidationError("An organization needs at least one owner.")
+        raise ValidationError(_("An organization needs at least one owner."))
 
 
 @transaction.atomic
@@ -218,7 +226,7 @@ def membership_remove(*, org: Organization, actor: User, membership: Membership)
     me = _check_can_manage(org, actor)
     if membership.role == Role.OWNER:
         if me.role != Role.OWNER:
-            raise PermissionDenied("Only an owner can remove an owner.")
+            raise PermissionDenied(_("Only an owner can remove an owner."))
         _ensure_other_owner(org, membership)
     delete_instance(org=org, actor=actor, instance=membership)
 
@@ -233,7 +241,7 @@ def api_key_create(
     """
     _check_can_manage(org, actor)
     if expires_in_days is not None and not 1 <= int(expires_in_days) <= 3660:
-        raise ValidationError({"expires_in_days": "Choose between 1 and 3,660 days, or no expiry."})
+        raise ValidationError({"expires_in_days": _("Choose between 1 and 3,660 days, or no expiry.")})
     prefix = secrets.token_hex(4)
     raw = f"pom_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
@@ -256,7 +264,7 @@ def api_key_rotate(*, org: Organization, actor: User, key: ApiKey) -> tuple[ApiK
     """
     _check_can_manage(org, actor)
     if not key.is_active:
-        raise ValidationError("Only an active key can be rotated; create a new one instead.")
+        raise ValidationError(_("Only an active key can be rotated; create a new one instead."))
     lifetime = round((key.expires_at - key.created_at).total_seconds() / 86400) if key.expires_at else None
     new_key, raw = api_key_create(
         org=org, actor=actor, name=key.name, scope=key.scope, expires_in_days=lifetime or None

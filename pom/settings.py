@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "pom.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "pom.middleware.UserTimezoneMiddleware",
     "pom.middleware.TenantScopeMiddleware",
+    "pom.middleware.UserLanguageMiddleware",
 ]
 
 # POM_BENCH_URLS=True adds the bench-only raw endpoints of bench/load/urls.py (load runs only, never production).
@@ -193,6 +195,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "POM <no-reply@pom.localhost>")
 
 LANGUAGE_CODE = "en-us"
+# The languages POM speaks (docs/i18n.md): one project catalogue per language in locale/. A signed-in
+# user's own choice (User.language) wins; otherwise the language cookie, then the browser's Accept-Language.
+LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("fr", "Français"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

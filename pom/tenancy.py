@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 
 from pom import rls, security, sso
 from pom.models import ROLE_RANK, Membership, Organization, Role, role_at_least
@@ -49,11 +50,11 @@ def org_access(user, org_slug: str) -> OrgAccess:
     SSO and second-factor checks stay with the caller: pages redirect, the API answers 403.
     """
     if not user.is_authenticated:
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     key_org = getattr(user, "organization", None) if getattr(user, "key", None) is not None else None
     if key_org is not None:  # an API key principal
         if key_org.slug != org_slug:
-            raise Http404("No such organization")
+            raise Http404(_("No such organization"))
         rls.add_orgs([key_org.pk])
         return OrgAccess(organization=key_org, role=user.role)
     rls.set_user(user.pk)  # the user's own memberships are visible before an organization is set
@@ -64,7 +65,7 @@ def org_access(user, org_slug: str) -> OrgAccess:
         .first()
     )
     if membership is None:
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     rls.add_orgs([membership.organization_id])  # the database's wall opens for this organization only
     return OrgAccess(organization=membership.organization, role=membership.role, membership=membership)
 
@@ -73,7 +74,7 @@ def membership_for(user, org_slug: str) -> Membership:
     """The user's membership in the organization with this slug, or 404."""
     access = org_access(user, org_slug)
     if access.membership is None:
-        raise Http404("No such organization")
+        raise Http404(_("No such organization"))
     return access.membership
 
 
@@ -105,7 +106,9 @@ class OrgRequiredMixin(LoginRequiredMixin):
         if required is None:
             required = REQUIRED_ROLES.get(request.method, Role.MANAGER)
         if not role_at_least(self.role, required):
-            raise PermissionDenied(f"This needs the {required} role in {self.org.name}.")
+            raise PermissionDenied(
+                _("This needs the %(required)s role in %(name)s.") % {"required": required, "name": self.org.name}
+            )
         return super().dispatch(request, *args, **kwargs)
 
     @cached_property

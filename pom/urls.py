@@ -71,6 +71,7 @@ urlpatterns = [
     path("accounts/privacy/", privacy_views.PrivacyView.as_view(), name="account_privacy"),
     path("accounts/", include("allauth.urls")),
     path("accounts/profile/", views.ProfileView.as_view(), name="profile"),
+    path("language/", views.LanguageSetView.as_view(), name="language_set"),
     path("orgs/", views.OrgListView.as_view(), name="org_list"),
     path("orgs/new/", views.OrgCreateView.as_view(), name="org_create"),
     path(

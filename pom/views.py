@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -66,7 +67,9 @@ class OrgCreateView(LoginRequiredMixin, View):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, f"{org.name} is ready. Invite your colleagues from Settings.")
+                messages.success(
+                    request, _("%(name)s is ready. Invite your colleagues from Settings.") % {"name": org.name}
+                )
                 return redirect("dashboard", org_slug=org.slug)
         return render(request, self.template_name, {"form": form, "profile_form": profile_form}, status=400)
 
@@ -108,7 +111,7 @@ class OrgSettingsView(OrgRequiredMixin, View):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, "Organization profile saved.")
+                messages.success(request, _("Organization profile saved."))
                 return redirect("org_settings", org_slug=self.org.slug)
         return render(request, self.template_name, self._context(form, profile_form), status=400)
 
@@ -150,7 +153,9 @@ class MembersView(OrgRequiredMixin, View):
                 for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
                     form.add_error(field, errors)
             else:
-                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                messages.success(
+                    request, _("Invitation sent to %(cleaned_data)s.") % {"cleaned_data": form.cleaned_data["email"]}
+                )
                 return redirect("org_members", org_slug=self.org.slug)
         return self.get(request, org_slug, form=form, status=400)
 
@@ -163,11 +168,14 @@ class MemberUpdateView(OrgRequiredMixin, View):
         try:
             if request.POST.get("action") == "remove":
                 services.membership_remove(org=self.org, actor=request.user, membership=membership)
-                messages.success(request, f"{membership.user.display_name} no longer has access.")
+                messages.success(
+                    request,
+                    _("%(display_name)s no longer has access.") % {"display_name": membership.user.display_name},
+                )
             else:
                 form = MemberRoleForm(request.POST)
                 if not form.is_valid():
-                    raise ValidationError({"role": "Choose a valid role."})
+                    raise ValidationError({"role": _("Choose a valid role.")})
                 services.membership_set_role(
                     org=self.org,
                     actor=request.user,
@@ -176,7 +184,8 @@ class MemberUpdateView(OrgRequiredMixin, View):
                 )
                 messages.success(
                     request,
-                    f"{membership.user.display_name} is now {membership.get_role_display()}.",
+                    _("%(display_name)s is now %(get_role_display)s.")
+                    % {"display_name": membership.user.display_name, "get_role_display": membership.get_role_display()},
                 )
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
@@ -190,7 +199,7 @@ class InvitationRevokeView(OrgRequiredMixin, View):
         invitation = get_object_or_404(OrgInvitation.objects.for_org(self.org), pk=pk)
         try:
             services.invitation_revoke(org=self.org, actor=request.user, invitation=invitation)
-            messages.success(request, f"Invitation to {invitation.email} revoked.")
+            messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return redirect("org_members", org_slug=self.org.slug)
@@ -230,7 +239,7 @@ class InvitationAcceptView(View):
             membership = services.invitation_accept(raw_token=token, user=request.user)
         except ValidationError as exc:
             return render(request, "pom/invitation_invalid.html", {"reason": _error_text(exc)}, status=400)
-        messages.success(request, f"Welcome to {membership.organization.name}.")
+        messages.success(request, _("Welcome to %(name)s.") % {"name": membership.organization.name})
         return redirect("dashboard", org_slug=membership.organization.slug)
 
 
@@ -257,7 +266,7 @@ class ApiKeysView(OrgRequiredMixin, View):
         if not form.is_valid():
             return self.get(request, org_slug, form=form, status=400)
         key, raw = services.api_key_create(org=self.org, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"Key “{key.name}” created. Copy it now: it is shown only once.")
+        messages.success(request, _("Key “%(name)s” created. Copy it now: it is shown only once.") % {"name": key.name})
         return self.get(request, org_slug, new_key=raw)
 
 
@@ -275,8 +284,8 @@ class ApiKeyRotateView(OrgRequiredMixin, View):
             return redirect("org_api_keys", org_slug=self.org.slug)
         messages.success(
             request,
-            f"Key “{new_key.name}” rotated. Copy the new key now; the old one works until "
-            f"{key.expires_at:%Y-%m-%d %H:%M} UTC.",
+            _("Key “%(name)s” rotated. Copy the new key now; the old one works until %(expires_at)s UTC.")
+            % {"name": new_key.name, "expires_at": format(key.expires_at, "%Y-%m-%d %H:%M")},
         )
         return ApiKeysView.as_view()(request, org_slug=org_slug, new_key=raw)
 
@@ -287,7 +296,7 @@ class ApiKeyRevokeView(OrgRequiredMixin, View):
     def post(self, request, org_slug, pk):
         key = get_object_or_404(ApiKey.objects.for_org(self.org), pk=pk)
         services.api_key_revoke(org=self.org, actor=request.user, key=key)
-        messages.success(request, f"Key “{key.name}” revoked; requests with it now get 401.")
+        messages.success(request, _("Key “%(name)s” revoked; requests with it now get 401.") % {"name": key.name})
         return redirect("org_api_keys", org_slug=self.org.slug)
 
 
@@ -320,7 +329,7 @@ class ProfileView(LoginRequiredMixin, View):
         form = ProfileForm(request.POST, instance=request.user)
         if form.is_valid():
             form.save()
-            messages.success(request, "Profile saved.")
+            messages.success(request, _("Profile saved."))
             return redirect("profile")
         return render(request, "pom/profile.html", {"form": form}, status=400)
 
@@ -402,3 +411,30 @@ def permission_denied(request, exception=None):
 
 
 __all__ = ["PermissionDenied"]
+
+
+class LanguageSetView(View):
+    """The footer's language switcher: a signed-in person's choice is saved on their account (pages and
+    e-mails then use it on every device); everyone also gets the language cookie, so the sign-in page
+    follows too. An empty choice goes back to the browser's language."""
+
+    def post(self, request):
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        language = request.POST.get("language", "")
+        if language and language not in dict(settings.LANGUAGES):
+            return HttpResponse(_("Choose one of the languages offered."), status=400)
+        target = request.POST.get("next") or request.headers.get("referer") or "/"
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = "/"
+        if request.user.is_authenticated and request.user.language != language:
+            request.user.language = language
+            request.user.save(update_fields=["language"])
+        response = redirect(target)
+        if language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax")
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response

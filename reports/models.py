@@ -30,11 +30,11 @@ class ScoringModel(OrgOwned):
     the overall score, thresholds. Never edited: a change writes the next version (scores keep theirs)."""
 
     version = models.PositiveIntegerField()
-    weights = models.JSONField(default=dict, help_text="{element: {signal: weight}}; each element adds up to 100")
+    weights = models.JSONField(default=dict, help_text=_("{element: {signal: weight}}; each element adds up to 100"))
     element_weights = models.JSONField(
-        default=dict, help_text="{element: weight} for the overall score; adds up to 100"
+        default=dict, help_text=_("{element: weight} for the overall score; adds up to 100")
     )
-    thresholds = models.JSONField(default=dict, help_text="{name: number} (days, counts) the signals use")
+    thresholds = models.JSONField(default=dict, help_text=_("{name: number} (days, counts) the signals use"))
     note = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -66,10 +66,12 @@ class ScoreSnapshot(OrgOwned):
     commitment = models.DecimalField(**SCORE)
     accountability = models.DecimalField(**SCORE)
     measurement = models.DecimalField(**SCORE)
-    signals = models.JSONField(default=dict, help_text="{element: {signal: {value, weight, share, contribution, ...}}}")
-    sixcs = models.JSONField(default=dict, help_text="{c: {value, detail}}")
+    signals = models.JSONField(
+        default=dict, help_text=_("{element: {signal: {value, weight, share, contribution, ...}}}")
+    )
+    sixcs = models.JSONField(default=dict, help_text=_("{c: {value, detail}}"))
     weight_basis = models.DecimalField(
-        max_digits=16, decimal_places=2, default=0, help_text="Credited won revenue, last 12 months (roll-up weight)"
+        max_digits=16, decimal_places=2, default=0, help_text=_("Credited won revenue, last 12 months (roll-up weight)")
     )
 
     class Meta:
@@ -114,7 +116,7 @@ class ScoreTarget(OrgOwned):
 class ScoreSharing(OrgOwned):
     """Which scores partner people see in their workspace (one row per organization; none = nothing shared)."""
 
-    shared_elements = models.JSONField(default=list, blank=True, help_text="Elements partner people see")
+    shared_elements = models.JSONField(default=list, blank=True, help_text=_("Elements partner people see"))
     share_overall = models.BooleanField(default=False)
 
     class Meta:

@@ -152,7 +152,7 @@ class PartnerScoresTabView(OrgRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         partner = Partner.objects.for_org(self.org).filter(pk=self.kwargs["partner_pk"]).first()
         if partner is None:
-            raise Http404("No such partner")
+            raise Http404(_("No such partner"))
         partnerships = list(
             Partnership.objects.for_org(self.org).filter(partner=partner).select_related("program", "tier")
         )
@@ -192,7 +192,7 @@ class SignalRowsView(OrgRequiredMixin, TemplateView):
         )
         element, code = self.kwargs["element"], self.kwargs["code"]
         if element not in scoring.SIGNALS or code not in scoring.SIGNALS[element]:
-            raise Http404("No such signal")
+            raise Http404(_("No such signal"))
         snap = sel.latest_for(org=self.org, partnership_ids=[partnership.pk]).get(partnership.pk)
         thresholds = snap.model.thresholds if snap else services.model_current(org=self.org).thresholds
         headers, rows = sel.signal_rows(org=self.org, partnership=partnership, code=code, thresholds=thresholds)

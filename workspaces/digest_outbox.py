@@ -20,8 +20,9 @@ from workspaces.models import ActionLink, Digest, DigestKind, DigestMail, Notifi
 from workspaces.services import hash_token
 
 
-def _language(pref: NotificationPreference | None) -> str:
-    return (pref.language if pref and pref.language else "") or settings.LANGUAGE_CODE
+def _language(pref: NotificationPreference | None, user=None) -> str:
+    """The digest preference's language, else the person's own (User.language), else the default."""
+    return (pref.language if pref and pref.language else "") or getattr(user, "language", "") or settings.LANGUAGE_CODE
 
 
 def _links_for(digest: Digest, user: User, side: str, *, create: bool, sink: list | None = None) -> dict:
@@ -107,7 +108,7 @@ def render_mail(
     batch with its reads done once and its links inserted at once."""
     if pref is _LOOKUP:
         pref = NotificationPreference.objects.filter(user=user).first()
-    language = _language(pref)
+    language = _language(pref, user)
     links = _links_for(digest, user, side, create=create_links, sink=link_sink)
     facts = digest.facts
     vendor = side == Side.VENDOR

@@ -1,5 +1,6 @@
 import django_filters
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner
 
@@ -7,15 +8,15 @@ from partners.models import Partner
 class WorkspaceFilter(django_filters.FilterSet):
     """Filters of the vendor-side workspace list; the queryset comes from `selectors.workspace_list`."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Search")
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     partner = django_filters.ModelChoiceFilter(
-        queryset=Partner.objects.none(), method="filter_partner", label="Partner"
+        queryset=Partner.objects.none(), method="filter_partner", label=_("Partner")
     )
     partner_members = django_filters.ChoiceFilter(
-        choices=[("yes", "With partner people"), ("no", "No partner people yet")],
+        choices=[("yes", _("With partner people")), ("no", _("No partner people yet"))],
         method="filter_partner_members",
-        label="Partner people",
-        empty_label="Any",
+        label=_("Partner people"),
+        empty_label=_("Any"),
     )
 
     def __init__(self, *args, org=None, **kwargs):

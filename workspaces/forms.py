@@ -1,15 +1,18 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from workspaces.models import NotificationPreference, Side, WorkspaceRole
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(label=_("E-mail"))
     role = forms.ChoiceField(choices=WorkspaceRole.choices, initial=WorkspaceRole.EDITOR)
     side = forms.ChoiceField(
         choices=Side.choices,
         initial=Side.PARTNER,
-        help_text="Partner people work at the partner; vendor colleagues already see the workspace through their role.",
+        help_text=_(
+            "Partner people work at the partner; vendor colleagues already see the workspace through their role."
+        ),
     )
 
 
@@ -19,16 +22,16 @@ class MemberRoleForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment",
+        label=_("Comment"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Write an update… mention people with @name"}),
     )
-    internal = forms.BooleanField(required=False, label="Internal note (vendor side only)")
+    internal = forms.BooleanField(required=False, label=_("Internal note (vendor side only)"))
 
 
 class CheckinForm(forms.Form):
-    value = forms.DecimalField(max_digits=16, decimal_places=2, label="New value")
-    note = forms.CharField(required=False, max_length=1000, label="Note")
+    value = forms.DecimalField(max_digits=16, decimal_places=2, label=_("New value"))
+    note = forms.CharField(required=False, max_length=1000, label=_("Note"))
 
 
 class ActivityForm(forms.Form):
@@ -44,28 +47,28 @@ class ActivityForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    note = forms.CharField(required=False, max_length=500, label="Note")
+    note = forms.CharField(required=False, max_length=500, label=_("Note"))
 
 
 class FileForm(forms.Form):
-    file = forms.FileField(label="File")
+    file = forms.FileField(label=_("File"))
 
 
 class PreferenceForm(forms.Form):
     mode = forms.ChoiceField(
         choices=NotificationPreference.Mode.choices,
         widget=forms.RadioSelect,
-        label="E-mail me about workspace activity",
+        label=_("E-mail me about workspace activity"),
     )
 
 
 class RegistrationForm(forms.Form):
-    partnership = forms.TypedChoiceField(coerce=int, label="Partnership")
-    customer_name = forms.CharField(max_length=200, label="Customer")
-    customer_domain = forms.CharField(max_length=253, label="Customer web domain", help_text="e.g. acme.com")
-    value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, label="Deal value")
+    partnership = forms.TypedChoiceField(coerce=int, label=_("Partnership"))
+    customer_name = forms.CharField(max_length=200, label=_("Customer"))
+    customer_domain = forms.CharField(max_length=253, label=_("Customer web domain"), help_text=_("e.g. acme.com"))
+    value = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, label=_("Deal value"))
     currency = forms.CharField(max_length=3, initial="EUR")
-    products = forms.CharField(max_length=300, required=False, help_text="Comma-separated")
+    products = forms.CharField(max_length=300, required=False, help_text=_("Comma-separated"))
     expected_close = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -83,9 +86,9 @@ class DealRoomForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     partnerships = forms.ModelMultipleChoiceField(
-        queryset=None, widget=forms.CheckboxSelectMultiple, help_text="The partners working this deal with you."
+        queryset=None, widget=forms.CheckboxSelectMultiple, help_text=_("The partners working this deal with you.")
     )
-    opportunity = forms.ModelChoiceField(queryset=None, required=False, empty_label="No opportunity")
+    opportunity = forms.ModelChoiceField(queryset=None, required=False, empty_label=_("No opportunity"))
 
     def __init__(self, *args, org, **kwargs):
         from attribution.models import Opportunity

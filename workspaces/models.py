@@ -16,14 +16,14 @@ from pom.models import OrgOwned
 
 
 class Side(models.TextChoices):
-    VENDOR = "vendor", "Vendor"
-    PARTNER = "partner", "Partner"
+    VENDOR = "vendor", _("Vendor")
+    PARTNER = "partner", _("Partner")
 
 
 class WorkspaceRole(models.TextChoices):
-    OWNER = "owner", "Owner"
-    EDITOR = "editor", "Editor"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    EDITOR = "editor", _("Editor")
+    VIEWER = "viewer", _("Viewer")
 
 
 WORKSPACE_ROLE_RANK = {WorkspaceRole.VIEWER: 1, WorkspaceRole.EDITOR: 2, WorkspaceRole.OWNER: 3}
@@ -170,19 +170,19 @@ class Update(OrgOwned):
     """One line of the workspace feed, written by the platform when something happens."""
 
     class Kind(models.TextChoices):
-        CHECKIN = "checkin", "Check-in posted"
-        ACTIVITY_DONE = "activity_done", "Activity done"
-        PLAN_VALIDATED = "plan_validated", "Plan validated"
-        PLAN_APPROVED = "plan_approved", "Plan approved"
-        MEMBER_JOINED = "member_joined", "Member joined"
-        COMMENT = "comment", "Comment"
-        NOTE = "note", "Internal note"
-        FILE = "file", "File shared"
-        REGISTRATION = "registration", "Deal registration"
-        WORKSPACE = "workspace", "Workspace"
-        PROGRAM = "program", "Program"
-        MAPPING = "mapping", "Account mapping"
-        COSELL = "cosell", "Co-sell"
+        CHECKIN = "checkin", _("Check-in posted")
+        ACTIVITY_DONE = "activity_done", _("Activity done")
+        PLAN_VALIDATED = "plan_validated", _("Plan validated")
+        PLAN_APPROVED = "plan_approved", _("Plan approved")
+        MEMBER_JOINED = "member_joined", _("Member joined")
+        COMMENT = "comment", _("Comment")
+        NOTE = "note", _("Internal note")
+        FILE = "file", _("File shared")
+        REGISTRATION = "registration", _("Deal registration")
+        WORKSPACE = "workspace", _("Workspace")
+        PROGRAM = "program", _("Program")
+        MAPPING = "mapping", _("Account mapping")
+        COSELL = "cosell", _("Co-sell")
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="updates")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -233,15 +233,15 @@ class Notification(OrgOwned):
     """An in-app notification for one person about one workspace; e-mailed per their preference."""
 
     class Kind(models.TextChoices):
-        MENTION = "mention", "Mention"
-        CHECKIN = "checkin", "Check-in"
-        ACTIVITY = "activity", "Activity"
-        PLAN = "plan", "Plan"
-        MEMBER = "member", "Member"
-        REGISTRATION = "registration", "Deal registration"
-        FILE = "file", "File"
-        PROGRAM = "program", "Program"
-        COSELL = "cosell", "Co-sell"
+        MENTION = "mention", _("Mention")
+        CHECKIN = "checkin", _("Check-in")
+        ACTIVITY = "activity", _("Activity")
+        PLAN = "plan", _("Plan")
+        MEMBER = "member", _("Member")
+        REGISTRATION = "registration", _("Deal registration")
+        FILE = "file", _("File")
+        PROGRAM = "program", _("Program")
+        COSELL = "cosell", _("Co-sell")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workspace_notifications")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
@@ -268,9 +268,9 @@ class NotificationPreference(models.Model):
     so it is not tenant-owned."""
 
     class Mode(models.TextChoices):
-        IMMEDIATE = "immediate", "Immediately"
-        DAILY = "daily", "Daily summary"
-        OFF = "off", "Never (in-app only)"
+        IMMEDIATE = "immediate", _("Immediately")
+        DAILY = "daily", _("Daily summary")
+        OFF = "off", _("Never (in-app only)")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 

@@ -24,7 +24,7 @@ def program_partnerships(*, access: WorkspaceAccess) -> list[Partnership]:
     """The workspace's partnerships; a deal room has none here (404), its partners must not see each other."""
     workspace = access.workspace
     if workspace.opportunity_id is not None:
-        raise Http404("Deal rooms have no program pages")
+        raise Http404(_("Deal rooms have no program pages"))
     ids = workspace_partnership_ids(workspace=workspace)
     return list(
         Partnership.objects.for_org(workspace.organization_id)
@@ -120,7 +120,7 @@ def _request_of(access: WorkspaceAccess, pk: int) -> MdfRequest:
         .first()
     )
     if request is None:
-        raise Http404("No such request")
+        raise Http404(_("No such request"))
     return request
 
 
@@ -165,13 +165,13 @@ def step_act(*, access: WorkspaceAccess, actor: Actor, pk: int, action: str, not
     org = access.workspace.organization
     step = SolutionStep.objects.for_org(org).filter(pk=pk, solution_id__in=_solution_ids(access)).first()
     if step is None:
-        raise Http404("No such step")
+        raise Http404(_("No such step"))
     side = "vendor" if access.is_vendor else "partner"
     if action == "complete":
         return solutions.solution_step_complete(org=org, actor=actor, step=step, side=side, note=note)
     if action == "approve":
         return solutions.solution_step_approve(org=org, actor=actor, step=step, side=side, note=note)
-    raise Http404("No such action")
+    raise Http404(_("No such action"))
 
 
 def earnings(*, access: WorkspaceAccess, partnerships: list[Partnership]) -> dict:

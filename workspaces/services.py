@@ -18,6 +18,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext as _
 
 from attribution import registrations as attribution_registrations
 from plans import services as plan_services
@@ -25,6 +27,7 @@ from pom import rls
 from pom import services as pom_services
 from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
 from pom.common import hash_secret
+from pom.l10n import in_language_of
 from pom.models import Membership, Organization, User
 from workspaces import selectors
 from workspaces.filetypes import CONTENT_TYPES, check_upload, extension
@@ -112,11 +115,11 @@ def workspace_create(
 ) -> Workspace:
     """A workspace around several partnerships, e.g. one opportunity worked by two partners (a deal room)."""
     if not partnerships:
-        raise ValidationError({"partnerships": "Choose at least one partnership."})
+        raise ValidationError({"partnerships": gettext("Choose at least one partnership.")})
     if any(p.organization_id != org.id for p in partnerships):
-        raise ValidationError({"partnerships": "Unknown partnership."})
+        raise ValidationError({"partnerships": gettext("Unknown partnership.")})
     if opportunity is not None and opportunity.organization_id != org.id:
-        raise ValidationError({"opportunity": "Unknown opportunity."})
+        raise ValidationError({"opportunity": gettext("Unknown opportunity.")})
     workspace = Workspace(organization=org, name=name.strip(), description=description, opportunity=opportunity)
     create_instance(org=org, actor=actor, instance=workspace)
     for partnership in partnerships:
@@ -171,7 +174,7 @@ def update_post(
 @transaction.atomic
 def share_link_enable(*, access: WorkspaceAccess, actor: Actor) -> str:
     """Turn on a new view-only link; any previous link dies. Returns the raw token (shown to the owner)."""
-    _require(access.can_manage, "Only workspace owners manage the share link.")
+    _require(access.can_manage, _("Only workspace owners manage the share link."))
     workspace = access.workspace
     raw = secrets.token_urlsafe(32)
     workspace.share_token_hash = hash_token(raw)
@@ -187,10 +190,10 @@ def share_link_enable(*, access: WorkspaceAccess, actor: Actor) -> str:
 @transaction.atomic
 def share_link_revoke(*, access: WorkspaceAccess, actor: Actor) -> Workspace:
     """Turn the view-only link off for good: visiting it afterwards is a 404."""
-    _require(access.can_manage, "Only workspace owners manage the share link.")
+    _require(access.can_manage, _("Only workspace owners manage the share link."))
     workspace = access.workspace
     if not workspace.share_enabled:
-        raise ValidationError("The share link is already off.")
+        raise ValidationError(gettext("The share link is already off."))
     workspace.share_enabled = False
     workspace.share_token_hash = None
     workspace.share_revoked_at = timezone.now()
@@ -217,8 +220,12 @@ def _invitation_context(invitation: WorkspaceInvitation, raw: str) -> dict:
 def _send_invitation(invitation: WorkspaceInvitation, raw: str) -> None:
     context = _invitation_context(invitation, raw)
     inviter = invitation.invited_by.display_name if invitation.invited_by else invitation.workspace.organization.name
-    subject = f"{inviter} invited you to the {invitation.workspace.name} workspace"
-    body = render_to_string("workspaces/email/invitation.txt", context)
+    with in_language_of(invitation.email):
+        subject = _("%(inviter)s invited you to the %(workspace)s workspace") % {
+            "inviter": inviter,
+            "workspace": invitation.workspace.name,
+        }
+        body = render_to_string("workspaces/email/invitation.txt", context)
     pom_services.email_send(to=[invitation.email], subject=subject, body=body)
 
 
@@ -231,23 +238,37 @@ def invitation_create(
 
     A pending invitation to the same address is revoked so only the newest link works.
     """
-    _require(access.can_manage, "Only workspace owners invite people.")
+    _require(access.can_manage, _("Only workspace owners invite people."))
     workspace = access.workspace
     org = workspace.organization
     email = (email or "").strip().lower()
     if role not in WorkspaceRole.values:
-        raise ValidationError({"role": f"Unknown role {role!r}: choose owner, editor or viewer."})
+        raise ValidationError(
+            {"role": gettext("Unknown role %(role)s: choose owner, editor or viewer.") % {"role": repr(role)}}
+        )
     if side not in Side.values:
-        raise ValidationError({"side": f"Unknown side {side!r}: choose vendor or partner."})
+        raise ValidationError(
+            {"side": gettext("Unknown side %(side)s: choose vendor or partner.") % {"side": repr(side)}}
+        )
     if not email:
-        raise ValidationError({"email": "Enter an e-mail address."})
+        raise ValidationError({"email": gettext("Enter an e-mail address.")})
     if selectors.member_list(workspace=workspace).filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": f"{email} is already a member of this workspace."})
+        raise ValidationError({"email": gettext("%(email)s is already a member of this workspace.") % {"email": email}})
     is_org_member = Membership.objects.for_org(org).filter(user__email__iexact=email).exists()
     if side == Side.PARTNER and is_org_member:
-        raise ValidationError({"email": f"{email} works at {org.name}: they already have access through their role."})
+        raise ValidationError(
+            {
+                "email": gettext("%(email)s works at %(name)s: they already have access through their role.")
+                % {"email": email, "name": org.name}
+            }
+        )
     if side == Side.VENDOR and not is_org_member:
-        raise ValidationError({"side": f"{email} is not a member of {org.name}; invite them on the partner side."})
+        raise ValidationError(
+            {
+                "side": gettext("%(email)s is not a member of %(name)s; invite them on the partner side.")
+                % {"email": email, "name": org.name}
+            }
+        )
     WorkspaceInvitation.objects.for_org(org).filter(
         workspace=workspace, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
@@ -270,16 +291,18 @@ def invitation_create(
 
 def _pending_or_error(invitation: WorkspaceInvitation) -> None:
     if invitation.state != "pending":
-        raise ValidationError(f"This invitation is {invitation.state}.")
+        raise ValidationError(gettext("This invitation is %(state)s.") % {"state": invitation.state})
 
 
 @transaction.atomic
 def invitation_resend(*, access: WorkspaceAccess, actor: Actor, invitation: WorkspaceInvitation) -> str:
     """Send a fresh link with a new expiry; the previous link stops working at once."""
-    _require(access.can_manage, "Only workspace owners manage invitations.")
+    _require(access.can_manage, _("Only workspace owners manage invitations."))
     invitation = WorkspaceInvitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError(f"This invitation is {invitation.state}; it cannot be resent.")
+        raise ValidationError(
+            gettext("This invitation is %(state)s; it cannot be resent.") % {"state": invitation.state}
+        )
     raw = secrets.token_urlsafe(32)
     now = timezone.now()
     invitation.token_hash = hash_token(raw)
@@ -294,7 +317,7 @@ def invitation_resend(*, access: WorkspaceAccess, actor: Actor, invitation: Work
 @transaction.atomic
 def invitation_revoke(*, access: WorkspaceAccess, actor: Actor, invitation: WorkspaceInvitation) -> None:
     """Kill a pending invitation's link."""
-    _require(access.can_manage, "Only workspace owners manage invitations.")
+    _require(access.can_manage, _("Only workspace owners manage invitations."))
     _pending_or_error(invitation)
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
@@ -317,17 +340,23 @@ def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
         )
     rls.admit(invitation)
     if invitation is None:
-        raise ValidationError("This invitation link is not valid (it may have been replaced by a newer one).")
+        raise ValidationError(gettext("This invitation link is not valid (it may have been replaced by a newer one)."))
     if invitation.state != "pending":
         raise ValidationError(
-            f"This invitation has been {invitation.state}. Ask the person who invited you for a new one."
+            gettext("This invitation has been %(state)s. Ask the person who invited you for a new one.")
+            % {"state": invitation.state}
         )
     if invitation.email.lower() != user.email.lower():
-        raise ValidationError(f"This invitation is for {invitation.email}; you are signed in as {user.email}.")
+        raise ValidationError(
+            gettext("This invitation is for %(email)s; you are signed in as %(email2)s.")
+            % {"email": invitation.email, "email2": user.email}
+        )
     workspace, org = invitation.workspace, invitation.organization
     is_org_member = Membership.objects.for_org(org).filter(user=user).exists()
     if invitation.side == Side.PARTNER and is_org_member:
-        raise ValidationError(f"You are a member of {org.name}: open the workspace from your organization.")
+        raise ValidationError(
+            gettext("You are a member of %(name)s: open the workspace from your organization.") % {"name": org.name}
+        )
     member, created = WorkspaceMember.objects.get_or_create(
         organization=org,
         workspace=workspace,
@@ -364,16 +393,18 @@ def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
 @transaction.atomic
 def member_set_role(*, access: WorkspaceAccess, actor: Actor, member: WorkspaceMember, role: str) -> WorkspaceMember:
     """Change an explicit member's workspace role."""
-    _require(access.can_manage, "Only workspace owners change roles.")
+    _require(access.can_manage, _("Only workspace owners change roles."))
     if role not in WorkspaceRole.values:
-        raise ValidationError({"role": f"Unknown role {role!r}: choose owner, editor or viewer."})
+        raise ValidationError(
+            {"role": gettext("Unknown role %(role)s: choose owner, editor or viewer.") % {"role": repr(role)}}
+        )
     return update_fields(org=access.workspace.organization, actor=actor, instance=member, data={"role": role})
 
 
 @transaction.atomic
 def member_remove(*, access: WorkspaceAccess, actor: Actor, member: WorkspaceMember) -> None:
     """Remove an explicit member; a partner person loses access at once."""
-    _require(access.can_manage, "Only workspace owners remove members.")
+    _require(access.can_manage, _("Only workspace owners remove members."))
     delete_instance(org=access.workspace.organization, actor=actor, instance=member)
 
 
@@ -386,24 +417,34 @@ def comment_create(*, access: WorkspaceAccess, actor: User, body: str, internal:
 
     Every mention must name someone who can read it; otherwise nothing is saved.
     """
-    _require(access.can_edit, "Viewers cannot post in this workspace.")
+    _require(access.can_edit, _("Viewers cannot post in this workspace."))
     if internal and not access.sees_internal:
-        raise PermissionDenied("Only the vendor side writes internal notes.")
+        raise PermissionDenied(gettext("Only the vendor side writes internal notes."))
     body = (body or "").strip()
     if not body:
-        raise ValidationError({"body": "Write something first."})
+        raise ValidationError({"body": gettext("Write something first.")})
     if len(body) > 5000:
-        raise ValidationError({"body": "Keep it under 5,000 characters."})
+        raise ValidationError({"body": gettext("Keep it under 5,000 characters.")})
     workspace = access.workspace
     candidates = selectors.mentionable_users(workspace=workspace, vendor_only=internal)
     mentioned, unknown, ambiguous = resolve_mentions(body, candidates)
     if unknown:
         who = ", ".join(f"@{t}" for t in unknown)
         where = "on the vendor side of this workspace" if internal else "in this workspace"
-        raise ValidationError({"body": f"{who}: no such person {where}. Mention members by name or e-mail."})
+        raise ValidationError(
+            {
+                "body": gettext("%(who)s: no such person %(where)s. Mention members by name or e-mail.")
+                % {"who": who, "where": where}
+            }
+        )
     if ambiguous:
         who = ", ".join(f"@{t}" for t in ambiguous)
-        raise ValidationError({"body": f"{who} matches several people: use their e-mail, e.g. @name@example.com."})
+        raise ValidationError(
+            {
+                "body": gettext("%(who)s matches several people: use their e-mail, e.g. @name@example.com.")
+                % {"who": who}
+            }
+        )
     org = workspace.organization
     comment = Comment(
         organization=org,
@@ -441,7 +482,7 @@ def comment_create(*, access: WorkspaceAccess, actor: User, body: str, internal:
 @transaction.atomic
 def comment_delete(*, access: WorkspaceAccess, actor: User, comment: Comment) -> None:
     """Delete a comment: its author or a workspace owner."""
-    _require(access.can_manage or comment.author_id == actor.pk, "Only the author or an owner deletes a comment.")
+    _require(access.can_manage or comment.author_id == actor.pk, _("Only the author or an owner deletes a comment."))
     delete_instance(org=access.workspace.organization, actor=actor, instance=comment)
 
 
@@ -451,9 +492,9 @@ def comment_delete(*, access: WorkspaceAccess, actor: User, comment: Comment) ->
 @transaction.atomic
 def file_upload(*, access: WorkspaceAccess, actor: Actor, uploaded) -> WorkspaceFile:
     """Store an uploaded file after checking its size, extension and content; posts to the feed."""
-    _require(access.can_edit, "Viewers cannot upload files.")
+    _require(access.can_edit, _("Viewers cannot upload files."))
     if uploaded is None:
-        raise ValidationError({"file": "Choose a file to upload."})
+        raise ValidationError({"file": gettext("Choose a file to upload.")})
     name = uploaded.name.replace("\\", "/").split("/")[-1][:255] or "file"
     reason = check_upload(name, uploaded.size, uploaded)
     if reason:
@@ -490,7 +531,7 @@ def file_upload(*, access: WorkspaceAccess, actor: Actor, uploaded) -> Workspace
 def file_delete(*, access: WorkspaceAccess, actor: Actor, record: WorkspaceFile) -> None:
     """Delete a file (row and bytes): its uploader or a workspace owner."""
     uploader = isinstance(actor, User) and record.uploaded_by_id == actor.pk
-    _require(access.can_manage or (uploader and access.can_edit), "Only the uploader or an owner deletes a file.")
+    _require(access.can_manage or (uploader and access.can_edit), _("Only the uploader or an owner deletes a file."))
     storage, name = record.file.storage, record.file.name
     delete_instance(org=access.workspace.organization, actor=actor, instance=record)
     transaction.on_commit(lambda: storage.delete(name))
@@ -535,7 +576,7 @@ def notify(*, workspace: Workspace, users, kind: str, text: str, url: str = "") 
 def notification_mark_read(*, user: User, notification: Notification) -> Notification:
     """Mark one of the user's notifications read."""
     if notification.user_id != user.pk:
-        raise PermissionDenied("Not your notification.")
+        raise PermissionDenied(gettext("Not your notification."))
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at", "updated_at"])
@@ -552,7 +593,7 @@ def notifications_mark_all_read(*, user: User) -> int:
 def preference_set(*, user: User, mode: str) -> NotificationPreference:
     """Choose how workspace notifications are e-mailed: immediately, as a daily summary, or never."""
     if mode not in NotificationPreference.Mode.values:
-        raise ValidationError({"mode": "Choose immediately, daily summary or never."})
+        raise ValidationError({"mode": gettext("Choose immediately, daily summary or never.")})
     pref, _ = NotificationPreference.objects.get_or_create(user=user)
     pref.mode = mode
     pref.full_clean()
@@ -572,11 +613,12 @@ def notification_email_send(*, notification_id: int) -> bool:
         "notification": notification,
         "url": settings.SITE_URL + (notification.url or reverse("workspaces:home")),
     }
-    pom_services.email_send(
-        to=[notification.user.email],
-        subject=f"[{notification.workspace.name}] {notification.text[:80]}",
-        body=render_to_string("workspaces/email/notification.txt", context),
-    )
+    with in_language_of(notification.user):
+        pom_services.email_send(
+            to=[notification.user.email],
+            subject=f"[{notification.workspace.name}] {notification.text[:80]}",
+            body=render_to_string("workspaces/email/notification.txt", context),
+        )
     return True
 
 
@@ -608,11 +650,13 @@ def notification_digest_send(*, user_id: int) -> int:
         "site_url": settings.SITE_URL,
         "home_url": settings.SITE_URL + reverse("workspaces:home"),
     }
-    pom_services.email_send(
-        to=[user.email],
-        subject=f"Your POM workspaces: {len(rows)} update{'s' if len(rows) != 1 else ''}",
-        body=render_to_string("workspaces/email/digest.txt", context),
-    )
+    with in_language_of(user):
+        pom_services.email_send(
+            to=[user.email],
+            subject=ngettext("Your POM workspaces: %(n)s update", "Your POM workspaces: %(n)s updates", len(rows))
+            % {"n": len(rows)},
+            body=render_to_string("workspaces/email/digest.txt", context),
+        )
     return len(rows)
 
 
@@ -623,16 +667,16 @@ def _plan_in_workspace(access: WorkspaceAccess, plan) -> None:
     if plan.organization_id != access.workspace.organization_id or plan.partnership_id not in set(
         selectors.workspace_partnership_ids(workspace=access.workspace)
     ):
-        raise PermissionDenied("This plan is not part of this workspace.")
+        raise PermissionDenied(gettext("This plan is not part of this workspace."))
 
 
 def checkin_post(*, access: WorkspaceAccess, actor: User, key_result, value: Decimal, note: str = ""):
     """Post a check-in on a key result of this workspace's plan. A partner editor may only check in
     on key results the partner side owns (partner or both)."""
     _plan_in_workspace(access, key_result.plan)
-    _require(access.can_edit, "Viewers cannot post check-ins.")
+    _require(access.can_edit, _("Viewers cannot post check-ins."))
     if not access.can_edit_side(key_result.responsible_side):
-        raise PermissionDenied("This key result is owned by the vendor side: only they can check in on it.")
+        raise PermissionDenied(gettext("This key result is owned by the vendor side: only they can check in on it."))
     return plan_services.checkin_create(
         org=access.workspace.organization, actor=actor, key_result=key_result, value=value, note=note
     )
@@ -641,25 +685,25 @@ def checkin_post(*, access: WorkspaceAccess, actor: User, key_result, value: Dec
 def activity_update(*, access: WorkspaceAccess, actor: User, activity, data: dict):
     """Update an activity of this workspace's plan; a partner editor only on partner-owned activities."""
     _plan_in_workspace(access, activity.plan)
-    _require(access.can_edit, "Viewers cannot update activities.")
+    _require(access.can_edit, _("Viewers cannot update activities."))
     if not access.can_edit_side(activity.owner_side):
-        raise PermissionDenied("This activity is owned by the vendor side: only they can update it.")
+        raise PermissionDenied(gettext("This activity is owned by the vendor side: only they can update it."))
     return plan_services.activity_update(org=access.workspace.organization, actor=actor, activity=activity, data=data)
 
 
 def plan_approve(*, access: WorkspaceAccess, actor: User, plan, note: str = ""):
     """Approve the plan for the caller's side (a partner editor approves for the partner side)."""
     _plan_in_workspace(access, plan)
-    _require(access.can_edit, "Viewers cannot approve the plan.")
+    _require(access.can_edit, _("Viewers cannot approve the plan."))
     side = "vendor" if access.is_vendor else "partner"
     return plan_services.plan_approve(org=access.workspace.organization, actor=actor, plan=plan, side=side, note=note)
 
 
 def registration_submit(*, access: WorkspaceAccess, actor: User, partnership, **fields):
     """Register a deal for this workspace's partnership; conflicts are computed at once by attribution."""
-    _require(access.can_edit, "Viewers cannot register deals.")
+    _require(access.can_edit, _("Viewers cannot register deals."))
     if partnership.pk not in set(selectors.workspace_partnership_ids(workspace=access.workspace)):
-        raise ValidationError({"partnership": "This partnership is not part of this workspace."})
+        raise ValidationError({"partnership": gettext("This partnership is not part of this workspace.")})
     via = "vendor" if access.is_vendor else "partner"
     return attribution_registrations.registration_submit(
         org=access.workspace.organization, actor=actor, partnership=partnership, via=via, **fields

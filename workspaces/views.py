@@ -13,6 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -67,12 +69,12 @@ class WorkspaceMixin(LoginRequiredMixin):
         workspace = selectors.workspace_by_public_id(public_id=kwargs["workspace_id"])
         access = selectors.workspace_access(user=request.user, workspace=workspace) if workspace else None
         if access is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         required = self.required_roles.get(request.method) or (
             WorkspaceRole.VIEWER if request.method in SAFE_METHODS else WorkspaceRole.EDITOR
         )
         if not workspace_role_at_least(access.role, required):
-            raise PermissionDenied(f"This needs the {required} role in this workspace.")
+            raise PermissionDenied(_("This needs the %(required)s role in this workspace.") % {"required": required})
         self.workspace, self.access = workspace, access
         return super().dispatch(request, *args, **kwargs)
 
@@ -159,7 +161,7 @@ class CommentCreateView(WorkspaceMixin, View):
                         "workspaces/_comment_box.html",
                         self.base_context("plan", feed=feed[:FEED_SIZE], comment_form=CommentForm()),
                     )
-                messages.success(request, "Posted.")
+                messages.success(request, _("Posted."))
                 return self.back()
         feed = selectors.feed(workspace=self.workspace, include_internal=self.access.sees_internal)[:FEED_SIZE]
         context = self.base_context("plan", feed=feed, comment_form=form)
@@ -176,7 +178,7 @@ def _plan_object(workspace, model, pk):
     lookup = "partnership_id__in" if model.__name__ == "Plan" else "plan__partnership_id__in"
     obj = qs.filter(**{lookup: ids}, pk=pk).first()
     if obj is None:
-        raise Http404("Not in this workspace")
+        raise Http404(_("Not in this workspace"))
     return obj
 
 
@@ -269,7 +271,9 @@ class MembersView(WorkspaceMixin, View):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                messages.success(
+                    request, _("Invitation sent to %(cleaned_data)s.") % {"cleaned_data": form.cleaned_data["email"]}
+                )
                 return self.back("workspaces:members")
         return self.get(request, workspace_id, form=form, status=400)
 
@@ -280,19 +284,25 @@ class MemberUpdateView(WorkspaceMixin, View):
     def post(self, request, workspace_id, pk):
         member = selectors.member_list(workspace=self.workspace).filter(pk=pk).first()
         if member is None:
-            raise Http404("No such member")
+            raise Http404(_("No such member"))
         try:
             if request.POST.get("action") == "remove":
                 services.member_remove(access=self.access, actor=request.user, member=member)
-                messages.success(request, f"{member.user.display_name} no longer has access.")
+                messages.success(
+                    request, _("%(display_name)s no longer has access.") % {"display_name": member.user.display_name}
+                )
             else:
                 form = MemberRoleForm(request.POST)
                 if not form.is_valid():
-                    raise ValidationError({"role": "Choose owner, editor or viewer."})
+                    raise ValidationError({"role": _("Choose owner, editor or viewer.")})
                 services.member_set_role(
                     access=self.access, actor=request.user, member=member, role=form.cleaned_data["role"]
                 )
-                messages.success(request, f"{member.user.display_name} is now {member.get_role_display().lower()}.")
+                messages.success(
+                    request,
+                    _("%(display_name)s is now %(get_role_display)s.")
+                    % {"display_name": member.user.display_name, "get_role_display": member.get_role_display().lower()},
+                )
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return self.back("workspaces:members")
@@ -303,17 +313,20 @@ class InvitationActionView(WorkspaceMixin, View):
 
     def post(self, request, workspace_id, pk, action):
         if action not in ("resend", "revoke"):
-            raise Http404("Unknown action")
+            raise Http404(_("Unknown action"))
         invitation = selectors.invitation_list(workspace=self.workspace).filter(pk=pk).first()
         if invitation is None:
-            raise Http404("No such invitation")
+            raise Http404(_("No such invitation"))
         try:
             if action == "resend":
                 services.invitation_resend(access=self.access, actor=request.user, invitation=invitation)
-                messages.success(request, f"A new link was sent to {invitation.email}; the old one no longer works.")
+                messages.success(
+                    request,
+                    _("A new link was sent to %(email)s; the old one no longer works.") % {"email": invitation.email},
+                )
             else:
                 services.invitation_revoke(access=self.access, actor=request.user, invitation=invitation)
-                messages.success(request, f"Invitation to {invitation.email} revoked.")
+                messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
         return self.back("workspaces:members")
@@ -328,11 +341,11 @@ class ShareLinkView(MembersView):
         try:
             if request.POST.get("action") == "revoke":
                 services.share_link_revoke(access=self.access, actor=request.user)
-                messages.success(request, "The share link is off; anyone using it now gets “not found”.")
+                messages.success(request, _("The share link is off; anyone using it now gets “not found”."))
             else:
                 raw = services.share_link_enable(access=self.access, actor=request.user)
                 url = settings.SITE_URL + reverse("workspaces:share", args=[raw])
-                messages.success(request, "View-only link created: copy it now, it is shown only once.")
+                messages.success(request, _("View-only link created: copy it now, it is shown only once."))
                 return self.get(request, workspace_id, share_url=url)
         except ValidationError as exc:
             messages.error(request, _error_text(exc))
@@ -357,7 +370,7 @@ class FilesView(WorkspaceMixin, View):
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
-                messages.success(request, f"{record.original_name} uploaded.")
+                messages.success(request, _("%(original_name)s uploaded.") % {"original_name": record.original_name})
                 return self.back("workspaces:files")
         return self.get(request, workspace_id, form=form, status=400)
 
@@ -366,7 +379,7 @@ class FileDownloadView(WorkspaceMixin, View):
     def get(self, request, workspace_id, file_id):
         record = selectors.file_by_public_id(workspace=self.workspace, public_id=file_id)
         if record is None:
-            raise Http404("No such file")
+            raise Http404(_("No such file"))
         response = FileResponse(
             record.file.open("rb"), as_attachment=True, filename=record.original_name, content_type=record.content_type
         )
@@ -380,9 +393,9 @@ class FileDeleteView(WorkspaceMixin, View):
     def post(self, request, workspace_id, file_id):
         record = selectors.file_by_public_id(workspace=self.workspace, public_id=file_id)
         if record is None:
-            raise Http404("No such file")
+            raise Http404(_("No such file"))
         services.file_delete(access=self.access, actor=request.user, record=record)
-        messages.success(request, f"{record.original_name} deleted.")
+        messages.success(request, _("%(original_name)s deleted.") % {"original_name": record.original_name})
         return self.back("workspaces:files")
 
 
@@ -465,7 +478,11 @@ class NotificationsView(LoginRequiredMixin, View):
 
     def post(self, request):
         count = services.notifications_mark_all_read(user=request.user)
-        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+        messages.success(
+            request,
+            ngettext("%(count)s notification marked read.", "%(count)s notifications marked read.", count)
+            % {"count": count},
+        )
         return redirect("workspaces:notifications")
 
 
@@ -473,7 +490,7 @@ class NotificationReadView(LoginRequiredMixin, View):
     def post(self, request, pk):
         notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
         if notification is None:
-            raise Http404("No such notification")
+            raise Http404(_("No such notification"))
         services.notification_mark_read(user=request.user, notification=notification)
         target = notification.url or reverse("workspaces:notifications")
         if request.POST.get("open"):
@@ -493,7 +510,7 @@ class PreferencesView(LoginRequiredMixin, View):
         form = PreferenceForm(request.POST)
         if form.is_valid():
             services.preference_set(user=request.user, mode=form.cleaned_data["mode"])
-            messages.success(request, "Notification preferences saved.")
+            messages.success(request, _("Notification preferences saved."))
             return redirect("workspaces:preferences")
         return self.get(request, form=form, status=400)
 
@@ -525,7 +542,7 @@ class InvitationAcceptView(View):
             services.invitation_accept(raw_token=token, user=request.user)
         except ValidationError as exc:
             return render(request, "workspaces/invitation_invalid.html", {"reason": _error_text(exc)}, status=400)
-        messages.success(request, f"Welcome to {invitation.workspace.name}.")
+        messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.workspace.name})
         return redirect("workspaces:detail", invitation.workspace.public_id)
 
 
@@ -535,7 +552,7 @@ class ShareView(View):
     def get(self, request, token):
         workspace = selectors.workspace_by_share_token(token_hash=services.hash_token(token))
         if workspace is None:
-            raise Http404("This link is not valid or has been turned off.")
+            raise Http404(_("This link is not valid or has been turned off."))
         access = selectors.WorkspaceAccess(workspace=workspace, role=WorkspaceRole.VIEWER, side="partner", via="share")
         context = {
             "workspace": workspace,
@@ -609,7 +626,9 @@ class DealRoomCreateView(OrgRequiredMixin, View):
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, f"Deal room “{workspace.name}” is open: invite the partners' people.")
+                messages.success(
+                    request, _("Deal room “%(name)s” is open: invite the partners' people.") % {"name": workspace.name}
+                )
                 return redirect(services.workspace_url(workspace, "workspaces:members"))
         return self.render(form, status=400)
 
@@ -632,6 +651,6 @@ class PartnerTabView(OrgRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         partner = Partner.objects.for_org(self.org).filter(pk=self.kwargs["partner_pk"]).first()
         if partner is None:
-            raise Http404("No such partner")
+            raise Http404(_("No such partner"))
         context.update(partner=partner, workspaces=selectors.workspace_list(org=self.org, partner_id=partner.pk))
         return context

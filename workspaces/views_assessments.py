@@ -66,7 +66,7 @@ class WorkspaceAssessmentsView(WorkspaceMixin, View):
             (p for p in _partnerships(self.workspace) if str(p.pk) == request.POST.get("partnership", "")), None
         )
         if partnership is None:
-            raise Http404("No such partnership in this workspace")
+            raise Http404(_("No such partnership in this workspace"))
         form = SwotForm(request.POST, prefix=f"swot-{partnership.pk}")
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -105,7 +105,7 @@ class WorkspaceAnswerView(WorkspaceMixin, View):
             None,
         )
         if invitation is None:
-            raise Http404("No open questionnaire of yours here")
+            raise Http404(_("No open questionnaire of yours here"))
         return invitation
 
     def get(self, request, workspace_id, pk):

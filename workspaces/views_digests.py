@@ -71,7 +71,7 @@ class DigestDetailView(WorkspaceMixin, View):
     def _digest(self, pk) -> Digest:
         digest = digest_selectors.digest_for(access=self.access, pk=pk)
         if digest is None:
-            raise Http404("No such digest")
+            raise Http404(_("No such digest"))
         return digest
 
     def get(self, request, workspace_id, pk, form=None, status=200):
@@ -120,7 +120,7 @@ class DigestMailResendView(WorkspaceMixin, View):
         digest = digest_selectors.digest_for(access=self.access, pk=pk)
         mail = digest_selectors.digest_mails(digest=digest).filter(pk=mail_pk).first() if digest else None
         if mail is None:
-            raise Http404("No such mail")
+            raise Http404(_("No such mail"))
         try:
             digest_services.mail_resend(access=self.access, actor=request.user, mail=mail)
             messages.success(request, _("Queued again for %(who)s.") % {"who": mail.email})
@@ -156,7 +156,7 @@ def _suggestion_action(request, *, org, suggestion, action, access=None) -> None
             nba_services.snooze(org=org, actor=request.user, suggestion=suggestion, until=until, access=access)
             messages.success(request, _("Snoozed."))
         else:
-            raise Http404("No such action")
+            raise Http404(_("No such action"))
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
 
@@ -165,7 +165,7 @@ class SuggestionActionView(WorkspaceMixin, View):
     def post(self, request, workspace_id, pk, action):
         suggestion = digest_selectors.suggestions_for(access=self.access).filter(pk=pk).first()
         if suggestion is None:
-            raise Http404("No such suggestion")
+            raise Http404(_("No such suggestion"))
         _suggestion_action(
             request, org=self.workspace.organization, suggestion=suggestion, action=action, access=self.access
         )
@@ -292,7 +292,7 @@ class OrgDigestListView(OrgRequiredMixin, TemplateView):
 
         kind = request.POST.get("kind", DigestKind.WEEKLY)
         if kind not in DigestKind.values:
-            raise Http404("No such kind")
+            raise Http404(_("No such kind"))
         job = digest_services.run_request(org=self.org, kind=kind, today=timezone.localdate(), actor=request.user)
         messages.success(request, _("Digest run requested: %(label)s.") % {"label": job.label})
         return redirect("org_job", self.org.slug, job.pk)
@@ -329,7 +329,7 @@ class AttentionView(OrgRequiredMixin, TemplateView):
             return redirect("workspaces-org:attention", self.org.slug)
         suggestion = digest_selectors.attention_list(org=self.org).filter(pk=pk).first()
         if suggestion is None:
-            raise Http404("No such suggestion")
+            raise Http404(_("No such suggestion"))
         _suggestion_action(request, org=self.org, suggestion=suggestion, action=action)
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -392,7 +392,7 @@ class PartnerNbaTabView(OrgRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         partner = Partner.objects.for_org(self.org).filter(pk=self.kwargs["partner_pk"]).first()
         if partner is None:
-            raise Http404("No such partner")
+            raise Http404(_("No such partner"))
         context.update(
             partner=partner,
             suggestions=list(digest_selectors.attention_list(org=self.org, partner_id=partner.pk)[:50]),

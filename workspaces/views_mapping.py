@@ -42,7 +42,7 @@ class MappingMixin(WorkspaceMixin):
     def setup_map(self):
         partnership = services.mapping_partnership(access=self.access)
         if partnership is None:
-            raise Http404("This workspace has no account map")
+            raise Http404(_("This workspace has no account map"))
         self.account_map = services.workspace_map(access=self.access)
         self.view = selectors.map_view(account_map=self.account_map, side=MappingSide.PARTNER)
         return partnership
@@ -128,7 +128,7 @@ class MappingActionView(MappingMixin, View):
                     return MappingView.get(self, request, workspace_id, upload_form=form, status=400)
                 return redirect("workspaces:mapping_list", self.workspace.public_id, account_list.pk)
             else:
-                raise Http404("No such action")
+                raise Http404(_("No such action"))
         except ValidationError as exc:
             _errors(request, exc)
         return self.back()
@@ -145,7 +145,7 @@ class ListView(MappingMixin, View):
             raise PermissionDenied(_("Partner people upload their own list."))
         found = selectors.list_history(account_map=self.account_map).filter(pk=self.kwargs["list_pk"]).first()
         if found is None:
-            raise Http404("No such list")
+            raise Http404(_("No such list"))
         return found
 
     def render_list(self, account_list, form=None, status=200, preview=None):
@@ -234,7 +234,7 @@ class AccountsView(MappingMixin, View):
         if their:
             population = view.population(their)
             if population is None or population.pk not in view.fully_shared():
-                raise Http404("Not shared")
+                raise Http404(_("Not shared"))
             rows = selectors.their_rows(
                 view, key=population.pk, unmatched_only=request.GET.get("unmatched") == "1", q=q
             )
@@ -282,7 +282,7 @@ class MatchesView(MappingMixin, View):
         self.setup_map()
         match = selectors.fuzzy_matches(self.view).filter(pk=match_pk).first()
         if match is None:
-            raise Http404("No such match")
+            raise Http404(_("No such match"))
         try:
             services.partner_match_decide(access=self.access, actor=request.user, match=match, verdict=verdict)
             messages.success(request, _("Match confirmed.") if verdict == "confirmed" else _("Match rejected."))
@@ -320,7 +320,7 @@ class CoSellView(MappingMixin, View):
         self.setup_map()
         request_row = self.requests().filter(pk=pk).first()
         if request_row is None:
-            raise Http404("No such request")
+            raise Http404(_("No such request"))
         form = mapping_forms.CoSellAnswerForm(request.POST)
         if not form.is_valid():
             return self.get(request, workspace_id, form=form, status=400)
@@ -352,5 +352,5 @@ class JobView(MappingMixin, View):
             .first()
         )
         if job is None:
-            raise Http404("No such job")
+            raise Http404(_("No such job"))
         return render(request, "workspaces/_mapping_job.html", self.base_context("mapping", job=job))

@@ -120,7 +120,7 @@ class FundActionView(FundsView):
                 messages.error(request, " ".join(exc.messages))
             return self.back("workspaces:funds")
         if action != "claim":
-            raise Http404("No such action")
+            raise Http404(_("No such action"))
         form = ClaimForm(request.POST, request.FILES, prefix=f"claim-{pk}")
         if form.is_valid():
             data = dict(form.cleaned_data)
@@ -140,7 +140,7 @@ class ProofDownloadView(_ProgramMixin, View):
     def get(self, request, workspace_id, proof_id):
         proof = programs.proof_for(access=self.access, public_id=proof_id)
         if proof is None:
-            raise Http404("No such file")
+            raise Http404(_("No such file"))
         response = FileResponse(
             proof.file.open("rb"), as_attachment=True, filename=proof.original_name, content_type=proof.content_type
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -154,7 +155,7 @@ class PayInputSerializer(serializers.Serializer):
 
 class ExportInputSerializer(serializers.Serializer):
     format = serializers.ChoiceField(choices=["csv", "xlsx"], default="csv")
-    status = serializers.ChoiceField(choices=[("", "all"), *Statement.Status.choices], default="", required=False)
+    status = serializers.ChoiceField(choices=[("", _("all")), *Statement.Status.choices], default="", required=False)
 
 
 class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):

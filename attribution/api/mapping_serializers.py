@@ -6,6 +6,7 @@ response holds exactly what the page would show.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from attribution.mapping_models import (
@@ -48,11 +49,11 @@ class AccountMapInputSerializer(serializers.Serializer):
 
 
 class MatrixCellSerializer(serializers.Serializer):
-    count = serializers.IntegerField(allow_null=True, help_text="None when the other side does not share the count")
+    count = serializers.IntegerField(allow_null=True, help_text=_("None when the other side does not share the count"))
     level = serializers.ChoiceField(choices=ShareLevel.choices)
     can_list = serializers.BooleanField()
-    v = serializers.IntegerField(help_text="Vendor population id")
-    p = serializers.ChoiceField(choices=PartnerPopulation.choices, help_text="Partner population")
+    v = serializers.IntegerField(help_text=_("Vendor population id"))
+    p = serializers.ChoiceField(choices=PartnerPopulation.choices, help_text=_("Partner population"))
 
 
 class MatrixRowSerializer(serializers.Serializer):
@@ -188,7 +189,7 @@ class CoSellAnswerInputSerializer(serializers.Serializer):
 
 class MatchDecisionInputSerializer(serializers.Serializer):
     match = serializers.IntegerField()
-    verdict = serializers.ChoiceField(choices=[("confirmed", "confirmed"), ("rejected", "rejected")])
+    verdict = serializers.ChoiceField(choices=[("confirmed", _("confirmed")), ("rejected", _("rejected"))])
 
 
 class MatchDecisionOutputSerializer(serializers.Serializer):
@@ -216,7 +217,7 @@ class PartnerListOutputSerializer(serializers.ModelSerializer):
 class PartnerListInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     default_population = serializers.ChoiceField(choices=PartnerPopulation.choices, default="customer")
-    commit = serializers.BooleanField(default=True, help_text="Import at once when every row is valid")
+    commit = serializers.BooleanField(default=True, help_text=_("Import at once when every row is valid"))
 
 
 class JobRefSerializer(serializers.Serializer):

@@ -7,6 +7,7 @@ and sharing are given by people (an admin's session), so API keys get 403 there.
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -61,7 +62,7 @@ def overlap_page(viewset, view: selectors.MapView):
     params = viewset.request.query_params
     population, kind = view.population(params.get("v")), params.get("p", "")
     if population is None or kind not in PartnerPopulation.values or not view.can_list(population.pk, kind):
-        raise Http404("Not shared with you")
+        raise Http404(_("Not shared with you"))
     rows = selectors.overlap_rows(view, population_id=population.pk, kind=kind, q=params.get("q", "").strip())
     page = viewset.paginate_queryset(rows)
     payloads = [selectors.row_payload(view, m) for m in page]
@@ -71,7 +72,7 @@ def overlap_page(viewset, view: selectors.MapView):
 def their_page(viewset, view: selectors.MapView, key):
     """A population of the other side shared whole; 404 when it is not."""
     if key is None or key not in view.fully_shared():
-        raise Http404("Not shared with you")
+        raise Http404(_("Not shared with you"))
     unmatched = viewset.request.query_params.get("unmatched") in ("1", "true")
     page = viewset.paginate_queryset(selectors.their_rows(view, key=key, unmatched_only=unmatched))
     payloads = [selectors.their_payload(view, r) for r in page]
@@ -99,7 +100,7 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         checked = self.validated(s.AccountMapInputSerializer)
         partnership = Partnership.objects.for_org(self.org).filter(pk=checked["partnership"]).first()
         if partnership is None:
-            raise ApiValidationError({"partnership": ["Unknown in this organization."]})
+            raise ApiValidationError({"partnership": [_("Unknown in this organization.")]})
         account_map = mapping_services.account_map_ensure(org=self.org, partnership=partnership)
         return Response(s.AccountMapOutputSerializer(account_map).data, status=status.HTTP_201_CREATED)
 
@@ -175,7 +176,7 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         """Queue a recomputation (a background job: poll /jobs/<id>/)."""
         account_map = self.get_object()
         if not account_map.both_opted_in:
-            raise ApiValidationError("Both sides must agree before the lists are compared.")
+            raise ApiValidationError(_("Both sides must agree before the lists are compared."))
         job = mapping_services.account_map_recompute_request(org=self.org, actor=self.actor, account_map=account_map)
         return Response({"job": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
 
@@ -253,7 +254,7 @@ class MatchDecisionViewSet(OrgViewSet):
         match = AccountMatch.objects.for_org(self.org).filter(pk=checked["match"]).select_related("account_map").first()
         view = selectors.map_view(account_map=match.account_map, side=MappingSide.VENDOR) if match else None
         if view is None or not selectors.fuzzy_matches(view).filter(pk=match.pk).exists():
-            raise Http404("No such name match")
+            raise Http404(_("No such name match"))
         decision = mapping_services.match_decide(
             org=self.org, actor=self.actor, match=match, verdict=checked["verdict"], side=MappingSide.VENDOR
         )

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from attribution.currencies import ISO_4217
@@ -27,7 +28,9 @@ class CurrencyField(serializers.CharField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data).upper()
         if value not in ISO_4217:
-            raise serializers.ValidationError(f"“{value}” is not an ISO 4217 currency code (e.g. EUR).")
+            raise serializers.ValidationError(
+                _("“%(value)s” is not an ISO 4217 currency code (e.g. EUR).") % {"value": value}
+            )
         return value
 
 

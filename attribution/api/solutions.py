@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -151,7 +152,7 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     def _step(self, solution, step_id):
         step = SolutionStep.objects.for_org(self.org).filter(solution=solution, pk=step_id).first()
         if step is None:
-            raise Http404("No such step")
+            raise Http404(_("No such step"))
         return step
 
     @extend_schema(request=StepActionInputSerializer, responses=JointSolutionOutputSerializer)

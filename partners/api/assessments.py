@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -87,7 +88,7 @@ class CampaignOutputSerializer(serializers.ModelSerializer):
     partnerships = serializers.IntegerField(source="n_rounds", read_only=True)
     invited = serializers.IntegerField(source="n_invited", read_only=True)
     answered = serializers.IntegerField(source="n_answered", read_only=True)
-    response_rate = serializers.SerializerMethodField(help_text="Answered ÷ invited in percent; null when none")
+    response_rate = serializers.SerializerMethodField(help_text=_("Answered ÷ invited in percent; null when none"))
 
     class Meta:
         model = AssessmentCampaign
@@ -238,7 +239,7 @@ class ResponseInputSerializer(serializers.Serializer):
     self_orientation = serializers.IntegerField(required=False, allow_null=True)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     health = serializers.DictField(
-        required=False, default=dict, help_text='{"<question id>": {"value": 1-5, "comment": "..."}}'
+        required=False, default=dict, help_text=_('{"<question id>": {"value": 1-5, "comment": "..."}}')
     )
 
 
@@ -263,7 +264,7 @@ class AssessmentResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         if not isinstance(self.actor, User) or (
             invitation.user_id != self.actor.pk and invitation.email.lower() != self.actor.email.lower()
         ):
-            raise PermissionDenied("Only the person this invitation was sent to can answer it.")
+            raise PermissionDenied(_("Only the person this invitation was sent to can answer it."))
         response = assessment_services.response_submit(invitation=invitation, actor=self.actor, data=data)
         response = AssessmentResponse.objects.for_org(self.org).prefetch_related("health_answers").get(pk=response.pk)
         return Response(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
@@ -309,7 +310,7 @@ class SwotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
 
 
 class SatisfactionOutputSerializer(serializers.ModelSerializer):
-    normalised = serializers.SerializerMethodField(help_text="On 0–100: NPS (score+100)/2, CSAT as is, 1–5 (s−1)×25")
+    normalised = serializers.SerializerMethodField(help_text=_("On 0–100: NPS (score+100)/2, CSAT as is, 1–5 (s−1)×25"))
 
     class Meta:
         model = SatisfactionScore

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from partners.models import (
@@ -256,7 +257,12 @@ class PartnershipInputSerializer(serializers.Serializer):
     def validate(self, attrs):
         tier, program = attrs.get("tier"), attrs.get("program")
         if tier is not None and program is not None and tier.program_id != program.id:
-            raise serializers.ValidationError({"tier": f"“{tier.name}” is not a tier of the program {program.name}."})
+            raise serializers.ValidationError(
+                {
+                    "tier": _("“%(name)s” is not a tier of the program %(name2)s.")
+                    % {"name": tier.name, "name2": program.name}
+                }
+            )
         return attrs
 
 

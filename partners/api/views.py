@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -239,7 +240,7 @@ class CertificationFilter(django_filters.FilterSet):
     expires_before = django_filters.DateFilter(field_name="expires_on", lookup_expr="lte")
     expires_after = django_filters.DateFilter(field_name="expires_on", lookup_expr="gte")
     state = django_filters.ChoiceFilter(
-        choices=[("expired", "Expired"), ("expiring", "Expiring soon"), ("valid", "Valid")]
+        choices=[("expired", _("Expired")), ("expiring", _("Expiring soon")), ("valid", _("Valid"))]
     )
 
     class Meta:

@@ -1,4 +1,5 @@
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from partners.models import Contact, Partnership
@@ -38,7 +39,7 @@ class PlanInputSerializer(serializers.Serializer):
         choices=["quarter", "fiscal_year"],
         required=False,
         allow_null=True,
-        help_text="Take the fiscal quarter or year containing period_start (or today)",
+        help_text=_("Take the fiscal quarter or year containing period_start (or today)"),
     )
     period_start = serializers.DateField(required=False, allow_null=True)
     period_end = serializers.DateField(required=False, allow_null=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, throttling
 
@@ -57,21 +58,22 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("Send the key as 'Authorization: Bearer <key>'.")
+            raise exceptions.AuthenticationFailed(_("Send the key as 'Authorization: Bearer <key>'."))
         try:
             raw = header[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed("The API key contains invalid characters.")
+            raise exceptions.AuthenticationFailed(_("The API key contains invalid characters."))
         from pom import selectors, services
 
         key = selectors.api_key_by_hash(key_hash=hash_key(raw))
         if key is None:
-            raise exceptions.AuthenticationFailed("Unknown API key.")
+            raise exceptions.AuthenticationFailed(_("Unknown API key."))
         if key.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.")
+            raise exceptions.AuthenticationFailed(_("This API key has been revoked."))
         if key.is_expired:
             raise exceptions.AuthenticationFailed(
-                f"This API key expired on {key.expires_at:%Y-%m-%d %H:%M} UTC; use its replacement or create a new one."
+                _("This API key expired on %(expires_at)s UTC; use its replacement or create a new one.")
+                % {"expires_at": format(key.expires_at, "%Y-%m-%d %H:%M")}
             )
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:

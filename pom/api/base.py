@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
@@ -287,7 +288,7 @@ def exception_handler(exc, context):
         body = {
             "status": response.status_code,
             "code": "invalid",
-            "detail": f"Invalid input: {_flatten(errors)}",
+            "detail": _("Invalid input: %(flatten)s") % {"flatten": _flatten(errors)},
             "errors": errors,
         }
     else:

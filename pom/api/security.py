@@ -7,6 +7,7 @@ Owners change it, admins read it (API keys never: they act as viewer or manager)
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -34,12 +35,12 @@ SSO_FIELDS = (
 
 class SecurityPolicyInputSerializer(serializers.Serializer):
     require_mfa = serializers.BooleanField(required=False)
-    enabled = serializers.BooleanField(required=False, help_text="Single sign-on on or off.")
+    enabled = serializers.BooleanField(required=False, help_text=_("Single sign-on on or off."))
     protocol = serializers.ChoiceField(choices=SsoProtocol.choices, required=False)
     issuer = serializers.URLField(max_length=300, required=False, allow_blank=True)
     client_id = serializers.CharField(max_length=200, required=False, allow_blank=True)
     client_secret = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, write_only=True, help_text="Empty keeps the stored one."
+        max_length=500, required=False, allow_blank=True, write_only=True, help_text=_("Empty keeps the stored one.")
     )
     saml_metadata_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
     saml_entity_id = serializers.CharField(max_length=500, required=False, allow_blank=True)

@@ -8,6 +8,16 @@ from django import template
 
 register = template.Library()
 
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """`{{ deal.amount|money:deal.currency }}`: the amount with its currency, per the reader's locale
+    (`12.500,00 €` in German, `€12,500.00` in English); see pom.l10n."""
+    from pom.l10n import money_text
+
+    return money_text(amount, currency)
+
+
 HIDDEN_FIELDS = {"id", "organization"}  # the same on every row of an organization's trail
 MAX_VALUE_CHARS = 160
 

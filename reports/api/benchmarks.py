@@ -4,6 +4,7 @@ anonymised peers) and the published reference figures; goals through the service
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, permissions, serializers, status
 from rest_framework.response import Response
@@ -62,7 +63,7 @@ class DistributionOutputSerializer(serializers.ModelSerializer):
 
 class PeerOrganizationsOutputSerializer(serializers.Serializer):
     metric = serializers.CharField()
-    group = serializers.CharField(help_text="Which profile group answered (fall-back to broader groups)")
+    group = serializers.CharField(help_text=_("Which profile group answered (fall-back to broader groups)"))
     contributors = serializers.IntegerField()
     as_of = serializers.DateField()
     p10 = serializers.DecimalField(max_digits=20, decimal_places=4)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -37,7 +38,7 @@ class ScoreOutputSerializer(serializers.ModelSerializer):
 
 class ScoreDetailOutputSerializer(ScoreOutputSerializer):
     signals = serializers.JSONField(
-        read_only=True, help_text="{element: {note, signals: {code: {value, weight, share, contribution, detail}}}}"
+        read_only=True, help_text=_("{element: {note, signals: {code: {value, weight, share, contribution, detail}}}}")
     )
     sixcs = serializers.JSONField(read_only=True)
 
@@ -77,7 +78,7 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet)
             value = params.get(name)
             if value:
                 if not value.isdigit():
-                    raise serializers.ValidationError({name: "Enter a whole number."})
+                    raise serializers.ValidationError({name: _("Enter a whole number.")})
                 queryset = queryset.filter(**{f"{name}_id": int(value)})
         return queryset.order_by("-as_of", "partnership_id")
 
@@ -99,8 +100,8 @@ class ScoringModelOutputSerializer(serializers.ModelSerializer):
 
 
 class ScoringModelInputSerializer(serializers.Serializer):
-    weights = serializers.JSONField(help_text="{element: {signal: weight}}; each element's signals add up to 100")
-    element_weights = serializers.JSONField(help_text="{element: weight}; add up to 100")
+    weights = serializers.JSONField(help_text=_("{element: {signal: weight}}; each element's signals add up to 100"))
+    element_weights = serializers.JSONField(help_text=_("{element: weight}; add up to 100"))
     thresholds = serializers.JSONField(required=False, default=dict)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -158,7 +159,7 @@ class TargetOutputSerializer(serializers.ModelSerializer):
 class TargetInputSerializer(serializers.Serializer):
     partnership = OrgScopedPK(queryset=Partnership.objects)
     element = serializers.ChoiceField(choices=services.TARGET_ELEMENTS)
-    value = serializers.CharField(allow_blank=True, help_text="0–100; empty clears the target")
+    value = serializers.CharField(allow_blank=True, help_text=_("0–100; empty clears the target"))
 
 
 class ScoreTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):

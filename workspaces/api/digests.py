@@ -16,6 +16,7 @@ import django_filters
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -98,7 +99,7 @@ class DigestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet
     def _access(self, digest: Digest):
         access = selectors.workspace_access(user=self.request.user, workspace=digest.workspace)
         if access is None:
-            raise Http404("No such digest")
+            raise Http404(_("No such digest"))
         return access
 
     @extend_schema(request=DigestInputSerializer, responses=DigestOutputSerializer)
@@ -214,7 +215,7 @@ class GuestDigestOutputSerializer(DigestOutputSerializer):
 
 
 class GuestDigestDetailSerializer(GuestDigestOutputSerializer):
-    text = serializers.SerializerMethodField(help_text="The e-mail text as the caller reads it (name, language)")
+    text = serializers.SerializerMethodField(help_text=_("The e-mail text as the caller reads it (name, language)"))
     language = serializers.SerializerMethodField()
 
     class Meta(GuestDigestOutputSerializer.Meta):
@@ -248,7 +249,7 @@ class GuestDigestViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     def retrieve(self, request, workspace_id, pk):
         digest = digest_selectors.digest_for(access=self.access, pk=pk)
         if digest is None:
-            raise Http404("No such digest")
+            raise Http404(_("No such digest"))
         if isinstance(request.user, User):
             rendered = digest_outbox.render_mail(
                 digest=digest,
@@ -271,7 +272,7 @@ class GuestSuggestionViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     def _suggestion(self, pk) -> Suggestion:
         suggestion = digest_selectors.suggestions_for(access=self.access).filter(pk=pk).first()
         if suggestion is None:
-            raise Http404("No such suggestion")
+            raise Http404(_("No such suggestion"))
         return suggestion
 
     def _done(self, suggestion):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, status, viewsets
 from rest_framework.decorators import action
@@ -26,7 +27,7 @@ class GuestMappingMixin(GuestWorkspaceMixin):
 
     def map_view(self) -> selectors.MapView:
         if services.mapping_partnership(access=self.access) is None:
-            raise Http404("This workspace has no account map")
+            raise Http404(_("This workspace has no account map"))
         side = MappingSide.VENDOR if self.access.is_vendor else MappingSide.PARTNER
         return selectors.map_view(account_map=services.workspace_map(access=self.access), side=side)
 
@@ -102,7 +103,7 @@ class GuestCoSellViewSet(GuestMappingMixin, viewsets.GenericViewSet):
         self.map_view()
         found = self.requests().filter(pk=pk).first()
         if found is None:
-            raise Http404("No such request")
+            raise Http404(_("No such request"))
         checked = self.validated(s.CoSellAnswerInputSerializer)
         answered = services.partner_cosell_answer(
             access=self.access,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import django_filters
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, parsers, permissions, status, viewsets
@@ -68,13 +69,13 @@ class VendorWorkspaceMixin:
     def workspace_in_org(self, public_id) -> Workspace:
         workspace = Workspace.objects.for_org(self.org).filter(public_id=public_id).first()
         if workspace is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         return workspace
 
     def access_for(self, workspace: Workspace):
         access = selectors.workspace_access(user=self.request.user, workspace=workspace)
         if access is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         return access
 
 
@@ -206,7 +207,7 @@ class CommentViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.Retriev
         values = dict(checked)
         workspace = self.workspace_in_org(values.pop("workspace"))
         if not isinstance(self.actor, User):
-            raise PermissionDenied("Comments are written by people, not API keys.")
+            raise PermissionDenied(_("Comments are written by people, not API keys."))
         comment = services.comment_create(access=self.access_for(workspace), actor=self.actor, **values)
         return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
 
@@ -266,7 +267,7 @@ class GuestWorkspaceMixin(StrictInputMixin):
         workspace = selectors.workspace_by_public_id(public_id=kwargs["workspace_id"])
         access = selectors.workspace_access(user=request.user, workspace=workspace) if workspace else None
         if access is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         self.workspace, self.access = workspace, access
         if request.method not in permissions.SAFE_METHODS and not (
             access.can_manage if self.write_role == WorkspaceRole.OWNER else access.can_edit
@@ -303,7 +304,7 @@ class GuestWorkspaceViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, public_id=None):
         workspace = selectors.workspace_by_public_id(public_id=public_id)
         if workspace is None or selectors.workspace_access(user=request.user, workspace=workspace) is None:
-            raise Http404("No such workspace")
+            raise Http404(_("No such workspace"))
         return Response(self.get_serializer(workspace).data)
 
 
@@ -363,7 +364,7 @@ class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     def _record(self, file_id) -> WorkspaceFile:
         record = selectors.file_by_public_id(workspace=self.workspace, public_id=file_id)
         if record is None:
-            raise Http404("No such file")
+            raise Http404(_("No such file"))
         return record
 
     def list(self, request, workspace_id):
@@ -402,7 +403,7 @@ class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
             .first()
         )
         if key_result is None:
-            raise ApiValidationError({"key_result": ["No such key result in this workspace."]})
+            raise ApiValidationError({"key_result": [_("No such key result in this workspace.")]})
         checkin = services.checkin_post(
             access=self.access,
             actor=request.user,
