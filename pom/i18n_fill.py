@@ -69,9 +69,11 @@ def fill(path: Path, languages: list[str] | None = None) -> dict[str, int]:
     for code in languages or translated_languages():
         catalog, count = _read(code), 0
         for message in catalog:
-            value = (table.get(_key(message)) or {}).get(code, "").strip() if message.id else ""
-            if not value:
+            value = (table.get(_key(message)) or {}).get(code, "") if message.id else ""
+            if not value.strip():
                 continue
+            # Keep a translation's own leading and trailing spaces where its msgid has them.
+            value = value if message.id and str(_key(message)).endswith(" ") else value.strip()
             parts = [p.replace("\\n", "\n") for p in value.split(PLURAL)]
             message.string = tuple(parts + parts[-1:] * (2 - len(parts))) if isinstance(message.id, tuple) else parts[0]
             message.flags.discard("fuzzy")

@@ -139,7 +139,13 @@ from reports.benchmark_models import (  # noqa: E402, F401
 )
 
 # QBR packs, scheduled reports and Partner Wrapped (issue 12, part 2) live in their own module.
-from reports.packs_models import QbrPack, ReportSubscription, ThankYouNote, WrappedYear  # noqa: E402, F401
+from reports.packs_models import (  # noqa: E402, F401
+    QbrPack,
+    ReportRecipient,
+    ReportSubscription,
+    ThankYouNote,
+    WrappedYear,
+)
 from reports.summary_models import (  # noqa: E402, F401  (dashboards' summary tables, issue 12)
     AccountSummary,
     DealSummary,

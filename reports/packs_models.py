@@ -43,7 +43,9 @@ class ReportSubscription(OrgOwned):
         QUARTERLY = "quarterly", _("Quarterly")
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", blank=True)
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="reports.ReportRecipient", related_name="+", blank=True
+    )
     kind = models.CharField(max_length=60)
     params = models.JSONField(default=dict, blank=True, help_text=_("Filters and parameters of the report"))
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY)
@@ -59,6 +61,16 @@ class ReportSubscription(OrgOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.frequency} ({self.owner_id})"
+
+
+class ReportRecipient(OrgOwned):
+    """One member a subscription mails (the through-table carries its organization, as every tenant table)."""
+
+    subscription = models.ForeignKey(ReportSubscription, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subscription", "user"], name="report_recipient_unique")]
 
 
 class WrappedYear(OrgOwned):

@@ -99,7 +99,7 @@ def subscription_create(
         next_run_at=next_run(frequency=frequency, after=now or timezone.now()),
     )
     create_instance(org=org, actor=actor, instance=subscription)
-    subscription.recipients.set(recipients)
+    subscription.recipients.set(recipients, through_defaults={"organization": org})
     return subscription
 
 
@@ -138,7 +138,7 @@ def subscription_update(
     subscription.full_clean()
     subscription.save()
     audit_update(org=org, actor=actor, obj=subscription, before=before)
-    subscription.recipients.set(recipients)
+    subscription.recipients.set(recipients, through_defaults={"organization": org})
     return subscription
 
 

@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db.backends.base.creation import BaseDatabaseCreation
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -27,6 +28,20 @@ settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.Loc
 # Tests run tasks inline unless a test starts a real worker (see tests/worker.py).
 celery_app.conf.task_always_eager = True
 celery_app.conf.task_eager_propagates = True
+
+
+def _deserialize_into_empty(self, data):
+    """Django restores a `serialized_rollback` test's rows assuming the database is empty. A transactional
+    test flushed before it re-runs post_migrate, which recreates content types under new ids that then
+    collide with the restored ones; so start from an empty database, as Django assumes."""
+    from django.core.management import call_command
+
+    call_command("flush", database=self.connection.alias, interactive=False, inhibit_post_migrate=True, verbosity=0)
+    _deserialize_db_from_string(self, data)
+
+
+_deserialize_db_from_string = BaseDatabaseCreation.deserialize_db_from_string
+BaseDatabaseCreation.deserialize_db_from_string = _deserialize_into_empty
 
 
 def _set_app_role(sender, connection, **kwargs):

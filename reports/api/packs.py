@@ -67,11 +67,10 @@ class QbrPackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSe
     @extend_schema(request=QbrPackRequestSerializer, responses={202: JobOutputSerializer})
     @action(detail=False, methods=["post"])
     def generate(self, request, *args, **kwargs):
-        data = QbrPackRequestSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        start, end, label = packs.parse_quarter(data.validated_data["period"])
+        checked = self.validated(QbrPackRequestSerializer)
+        start, end, label = packs.parse_quarter(checked["period"])
         job = packs.pack_request(
-            org=self.org, actor=self.actor, partnership=data.validated_data["partnership"], period_start=start,
+            org=self.org, actor=self.actor, partnership=checked["partnership"], period_start=start,
             period_end=end, label=label,
         )  # fmt: skip
         return Response(JobOutputSerializer(job, context=self.get_serializer_context()).data, status=202)
@@ -136,10 +135,9 @@ class ReportSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     @extend_schema(request=SubscriptionInputSerializer, responses=SubscriptionOutputSerializer)
     def create(self, request, *args, **kwargs):
         user = self._person()
-        data = SubscriptionInputSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        checked = self.validated(SubscriptionInputSerializer)
         try:
-            sub = schedules.subscription_create(org=self.org, actor=user, **data.validated_data)
+            sub = schedules.subscription_create(org=self.org, actor=user, **checked)
         except DjangoValidationError as exc:
             raise _as_drf(exc) from None
         return Response(SubscriptionOutputSerializer(sub).data, status=status.HTTP_201_CREATED)
@@ -154,10 +152,9 @@ class ReportSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def partial_update(self, request, *args, **kwargs):
         user = self._person()
         sub = self._own()
-        data = SubscriptionUpdateSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
+        checked = self.validated(SubscriptionUpdateSerializer, partial=True)
         try:
-            sub = schedules.subscription_update(org=self.org, actor=user, subscription=sub, **data.validated_data)
+            sub = schedules.subscription_update(org=self.org, actor=user, subscription=sub, **checked)
         except DjangoValidationError as exc:
             raise _as_drf(exc) from None
         return Response(SubscriptionOutputSerializer(sub).data)

@@ -53,7 +53,6 @@ class Migration(migrations.Migration):
                 ('runs', models.PositiveIntegerField(default=0)),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='pom.organization')),
                 ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('recipients', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
                 'ordering': ['kind', 'id'],
