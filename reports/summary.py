@@ -157,7 +157,7 @@ def _deals_annotated(org: Organization):
         Subquery(links.order_by("id").values("partnership_id")[:1]),
     )
     partnership = Partnership.objects.for_org(org).filter(pk=OuterRef("lead_id"))
-    types = Partner.types.through.objects.filter(partner__partnerships=OuterRef("lead_id")).order_by("partnertype_id")
+    types = Partner.types.through.objects.filter(partner__partnerships=OuterRef("lead_id")).order_by("partner_type_id")
     return (
         Opportunity.objects.for_org(org)
         .filter(currency=org.currency)
@@ -170,7 +170,7 @@ def _deals_annotated(org: Organization):
             ),
             lead_program=Subquery(partnership.values("program_id")[:1]),
             lead_tier=Subquery(partnership.values("tier_id")[:1]),
-            lead_type=Subquery(types.values("partnertype_id")[:1]),
+            lead_type=Subquery(types.values("partner_type_id")[:1]),
         )
         .order_by()
     )
@@ -242,7 +242,7 @@ def _partnership_rows(org: Organization, today: datetime.date) -> list[Partnersh
     """Dimensions, plan and certification coverage, tier requirements met and TACAM now vs 90 days ago."""
     snapshots = ScoreSnapshot.objects.for_org(org).filter(partnership=OuterRef("pk")).order_by("-as_of")
     before = today - datetime.timedelta(days=TACAM_LOOKBACK_DAYS)
-    types = Partner.types.through.objects.filter(partner_id=OuterRef("partner_id")).order_by("partnertype_id")
+    types = Partner.types.through.objects.filter(partner_id=OuterRef("partner_id")).order_by("partner_type_id")
     open_plans = Plan.objects.for_org(org).filter(partnership=OuterRef("pk")).exclude(status=Plan.Status.CLOSED)
     certified = (
         Certification.objects.for_org(org)
@@ -256,7 +256,7 @@ def _partnership_rows(org: Organization, today: datetime.date) -> list[Partnersh
         .annotate(
             tacam_now=Subquery(snapshots.values("overall")[:1]),
             tacam_before=Subquery(snapshots.filter(as_of__lte=before).values("overall")[:1]),
-            partner_type=Subquery(types.values("partnertype_id")[:1]),
+            partner_type=Subquery(types.values("partner_type_id")[:1]),
             has_plan=Exists(open_plans),
             certified=Exists(certified),
         )
