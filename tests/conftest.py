@@ -130,6 +130,32 @@ def django_db_setup(
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
+# The longest test files start first, so no worker is left running one of them alone at the end
+# (pytest-xdist's loadfile hands out files in collection order). docs/development.md lists why they are slow.
+SLOW_FIRST = (
+    "tests/pom/test_seed_demo.py",
+    "tests/browser/test_accessibility.py",
+    "tests/browser/test_csp.py",
+    "tests/test_isolation.py",
+    "tests/workspaces/test_access_matrix.py",
+    "tests/partners/test_isolation.py",
+    "tests/attribution/test_run_worker.py",
+    "tests/browser/",
+    "tests/pom/test_platform.py",
+    "tests/workspaces/test_digest_worker_fault.py",
+    "tests/pom/test_api_fuzz.py",
+)
+
+
+def _slow_rank(item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return next((rank for rank, prefix in enumerate(SLOW_FIRST) if path.startswith(prefix)), len(SLOW_FIRST))
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=_slow_rank)  # stable: the order inside each file is kept
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Throttle counters and cached values never leak from one test into another."""
