@@ -130,21 +130,10 @@ def django_db_setup(
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
-# The longest test files start first, so no worker is left running one of them alone at the end
-# (pytest-xdist's loadfile hands out files in collection order). docs/development.md lists why they are slow.
-SLOW_FIRST = (
-    "tests/pom/test_seed_demo.py",
-    "tests/browser/test_accessibility.py",
-    "tests/browser/test_csp.py",
-    "tests/test_isolation.py",
-    "tests/workspaces/test_access_matrix.py",
-    "tests/partners/test_isolation.py",
-    "tests/attribution/test_run_worker.py",
-    "tests/browser/",
-    "tests/pom/test_platform.py",
-    "tests/workspaces/test_digest_worker_fault.py",
-    "tests/pom/test_api_fuzz.py",
-)
+# The longest test file starts first, so no process is left running it alone at the end (pytest-xdist's
+# loadfile hands out files in collection order). Only that one: starting every browser and worker test
+# at once made them contend for the two cores (measured slower). docs/development.md lists the slow ones.
+SLOW_FIRST = ("tests/pom/test_seed_demo.py",)  # seeds the whole demo once for its tests (about 45 s)
 
 
 def _slow_rank(item) -> int:
