@@ -66,7 +66,10 @@ def generate(*, partners: int, opportunities: int, log):
         ],
     )
     Partner.types.through.objects.bulk_create(
-        [Partner.types.through(partner_id=p.pk, partnertype_id=types[i % 3].pk) for i, p in enumerate(made)],
+        [
+            Partner.types.through(organization=org, partner_id=p.pk, partner_type_id=types[i % 3].pk)
+            for i, p in enumerate(made)
+        ],
         batch_size=5000,
     )
     partnerships = bulk(
