@@ -124,28 +124,22 @@ def _deals(org: Organization, filters: Filters, *, basis: str, previous: bool = 
     start, end = (filters.previous_start, filters.start) if previous else (filters.start, None)
     rows = DealSummary.objects.for_org(org).filter(basis=basis, month__gte=start)
     rows = rows.filter(month__lt=end) if end else rows.filter(month__lte=filters.today)
-    if filters.program:
-        rows = rows.filter(program_id=filters.program)
-    if filters.tier:
-        rows = rows.filter(tier_id=filters.tier)
-    if filters.owner:
-        rows = rows.filter(owner_id=filters.owner)
-    if filters.region:
-        rows = rows.filter(region=filters.region)
-    return rows.order_by()
+    return _narrowed(rows, filters)
 
 
 def _partnerships(org: Organization, filters: Filters):
-    rows = PartnershipSummary.objects.for_org(org)
-    if filters.program:
-        rows = rows.filter(program_id=filters.program)
-    if filters.tier:
-        rows = rows.filter(tier_id=filters.tier)
-    if filters.owner:
-        rows = rows.filter(owner_id=filters.owner)
-    if filters.region:
-        rows = rows.filter(region=filters.region)
-    return rows.order_by()
+    return _narrowed(PartnershipSummary.objects.for_org(org), filters)
+
+
+def _narrowed(rows, filters: Filters):
+    """Summary rows narrowed by the filter bar's program, tier, owner and region (each when chosen)."""
+    chosen = {
+        "program_id": filters.program,
+        "tier_id": filters.tier,
+        "owner_id": filters.owner,
+        "region": filters.region,
+    }
+    return rows.filter(**{field: value for field, value in chosen.items() if value}).order_by()
 
 
 def _month_label(day: datetime.date) -> str:
