@@ -75,6 +75,8 @@ def _build_template(connection, template: str, prefix: str) -> None:
         cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"])
         stale = [row[0] for row in cursor.fetchall() if row[0] not in (template, building)]
     for name in stale:
+        # A template database cannot be dropped until it is unmarked.
+        _execute(connection, f"ALTER DATABASE {quote(name)} WITH IS_TEMPLATE false")
         _execute(connection, f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
     _execute(connection, f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
     _execute(connection, f"ALTER DATABASE {quote(template)} WITH IS_TEMPLATE true")
