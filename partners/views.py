@@ -8,7 +8,6 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 
 from partners import forms, importing, selectors, services
 from partners.models import (
@@ -25,8 +24,8 @@ from partners.models import (
 )
 from pom import exports, hooks, jobs, validation
 from pom.models import Role
+from pom.pages import OrgPage, add_errors, error_text
 from pom.selectors import member_users
-from pom.tenancy import OrgRequiredMixin
 from pom.web import paginate, query_without_page
 
 FILTER_KEYS = ["q", "type", "program", "tier", "status", "stage", "owner", "region", "segment", "focus", "sort"]
@@ -42,21 +41,6 @@ BUILTIN_TABS = [
 ]
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form's fields (or on the form when the field is not shown)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(m for messages_ in exc.message_dict.values() for m in messages_)
-    return " ".join(exc.messages)
-
-
 def _get(queryset, pk):
     obj = queryset.filter(pk=pk).first()
     if obj is None:
@@ -64,11 +48,8 @@ def _get(queryset, pk):
     return obj
 
 
-class PartnersView(OrgRequiredMixin, View):
-    """Base of partner pages: org resolved from the URL, role checked, shared context."""
-
-    def ctx(self, **extra):
-        return {"org": self.org, "role": self.role, "can_write": self.can_write, "can_admin": self.can_admin, **extra}
+class PartnersView(OrgPage):
+    """Base of partner pages (pom.pages.OrgPage: org and role from the URL, shared context)."""
 
     def partner(self, pk) -> Partner:
         partner = selectors.partner_detail(org=self.org, pk=pk)
@@ -136,8 +117,7 @@ class PartnerListView(PartnersView):
             extra_filters=[x.filter_template for x in extensions],
             params=request.GET,
         )
-        template = self.fragment_template_name if request.htmx and not request.htmx.boosted else self.template_name
-        return render(request, template, context)
+        return self.render_page(request, context)
 
 
 class PartnerExportView(PartnersView):
@@ -216,7 +196,7 @@ class PartnerCreateView(PartnersView):
                     **data,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("%(name)s added.") % {"name": partner.name})
                 return redirect("partners:detail", org_slug=self.org.slug, pk=partner.pk)
@@ -245,7 +225,7 @@ class PartnerEditView(PartnersView):
                     types=form.cleaned_data["types"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Partner saved."))
                 return redirect("partners:detail", org_slug=self.org.slug, pk=partner.pk)
@@ -261,7 +241,7 @@ class PartnerDeleteView(PartnersView):
         try:
             services.partner_delete(org=self.org, actor=request.user, partner=partner)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("partners:detail", org_slug=self.org.slug, pk=pk)
         messages.success(request, _("%(name)s deleted.") % {"name": partner.name})
         return redirect("partners:list", org_slug=self.org.slug)
@@ -288,7 +268,7 @@ class PartnerInlineView(PartnersView):
             else:
                 services.partner_update(org=self.org, actor=request.user, partner=partner, data={field: value})
         except ValidationError as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
             partner = self.partner(pk)
         partner = self.partner(pk)
         context = self.ctx(p=partner, field=field, error=error, options=selectors.partner_filter_options(org=self.org))
@@ -318,6 +298,7 @@ class PartnerDetailView(PartnersView):
     """The partner page. `tab` picks the panel; HTMX requests get only the panel."""
 
     template_name = "partners/detail.html"
+    fragment_template_name = "partners/_tabs.html"
 
     def get(self, request, org_slug, pk, tab="overview"):
         partner = self.partner(pk)
@@ -337,9 +318,7 @@ class PartnerDetailView(PartnersView):
         panel = "partners/_tab_contributed.html" if current.get("contributed") else f"partners/_tab_{tab}.html"
         context["panel_template"] = panel
         context["options"] = selectors.partner_filter_options(org=self.org)
-        if request.htmx and not request.htmx.boosted:
-            return render(request, "partners/_tabs.html", context, status=status)
-        return render(request, self.template_name, context, status=status)
+        return self.render_page(request, context, status=status)
 
     def tab_context(self, request, partner, tab) -> dict:
         org = self.org
@@ -399,8 +378,8 @@ class _TabAction(PartnerDetailView):
 
     def failed(self, request, partner, exc: ValidationError):
         if request.htmx:
-            return self.render_tab(request, self.partner(partner.pk), self.tab, error=_error_text(exc))
-        messages.error(request, _error_text(exc))
+            return self.render_tab(request, self.partner(partner.pk), self.tab, error=error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("partners:tab", org_slug=self.org.slug, pk=partner.pk, tab=self.tab)
 
     def form_invalid(self, request, partner):
@@ -421,7 +400,7 @@ class ContactCreateView(_TabAction):
                     org=self.org, actor=request.user, partner=partner, name=data.pop("name"), **data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 return self.done(request, partner, "Contact added.")
         return self.form_invalid(request, partner)
@@ -442,7 +421,7 @@ class ContactEditView(PartnersView):
             try:
                 services.contact_update(org=self.org, actor=request.user, contact=contact, data=form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Contact saved."))
                 return redirect("partners:tab", org_slug=self.org.slug, pk=contact.partner_id, tab="contacts")
@@ -472,7 +451,7 @@ class PartnershipCreateView(_TabAction):
                     org=self.org, actor=request.user, partner=partner, program=data.pop("program"), **data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 return self.done(request, partner, "Partner added to the program.")
         return self.form_invalid(request, partner)
@@ -496,7 +475,7 @@ class PartnershipEditView(PartnersView):
                     org=self.org, actor=request.user, partnership=partnership, data=form.cleaned_data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Partnership saved."))
                 return redirect("partners:tab", org_slug=self.org.slug, pk=partnership.partner_id, tab="partnerships")
@@ -588,7 +567,7 @@ class CertificationCreateView(_TabAction):
                     **data,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 return self.done(request, partner, "Certification recorded.")
         return self.form_invalid(request, partner)
@@ -654,7 +633,7 @@ class ProgramFormView(PartnersView):
                 else:
                     services.program_update(org=self.org, actor=request.user, program=program, data=data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("%(name)s saved.") % {"name": program.name})
                 return redirect("partners:program_detail", org_slug=self.org.slug, pk=program.pk)
@@ -689,7 +668,7 @@ class ProgramDeleteView(PartnersView):
         try:
             services.program_delete(org=self.org, actor=request.user, program=program)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("partners:program_detail", org_slug=self.org.slug, pk=pk)
         messages.success(request, _("%(name)s deleted.") % {"name": program.name})
         return redirect("partners:program_list", org_slug=self.org.slug)
@@ -711,7 +690,7 @@ class TierCreateView(ProgramDetailView):
                     **data,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Tier added."))
                 return redirect("partners:program_detail", org_slug=self.org.slug, pk=program.pk)
@@ -736,7 +715,7 @@ class TierEditView(PartnersView):
             try:
                 services.tier_update(org=self.org, actor=request.user, tier=tier, data=data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Tier saved."))
                 return redirect("partners:program_detail", org_slug=self.org.slug, pk=tier.program_id)
@@ -778,7 +757,7 @@ class TaxonomyView(PartnersView):
             try:
                 services.taxonomy_term_create(org=self.org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("“%(cleaned_data)s” added.") % {"cleaned_data": form.cleaned_data["name"]})
                 return redirect("partners:taxonomy", org_slug=self.org.slug)
@@ -809,7 +788,7 @@ class TaxonomyTermView(PartnersView):
                 )
                 messages.success(request, _("Saved."))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect("partners:taxonomy", org_slug=self.org.slug)
 
 
@@ -842,7 +821,7 @@ class JourneyEditView(PartnersView):
             else:
                 raise ValidationError(_("Unknown journey action."))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Journey saved."))
         return redirect(reverse("partners:taxonomy", args=[self.org.slug]) + "#journeys")
@@ -871,7 +850,7 @@ class ImportView(PartnersView):
             try:
                 run = importing.import_run_create(org=self.org, actor=request.user, upload=form.cleaned_data["file"])
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 return redirect("partners:import_run", org_slug=self.org.slug, pk=run.pk)
         return self.get(request, org_slug, form=form, status=400)
@@ -901,7 +880,7 @@ class ImportRunView(PartnersView):
             try:
                 rows = importing.import_run_preview(org=self.org, run=run, mapping=form.mapping())
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 status = 200
                 preview = {
@@ -921,7 +900,7 @@ class ImportCommitView(PartnersView):
         try:
             importing.import_run_commit(org=self.org, actor=request.user, run=run)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("The import runs in the background; this page shows its progress."))
         return redirect("partners:import_run", org_slug=self.org.slug, pk=run.pk)

@@ -22,6 +22,7 @@ from attribution.selectors import registration_list
 from partners.models import Partner
 from plans.models import Activity, KeyResult, Plan
 from plans.selectors import plan_tree
+from pom.pages import HtmxFragmentMixin, add_errors, error_text
 from pom.tenancy import SAFE_METHODS, OrgRequiredMixin
 from pom.web import paginate, query_without_page
 from workspaces import selectors, services
@@ -41,18 +42,6 @@ from workspaces.forms import (
 from workspaces.models import WorkspaceRole, workspace_role_at_least
 
 FEED_SIZE = 30
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class WorkspaceMixin(LoginRequiredMixin):
@@ -152,7 +141,7 @@ class CommentCreateView(WorkspaceMixin, View):
                     internal=form.cleaned_data["internal"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 if request.htmx:
                     feed = selectors.feed(workspace=self.workspace, include_internal=self.access.sees_internal)
@@ -212,7 +201,7 @@ class CheckinCreateView(_PlanWriteView):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            return self.respond(request, "", error=_error_text(exc))
+            return self.respond(request, "", error=error_text(exc))
         return self.respond(request, f"Check-in posted on “{key_result.name}”.")
 
 
@@ -228,7 +217,7 @@ class ActivityUpdateView(_PlanWriteView):
         try:
             services.activity_update(access=self.access, actor=request.user, activity=activity, data=data)
         except ValidationError as exc:
-            return self.respond(request, "", error=_error_text(exc))
+            return self.respond(request, "", error=error_text(exc))
         return self.respond(request, f"“{activity.title}” updated.")
 
 
@@ -240,7 +229,7 @@ class PlanApproveView(_PlanWriteView):
         try:
             services.plan_approve(access=self.access, actor=request.user, plan=plan, note=note)
         except ValidationError as exc:
-            return self.respond(request, "", error=_error_text(exc))
+            return self.respond(request, "", error=error_text(exc))
         side = "vendor" if self.access.is_vendor else "partner"
         return self.respond(request, f"You approved “{plan.name}” for the {side} side.")
 
@@ -269,7 +258,7 @@ class MembersView(WorkspaceMixin, View):
             try:
                 services.invitation_create(access=self.access, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request, _("Invitation sent to %(cleaned_data)s.") % {"cleaned_data": form.cleaned_data["email"]}
@@ -304,7 +293,7 @@ class MemberUpdateView(WorkspaceMixin, View):
                     % {"display_name": member.user.display_name, "get_role_display": member.get_role_display().lower()},
                 )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return self.back("workspaces:members")
 
 
@@ -328,7 +317,7 @@ class InvitationActionView(WorkspaceMixin, View):
                 services.invitation_revoke(access=self.access, actor=request.user, invitation=invitation)
                 messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return self.back("workspaces:members")
 
 
@@ -348,7 +337,7 @@ class ShareLinkView(MembersView):
                 messages.success(request, _("View-only link created: copy it now, it is shown only once."))
                 return self.get(request, workspace_id, share_url=url)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return self.back("workspaces:members")
 
 
@@ -368,7 +357,7 @@ class FilesView(WorkspaceMixin, View):
                     access=self.access, actor=request.user, uploaded=form.cleaned_data["file"]
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("%(original_name)s uploaded.") % {"original_name": record.original_name})
                 return self.back("workspaces:files")
@@ -436,7 +425,7 @@ class DealsView(WorkspaceMixin, View):
                     access=self.access, actor=request.user, partnership=partnership, **data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 return self.get(request, workspace_id, created=registration)
         return self.get(request, workspace_id, form=form, status=400)
@@ -541,7 +530,7 @@ class InvitationAcceptView(View):
         try:
             services.invitation_accept(raw_token=token, user=request.user)
         except ValidationError as exc:
-            return render(request, "workspaces/invitation_invalid.html", {"reason": _error_text(exc)}, status=400)
+            return render(request, "workspaces/invitation_invalid.html", {"reason": error_text(exc)}, status=400)
         messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.workspace.name})
         return redirect("workspaces:detail", invitation.workspace.public_id)
 
@@ -571,13 +560,10 @@ class ShareView(View):
 # Vendor side ---------------------------------------------------------------------------------------
 
 
-class OrgWorkspaceListView(OrgRequiredMixin, TemplateView):
+class OrgWorkspaceListView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
     template_name = "workspaces/org_list.html"
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["workspaces/_org_table.html"]
-        return [self.template_name]
+    fragment_template_name = "workspaces/_org_table.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
