@@ -60,7 +60,7 @@ class PipelineListView(PipelineView):
             roles=OpportunityPartner.Role.choices,
             run=selectors.attribution_run_latest(org=self.org),
         )
-        return self.render_page(request, context)
+        return self.show(request, context)
 
 
 class OpportunityCreateView(PipelineView):

@@ -117,7 +117,7 @@ class PartnerListView(PartnersView):
             extra_filters=[x.filter_template for x in extensions],
             params=request.GET,
         )
-        return self.render_page(request, context)
+        return self.show(request, context)
 
 
 class PartnerExportView(PartnersView):
@@ -318,7 +318,7 @@ class PartnerDetailView(PartnersView):
         panel = "partners/_tab_contributed.html" if current.get("contributed") else f"partners/_tab_{tab}.html"
         context["panel_template"] = panel
         context["options"] = selectors.partner_filter_options(org=self.org)
-        return self.render_page(request, context, status=status)
+        return self.show(request, context, status=status)
 
     def tab_context(self, request, partner, tab) -> dict:
         org = self.org

@@ -68,7 +68,7 @@ class HtmxFragmentMixin:
 class OrgPage(OrgRequiredMixin, View):
     """Base of organization pages under /o/<org>/: organization and role resolved from the URL, role checked.
 
-    `ctx(**extra)` is the shared context (org, role, can_write, can_admin); `render_page(request, context)`
+    `ctx(**extra)` is the shared context (org, role, can_write, can_admin); `show(request, context)`
     renders `fragment_template_name` for HTMX swaps and `template_name` otherwise.
     """
 
@@ -89,7 +89,7 @@ class OrgPage(OrgRequiredMixin, View):
     def fragment(self, request) -> bool:
         return is_fragment(request)
 
-    def render_page(self, request, context: dict, *, status: int = 200, template: str | None = None):
+    def show(self, request, context: dict, *, status: int = 200, template: str | None = None):
         if template is None:
             use_fragment = self.fragment_template_name and is_fragment(request)
             template = self.fragment_template_name if use_fragment else self.template_name
