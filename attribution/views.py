@@ -10,7 +10,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 
 from attribution import cosell_selectors, engine, forms, importing, registrations, runs, selectors, services
 from attribution.filters import OpportunityFilter
@@ -23,17 +22,8 @@ from attribution.models import (
 )
 from partners.models import Partner, Program
 from pom.models import Role
-from pom.tenancy import OrgRequiredMixin
+from pom.pages import OrgPage, add_errors
 from pom.web import paginate, query_without_page
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's field errors on the form; unknown fields become form-level errors."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _first(queryset, pk):
@@ -43,14 +33,8 @@ def _first(queryset, pk):
     return obj
 
 
-class PipelineView(OrgRequiredMixin, View):
-    """Base of the app's pages: org and role resolved from the URL, shared context."""
-
-    def ctx(self, **extra):
-        return {"org": self.org, "role": self.role, "can_write": self.can_write, "can_admin": self.can_admin, **extra}
-
-    def fragment(self, request) -> bool:
-        return bool(request.htmx and not request.htmx.boosted)
+class PipelineView(OrgPage):
+    """Base of the app's pages (pom.pages.OrgPage: org and role from the URL, shared context)."""
 
 
 # Pipeline ------------------------------------------------------------------------------------------
@@ -76,8 +60,7 @@ class PipelineListView(PipelineView):
             roles=OpportunityPartner.Role.choices,
             run=selectors.attribution_run_latest(org=self.org),
         )
-        template = self.fragment_template_name if self.fragment(request) else self.template_name
-        return render(request, template, context)
+        return self.show(request, context)
 
 
 class OpportunityCreateView(PipelineView):
@@ -90,7 +73,7 @@ class OpportunityCreateView(PipelineView):
             try:
                 opportunity = services.opportunity_create(org=self.org, actor=request.user, data=form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Opportunity “%(name)s” created.") % {"name": opportunity.name})
                 return redirect("attribution:opportunity", org_slug=self.org.slug, pk=opportunity.pk)
@@ -161,7 +144,7 @@ class OpportunityActionView(OpportunityDetailView):
                 else:
                     services.materiality_score_set(org=org, actor=actor, opportunity=opportunity, **data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Saved; credit is being recomputed."))
                 return redirect("attribution:opportunity", org_slug=org.slug, pk=pk)
@@ -207,7 +190,7 @@ class RegistrationCreateView(PipelineView):
                     org=self.org, actor=request.user, via="vendor", **form.cleaned_data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 if registration.conflicts:
                     messages.warning(
@@ -286,7 +269,7 @@ class RegistrationDecideView(RegistrationDetailView):
                         org=org, actor=actor, registration=registration, message=data["message"]
                     )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Decision recorded; the partner sees it in their workspace."))
                 return redirect("attribution:registration", org_slug=org.slug, pk=pk)
@@ -322,7 +305,7 @@ class SettingsView(PipelineView):
             try:
                 services.attribution_config_update(org=self.org, actor=request.user, data=form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Attribution settings saved; credit is being recomputed."))
                 return redirect("attribution:settings", org_slug=self.org.slug)
@@ -346,7 +329,7 @@ class SplitRuleCreateView(SettingsView):
                     shares=form.shares(),
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Rule “%(data)s” created.") % {"data": data["name"]})
                 return redirect("attribution:settings", org_slug=self.org.slug)
@@ -380,7 +363,7 @@ class SplitRuleReviseView(SettingsView):
                     org=self.org, actor=request.user, rule=rule, shares=form.shares(), note=form.cleaned_data["note"]
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request,

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from attribution import commissions, forms, incentives, mdf, mdf_report, selectors, solutions
 from attribution.models import JointSolution, MdfProof, MdfRequest, SolutionStep, Statement
-from attribution.views import PipelineView, _add_errors
+from attribution.views import PipelineView
 from partners.models import Partnership, Program, Tier
 from pom import jobs
+from pom.pages import add_errors
 from pom.web import paginate, query_without_page
 
 
@@ -76,7 +77,7 @@ class IncentivesView(PipelineView):
                 try:
                     incentives.statements_generate_request(org=self.org, actor=request.user, **form.cleaned_data)
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_errors(form, exc)
                 else:
                     messages.success(request, _("Statements are being prepared."))
                     return redirect("attribution:incentives", self.org.slug)
@@ -92,7 +93,7 @@ class IncentivesView(PipelineView):
             try:
                 incentives.commission_rule_create(org=self.org, actor=request.user, program=program, data=data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Rule added; commissions are being recomputed."))
                 return redirect("attribution:incentives", self.org.slug)
@@ -178,7 +179,7 @@ class MdfView(PipelineView):
             try:
                 mdf.mdf_budget_create(org=self.org, actor=request.user, program=program, data=data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Budget created."))
                 return redirect("attribution:mdf", self.org.slug)
@@ -255,7 +256,7 @@ class MdfRequestView(PipelineView):
             else:
                 raise Http404(_("No such action"))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
             return self.get(request, org_slug, pk, form=form, status=400)
         messages.success(request, _("Recorded."))
         return redirect("attribution:mdf_request", self.org.slug, item.pk)
@@ -309,7 +310,7 @@ class SolutionListView(PipelineView):
             try:
                 solution = solutions.solution_idea_submit(org=self.org, actor=request.user, partnerships=chosen, **data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 return redirect("attribution:solution", self.org.slug, solution.pk)
         return self.render_page(request, form=form, status=400)

@@ -32,7 +32,8 @@ from partners.assessment_models import (
     SatisfactionScore,
 )
 from partners.models import Partnership, Program
-from partners.views import PartnersView, _add_errors, _error_text
+from partners.views import PartnersView
+from pom.pages import add_errors, error_text
 from pom.web import paginate, query_without_page
 
 HOW_TRUST = assessment_facts.__doc__
@@ -177,7 +178,7 @@ class CampaignListView(PartnersView):
                 if "closes_at" in getattr(exc, "message_dict", {}):
                     form.add_error("closes_on", exc.message_dict["closes_at"])
                 else:
-                    _add_errors(form, exc)
+                    add_errors(form, exc)
             else:
                 messages.success(request, _("Campaign sent to %(n)s partnerships.") % {"n": len(chosen)})
                 return redirect("partners:assessment_campaign", self.org.slug, campaign.pk)
@@ -283,7 +284,7 @@ class HealthQuestionsView(PartnersView):
                         data=data,
                     )  # fmt: skip
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Questionnaire saved."))
                 return redirect("partners:health_questions", self.org.slug)
@@ -337,7 +338,7 @@ class PartnerSwotView(PartnersView):
                     org=self.org, actor=request.user, partnership=partnership, year=data.pop("year"), data=data
                 )
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("SWOT saved."))
         else:
@@ -360,7 +361,7 @@ class SatisfactionCreateView(PartnersView):
                     org=self.org, actor=request.user, partnership=data.pop("partnership"), data=data
                 )
             except ValidationError as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Survey score recorded."))
         else:

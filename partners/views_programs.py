@@ -13,15 +13,8 @@ from partners.forms import ManualPointsForm, PointRuleForm, TierApplyForm
 from partners.models import Partnership, PointEntry, Program, TierMove
 from partners.views import PartnersView
 from pom import jobs
+from pom.pages import add_errors
 from pom.web import paginate, query_without_page
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class PointsView(PartnersView):
@@ -69,7 +62,7 @@ class PointsView(PartnersView):
                 try:
                     points.point_rule_create(org=self.org, actor=request.user, program=program, **data)
                 except ValidationError as exc:
-                    _add_errors(form, exc)
+                    add_errors(form, exc)
                 else:
                     messages.success(request, _("Rule added."))
                     return redirect("partners:points", self.org.slug)
@@ -81,7 +74,7 @@ class PointsView(PartnersView):
             try:
                 points.point_manual_request(org=self.org, actor=request.user, partnership=partnership, **data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Sent for approval: another manager approves it."))
                 return redirect("partners:points", self.org.slug)

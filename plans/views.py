@@ -20,26 +20,9 @@ from plans import forms, selectors, services
 from plans.filters import PlanFilter
 from plans.models import Activity, KeyResult, Objective, Plan, PlanTemplate
 from pom.models import Role
+from pom.pages import HtmxFragmentMixin, add_errors, error_text
 from pom.tenancy import OrgRequiredMixin
-from pom.web import HtmxFragmentMixin, paginate, query_without_page
-
-
-def _error_text(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return " ".join(
-            f"{field.replace('_', ' ').capitalize()}: {' '.join(msgs)}" if field != "__all__" else " ".join(msgs)
-            for field, msgs in exc.message_dict.items()
-        )
-    return " ".join(exc.messages)
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form fields it names (else on the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, msgs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, [f"{field}: {m}" for m in msgs])
-    else:
-        form.add_error(None, exc.messages)
+from pom.web import paginate, query_without_page
 
 
 def _period_args(data: dict) -> dict:
@@ -101,7 +84,7 @@ class PlanCreateView(OrgRequiredMixin, View):
                 else:
                     plan = services.plan_create(org=self.org, actor=request.user, **data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc, labelled=True)
             else:
                 messages.success(request, _("Plan “%(name)s” created.") % {"name": plan.name})
                 return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
@@ -172,7 +155,7 @@ class PlanEditView(PlanMixin, View):
             try:
                 services.plan_update(org=self.org, actor=request.user, plan=plan, data=form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc, labelled=True)
             else:
                 messages.success(request, _("Plan saved."))
                 return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
@@ -208,7 +191,7 @@ class PlanActionView(PlanMixin, View):
             else:
                 raise Http404(_("Unknown action"))
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc, labelled=True))
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
 
 
@@ -245,7 +228,9 @@ class PlanAddView(PlanMixin, View):
             else:
                 services.activity_create(org=self.org, actor=request.user, plan=plan, **data)
         except ValidationError as exc:
-            messages.error(request, _("Nothing was added. %(error_text)s") % {"error_text": _error_text(exc)})
+            messages.error(
+                request, _("Nothing was added. %(error_text)s") % {"error_text": error_text(exc, labelled=True)}
+            )
         else:
             messages.success(request, _("%(replace)s added.") % {"replace": what.replace("-", " ").capitalize()})
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
@@ -266,7 +251,7 @@ class PlanItemDeleteView(OrgRequiredMixin, View):
         try:
             delete()
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc, labelled=True))
         else:
             messages.success(request, _("“%(item)s” deleted.") % {"item": item})
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan_id)
@@ -351,7 +336,7 @@ class PlanItemEditView(OrgRequiredMixin, View):
             try:
                 update()
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc, labelled=True)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("plans:detail", org_slug=self.org.slug, pk=item.plan_id)
@@ -379,7 +364,7 @@ class CheckInView(_InlineUpdateView):
         try:
             services.checkin_create(org=self.org, actor=request.user, key_result=kr, **form.cleaned_data)
         except ValidationError as exc:
-            return self.respond(request, kr.plan_id, f"{kr.name}: {_error_text(exc)}", True)
+            return self.respond(request, kr.plan_id, f"{kr.name}: {error_text(exc, labelled=True)}", True)
         return self.respond(request, kr.plan_id, f"Checked in {form.cleaned_data['value']} on “{kr.name}”.", False)
 
 
@@ -397,7 +382,7 @@ class ActivityUpdateView(_InlineUpdateView):
         try:
             services.activity_update(org=self.org, actor=request.user, activity=activity, data=data)
         except ValidationError as exc:
-            return self.respond(request, activity.plan_id, f"{activity.title}: {_error_text(exc)}", True)
+            return self.respond(request, activity.plan_id, f"{activity.title}: {error_text(exc, labelled=True)}", True)
         return self.respond(request, activity.plan_id, f"“{activity.title}” updated.", False)
 
 
@@ -449,7 +434,7 @@ class TemplateCreateView(OrgRequiredMixin, View):
             try:
                 template = services.template_create(org=self.org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc, labelled=True)
             else:
                 messages.success(request, _("Template “%(name)s” created.") % {"name": template.name})
                 return redirect("plans:templates", org_slug=self.org.slug)
@@ -462,7 +447,7 @@ class TemplateCloneView(OrgRequiredMixin, View):
         try:
             copy = services.template_clone(org=self.org, actor=request.user, template=template)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc, labelled=True))
             return redirect("plans:templates", org_slug=self.org.slug)
         messages.success(request, _("“%(name)s” created: adapt it below.") % {"name": copy.name})
         return redirect("plans:template_edit", org_slug=self.org.slug, pk=copy.pk)
@@ -497,7 +482,7 @@ class TemplateEditView(OrgRequiredMixin, View):
             try:
                 services.template_update(org=self.org, actor=request.user, template=template, data=form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc, labelled=True)
             else:
                 messages.success(request, _("Template saved."))
                 return redirect("plans:templates", org_slug=self.org.slug)
@@ -528,7 +513,7 @@ class TemplateApplyView(OrgRequiredMixin, View):
             try:
                 plans = services.plan_create_from_template(org=self.org, actor=request.user, template=template, **data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc, labelled=True)
             else:
                 messages.success(
                     request,
@@ -580,7 +565,7 @@ class MeetingsView(OrgRequiredMixin, View):
             try:
                 meeting = services.meeting_create(org=self.org, actor=request.user, partnership=partnership, **data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc, labelled=True)
             else:
                 follow = meeting.follow_ups.count()
                 messages.success(

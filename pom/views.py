@@ -14,12 +14,9 @@ from django.views.generic import TemplateView
 from pom import hooks, jobs, selectors, services
 from pom.forms import ApiKeyForm, InvitationForm, MemberRoleForm, OrganizationForm, PeerProfileForm, ProfileForm
 from pom.models import ApiKey, Job, Membership, OrgInvitation, Role
+from pom.pages import HtmxFragmentMixin, error_text
 from pom.tenancy import OrgRequiredMixin
-from pom.web import HtmxFragmentMixin, paginate, query_without_page
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
+from pom.web import paginate, query_without_page
 
 
 def home(request):
@@ -188,7 +185,7 @@ class MemberUpdateView(OrgRequiredMixin, View):
                     % {"display_name": membership.user.display_name, "get_role_display": membership.get_role_display()},
                 )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect("org_members", org_slug=self.org.slug)
 
 
@@ -201,7 +198,7 @@ class InvitationRevokeView(OrgRequiredMixin, View):
             services.invitation_revoke(org=self.org, actor=request.user, invitation=invitation)
             messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect("org_members", org_slug=self.org.slug)
 
 
@@ -238,7 +235,7 @@ class InvitationAcceptView(View):
         try:
             membership = services.invitation_accept(raw_token=token, user=request.user)
         except ValidationError as exc:
-            return render(request, "pom/invitation_invalid.html", {"reason": _error_text(exc)}, status=400)
+            return render(request, "pom/invitation_invalid.html", {"reason": error_text(exc)}, status=400)
         messages.success(request, _("Welcome to %(name)s.") % {"name": membership.organization.name})
         return redirect("dashboard", org_slug=membership.organization.slug)
 
@@ -280,7 +277,7 @@ class ApiKeyRotateView(OrgRequiredMixin, View):
         try:
             new_key, raw = services.api_key_rotate(org=self.org, actor=request.user, key=key)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("org_api_keys", org_slug=self.org.slug)
         messages.success(
             request,

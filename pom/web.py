@@ -21,15 +21,3 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-class HtmxFragmentMixin:
-    """One view per page: the fragment for HTMX requests (not boosted), else the full page."""
-
-    fragment_template_name: str | None = None
-
-    def get_template_names(self):
-        htmx = getattr(self.request, "htmx", None)
-        if self.fragment_template_name and htmx and not htmx.boosted:
-            return [self.fragment_template_name]
-        return super().get_template_names()

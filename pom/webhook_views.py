@@ -6,29 +6,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views import View
 
 from pom import webhooks
 from pom.forms import WebhookEndpointForm
 from pom.models import Role, WebhookDelivery
-from pom.tenancy import OrgRequiredMixin
+from pom.pages import OrgPage, add_errors
 from pom.web import paginate, query_without_page
 from pom.webhook_events import event_types
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-class WebhookBase(OrgRequiredMixin, View):
+class WebhookBase(OrgPage):
     required_role = Role.ADMIN
-
-    def base_context(self, **extra):
-        return {"org": self.org, "role": self.role, "can_admin": True, "settings_tab": "webhooks", **extra}
+    page_context = {"settings_tab": "webhooks"}
 
     def endpoint(self, pk):
         return get_object_or_404(webhooks.endpoint_list(org=self.org), pk=pk)
@@ -38,7 +27,7 @@ class WebhooksView(WebhookBase):
     template_name = "pom/settings_webhooks.html"
 
     def get(self, request, org_slug, form=None, status=200):
-        context = self.base_context(
+        context = self.ctx(
             endpoints=webhooks.endpoint_list(org=self.org),
             form=form or WebhookEndpointForm(),
             catalogue=event_types(),
@@ -51,7 +40,7 @@ class WebhooksView(WebhookBase):
             try:
                 endpoint, secret = webhooks.endpoint_create(org=self.org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Endpoint added. Copy its signing secret now: it is shown only once."))
                 return WebhookView.as_view()(request, org_slug=org_slug, pk=endpoint.pk, new_secret=secret)
@@ -72,7 +61,7 @@ class WebhookView(WebhookBase):
             org=self.org, endpoint=endpoint, status=status_filter, event_type=request.GET.get("event_type") or None
         )
         initial = {"url": endpoint.url, "description": endpoint.description, "event_types": endpoint.event_types}
-        context = self.base_context(
+        context = self.ctx(
             endpoint=endpoint,
             form=form or WebhookEndpointForm(initial=initial),
             page=paginate(request, deliveries),
@@ -93,7 +82,7 @@ class WebhookView(WebhookBase):
             try:
                 webhooks.endpoint_update(org=self.org, actor=request.user, endpoint=endpoint, data=form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Endpoint saved."))
                 return redirect("org_webhook", org_slug=self.org.slug, pk=endpoint.pk)
@@ -136,7 +125,7 @@ class WebhookDeliveryView(WebhookBase):
 
     def get(self, request, org_slug, pk):
         delivery = self.delivery(pk)
-        context = self.base_context(
+        context = self.ctx(
             delivery=delivery,
             endpoint=delivery.endpoint,
             attempts=webhooks.attempt_list(org=self.org, delivery=delivery),

@@ -16,8 +16,8 @@ from django.views.generic import TemplateView
 
 from pom import exports
 from pom.models import Role
+from pom.pages import HtmxFragmentMixin
 from pom.tenancy import OrgRequiredMixin
-from pom.web import HtmxFragmentMixin
 from reports import dashboard_selectors as ds
 from reports import list_exports, summary
 

@@ -19,19 +19,17 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from attribution.selectors import registration_list
-from partners.models import Partner
 from plans.models import Activity, KeyResult, Plan
 from plans.selectors import plan_tree
-from pom.tenancy import SAFE_METHODS, OrgRequiredMixin
+from pom.pages import add_errors, error_text
+from pom.tenancy import SAFE_METHODS
 from pom.web import paginate, query_without_page
 from workspaces import selectors, services
-from workspaces.filters import WorkspaceFilter
 from workspaces.forms import (
     ActivityForm,
     ApproveForm,
     CheckinForm,
     CommentForm,
-    DealRoomForm,
     FileForm,
     InvitationForm,
     MemberRoleForm,
@@ -41,18 +39,6 @@ from workspaces.forms import (
 from workspaces.models import WorkspaceRole, workspace_role_at_least
 
 FEED_SIZE = 30
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class WorkspaceMixin(LoginRequiredMixin):
@@ -152,7 +138,7 @@ class CommentCreateView(WorkspaceMixin, View):
                     internal=form.cleaned_data["internal"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 if request.htmx:
                     feed = selectors.feed(workspace=self.workspace, include_internal=self.access.sees_internal)
@@ -212,7 +198,7 @@ class CheckinCreateView(_PlanWriteView):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as exc:
-            return self.respond(request, "", error=_error_text(exc))
+            return self.respond(request, "", error=error_text(exc))
         return self.respond(request, f"Check-in posted on “{key_result.name}”.")
 
 
@@ -228,7 +214,7 @@ class ActivityUpdateView(_PlanWriteView):
         try:
             services.activity_update(access=self.access, actor=request.user, activity=activity, data=data)
         except ValidationError as exc:
-            return self.respond(request, "", error=_error_text(exc))
+            return self.respond(request, "", error=error_text(exc))
         return self.respond(request, f"“{activity.title}” updated.")
 
 
@@ -240,7 +226,7 @@ class PlanApproveView(_PlanWriteView):
         try:
             services.plan_approve(access=self.access, actor=request.user, plan=plan, note=note)
         except ValidationError as exc:
-            return self.respond(request, "", error=_error_text(exc))
+            return self.respond(request, "", error=error_text(exc))
         side = "vendor" if self.access.is_vendor else "partner"
         return self.respond(request, f"You approved “{plan.name}” for the {side} side.")
 
@@ -269,7 +255,7 @@ class MembersView(WorkspaceMixin, View):
             try:
                 services.invitation_create(access=self.access, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request, _("Invitation sent to %(cleaned_data)s.") % {"cleaned_data": form.cleaned_data["email"]}
@@ -304,7 +290,7 @@ class MemberUpdateView(WorkspaceMixin, View):
                     % {"display_name": member.user.display_name, "get_role_display": member.get_role_display().lower()},
                 )
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return self.back("workspaces:members")
 
 
@@ -328,7 +314,7 @@ class InvitationActionView(WorkspaceMixin, View):
                 services.invitation_revoke(access=self.access, actor=request.user, invitation=invitation)
                 messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return self.back("workspaces:members")
 
 
@@ -348,7 +334,7 @@ class ShareLinkView(MembersView):
                 messages.success(request, _("View-only link created: copy it now, it is shown only once."))
                 return self.get(request, workspace_id, share_url=url)
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return self.back("workspaces:members")
 
 
@@ -368,7 +354,7 @@ class FilesView(WorkspaceMixin, View):
                     access=self.access, actor=request.user, uploaded=form.cleaned_data["file"]
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("%(original_name)s uploaded.") % {"original_name": record.original_name})
                 return self.back("workspaces:files")
@@ -436,7 +422,7 @@ class DealsView(WorkspaceMixin, View):
                     access=self.access, actor=request.user, partnership=partnership, **data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 return self.get(request, workspace_id, created=registration)
         return self.get(request, workspace_id, form=form, status=400)
@@ -541,7 +527,7 @@ class InvitationAcceptView(View):
         try:
             services.invitation_accept(raw_token=token, user=request.user)
         except ValidationError as exc:
-            return render(request, "workspaces/invitation_invalid.html", {"reason": _error_text(exc)}, status=400)
+            return render(request, "workspaces/invitation_invalid.html", {"reason": error_text(exc)}, status=400)
         messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.workspace.name})
         return redirect("workspaces:detail", invitation.workspace.public_id)
 
@@ -566,91 +552,3 @@ class ShareView(View):
         response["X-Robots-Tag"] = "noindex"
         response["Referrer-Policy"] = "no-referrer"
         return response
-
-
-# Vendor side ---------------------------------------------------------------------------------------
-
-
-class OrgWorkspaceListView(OrgRequiredMixin, TemplateView):
-    template_name = "workspaces/org_list.html"
-
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["workspaces/_org_table.html"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        filterset = WorkspaceFilter(self.request.GET, queryset=selectors.workspace_list(org=self.org), org=self.org)
-        context.update(
-            filter=filterset,
-            page=paginate(self.request, filterset.qs),
-            query=query_without_page(self.request),
-        )
-        return context
-
-
-class DealRoomCreateView(OrgRequiredMixin, View):
-    """Open a workspace around several partnerships and, optionally, one opportunity (a deal room).
-
-    `?opportunity=<id>` preselects the deal and the partnerships already involved in it.
-    """
-
-    template_name = "workspaces/deal_room_form.html"
-    required_roles = {"GET": "manager", "POST": "manager"}
-
-    def get(self, request, org_slug):
-        initial = {}
-        opportunity = selectors.open_opportunity(org=self.org, pk=request.GET.get("opportunity"))
-        if opportunity is not None:
-            initial = {
-                "opportunity": opportunity,
-                "name": f"Deal room · {opportunity.name}",
-                "partnerships": selectors.opportunity_partnership_ids(org=self.org, opportunity=opportunity),
-            }
-        return self.render(DealRoomForm(org=self.org, initial=initial))
-
-    def post(self, request, org_slug):
-        form = DealRoomForm(request.POST, org=self.org)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                workspace = services.workspace_create(
-                    org=self.org,
-                    actor=request.user,
-                    name=data["name"],
-                    description=data["description"],
-                    partnerships=list(data["partnerships"]),
-                    opportunity=data["opportunity"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(
-                    request, _("Deal room “%(name)s” is open: invite the partners' people.") % {"name": workspace.name}
-                )
-                return redirect(services.workspace_url(workspace, "workspaces:members"))
-        return self.render(form, status=400)
-
-    def render(self, form, status=200):
-        return render(
-            request=self.request,
-            template_name=self.template_name,
-            context={"form": form, "org": self.org},
-            status=status,
-        )
-
-
-class PartnerTabView(OrgRequiredMixin, TemplateView):
-    """The Workspaces tab of the vendor's partner page (an HTML fragment): each workspace of the partner's
-    partnerships with its members and pending invitations."""
-
-    template_name = "workspaces/_partner_tab.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        partner = Partner.objects.for_org(self.org).filter(pk=self.kwargs["partner_pk"]).first()
-        if partner is None:
-            raise Http404(_("No such partner"))
-        context.update(partner=partner, workspaces=selectors.workspace_list(org=self.org, partner_id=partner.pk))
-        return context

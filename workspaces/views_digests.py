@@ -22,6 +22,7 @@ from django.views.generic import TemplateView
 from partners.models import Partner
 from pom import jobs
 from pom.models import Role
+from pom.pages import error_text
 from pom.tenancy import OrgRequiredMixin
 from pom.web import paginate, query_without_page
 from workspaces import action_links, digest_outbox, digest_selectors, digest_services, nba_services, selectors
@@ -36,10 +37,6 @@ from workspaces.digest_forms import (
 from workspaces.models import ActionLink, Digest, DigestKind, NotificationPreference, Suggestion
 from workspaces.nba_rules import all_rules
 from workspaces.views import PreferencesView, WorkspaceMixin
-
-
-def _error_text(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
 
 
 def digest_card_context(workspace, access) -> dict:
@@ -110,7 +107,7 @@ class DigestDetailView(WorkspaceMixin, View):
             else:
                 raise ValidationError({"action": _("Choose edit or approve.")})
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("workspaces:digest", self.workspace.public_id, digest.pk)
         return redirect("workspaces:digest", self.workspace.public_id, digest.pk)
 
@@ -125,7 +122,7 @@ class DigestMailResendView(WorkspaceMixin, View):
             digest_services.mail_resend(access=self.access, actor=request.user, mail=mail)
             messages.success(request, _("Queued again for %(who)s.") % {"who": mail.email})
         except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect("workspaces:digest", self.workspace.public_id, pk)
 
 
@@ -158,7 +155,7 @@ def _suggestion_action(request, *, org, suggestion, action, access=None) -> None
         else:
             raise Http404(_("No such action"))
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
 
 
 class SuggestionActionView(WorkspaceMixin, View):
@@ -250,7 +247,7 @@ class ActionLinkView(View):
         except action_links.LinkRefused as exc:
             return self._refused(request, exc)
         except ValidationError as exc:
-            return self.get(request, token, form=form, status=400, error=_error_text(exc))
+            return self.get(request, token, form=form, status=400, error=error_text(exc))
         return render(request, "workspaces/action_link_done.html", {"link": link, "workspace": link.workspace})
 
 

@@ -15,11 +15,12 @@ from django.views import View
 
 from attribution import incentives, mdf, solutions
 from partners import points, tiers
+from pom.pages import add_errors
 from pom.web import paginate, query_without_page
 from workspaces import programs
 from workspaces.forms import ClaimForm, FundRequestForm, IdeaForm, StepForm
 from workspaces.selectors import workspace_partnership_ids
-from workspaces.views import WorkspaceMixin, _add_errors
+from workspaces.views import WorkspaceMixin
 
 
 class _DealRoomGuard:
@@ -98,7 +99,7 @@ class FundsView(_ProgramMixin, View):
                     access=self.access, actor=request.user, partnerships=self.partnerships, data=data
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request, _("Request %(code)s filed: an approver decides next.") % {"code": created.campaign_code}
@@ -129,7 +130,7 @@ class FundActionView(FundsView):
             try:
                 programs.fund_claim_file(access=self.access, actor=request.user, pk=pk, data=data, files=files)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Claim sent with its proof: an approver reviews it next."))
                 return self.back("workspaces:funds")
@@ -187,7 +188,7 @@ class SolutionsView(_ProgramMixin, View):
                     access=self.access, actor=request.user, partnerships=self.partnerships, data=dict(form.cleaned_data)
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Idea sent: %(org)s vets it next.") % {"org": self.workspace.organization})
                 return self.back("workspaces:solutions")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -20,7 +20,7 @@ from attribution.models import (
     MdfRequest,
 )
 from partners.models import Partnership, Program
-from pom.api.base import OrgScopedPK, OrgViewSet
+from pom.api.base import OrgScopedPK, OrgViewSet, ServiceViewSet
 
 # Market development funds ------------------------------------------------------------------------
 
@@ -64,34 +64,25 @@ class MdfBudgetInputSerializer(serializers.Serializer):
     approvers = serializers.ListField(child=serializers.IntegerField(), required=False)
 
 
-class MdfBudgetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class MdfBudgetViewSet(ServiceViewSet):
     """Budgets per program and period. Detail pages cost one aggregate each for `remaining`."""
 
     model = MdfBudget
-    serializer_class = MdfBudgetOutputSerializer
+    input_serializer_class = MdfBudgetInputSerializer
+    output_serializer_class = MdfBudgetOutputSerializer
+    allow_put = False
     filterset_fields = ["program", "allocation", "currency"]
     ordering = ["-period_start", "name"]
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(mdf.with_held_totals(org=self.org, budgets=queryset))
 
-    @extend_schema(request=MdfBudgetInputSerializer, responses={201: MdfBudgetOutputSerializer})
-    def create(self, request, org_slug):
-        checked = self.validated(MdfBudgetInputSerializer)
-        data = dict(checked)
-        budget = mdf.mdf_budget_create(org=self.org, actor=self.actor, program=data.pop("program"), data=data)
-        return Response(
-            MdfBudgetOutputSerializer(budget, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED,
-        )
+    def create_object(self, data):
+        return mdf.mdf_budget_create(org=self.org, actor=self.actor, program=data.pop("program"), data=data)
 
-    @extend_schema(request=MdfBudgetInputSerializer, responses=MdfBudgetOutputSerializer)
-    def partial_update(self, request, org_slug, pk):
-        budget = self.get_object()
-        checked = self.validated(MdfBudgetInputSerializer, partial=True)
-        data = {k: v for k, v in checked.items() if k != "program"}
-        budget = mdf.mdf_budget_update(org=self.org, actor=self.actor, budget=budget, data=data)
-        return Response(MdfBudgetOutputSerializer(budget, context=self.get_serializer_context()).data)
+    def update_object(self, budget, data):
+        data = {k: v for k, v in data.items() if k != "program"}
+        return mdf.mdf_budget_update(org=self.org, actor=self.actor, budget=budget, data=data)
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["get"])
@@ -190,23 +181,21 @@ class DecisionInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class MdfRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class MdfRequestViewSet(ServiceViewSet):
     """Fund requests. `POST` files one for a partnership (never over what is left of the budget, even under
     concurrent requests); `decide` approves (the amount asked or less) or rejects with a comment."""
 
     model = MdfRequest
-    serializer_class = MdfRequestOutputSerializer
+    input_serializer_class = MdfRequestInputSerializer
+    output_serializer_class = MdfRequestOutputSerializer
     filterset_fields = ["budget", "partnership", "status", "campaign_code"]
     ordering = ["-created_at", "-id"]
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset.select_related("claim"))
 
-    @extend_schema(request=MdfRequestInputSerializer, responses={201: MdfRequestOutputSerializer})
-    def create(self, request, org_slug):
-        checked = self.validated(MdfRequestInputSerializer)
-        item = mdf.mdf_request_submit(org=self.org, actor=self.actor, **checked)
-        return Response(MdfRequestOutputSerializer(item).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return mdf.mdf_request_submit(org=self.org, actor=self.actor, **data)
 
     @extend_schema(request=DecisionInputSerializer, responses=MdfRequestOutputSerializer)
     @action(detail=True, methods=["post"])

@@ -15,7 +15,7 @@ from attribution.models import (
     Statement,
 )
 from partners.models import Program, Tier
-from pom.api.base import OrgScopedPK, OrgViewSet
+from pom.api.base import OrgScopedPK, OrgViewSet, ServiceViewSet
 from pom.api.serializers import JobOutputSerializer
 
 
@@ -65,28 +65,22 @@ class CommissionRuleInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(default=True)
 
 
-class CommissionRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class CommissionRuleViewSet(ServiceViewSet):
     """Commission rules per program (and tier): percent, fixed fee per converted lead, threshold."""
 
     model = CommissionRule
-    serializer_class = CommissionRuleOutputSerializer
+    input_serializer_class = CommissionRuleInputSerializer
+    output_serializer_class = CommissionRuleOutputSerializer
+    allow_put = False
     filterset_fields = ["program", "tier", "kind", "is_active"]
     ordering = ["program", "name"]
 
-    @extend_schema(request=CommissionRuleInputSerializer, responses={201: CommissionRuleOutputSerializer})
-    def create(self, request, org_slug):
-        checked = self.validated(CommissionRuleInputSerializer)
-        data = dict(checked)
-        rule = incentives.commission_rule_create(org=self.org, actor=self.actor, program=data.pop("program"), data=data)
-        return Response(CommissionRuleOutputSerializer(rule).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return incentives.commission_rule_create(org=self.org, actor=self.actor, program=data.pop("program"), data=data)
 
-    @extend_schema(request=CommissionRuleInputSerializer, responses=CommissionRuleOutputSerializer)
-    def partial_update(self, request, org_slug, pk):
-        rule = self.get_object()
-        checked = self.validated(CommissionRuleInputSerializer, partial=True)
-        data = {k: v for k, v in checked.items() if k != "program"}
-        rule = incentives.commission_rule_update(org=self.org, actor=self.actor, rule=rule, data=data)
-        return Response(CommissionRuleOutputSerializer(rule).data)
+    def update_object(self, rule, data):
+        data = {k: v for k, v in data.items() if k != "program"}
+        return incentives.commission_rule_update(org=self.org, actor=self.actor, rule=rule, data=data)
 
     @extend_schema(request=None, responses={202: JobOutputSerializer})
     @action(detail=False, methods=["post"])

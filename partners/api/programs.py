@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from partners import points, tiers
 from partners.models import Partnership, PointEntry, PointRule, Program, TierMove
-from pom.api.base import OrgScopedPK, OrgViewSet
+from pom.api.base import OrgScopedPK, OrgViewSet, ServiceViewSet
 from pom.api.serializers import JobOutputSerializer
 from pom.models import Role
 
@@ -84,43 +84,36 @@ class PointSyncOutputSerializer(serializers.Serializer):
     skipped = serializers.IntegerField()
 
 
-class PointRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class PointRuleViewSet(ServiceViewSet):
     """Point rules per program and activity (deal-won rules give points per amount)."""
 
     model = PointRule
-    serializer_class = PointRuleOutputSerializer
+    input_serializer_class = PointRuleInputSerializer
+    output_serializer_class = PointRuleOutputSerializer
+    allow_put = False
     filterset_fields = ["program", "activity", "is_active"]
     ordering = ["program", "activity", "name"]
 
-    @extend_schema(request=PointRuleInputSerializer, responses={201: PointRuleOutputSerializer})
-    def create(self, request, org_slug):
-        checked = self.validated(PointRuleInputSerializer)
-        rule = points.point_rule_create(org=self.org, actor=self.actor, **checked)
-        return Response(PointRuleOutputSerializer(rule).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return points.point_rule_create(org=self.org, actor=self.actor, **data)
 
-    @extend_schema(request=PointRuleInputSerializer, responses=PointRuleOutputSerializer)
-    def partial_update(self, request, org_slug, pk):
-        rule = self.get_object()
-        checked = self.validated(PointRuleInputSerializer, partial=True)
-        data = {k: v for k, v in checked.items() if k != "program"}
-        rule = points.point_rule_update(org=self.org, actor=self.actor, rule=rule, data=data)
-        return Response(PointRuleOutputSerializer(rule).data)
+    def update_object(self, rule, data):
+        data = {k: v for k, v in data.items() if k != "program"}
+        return points.point_rule_update(org=self.org, actor=self.actor, rule=rule, data=data)
 
 
-class PointEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class PointEntryViewSet(ServiceViewSet):
     """The points ledger. `POST` asks for a manual award or correction (pending until a second person
     approves it); `bulk` syncs awards from an LMS or another system, keyed by `external_id`."""
 
     model = PointEntry
-    serializer_class = PointEntryOutputSerializer
+    input_serializer_class = PointManualInputSerializer
+    output_serializer_class = PointEntryOutputSerializer
     filterset_fields = ["partnership", "status", "kind", "rule"]
     ordering = ["-occurred_on", "-id"]
 
-    @extend_schema(request=PointManualInputSerializer, responses={201: PointEntryOutputSerializer})
-    def create(self, request, org_slug):
-        checked = self.validated(PointManualInputSerializer)
-        entry = points.point_manual_request(org=self.org, actor=self.actor, **checked)
-        return Response(PointEntryOutputSerializer(entry).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return points.point_manual_request(org=self.org, actor=self.actor, **data)
 
     def _decide(self, approve: bool):
         checked = self.validated(PointDecisionInputSerializer)
@@ -131,7 +124,7 @@ class PointEntryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
             approve=approve,
             note=checked["note"],
         )
-        return Response(PointEntryOutputSerializer(entry).data)
+        return self.answer(entry)
 
     @extend_schema(request=PointDecisionInputSerializer, responses=PointEntryOutputSerializer)
     @action(detail=True, methods=["post"])

@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from pom import webhooks
-from pom.api.base import OrgViewSet
+from pom.api.base import OrgViewSet, ServiceViewSet
 from pom.models import Role, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from pom.webhook_events import event_types
 
@@ -84,11 +84,13 @@ class WebhookDeliveryDetailOutputSerializer(WebhookDeliveryOutputSerializer):
         fields = [*WebhookDeliveryOutputSerializer.Meta.fields, "payload", "attempt_log"]
 
 
-class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgViewSet):
+class WebhookEndpointViewSet(ServiceViewSet):
     """Endpoints that receive signed event POSTs. The secret is returned on create and rotate only."""
 
     model = WebhookEndpoint
-    serializer_class = WebhookEndpointOutputSerializer
+    input_serializer_class = WebhookEndpointInputSerializer
+    output_serializer_class = WebhookEndpointOutputSerializer
+    allow_put = False
     required_roles = ADMIN_ONLY
     filterset_fields = ["is_active"]
     ordering = ["-created_at", "-id"]
@@ -101,15 +103,11 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, m
         body = WebhookEndpointSecretOutputSerializer(endpoint, context={"secret": secret}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=WebhookEndpointInputSerializer(partial=True), responses=WebhookEndpointOutputSerializer)
-    def partial_update(self, request, org_slug, pk):
-        endpoint = self.get_object()
-        checked = self.validated(WebhookEndpointInputSerializer, partial=True)
-        endpoint = webhooks.endpoint_update(org=self.org, actor=self.actor, endpoint=endpoint, data=checked)
-        return Response(WebhookEndpointOutputSerializer(endpoint).data)
+    def update_object(self, endpoint, data):
+        return webhooks.endpoint_update(org=self.org, actor=self.actor, endpoint=endpoint, data=data)
 
-    def perform_destroy(self, instance):
-        webhooks.endpoint_delete(org=self.org, actor=self.actor, endpoint=instance)
+    def delete_object(self, endpoint):
+        webhooks.endpoint_delete(org=self.org, actor=self.actor, endpoint=endpoint)
 
     @extend_schema(request=None, responses=WebhookEndpointSecretOutputSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")

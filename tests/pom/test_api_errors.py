@@ -133,3 +133,17 @@ def test_every_app_writes_through_the_one_service_viewset_base():
                 by_hand.append(str(module.relative_to(root)))
     assert by_hand == [], "use ServiceViewSet or self.validated(...)"
     assert ServiceViewSet.create_object is None  # writes are opt-in per view set
+
+
+def test_point_rule_post_with_a_filter_in_the_query_answers_the_rule(org, api_client):
+    program = ProgramFactory(organization=org)
+    url = reverse("partners-api:point-rule-list", args=[org.slug]) + "?is_active=false&activity=event"
+    body = {"program": program.pk, "activity": "deal_won", "name": "Per 10k", "points": 10, "per_amount": "10000"}
+    created = api_client.post(url, body, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["name"] == "Per 10k" and created.json()["is_active"] is True
+    detail = reverse("partners-api:point-rule-detail", args=[org.slug, created.json()["id"]])
+    renamed = api_client.patch(detail, {"name": "Per 20k"}, format="json")
+    assert renamed.status_code == 200, renamed.content
+    assert renamed.json()["name"] == "Per 20k"
+    assert api_client.put(detail, body, format="json").status_code == 405  # PATCH only, as before
