@@ -138,6 +138,9 @@ class Partner(OrgOwned):
         related_name="+",
         help_text=_("The partner's own organization, when it is on POM too"),
     )
+    # Kept by database triggers on partners_partnership (partners/partnership_count.py), never by Python:
+    # `save()` leaves it out, so a partner loaded before a partnership was added cannot write a stale count.
+    partnership_count = models.PositiveIntegerField(_("partnerships"), default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -150,8 +153,18 @@ class Partner(OrgOwned):
         indexes = [
             models.Index(fields=["organization", "name"]),
             models.Index(fields=["organization", "status"]),
+            # The list's two partnership-count sorts (count, then name) read the page off an index.
+            models.Index(fields=["organization", "partnership_count", "name"], name="partner_org_pcount_name"),
+            models.Index(fields=["organization", "-partnership_count", "name"], name="partner_org_pcount_desc_name"),
         ]
         ordering = ["name"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "partnership_count"
+            ]
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return self.name

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Case, CharField, Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from partners.filters import SORTS, PartnerFilter
@@ -41,25 +40,13 @@ def _partnerships_prefetch() -> Prefetch:
 
 
 def partner_rows(queryset: QuerySet[Partner]) -> QuerySet[Partner]:
-    """`queryset` (already org-scoped) with everything a list row shows, in a constant number of queries."""
-    return (
-        queryset.select_related("owner", "archetype", "segment", "journey_stage")
-        .prefetch_related("types", _partnerships_prefetch())
-        .annotate(partnership_count=partnership_count())
-    )
+    """`queryset` (already org-scoped) with everything a list row shows, in a constant number of queries.
 
-
-def partnership_count():
-    """Each partner's number of partnerships as a correlated subquery: unlike `Count("partnerships")` it
-    needs no GROUP BY over every partner column, so PostgreSQL sorts and cuts the page first and counts
-    for the rows shown only (316 ms → a few ms for a page of 10 at 10,000 partners; docs/performance.md)."""
-    rows = (
-        Partnership.objects.filter(organization=OuterRef("organization"), partner=OuterRef("pk"))
-        .order_by()
-        .values("partner")
-        .annotate(n=Count("pk"))
+    Each partner's `partnership_count` is a stored column kept by triggers (partners/partnership_count.py),
+    so sorting by it reads an index instead of counting per partner."""
+    return queryset.select_related("owner", "archetype", "segment", "journey_stage").prefetch_related(
+        "types", _partnerships_prefetch()
     )
-    return Coalesce(Subquery(rows.values("n")), 0)
 
 
 def partner_queryset(*, org: Organization) -> QuerySet[Partner]:
@@ -69,7 +56,7 @@ def partner_queryset(*, org: Organization) -> QuerySet[Partner]:
 
 def partner_list(*, org: Organization, filters: dict[str, Any] | None = None) -> QuerySet[Partner]:
     """Partners matching the list-page filters (search, type, program, tier, status, stage, owner, region,
-    segment, archetype, focus) in the requested `sort` order; annotated with `partnership_count` and
+    segment, archetype, focus) in the requested `sort` order; with their stored `partnership_count`,
     prefetched with types and partnerships (program, tier), so the query count does not grow with rows."""
     filters = filters or {}
     queryset = PartnerFilter(data=filters, queryset=partner_queryset(org=org)).qs

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import functools
+
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -13,6 +16,7 @@ from partners.models import (
     Partner,
     Partnership,
     PartnerType,
+    PartnerTypeLink,
     Program,
     Segment,
     Tier,
@@ -88,6 +92,76 @@ class PartnerOutputSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+
+class PartnerListRows:
+    """The API list's read path: `PartnerOutputSerializer`'s output for a page of partners, built from
+    `.values()` rows in three queries (page, types, partnerships) with no model objects or nested
+    serializers. Plain columns are formatted by the output serializer's own fields, so the shape and
+    formats are the same (tests/partners/test_api_list_rows.py compares the two)."""
+
+    FOREIGN_KEYS = ("archetype", "segment", "owner", "journey_stage", "linked_organization")
+    NAMES = {
+        "archetype_name": "archetype__name",
+        "segment_name": "segment__name",
+        "owner_email": "owner__email",
+        "journey_stage_name": "journey_stage__name",
+    }
+    BRIEF = {
+        "id": "id",
+        "program": "program_id",
+        "program_name": "program__name",
+        "tier": "tier_id",
+        "tier_name": "tier__name",
+        "status": "status",
+        "current_stage": "current_stage_id",
+        "current_stage_name": "current_stage__name",
+    }
+
+    def __init__(self):
+        fields = PartnerOutputSerializer().fields
+        self.order = list(fields)
+        derived = {"types", "partnerships", *self.FOREIGN_KEYS, *self.NAMES}
+        self.formats = {name: fields[name].to_representation for name in self.order if name not in derived}
+
+    def values(self, queryset):
+        """`queryset` (org-scoped, filtered, ordered) as the dict rows `render` takes."""
+        columns = list(self.formats) + [f"{fk}_id" for fk in self.FOREIGN_KEYS]
+        return queryset.values(*columns, **{key: models.F(path) for key, path in self.NAMES.items()})
+
+    def render(self, *, org, rows: list[dict]) -> list[dict]:
+        ids = [row["id"] for row in rows]
+        types: dict[int, list[str]] = {pk: [] for pk in ids}
+        links = PartnerTypeLink.objects.for_org(org).filter(partner_id__in=ids)
+        for partner_id, slug in links.order_by("partner_type__order", "partner_type__name").values_list(
+            "partner_id", "partner_type__slug"
+        ):
+            types[partner_id].append(slug)
+        partnerships: dict[int, list[dict]] = {pk: [] for pk in ids}
+        brief = Partnership.objects.for_org(org).filter(partner_id__in=ids).order_by("program__name")
+        for row in brief.values("partner_id", *self.BRIEF.values()):
+            partnerships[row["partner_id"]].append({key: row[path] for key, path in self.BRIEF.items()})
+        out = []
+        for row in rows:
+            item = {}
+            for name in self.order:
+                if name in self.formats:
+                    value = row[name]
+                    item[name] = None if value is None else self.formats[name](value)
+                elif name in self.NAMES or name in self.FOREIGN_KEYS:
+                    item[name] = row[name] if name in self.NAMES else row[f"{name}_id"]
+                elif name == "types":
+                    item[name] = types[row["id"]]
+                else:
+                    item[name] = partnerships[row["id"]]
+            out.append(item)
+        return out
+
+
+@functools.cache
+def partner_list_rows() -> PartnerListRows:
+    """One `PartnerListRows` per process (it reads the output serializer's fields once)."""
+    return PartnerListRows()
 
 
 class PartnerInputSerializer(serializers.Serializer):
