@@ -14,7 +14,7 @@ from django.utils import timezone
 from partners import assessment_services
 from pom.models import Role
 from reports import services as score_services
-from tests.browser.test_workspace_flow import _login, _verify, browser  # noqa: F401  (the browser fixture)
+from tests.browser.support import _login, _verify
 from tests.factories import (
     MembershipFactory,
     OrganizationFactory,
@@ -30,7 +30,7 @@ RATINGS = {"reliability": "9", "credibility": "8", "intimacy": "7", "self_orient
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the rows migrations seeded
-def test_partner_answers_trust_from_the_email_and_the_vendor_sees_it(live_server, browser, settings):  # noqa: F811
+def test_partner_answers_trust_from_the_email_and_the_vendor_sees_it(live_server, browser, settings):
     settings.SITE_URL = live_server.url
     org = OrganizationFactory(name="Nimbus Cloud", slug="nimbus")
     vendor = MembershipFactory(organization=org, role=Role.MANAGER, user__email="olivia@nimbus.example").user

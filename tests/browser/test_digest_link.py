@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from pom.models import Role
-from tests.browser.test_workspace_flow import _login, _verify, browser  # noqa: F401  (the browser fixture)
+from tests.browser.support import _login, _verify
 from tests.factories import (
     KeyResultFactory,
     MembershipFactory,
@@ -27,7 +27,7 @@ from workspaces.selectors import workspace_access
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_partner_checks_in_from_the_digest_email_and_sees_the_value(live_server, browser, settings):  # noqa: F811
+def test_partner_checks_in_from_the_digest_email_and_sees_the_value(live_server, browser, settings):
     settings.SITE_URL = live_server.url
     org = OrganizationFactory(name="Nimbus Cloud", slug="nimbus")
     vendor = MembershipFactory(organization=org, role=Role.OWNER, user__email="olivia@nimbus.example").user

@@ -9,7 +9,7 @@ import pytest
 from attribution import mapping_services
 from attribution.mapping_models import CoSellRequest, Population
 from pom.models import Role
-from tests.browser.test_workspace_flow import _login, _verify, browser  # noqa: F401  (fixture)
+from tests.browser.support import _login, _verify
 from tests.factories import (
     AccountFactory,
     MembershipFactory,
@@ -35,7 +35,7 @@ PARTNER_CSV = (
 @pytest.mark.django_db(transaction=True)
 def test_partner_uploads_and_shares_vendor_sees_the_overlap_and_asks_for_an_intro(
     live_server,
-    browser,  # noqa: F811
+    browser,
     tmp_path,
 ):
     org = OrganizationFactory(name="Nimbus Cloud", slug="nimbus")

@@ -13,7 +13,7 @@ from attribution.models import MdfRequest
 from partners import services as partner_services
 from partners.models import PointActivity
 from pom.models import Role
-from tests.browser.test_workspace_flow import _login, _verify, browser  # noqa: F401  (fixture)
+from tests.browser.support import _login, _verify
 from tests.factories import (
     MdfBudgetFactory,
     MembershipFactory,
@@ -34,7 +34,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.mark.django_db(transaction=True)
 def test_partner_requests_and_claims_funds_vendor_approves_and_pays_partner_sees_it(
     live_server,
-    browser,  # noqa: F811
+    browser,
     tmp_path,
 ):
     org = OrganizationFactory(name="Nimbus Cloud", slug="nimbus", currency="EUR")

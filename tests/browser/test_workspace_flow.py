@@ -2,15 +2,14 @@
 e-mail link, verifies the address, lands in the workspace, posts a check-in on a partner-owned key
 result, and the vendor sees it on their side."""
 
-import os
 import re
 
 import pytest
 from django.core import mail
-from django.db import connections
 
 from plans.models import Plan
 from pom.models import Role
+from tests.browser.support import _login, _verify
 from tests.factories import (
     KeyResultFactory,
     MembershipFactory,
@@ -19,43 +18,7 @@ from tests.factories import (
     PartnershipFactory,
     PlanFactory,
 )
-from tests.factories.pom import TEST_PASSWORD
 from workspaces import services
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: apt-get install chromium (see `make browser-deps`).")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"], headless=True
-        )
-        yield browser
-        browser.close()
-        # Playwright's sync API runs the test in a greenlet with its own Django connections: close
-        # them here, or the test database cannot be dropped at the end of the session.
-        connections.close_all()
-
-
-def _verify(user):
-    from allauth.account.models import EmailAddress
-
-    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
-
-
-def _login(page, base, email):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _url_in(body: str, path: str) -> str:

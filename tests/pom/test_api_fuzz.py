@@ -1,6 +1,6 @@
 """Schemathesis over the whole API schema with a write key on demo-like data: no 5xx, no schema mismatch.
 
-One round over every operation, then more rounds until `POM_FUZZ_SECONDS` (default 8) and `POM_FUZZ_EXAMPLES`
+One round over every operation, then more rounds until `POM_FUZZ_SECONDS` (default 3) and `POM_FUZZ_EXAMPLES`
 (examples per operation, default 1). Run it longer with for example
 `POM_FUZZ_SECONDS=600 POM_FUZZ_EXAMPLES=50 pytest tests/pom/test_api_fuzz.py` (docs/api.md).
 """
@@ -50,7 +50,7 @@ from tests.factories.partners import (
 from tests.factories.plans import KeyResultFactory, ObjectiveFactory, PlanFactory
 from tests.factories.workspaces import CommentFactory, WorkspaceFactory, WorkspacePartnershipFactory
 
-FUZZ_SECONDS = float(os.environ.get("POM_FUZZ_SECONDS", "8"))
+FUZZ_SECONDS = float(os.environ.get("POM_FUZZ_SECONDS", "3"))
 FUZZ_EXAMPLES = int(os.environ.get("POM_FUZZ_EXAMPLES", "1"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 2, "DELETE": 3}
