@@ -4,6 +4,9 @@ from partners import views, views_assessments, views_programs
 
 app_name = "partners"
 
+# Action routes served by a page view take only POST (the page's GET failed on their kwargs).
+POST = ["post"]
+
 urlpatterns = [
     path("", views.PartnerListView.as_view(), name="list"),
     path("export.csv", views.PartnerExportView.as_view(), name="export"),
@@ -22,7 +25,11 @@ urlpatterns = [
     path("partnerships/<int:pk>/edit/", views.PartnershipEditView.as_view(), name="partnership_edit"),
     path("partnerships/<int:pk>/tier/", views.PartnershipTierView.as_view(), name="partnership_tier"),
     path("partnerships/<int:pk>/stage/", views.PartnershipStageView.as_view(), name="partnership_stage"),
-    path("partnerships/<int:pk>/steps/<int:step_pk>/", views.StepToggleView.as_view(), name="step_toggle"),
+    path(
+        "partnerships/<int:pk>/steps/<int:step_pk>/",
+        views.StepToggleView.as_view(http_method_names=POST),
+        name="step_toggle",
+    ),
     path("partnerships/<int:pk>/delete/", views.PartnershipDeleteView.as_view(), name="partnership_delete"),
     path("certifications/", views.CertificationListView.as_view(), name="certifications"),
     path("certifications/<int:pk>/delete/", views.CertificationDeleteView.as_view(), name="certification_delete"),
