@@ -4,6 +4,9 @@ from attribution import views, views_programs
 
 app_name = "attribution"
 
+# Action routes served by a page view take only POST (the page's GET failed on their kwargs).
+POST = ["post"]
+
 urlpatterns = [
     path("", views.PipelineListView.as_view(), name="list"),
     path("opportunities/new/", views.OpportunityCreateView.as_view(), name="opportunity_create"),
@@ -33,7 +36,11 @@ urlpatterns = [
     path("settings/rules/", views.SplitRuleCreateView.as_view(), name="rule_create"),
     path("settings/rules/<int:pk>/revise/", views.SplitRuleReviseView.as_view(), name="rule_revise"),
     path("settings/influence-types/", views.InfluenceTypeView.as_view(), name="influence_type_create"),
-    path("settings/influence-types/<int:pk>/toggle/", views.InfluenceTypeView.as_view(), name="influence_type_toggle"),
+    path(
+        "settings/influence-types/<int:pk>/toggle/",
+        views.InfluenceTypeView.as_view(http_method_names=POST),
+        name="influence_type_toggle",
+    ),
     path("runs/", views.RunView.as_view(), name="run_start"),
     path("runs/<int:pk>/", views.RunView.as_view(), name="run"),
     path("metrics/", views.MetricsView.as_view(), name="metrics"),

@@ -4,6 +4,9 @@ from partners import views, views_assessments, views_detail, views_import, views
 
 app_name = "partners"
 
+# Action routes that only take a POST (a GET would reach the page view with the action's kwargs).
+POST = ["post"]
+
 urlpatterns = [
     path("", views.PartnerListView.as_view(), name="list"),
     path("export.csv", views.PartnerExportView.as_view(), name="export"),
@@ -22,7 +25,11 @@ urlpatterns = [
     path("partnerships/<int:pk>/edit/", views_detail.PartnershipEditView.as_view(), name="partnership_edit"),
     path("partnerships/<int:pk>/tier/", views_detail.PartnershipTierView.as_view(), name="partnership_tier"),
     path("partnerships/<int:pk>/stage/", views_detail.PartnershipStageView.as_view(), name="partnership_stage"),
-    path("partnerships/<int:pk>/steps/<int:step_pk>/", views_detail.StepToggleView.as_view(), name="step_toggle"),
+    path(
+        "partnerships/<int:pk>/steps/<int:step_pk>/",
+        views_detail.StepToggleView.as_view(http_method_names=POST),
+        name="step_toggle",
+    ),
     path("partnerships/<int:pk>/delete/", views_detail.PartnershipDeleteView.as_view(), name="partnership_delete"),
     path("certifications/", views_detail.CertificationListView.as_view(), name="certifications"),
     path(

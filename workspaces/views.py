@@ -524,6 +524,8 @@ class InvitationAcceptView(View):
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         invitation = self._invitation(token)
+        if invitation is None:  # the same answer as the GET: an unknown token is not found, not a bad request
+            return self.get(request, token)
         try:
             services.invitation_accept(raw_token=token, user=request.user)
         except ValidationError as exc:

@@ -137,7 +137,9 @@ def test_resend_kills_the_old_link_and_the_new_one_works(world, client_for, djan
     assert _link(mail.outbox[-1]).endswith(f"/{new}/")
     person = UserFactory(email="new.partner@acme.example")
     client = client_for(person)
-    assert client.post(reverse("workspaces:invitation_accept", args=[old])).status_code == 400
+    assert (
+        client.post(reverse("workspaces:invitation_accept", args=[old])).status_code == 404
+    )  # replaced link: not found, as its GET says
     assert client.post(reverse("workspaces:invitation_accept", args=[new])).status_code == 302
     invitation.refresh_from_db()
     assert invitation.resent_at is not None and invitation.state == "accepted"

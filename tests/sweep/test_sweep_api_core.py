@@ -1,0 +1,14 @@
+"""The route sweep over the organization API, part one (pom, partners, plans): see tests/sweep/engine.py."""
+
+import pytest
+
+from tests.sweep.conftest import sweep_route
+from tests.sweep.engine import discover
+
+NAMESPACES = ("pom-api:", "partners-api:", "plans-api:")
+ROUTES = [r for r in discover() if r.pattern.startswith("api/o/") and r.name.startswith(NAMESPACES)]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_api_refuses_other_organizations(route, sweep, db):
+    sweep_route(sweep, route)
