@@ -21,14 +21,22 @@ def _as_app_role() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("row-level security needs PostgreSQL")  # CI runs the suite on PostgreSQL
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user = %s", [APP_ROLE])
+        already = cursor.fetchone()[0]  # the whole suite runs as the app role (POM_DB_APP_ROLE)
+    if not already:
+        _create_app_role()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {APP_ROLE}")
+        cursor.execute("SELECT set_config('pom.all_orgs', '', true)")
+
+
+def _create_app_role() -> None:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"DO $$ BEGIN CREATE ROLE {APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS;"
             " EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
         )
     rls.grant(connection, APP_ROLE)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL ROLE {APP_ROLE}")
-        cursor.execute("SELECT set_config('pom.all_orgs', '', true)")
 
 
 def _partition_guard(org) -> list[tuple]:
