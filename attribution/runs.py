@@ -6,9 +6,7 @@ pipeline with the pure models of `attribution.engine`, and readers switch to a f
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import logging
 from decimal import Decimal
 
@@ -18,7 +16,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attribution import selectors
+from attribution import ledger, selectors
+from attribution.ledger_events import credited_events
 from attribution.models import (
     AttributionConfig,
     AttributionModel,
@@ -33,7 +32,7 @@ from pom import hooks
 from pom.audit import Actor, audit_action
 from pom.common import actor_user
 from pom.models import Organization
-from pom.webhooks import webhook_subscribed, webhooks_on_events
+from pom.webhooks import webhooks_on_events
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +76,13 @@ def _setting(name: str, default: int) -> int:
 
 
 RUN_CHUNK = 2000  # opportunities computed per batch; bounds memory, not the query count per row
-INSERT_BATCH = 2000
 MAX_ATTEMPTS = 3
 STALE_QUEUED_AFTER = datetime.timedelta(minutes=10)
-LEDGER_TABLE = "attribution_creditallocation"
-LOCK_NAMESPACE = 19_0001  # pg_advisory_xact_lock(namespace, organization id): the ledger's swap lock
+# The ledger's storage lives in attribution.ledger; these names stay importable from here.
+LEDGER_TABLE, LEDGER_COLUMNS, LOCK_NAMESPACE = ledger.LEDGER_TABLE, ledger.LEDGER_COLUMNS, ledger.LOCK_NAMESPACE
+ledger_lock = ledger.ledger_lock
+_partitioned, _ledger_tables, _stage_name = ledger.partitioned, ledger.ledger_tables, ledger.stage_name
+_stage_create, _stage_index = ledger.stage_create, ledger.stage_seal
 
 
 class RunLost(Exception):
@@ -116,125 +117,6 @@ class _Cursor:
             self._head = next(self._groups, None)
             return rows
         return []
-
-
-LEDGER_COLUMNS = (
-    "organization_id", "opportunity_id", "partnership_id", "model", "amount", "currency", "share",
-    "rule_version", "explanation", "run_id", "created_at", "updated_at",
-)  # fmt: skip
-
-
-def _partitioned() -> bool:
-    """PostgreSQL, where migration 0007 partitioned the ledger by organization."""
-    return connection.vendor == "postgresql"
-
-
-def ledger_lock(org_id: int) -> None:
-    """Serialise the ledger's swap-in with deletions of what it references (inside a transaction).
-
-    A partnership deletion takes it before cascading to the ledger, the run before it drops rows of
-    partnerships deleted meanwhile and swaps its table in: whichever comes second sees the other's work.
-    SQLite serialises writers anyway.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, org_id])
-
-
-def _stage_name(org_id: int, run_id: int, attempt: int) -> str:
-    return f"attribution_ledger_{org_id}_{run_id}_{attempt}"
-
-
-def _stage_prefix(org_id: int | None) -> str:
-    return f"attribution_ledger_{org_id}_" if org_id is not None else "attribution_ledger_"
-
-
-def _ledger_tables(org_id: int | None) -> tuple[list[str], list[str]]:
-    """(attached partitions, detached staging tables) of an organization (or all, for None)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT c.relname, EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid)
-               FROM pg_class c WHERE c.relkind = 'r' AND c.relname LIKE %s ORDER BY c.relname""",
-            [_stage_prefix(org_id).replace("_", r"\_") + "%"],
-        )
-        rows = cursor.fetchall()
-    return [name for name, attached in rows if attached], [name for name, attached in rows if not attached]
-
-
-def _drop_tables(names) -> None:
-    if names:
-        with connection.cursor() as cursor:
-            cursor.execute("DROP TABLE IF EXISTS " + ", ".join(connection.ops.quote_name(n) for n in names))
-
-
-def _stage_create(name: str, org_id: int, earlier: list[str]) -> None:
-    """A bare table shaped like the ledger, for one attempt: no index, no foreign key, one CHECK that lets
-    ATTACH PARTITION skip its validation scan. `earlier` attempts' tables (crashed mid-way) are dropped."""
-    table, stage = connection.ops.quote_name(LEDGER_TABLE), connection.ops.quote_name(name)
-    drop = ", ".join(connection.ops.quote_name(n) for n in [*earlier, name])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DROP TABLE IF EXISTS {drop}; "
-            f"CREATE TABLE {stage} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS); "
-            f"ALTER TABLE {stage} ADD CONSTRAINT {connection.ops.quote_name(name + '_org')} "
-            f"CHECK (organization_id IS NOT NULL AND organization_id = {int(org_id)}); "
-            # Ids from the ledger's own identity sequence, so they stay unique across partitions.
-            f"ALTER TABLE {stage} ALTER COLUMN id SET DEFAULT nextval(pg_get_serial_sequence('{LEDGER_TABLE}', 'id'))"
-        )
-
-
-def _stage_index(name: str) -> None:
-    """Build, once, the indexes the ledger's partitioned indexes expect (its primary key (id, organization),
-    the foreign-key indexes and Meta.indexes), so ATTACH only links them. An index added to the ledger
-    some other way still works: ATTACH then builds it itself."""
-    quote = connection.ops.quote_name
-    columns = [("id", "organization_id")]
-    columns += [(f.column,) for f in CreditAllocation._meta.concrete_fields if f.db_index and not f.primary_key]
-    columns += [
-        tuple(CreditAllocation._meta.get_field(f.lstrip("-")).column for f in index.fields)
-        for index in CreditAllocation._meta.indexes
-    ]
-    statements = [
-        f"CREATE {'UNIQUE ' if i == 0 else ''}INDEX {quote(f'{name}_i{i}')} ON {quote(name)} "
-        f"({', '.join(quote(c) for c in cols)})"
-        for i, cols in enumerate(columns)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("; ".join(statements))
-
-
-def _copy_rows(cursor, table: str, rows: list[tuple]) -> None:
-    buffer = io.StringIO()
-    csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC).writerows(rows)
-    buffer.seek(0)
-    columns = ", ".join(connection.ops.quote_name(c) for c in LEDGER_COLUMNS)
-    # QUOTE_NONNUMERIC writes None as a quoted "": FORCE_NULL reads it back as NULL ("unattributed").
-    target = connection.ops.quote_name(table)
-    cursor.cursor.copy_expert(
-        f"COPY {target} ({columns}) FROM STDIN WITH (FORMAT csv, FORCE_NULL (partnership_id))", buffer
-    )
-
-
-def _ledger_insert(rows: list[tuple], table: str = LEDGER_TABLE) -> int:
-    """Write ledger rows in bulk: COPY on PostgreSQL, executemany elsewhere. Returns how many.
-
-    Model instances and per-row SQL would dominate a run over hundreds of thousands of deals; the rows
-    are plain tuples in LEDGER_COLUMNS order, already validated by the engine (cents, never negative).
-    """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and hasattr(getattr(cursor, "cursor", None), "copy_expert"):
-            _copy_rows(cursor, table, rows)  # one statement: atomic by itself
-            return len(rows)
-    # One transaction per batch: in autocommit mode SQLite would commit (and sync) every single row.
-    with transaction.atomic(), connection.cursor() as cursor:
-        columns = ", ".join(connection.ops.quote_name(c) for c in LEDGER_COLUMNS)
-        placeholders = ", ".join(["%s"] * len(LEDGER_COLUMNS))
-        for start in range(0, len(rows), INSERT_BATCH):
-            cursor.executemany(
-                f"INSERT INTO {connection.ops.quote_name(table)} ({columns}) VALUES ({placeholders})",
-                rows[start : start + INSERT_BATCH],
-            )
-    return len(rows)
 
 
 def engine_params(config: AttributionConfig, as_of: datetime.date):
@@ -364,12 +246,12 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
     stage = _stage_name(org.id, run.id, run.attempts) if partitioned else LEDGER_TABLE
     try:
         if partitioned:
-            _stage_create(stage, org.id, [_stage_name(org.id, run.id, a) for a in range(1, run.attempts)])
+            _stage_create(org.id, run.id, run.attempts)  # and drops the tables of earlier, crashed attempts
         else:
             CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()  # a crashed attempt's rows
         done, written, partnership_ids = _compute(org=org, run=run, lease=lease, table=stage)
         if partitioned:
-            _stage_index(stage)
+            _stage_index(org.id, run.id, run.attempts)
         with transaction.atomic():
             # Take the ledger lock, lock our run row (still ours?) and see whether a newer run finished first:
             # readers use the rows of the newest finished run, and a slower, older run never overwrites a newer one.
@@ -399,12 +281,12 @@ def attribution_run_execute(*, org: Organization, run: AttributionRun) -> Attrib
     except RunLost:
         logger.info("Attribution run %s: attempt %s lost its lease", run.pk, run.attempts)
         if partitioned and stage not in _ledger_tables(org.id)[0]:
-            _drop_tables([stage])
+            ledger.stage_drop([stage])
     except Exception as exc:  # noqa: BLE001 - the run row says why it failed; never the caller's error
         logger.exception("Attribution run %s failed", run.pk)
         if partitioned:
             if stage not in _ledger_tables(org.id)[0]:
-                _drop_tables([stage])
+                ledger.stage_drop([stage])
         else:
             CreditAllocation.objects.for_org(org).filter(run_id=run.id).delete()
         lease.held().update(
@@ -451,35 +333,21 @@ def _swap(*, org, run, stage: str, newer: bool, written: int, read_ids: set[int]
             # Django's cascade may already have taken some of them with the partnership: count what is left.
             CreditAllocation.objects.for_org(org).filter(run_id=run.id, partnership_id__in=deleted).delete()
             written = CreditAllocation.objects.for_org(org).filter(run_id=run.id).count()
-        changed = _credited_events(org=org, run=run, stage=LEDGER_TABLE)
+        changed = credited_events(org=org, run=run, stage=LEDGER_TABLE)
         CreditAllocation.objects.for_org(org).filter(Q(run_id__lt=run.id) | Q(run_id__isnull=True)).delete()
         return written, changed
     quote = connection.ops.quote_name
     if newer:
-        _drop_tables([stage])
+        ledger.stage_drop([stage])
         return 0, []
     with connection.cursor() as cursor:
         if deleted:
             cursor.execute(f"DELETE FROM {quote(stage)} WHERE partnership_id = ANY(%s)", [sorted(deleted)])
             written -= cursor.rowcount
-    changed = _credited_events(org=org, run=run, stage=stage)
-    with connection.cursor() as cursor:
-        # One statement: detach and drop the organization's current partition (old runs are dropped, not
-        # deleted row by row), clear its rows from the default partition, attach the new table.
-        prefix = _stage_prefix(org.id).replace("_", r"\_")
-        cursor.execute(
-            f"""DO $swap$ DECLARE old text; BEGIN
-                FOR old IN SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                           JOIN pg_class p ON p.oid = i.inhparent
-                           WHERE p.relname = '{LEDGER_TABLE}' AND c.relname LIKE '{prefix}%' AND c.relname <> '{stage}'
-                LOOP
-                    EXECUTE format('ALTER TABLE {quote(LEDGER_TABLE)} DETACH PARTITION %I', old);
-                    EXECUTE format('DROP TABLE %I', old);
-                END LOOP;
-                DELETE FROM {quote(LEDGER_TABLE + "_default")} WHERE organization_id = {int(org.id)};
-                ALTER TABLE {quote(LEDGER_TABLE)} ATTACH PARTITION {quote(stage)} FOR VALUES IN ({int(org.id)});
-            END $swap$"""
-        )
+    changed = credited_events(org=org, run=run, stage=stage)
+    # Detach and drop the organization's current partition, clear its rows from the default partition,
+    # attach the attempt's table (pom_ledger_stage_swap, migration 0011).
+    ledger.stage_swap(org.id, run.id, run.attempts)
     return written, changed
 
 
@@ -540,9 +408,12 @@ def _compute(*, org, run, lease: _Lease, table: str) -> tuple[int, int, set[int]
     ):
         account_touches.setdefault(row[0], []).append(row)
 
-    done = written = 0
-    batch: list[tuple] = []
-    stamp = connection.ops.adapt_datetimefield_value(timezone.now())  # formatted once for every row
+    done = 0
+    writer = ledger.LedgerWriter(table)
+    rows, copy_text, null = writer.pending, ledger.copy_text, "\\N"
+    stamp = timezone.now()
+    if writer.copy:  # COPY text lines: the constant columns formatted once for the run, not per row
+        head, tail = f"{int(org.id)}\t", f"\t{int(run.id)}\t{stamp.isoformat()}\t{stamp.isoformat()}\n"
     for opp in opportunities:
         opp_id, account_id, amount, currency, status, closed_on, expected_close, products, joint = opp
         close_date = closed_on or expected_close
@@ -560,21 +431,30 @@ def _compute(*, org, run, lease: _Lease, table: str) -> tuple[int, int, set[int]
             touches=[engine.Touch(r[1], r[2], r[3], r[4], r[5], r[6]) for r in touch_rows],
             scores=[engine.Score(r[1], r[2], r[3], r[4]) for r in scores.take(opp_id)],
         )
-        for model in model_names:
-            for share in engine.credit(model, facts, params, rules):
-                batch.append(
-                    (
-                        org.id, opp_id, share.partnership_id, model, share.amount, currency, share.share,
-                        share.rule_version, share.explanation, run.id, stamp, stamp,
+        if writer.copy:
+            deal = f"{head}{opp_id}\t"
+            money = f"\t{copy_text(currency)}\t"
+            for model in model_names:
+                for pid, cents, share, explanation, rule_version in engine.credit(model, facts, params, rules):
+                    rows.append(
+                        f"{deal}{null if pid is None else pid}\t{model}\t{cents}{money}{share}\t"
+                        f"{copy_text(rule_version)}\t{copy_text(explanation)}{tail}"
                     )
-                )  # fmt: skip
+        else:
+            for model in model_names:
+                for share in engine.credit(model, facts, params, rules):
+                    rows.append(
+                        (
+                            org.id, opp_id, share.partnership_id, model, share.amount, currency, share.share,
+                            share.rule_version, share.explanation, run.id, stamp, stamp,
+                        )
+                    )  # fmt: skip
         done += 1
         if done % chunk == 0:
-            written += _ledger_insert(batch, table)
-            batch = []
+            writer.flush()
+            rows = writer.pending
             lease.beat(progress=min(99, done * 100 // max(total, 1)), opportunities_count=done)
-    if batch:
-        written += _ledger_insert(batch, table)
+    written = writer.flush()
     return done, written, partnership_ids
 
 
@@ -601,96 +481,8 @@ def attribution_runs_reclaim(*, now: datetime.datetime | None = None) -> int:
                 status=AttributionRun.Status.RUNNING, lease_expires_at__gte=now
             ).values_list("organization_id", "id", "attempts")
         }
-        _drop_tables([name for name in _ledger_tables(None)[1] if name not in live])
+        ledger.stage_drop([name for name in _ledger_tables(None)[1] if name not in live])
     return restarted
-
-
-CREDITED_ROWS_PER_EVENT = 50  # credit lines per opportunity in an `opportunity.credited` payload
-
-
-def _credited_events(*, org: Organization, run: AttributionRun, stage: str) -> list[dict]:
-    """One `opportunity.credited` payload per opportunity whose credit this run changes.
-
-    Set-based: one query compares the run's rows (in its `stage` table, not swapped in yet; the
-    ledger itself on SQLite) with the live ones (rows only in one of the two, in either direction),
-    two more read the opportunities and both sides' lines. Nothing is read when no endpoint
-    subscribes. A payload carries the opportunity, the run, and its new and previous credit lines
-    (at most `CREDITED_ROWS_PER_EVENT` each, `truncated` says so).
-    """
-    from partners.models import Partner, Partnership
-
-    if not webhook_subscribed(org=org, event="opportunity.credited"):
-        return []
-    quote = connection.ops.quote_name
-    table, staged = quote(CreditAllocation._meta.db_table), quote(stage)
-    columns = "opportunity_id, partnership_id, model, amount, share"
-    new = f"SELECT {columns} FROM {staged} WHERE organization_id = %s AND run_id = %s"
-    old = f"SELECT {columns} FROM {table} WHERE organization_id = %s AND (run_id < %s OR run_id IS NULL)"
-    # Each EXCEPT in its own subquery: SQLite takes no parenthesised compound selects.
-    sql = (
-        f"SELECT DISTINCT opportunity_id FROM (SELECT * FROM ({new} EXCEPT {old}) AS added "
-        f"UNION SELECT * FROM ({old} EXCEPT {new}) AS removed) AS changed ORDER BY opportunity_id LIMIT %s"
-    )
-    cap = settings.POM_WEBHOOK_CREDITED_MAX_EVENTS
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [org.id, run.id, org.id, run.id, org.id, run.id, org.id, run.id, cap])
-        ids = [row[0] for row in cursor.fetchall()]
-    if not ids:
-        return []
-    lines: dict[tuple[int, bool], list] = {}
-    marks = ", ".join(["%s"] * len(ids))
-    line_columns = "id, opportunity_id, run_id, partnership_id, model, amount, share"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""SELECT c.opportunity_id, c.run_id, c.partnership_id, pr.name, c.model, c.amount, c.share
-                FROM (SELECT {line_columns} FROM {staged} WHERE organization_id = %s AND run_id = %s
-                      AND opportunity_id IN ({marks})
-                      UNION ALL
-                      SELECT {line_columns} FROM {table} WHERE organization_id = %s
-                      AND (run_id < %s OR run_id IS NULL) AND opportunity_id IN ({marks})) AS c
-                LEFT JOIN {quote(Partnership._meta.db_table)} ps ON ps.id = c.partnership_id
-                LEFT JOIN {quote(Partner._meta.db_table)} pr ON pr.id = ps.partner_id
-                ORDER BY c.opportunity_id, c.model, c.amount DESC, c.id""",
-            [org.id, run.id, *ids, org.id, run.id, *ids],
-        )
-        rows = cursor.fetchall()
-
-    def fixed(value, places: int) -> str:  # as the ORM reads it: Decimal with the field's places
-        return str(Decimal(str(value)).quantize(Decimal(1).scaleb(-places)))
-
-    for opportunity_id, run_id, partnership_id, partner, model, amount, share in rows:
-        side = lines.setdefault((opportunity_id, run_id == run.id), [])
-        side.append(
-            {
-                "partnership": partnership_id,
-                "partner": partner or "",
-                "model": model,
-                "amount": fixed(amount, 2),
-                "share": fixed(share, 6),
-            }
-        )
-    items = []
-    for opp in (
-        Opportunity.objects.for_org(org)
-        .filter(id__in=ids)
-        .order_by("id")
-        .values("id", "crm_id", "name", "amount", "currency", "status", "stage", "closed_on")
-    ):
-        now, before = lines.get((opp["id"], True), []), lines.get((opp["id"], False), [])
-        items.append(
-            {
-                "opportunity": {
-                    **opp,
-                    "amount": str(opp["amount"]),
-                    "closed_on": opp["closed_on"].isoformat() if opp["closed_on"] else None,
-                },
-                "run": run.id,
-                "credits": now[:CREDITED_ROWS_PER_EVENT],
-                "previous_credits": before[:CREDITED_ROWS_PER_EVENT],
-                "truncated": max(len(now), len(before)) > CREDITED_ROWS_PER_EVENT,
-            }
-        )
-    return items
 
 
 @transaction.atomic

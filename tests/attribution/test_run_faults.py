@@ -150,7 +150,7 @@ def test_a_run_whose_worker_died_is_reclaimed_and_completes_once(org, django_cap
     claimed = runs._claim(org=org, run=run)
     assert claimed.attempts == 1
     if connection.vendor == "postgresql":
-        runs._stage_create(runs._stage_name(org.id, run.id, 1), org.id, [])
+        runs._stage_create(org.id, run.id, 1)
     # while it is held, a redelivered message does nothing
     assert runs.attribution_run_execute(org=org, run=run).status == "running"
     assert set(selectors.credit_list(org=org).values_list("run_id", flat=True)) == {previous.id}
@@ -204,7 +204,7 @@ def test_a_partner_deleted_while_a_run_writes_neither_fails_nor_leaves_its_rows(
     run = runs._claim(org=org, run=run)
     stage = runs._stage_name(org.id, run.id, 1) if connection.vendor == "postgresql" else runs.LEDGER_TABLE
     if connection.vendor == "postgresql":
-        runs._stage_create(stage, org.id, [])
+        runs._stage_create(org.id, run.id, 1)
     done, written, read_ids = runs._compute(org=org, run=run, lease=runs._Lease(org, run), table=stage)
     assert gone.pk in read_ids
     # the partner goes while the run has written its rows but not swapped them in
@@ -213,7 +213,7 @@ def test_a_partner_deleted_while_a_run_writes_neither_fails_nor_leaves_its_rows(
     )
     assert response.status_code == 204
     if connection.vendor == "postgresql":
-        runs._stage_index(stage)
+        runs._stage_index(org.id, run.id, 1)
     rows = runs._swap_lock(org=org, run=run)
     assert run.pk in rows
     written, _ = runs._swap(org=org, run=run, stage=stage, newer=False, written=written, read_ids=read_ids)
