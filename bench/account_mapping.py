@@ -145,11 +145,12 @@ def pom_exact(account_map, log) -> tuple[float, float, int]:
 
     from attribution.mapping_compute import _insert_exact, _stage_create, _stage_swap, matrix_refresh
     from attribution.mapping_models import AccountMatch
+    from pom import rls
 
     with transaction.atomic():
         AccountMatch.objects.for_org(account_map.organization_id).filter(account_map=account_map).delete()
     started = time.perf_counter()
-    with transaction.atomic():
+    with transaction.atomic(), rls.scope(org_ids=[account_map.organization_id]):  # as the job sets it
         if connection.vendor == "postgresql":
             stage = _stage_create(account_map)
             _insert_exact(account_map, stage)
