@@ -294,6 +294,7 @@ def main(argv=None) -> int:
         join_only = pom_join_only(account_map)
 
         from attribution.mapping_compute import account_map_compute
+        from pom import rls
         from pom.jobs import Progress
         from pom.models import Job
 
@@ -305,7 +306,8 @@ def main(argv=None) -> int:
             params={"account_map_id": account_map.pk},
         )
         started = time.perf_counter()
-        account_map_compute(job=job, progress=Progress(job))
+        with rls.scope(org_ids=[org.pk]):  # as `pom.jobs` sets it for a task
+            account_map_compute(job=job, progress=Progress(job))
         full = time.perf_counter() - started
 
         precision, recall, predicted, true_pairs, name_time = names_quality(args.names, args.seed)
