@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,6 +32,10 @@ from pom.jobs import Progress
 from pom.models import Job
 
 INSERT_BATCH = 5000
+# From this many partner rows on (PostgreSQL), a recomputation writes its pairs into a fresh table and
+# swaps it in as the map's partition (`_stage_create`, `_stage_swap`); smaller maps rewrite their rows
+# in the default partition, where a table of their own would cost more in DDL than it saves.
+STAGE_MIN_ROWS = 20_000
 
 
 # The partner list import --------------------------------------------------------------------------
@@ -170,13 +175,49 @@ def _refresh_linked_copy(account_map: AccountMap) -> int:
     return len(rows)
 
 
-def _insert_exact(account_map: AccountMap) -> None:
-    """The exact overlap, set-based: a join on the integer domain key, then on registration numbers.
+def _stage_wanted(account_map: AccountMap) -> bool:
+    """PostgreSQL and a partner list of at least `MAPPING_STAGE_MIN_ROWS` rows (the list's stored count:
+    the matched pairs are at most that many)."""
+    if connection.vendor != "postgresql":
+        return False
+    threshold = getattr(settings, "MAPPING_STAGE_MIN_ROWS", STAGE_MIN_ROWS)
+    rows = (
+        PartnerAccountList.objects.for_org(account_map.organization_id)
+        .filter(account_map=account_map, status=PartnerAccountList.Status.CURRENT)
+        .aggregate(n=Sum("row_count"))["n"]
+    )
+    return (rows or 0) >= threshold
+
+
+def _stage_create(account_map: AccountMap) -> str:
+    """A fresh table for this recomputation's pairs, shaped like the matches, without indexes (so each
+    pair costs its row only), created by the SECURITY DEFINER helper of migration 0011 (the application
+    role may not create tables); it checks the map is in this transaction's organization scope."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pom_accountmatch_stage(%s, %s, current_user::text)",
+            [account_map.organization_id, account_map.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def _stage_swap(account_map: AccountMap, stage: str) -> None:
+    """Make the stage the map's partition (inside the recomputation's transaction): the previous one is
+    detached and dropped, the map's rows leave the default partition, ATTACH builds the indexes once.
+    Readers see the old pairs until the transaction commits, then the new ones: never a partial map."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pom_accountmatch_swap(%s, %s, %s)", [account_map.organization_id, account_map.pk, stage])
+
+
+def _insert_exact(account_map: AccountMap, table: str | None = None) -> None:
+    """The exact overlap, set-based: a join on the integer domain key, then on registration numbers,
+    written into `table` (a stage of `_stage_create`; by default the matches themselves).
 
     On PostgreSQL the domain join is a merge join of two index-only scans over
     (organization, [map,] domain_key, id), which is what makes a million by a million take seconds.
     """
-    account, partner, match = Account._meta.db_table, PartnerAccount._meta.db_table, AccountMatch._meta.db_table
+    account, partner = Account._meta.db_table, PartnerAccount._meta.db_table
+    match = connection.ops.quote_name(table or AccountMatch._meta.db_table)
     now = timezone.now()
     org_id, map_id = account_map.organization_id, account_map.pk
     columns = (
@@ -212,9 +253,10 @@ def _insert_exact(account_map: AccountMap) -> None:
             )
 
 
-def _insert_pairs(account_map: AccountMap, pairs: list[AccountMatch]) -> int:
+def _insert_pairs(account_map: AccountMap, pairs: list[AccountMatch], table: str | None = None) -> int:
     """Write the name and confirmed pairs in one statement (PostgreSQL: INSERT … SELECT FROM unnest of
-    four arrays, in account order), never row by row. Returns the number written."""
+    four arrays, in account order, into `table` or the matches), never row by row. Returns the number
+    written."""
     if not pairs:
         return 0
     if connection.vendor != "postgresql":
@@ -224,7 +266,8 @@ def _insert_pairs(account_map: AccountMap, pairs: list[AccountMatch]) -> int:
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {AccountMatch._meta.db_table} (created_at, updated_at, organization_id, account_map_id, "
+            f"INSERT INTO {connection.ops.quote_name(table or AccountMatch._meta.db_table)} "
+            "(created_at, updated_at, organization_id, account_map_id, "
             "account_id, partner_account_id, method, confidence) "
             "SELECT %s, %s, %s, %s, u.account_id, u.partner_account_id, u.method, u.confidence "
             "FROM unnest(%s::bigint[], %s::bigint[], %s::varchar[], %s::numeric[]) "
@@ -243,9 +286,27 @@ def _insert_pairs(account_map: AccountMap, pairs: list[AccountMatch]) -> int:
     return len(pairs)
 
 
-def _name_candidates(account_map: AccountMap) -> list[AccountMatch]:
-    """Name matches for accounts the exact pass left alone, where at least one side has no domain,
-    minus rejected pairs, plus every confirmed pair whose partner account is in the current list."""
+def _matched_ids(account_map: AccountMap, table: str | None) -> tuple[set[int], set[int]]:
+    """(vendor account ids, partner row ids) the exact pass matched, read from `table` or the matches."""
+    if table is None:
+        matches = AccountMatch.objects.for_org(account_map.organization_id).filter(account_map=account_map)
+        return set(matches.values_list("account_id", flat=True)), set(
+            matches.values_list("partner_account_id", flat=True)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT account_id, partner_account_id FROM {connection.ops.quote_name(table)} "
+            "WHERE organization_id = %s AND account_map_id = %s",
+            [account_map.organization_id, account_map.pk],
+        )
+        rows = cursor.fetchall()
+    return {a for a, _p in rows}, {p for _a, p in rows}
+
+
+def _name_candidates(account_map: AccountMap, table: str | None = None) -> list[AccountMatch]:
+    """Name matches for accounts the exact pass (written into `table`, or the matches) left alone, where
+    at least one side has no domain, minus rejected pairs, plus every confirmed pair whose partner
+    account is in the current list."""
     org_id = account_map.organization_id
     decisions = {
         (d.account_id, d.partner_name_key): d.verdict
@@ -257,14 +318,7 @@ def _name_candidates(account_map: AccountMap) -> list[AccountMatch]:
     )
     if not domainless and not decisions:
         return []  # every account has a domain: the exact pass said all there is to say
-    matched_accounts = set(
-        AccountMatch.objects.for_org(org_id).filter(account_map=account_map).values_list("account_id", flat=True)
-    )
-    matched_rows = set(
-        AccountMatch.objects.for_org(org_id)
-        .filter(account_map=account_map)
-        .values_list("partner_account_id", flat=True)
-    )
+    matched_accounts, matched_rows = _matched_ids(account_map, table)
     vendor = [
         (pk, match_name(name), key is not None)
         for pk, name, key in Account.objects.for_org(org_id).values_list("pk", "name", "domain_key").iterator(2000)
@@ -316,10 +370,29 @@ def _name_candidates(account_map: AccountMap) -> list[AccountMatch]:
     return list(found.values())
 
 
-def matrix_refresh(*, account_map: AccountMap) -> dict:
-    """Recount the matrix from the stored matches in two grouped queries (one pass over the matches
-    with a conditional count per vendor population, one over the vendor's accounts for the totals).
-    Stored on the map; readers apply the sharing levels (`mapping_selectors`)."""
+def _rows_on(queryset, table: str | None) -> list[dict]:
+    """The rows of a `values(...).annotate(...)` queryset over the matches, read from `table` instead
+    when given (a stage not swapped in yet): the compiled SQL's one `FROM` of the matches becomes the
+    stage under the matches' name, so every column reference still resolves."""
+    if table is None:
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    quote = connection.ops.quote_name
+    origin = f"FROM {quote(AccountMatch._meta.db_table)} "
+    if sql.count(origin) != 1:
+        raise RuntimeError("the matrix query reads the matches more than once; it cannot be pointed at a stage")
+    sql = sql.replace(origin, f"FROM {quote(table)} {quote(AccountMatch._meta.db_table)} ")
+    names = [*queryset.query.values_select, *queryset.query.annotation_select]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def matrix_refresh(*, account_map: AccountMap, table: str | None = None) -> dict:
+    """Recount the matrix from the stored matches (or from `table`, a stage about to be swapped in) in
+    two grouped queries (one pass over the matches with a conditional count per vendor population, one
+    over the vendor's accounts for the totals). Stored on the map; readers apply the sharing levels
+    (`mapping_selectors`)."""
     org_id = account_map.organization_id
     matches = AccountMatch.objects.for_org(org_id).filter(account_map=account_map)
     populations = list(selectors.population_list(org=org_id))
@@ -331,7 +404,7 @@ def matrix_refresh(*, account_map: AccountMap) -> dict:
     }
     cells: dict[str, int] = {}
     if per_cell:
-        for row in matches.values("partner_account__population").annotate(**per_cell).order_by():
+        for row in _rows_on(matches.values("partner_account__population").annotate(**per_cell).order_by(), table):
             for p in populations:
                 if row[f"p{p.pk}"]:
                     cells[f"{p.pk}:{row['partner_account__population']}"] = row[f"p{p.pk}"]
@@ -351,7 +424,9 @@ def matrix_refresh(*, account_map: AccountMap) -> dict:
         .annotate(n=Count("id"))
         .order_by()
     }
-    by_method = dict(matches.values_list("method").annotate(n=Count("id")).order_by())
+    by_method = {
+        row["method"]: row["n"] for row in _rows_on(matches.values("method").annotate(n=Count("id")).order_by(), table)
+    }
     result = {
         "cells": cells,
         "vendor_totals": vendor_totals,
@@ -364,15 +439,33 @@ def matrix_refresh(*, account_map: AccountMap) -> dict:
     return result
 
 
+def matches_write(account_map: AccountMap) -> dict:
+    """Replace the map's matches and matrix (inside the caller's transaction); returns the matrix."""
+    if _stage_wanted(account_map):
+        stage = _stage_create(account_map)
+        _insert_exact(account_map, stage)
+        _insert_pairs(account_map, _name_candidates(account_map, stage), stage)
+        result = matrix_refresh(account_map=account_map, table=stage)
+        _stage_swap(account_map, stage)
+        return result
+    AccountMatch.objects.for_org(account_map.organization_id).filter(account_map=account_map).delete()
+    _insert_exact(account_map)
+    _insert_pairs(account_map, _name_candidates(account_map))
+    return matrix_refresh(account_map=account_map)
+
+
 def account_map_compute(*, job: Job, progress: Progress) -> dict:
     """Recompute one map: exact keys, then names, then the matrix, written in one transaction.
 
     1. Nothing is compared unless both sides opted in (a map without consent is emptied).
     2. With the partner's own POM accounts as source, copy them first (the one cross-tenant read).
-    3. In one transaction: drop the old matches, insert the exact ones with SQL (integer domain key,
-       registration numbers: INSERT … SELECT of the join), the name matches and the confirmed pairs (one
-       INSERT from arrays), recount the matrix, stamp
-       `computed_at` with the time the job started (changes made meanwhile leave the map stale).
+    3. In one transaction: write the exact matches with SQL (integer domain key, registration numbers:
+       INSERT … SELECT of the join), the name matches and the confirmed pairs (one INSERT from arrays),
+       recount the matrix, stamp `computed_at` with the time the job started (changes made meanwhile
+       leave the map stale). A big map (PostgreSQL, `_stage_wanted`) writes them into a fresh table
+       without indexes, counts the matrix there and swaps the table in as its partition last (its
+       indexes built once, the old partition dropped, not deleted row by row); a small one deletes its
+       old rows and inserts into the default partition.
     """
     org_id = job.organization_id
     account_map = (
@@ -395,9 +488,6 @@ def account_map_compute(*, job: Job, progress: Progress) -> dict:
         progress.hold()
         if account_map.source == AccountMap.Source.LINKED:
             _refresh_linked_copy(account_map)
-        AccountMatch.objects.for_org(org_id).filter(account_map=account_map).delete()
-        _insert_exact(account_map)
-        _insert_pairs(account_map, _name_candidates(account_map))
-        result = matrix_refresh(account_map=account_map)
+        result = matches_write(account_map)
         AccountMap.objects.for_org(org_id).filter(pk=account_map.pk).update(computed_at=started)
     return {"matches": result["matches"], "by_method": result["methods"]}
