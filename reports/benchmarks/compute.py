@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from pom import rls
 from pom.models import Organization
 from reports.benchmark_models import (
     BenchmarkContribution,
@@ -242,7 +243,8 @@ def contributions_all() -> list[tuple[int, str, Decimal, dict]]:
 
     Cross-tenant ON PURPOSE: the anonymised aggregation is the only reader of other organizations'
     contributions. The result never leaves this module: it is reduced to quantiles of groups of at
-    least `CROSS_MIN_ORGS` organizations before anything is stored."""
+    least `CROSS_MIN_ORGS` organizations before anything is stored. It runs inside one organization's
+    job, so the database's wall is lifted explicitly for this read only (pom/rls.py)."""
     rows = BenchmarkContribution.objects.filter(organization__benchmark_opt_in=True).values_list(
         "organization_id",
         "metric",
@@ -251,10 +253,11 @@ def contributions_all() -> list[tuple[int, str, Decimal, dict]]:
         "organization__industry",
         "organization__region",
     )
-    return [
-        (org_id, metric, value, {"size_band": size, "industry": industry, "region": region})
-        for org_id, metric, value, size, industry, region in rows
-    ]
+    with rls.all_organizations("the benchmarks' cross-tenant pools, reduced to k-anonymous quantiles"):
+        return [
+            (org_id, metric, value, {"size_band": size, "industry": industry, "region": region})
+            for org_id, metric, value, size, industry, region in rows
+        ]
 
 
 def digest(org_id: int) -> str:
