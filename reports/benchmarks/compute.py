@@ -150,19 +150,30 @@ def _copy_text(value) -> str:
 
 
 def _insert(model, fields: list[str], rows) -> int:
-    """Insert many rows: COPY on PostgreSQL (the bench writes millions), bulk_create elsewhere."""
+    """Insert many rows: COPY on PostgreSQL (the bench writes millions), bulk_create elsewhere.
+
+    PostgreSQL refuses COPY into a table with row-level security, so the rows are copied into a
+    temporary table of this session (nobody else's, no policy), then moved with one INSERT … SELECT,
+    which the tenant policy checks row by row (a row of another organization is refused)."""
     rows = list(rows)
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        columns = [model._meta.get_field(f).column for f in fields]
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        stage = quote(f"pom_stage_{model._meta.db_table}")
+        columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
         buffer = io.StringIO()
         for row in rows:
             buffer.write("\t".join("\\N" if v is None else _copy_text(v) for v in row))
             buffer.write("\n")
         buffer.seek(0)
         with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer)
+            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+            cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {table} WITH NO DATA")
+            cursor.cursor.copy_expert(f"COPY {stage} ({columns}) FROM STDIN", buffer)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}")
+            cursor.execute(f"DROP TABLE {stage}")
         return len(rows)
     # JSON columns arrive as JSON text (what COPY takes); the ORM wants the value itself, or it would
     # store the text as a JSON string.
