@@ -30,7 +30,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from kombu import pools
 
@@ -212,8 +211,6 @@ def _worker(worker_redis_url, tmp_path, worker_env: dict, pool: list[str]):
         "EMAIL_HOST": "",
         "PYTHONPATH": str(ROOT),
         "POM_CELERY_QUEUE": queue,
-        # With row-level security on, the worker works as the app role like the test process.
-        "POM_DB_ASSUME_ROLE": settings.POM_DB_APP_ROLE if connection.vendor == "postgresql" else "",
         **worker_env,
     }
     celery_bin = Path(sys.executable).parent / "celery"
