@@ -41,6 +41,7 @@ from django.db import connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from pom import rls
 from pom.models import Organization
 
 FORMAT = "pom-organization-export"
@@ -293,10 +294,14 @@ def _check_target(manifest: dict, tables: dict[str, list[dict]]) -> None:
 def organization_import(*, data: bytes) -> Organization:
     """Write an archive's organization into this database (see the module docstring)."""
     manifest, tables, files = read_archive(data)
-    _check_target(manifest, tables)
+    # Row-level security (pom/rls.py): an id clash may be with any organization's rows, so the check
+    # reads across them; the writes are scoped to the archive's organization, so a row of another
+    # organization smuggled into an archive is refused by the database.
+    with rls.all_organizations("an import checks every organization's rows for the archive's ids"):
+        _check_target(manifest, tables)
     written_files: list[str] = []
     try:
-        with transaction.atomic():
+        with rls.scope(org_ids=[manifest["organization"]["id"]]), transaction.atomic():
             for label, rows in tables.items():
                 model = apps.get_model(label)
                 objects = [d.object for d in serializers.deserialize("python", rows)]

@@ -1,7 +1,10 @@
+import logging
 import zoneinfo
 
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
+
+rls_logger = logging.getLogger("pom.rls")
 
 
 class UserTimezoneMiddleware:
@@ -83,12 +86,33 @@ class ApiJsonErrorsMiddleware:
         return rewritten
 
 
+def _operator(user) -> bool:
+    """An active staff superuser: the Django admin's operators."""
+    return user.is_active and user.is_staff and user.is_superuser
+
+
 class TenantScopeMiddleware:
     """Row-level security scope for one request (pom/rls.py): the signed-in user from the start, the
-    organization once `org_access` (or a workspace's access) resolves it; the previous scope after."""
+    organization once `org_access` (or a workspace's access) resolves it; the previous scope after.
+
+    The Django admin is the platform operators' tool across organizations: a request of an active
+    superuser under the admin's address works across all organizations, explicitly, and each one is
+    logged as such on the `pom.rls` logger (who, method, path); the admin's own LogEntry records
+    every change it makes. Staff without superuser status see no tenant rows there."""
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self._admin_prefix = None
+
+    def admin_prefix(self) -> str:
+        if self._admin_prefix is None:
+            from django.urls import NoReverseMatch, reverse
+
+            try:
+                self._admin_prefix = reverse("admin:index")
+            except NoReverseMatch:
+                self._admin_prefix = ""
+        return self._admin_prefix
 
     def __call__(self, request):
         from pom import rls
@@ -96,6 +120,17 @@ class TenantScopeMiddleware:
         user = getattr(request, "user", None)
         user_id = user.pk if user is not None and user.is_authenticated else None
         with rls.scope(user_id=user_id):
+            prefix = self.admin_prefix()
+            if user_id is not None and prefix and request.path.startswith(prefix) and _operator(user):
+                rls_logger.info(
+                    "all organizations: Django admin request by superuser %s (id %s): %s %s",
+                    user.email,
+                    user_id,
+                    request.method,
+                    request.path,
+                )
+                with rls.all_organizations("the Django admin: a superuser's request, logged"):
+                    return self.get_response(request)
             return self.get_response(request)
 
 

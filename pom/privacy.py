@@ -29,6 +29,7 @@ from django.db.models.functions import Cast, Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pom import rls
 from pom.audit import Actor, audit_action
 from pom.models import Job, Membership, Organization, OrgDeletion, Role, User
 
@@ -99,7 +100,8 @@ def personal_data(*, user: User) -> dict:
     for model, field in user_relations():
         label = model._meta.label_lower
         rows = model._default_manager.filter(**{field: user}).distinct().order_by("pk")
-        serialized = serializers.serialize("python", rows)
+        with rls.all_organizations("a person's download: the rows pointing at them, in every organization"):
+            serialized = serializers.serialize("python", rows)
         for row in serialized:
             row["fields"].pop("password", None)
             row["fields"].pop("secret", None)
@@ -155,12 +157,19 @@ def user_erase(*, user: User, actor: Actor) -> User:
     2. delete account-only rows (memberships, sessions, e-mail addresses, factors…); 3. replace the
     e-mail address and name in every text and JSON column; 4. anonymise the account itself.
     """
-    blocking = _blocking_ownerships(user)
+    with rls.all_organizations("erasure is refused while the person is an organization's last owner"):
+        blocking = _blocking_ownerships(user)
     if blocking:
         raise ValidationError(
             _("%(email)s is the last owner of %(orgs)s: make someone else owner first, or delete the organization.")
             % {"email": user.email, "orgs": ", ".join(o.name for o in blocking)}
         )
+    with rls.all_organizations("a person's erasure covers every organization holding a copy of their data"):
+        return _erase(user, actor)
+
+
+def _erase(user: User, actor: Actor) -> User:
+    """The erasure itself (steps 1–4 above), across every organization."""
     email, name = user.email, (user.name or "").strip()
     placeholder = f"erased-{user.pk}-{secrets.token_hex(4)}@erased.invalid"
     for membership in Membership.objects.filter(user=user).select_related("organization"):

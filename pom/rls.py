@@ -214,6 +214,23 @@ def set_user(user_id: int, *, connection=None) -> None:
         _write(connection, current, str(int(user_id)), all_orgs)
 
 
+def add_member_org(user_id: int, org_slug: str, *, connection=None) -> None:
+    """Widen the scope by the organization with this slug if this user is a member of it, in one
+    statement, before the membership is read: the rows read with it (the organization's sign-in
+    policy, joined) are then visible too. Not a member: the scope stays as it was."""
+    connection = connection or default_connection
+    if not is_postgres(connection):
+        return
+    set_user(user_id, connection=connection)  # their own memberships are what the policy lets through
+    _raw_execute(
+        connection,
+        "SELECT set_config(%s, array_to_string(ARRAY(SELECT DISTINCT x FROM unnest(pom_org_ids() || ARRAY("
+        "SELECT m.organization_id FROM pom_membership m JOIN pom_organization o ON o.id = m.organization_id"
+        " WHERE m.user_id = %s AND o.slug = %s)) AS x ORDER BY x), ','), %s)",
+        [ORG_SETTING, int(user_id), org_slug, connection.in_atomic_block],
+    )
+
+
 def add_user_rows_orgs(table: str, user_id: int, *, where: str = "", connection=None) -> None:
     """Widen the scope by the organizations of this user's own rows in a `USER_ROWS` table."""
     assert table in USER_ROWS, table

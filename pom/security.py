@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pom import rls
 from pom.audit import Actor, audit_action, update_fields
 from pom.models import LoginThrottle, Membership, Organization, OrgSecurity, Role, User, role_at_least
 
@@ -139,9 +140,11 @@ def account_unlock(*, user: User, actor: Actor, reason: str) -> bool:
 
 
 def audit_user(*, user: User, actor: Actor, verb: str, changes: dict | None = None) -> None:
-    """Record an event about a person in the trail of every organization they belong to."""
-    for membership in Membership.objects.filter(user=user).select_related("organization"):
-        audit_action(org=membership.organization, actor=actor, obj=user, verb=verb, changes=changes)
+    """Record an event about a person in the trail of every organization they belong to (a sign-in
+    lockout has no organization yet: the block works across them explicitly, for these rows only)."""
+    with rls.all_organizations("a person's security event goes to the trail of each of their organizations"):
+        for membership in Membership.objects.filter(user=user).select_related("organization"):
+            audit_action(org=membership.organization, actor=actor, obj=user, verb=verb, changes=changes)
 
 
 # MFA --------------------------------------------------------------------------------------------

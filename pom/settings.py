@@ -145,6 +145,11 @@ else:
 # Row-level security (pom/rls.py, docs/tenancy.md): the role the application works as on PostgreSQL.
 # `migrate` (as the owner) grants it every table; the test suite switches every connection to it.
 POM_DB_APP_ROLE = env("POM_DB_APP_ROLE", "")
+# A login that is granted the app role may work as it on every connection (`SET ROLE`, Django's
+# `assume_role`): the suite's real worker processes do, so they run under row-level security too.
+POM_DB_ASSUME_ROLE = env("POM_DB_ASSUME_ROLE", "")
+if POM_DB_ASSUME_ROLE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["assume_role"] = POM_DB_ASSUME_ROLE
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "pom.User"

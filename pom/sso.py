@@ -28,7 +28,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from pom import crypto, netguard
+from pom import crypto, netguard, rls
 from pom.audit import audit_action, audit_create, update_fields
 from pom.models import Membership, Organization, OrgSecurity, Role, SsoProtocol, User
 
@@ -96,9 +96,10 @@ def sso_configurations():
 
     Cross-tenant by design: allauth needs every provider to route a callback, and the sign-in page
     looks people's e-mail domain up before anyone knows their organization. Only the sign-in
-    settings are read.
+    settings are read (row-level security: across organizations explicitly, for these rows only).
     """
-    return OrgSecurity.objects.filter(sso_enabled=True).select_related("organization")
+    with rls.all_organizations("SSO routing: the sign-in settings of the organizations with SSO on"):
+        return list(OrgSecurity.objects.filter(sso_enabled=True).select_related("organization"))
 
 
 def sso_config_for_email(email: str) -> OrgSecurity | None:
@@ -120,7 +121,8 @@ def sso_apps(provider: str | None = None, client_id: str | None = None) -> list:
         provider = client_id
     if not provider or not provider.startswith(PROVIDER_PREFIX):
         return []
-    configs = sso_configurations().filter(organization__slug=provider[len(PROVIDER_PREFIX) :])
+    slug = provider[len(PROVIDER_PREFIX) :]
+    configs = [config for config in sso_configurations() if config.organization.slug == slug]
     return [app for app in (_app(config) for config in configs) if app is not None]
 
 
@@ -196,7 +198,7 @@ def _domains(text: str, owner: User, org: Organization) -> list[str]:
                 % {"own": own, "d": foreign[0]}
             }
         )
-    for config in sso_configurations().exclude(organization=org):
+    for config in (c for c in sso_configurations() if c.organization_id != org.pk):
         taken = set(domains) & set(config.sso_email_domains)
         if taken:
             raise ValidationError(
@@ -427,6 +429,7 @@ def refusal_reason(*, error=None, exception=None, extra_context: dict) -> str:
 def sso_jit_membership(*, config: OrgSecurity, user: User) -> Membership:
     """The person's membership in the SSO organization, created on first sign-in with the default role."""
     org = config.organization
+    rls.add_orgs([org.pk])  # the organization's SSO vouched for the person: they join it
     membership, created = Membership.objects.get_or_create(
         organization=org, user=user, defaults={"role": config.sso_default_role}
     )

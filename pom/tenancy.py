@@ -57,7 +57,9 @@ def org_access(user, org_slug: str) -> OrgAccess:
             raise Http404(_("No such organization"))
         rls.add_orgs([key_org.pk])
         return OrgAccess(organization=key_org, role=user.role)
-    rls.set_user(user.pk)  # the user's own memberships are visible before an organization is set
+    # The wall opens for this organization only, and only if the user is a member: before the read,
+    # so the organization's sign-in policy joined below is visible (else MFA/SSO rules would read as off).
+    rls.add_member_org(user.pk, org_slug)
     membership = (
         # cross-tenant by nature: the user's own memberships, narrowed to the slug in the URL
         Membership.objects.select_related("organization", "organization__security")
@@ -66,7 +68,6 @@ def org_access(user, org_slug: str) -> OrgAccess:
     )
     if membership is None:
         raise Http404(_("No such organization"))
-    rls.add_orgs([membership.organization_id])  # the database's wall opens for this organization only
     return OrgAccess(organization=membership.organization, role=membership.role, membership=membership)
 
 

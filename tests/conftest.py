@@ -3,6 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.core.management.commands import flush as flush_command
 from django.db.backends.base.creation import BaseDatabaseCreation
 from django.test import Client
 from rest_framework.test import APIClient
@@ -51,6 +52,32 @@ def _set_app_role(sender, connection, **kwargs):
         with connection.cursor() as cursor:
             cursor.execute(f"SET ROLE {connection.ops.quote_name(settings.POM_DB_APP_ROLE)}")
             cursor.execute("SELECT set_config('pom.all_orgs', 'on', false)")
+
+
+def _flush_as_owner(self, **options):
+    """Emptying the test database between transactional tests (TRUNCATE) is the owner's work, as
+    `migrate` is: the app role may not truncate. The connection works as the app role again after."""
+    from django.db import connections
+
+    connection = connections[options.get("database") or "default"]
+    role = settings.POM_DB_APP_ROLE
+    if not role or connection.vendor != "postgresql":
+        return _flush_handle(self, **options)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user = %s", [role])
+        as_app = cursor.fetchone()[0]
+        if as_app:
+            cursor.execute("RESET ROLE")
+    try:
+        return _flush_handle(self, **options)
+    finally:
+        if as_app:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
+
+
+_flush_handle = flush_command.Command.handle
+flush_command.Command.handle = _flush_as_owner
 
 
 def _app_role_on(connection):

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from pom import rls
 from pom.models import Organization
 from reports.benchmark_models import (
     BenchmarkContribution,
@@ -149,19 +150,30 @@ def _copy_text(value) -> str:
 
 
 def _insert(model, fields: list[str], rows) -> int:
-    """Insert many rows: COPY on PostgreSQL (the bench writes millions), bulk_create elsewhere."""
+    """Insert many rows: COPY on PostgreSQL (the bench writes millions), bulk_create elsewhere.
+
+    PostgreSQL refuses COPY into a table with row-level security, so the rows are copied into a
+    temporary table of this session (nobody else's, no policy), then moved with one INSERT … SELECT,
+    which the tenant policy checks row by row (a row of another organization is refused)."""
     rows = list(rows)
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        columns = [model._meta.get_field(f).column for f in fields]
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        stage = quote(f"pom_stage_{model._meta.db_table}")
+        columns = ", ".join(quote(model._meta.get_field(f).column) for f in fields)
         buffer = io.StringIO()
         for row in rows:
             buffer.write("\t".join("\\N" if v is None else _copy_text(v) for v in row))
             buffer.write("\n")
         buffer.seek(0)
         with connection.cursor() as cursor:
-            cursor.cursor.copy_expert(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN", buffer)
+            cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+            cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {columns} FROM {table} WITH NO DATA")
+            cursor.cursor.copy_expert(f"COPY {stage} ({columns}) FROM STDIN", buffer)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {stage}")
+            cursor.execute(f"DROP TABLE {stage}")
         return len(rows)
     # JSON columns arrive as JSON text (what COPY takes); the ORM wants the value itself, or it would
     # store the text as a JSON string.
@@ -242,7 +254,8 @@ def contributions_all() -> list[tuple[int, str, Decimal, dict]]:
 
     Cross-tenant ON PURPOSE: the anonymised aggregation is the only reader of other organizations'
     contributions. The result never leaves this module: it is reduced to quantiles of groups of at
-    least `CROSS_MIN_ORGS` organizations before anything is stored."""
+    least `CROSS_MIN_ORGS` organizations before anything is stored. It runs inside one organization's
+    job, so the database's wall is lifted explicitly for this read only (pom/rls.py)."""
     rows = BenchmarkContribution.objects.filter(organization__benchmark_opt_in=True).values_list(
         "organization_id",
         "metric",
@@ -251,10 +264,11 @@ def contributions_all() -> list[tuple[int, str, Decimal, dict]]:
         "organization__industry",
         "organization__region",
     )
-    return [
-        (org_id, metric, value, {"size_band": size, "industry": industry, "region": region})
-        for org_id, metric, value, size, industry, region in rows
-    ]
+    with rls.all_organizations("the benchmarks' cross-tenant pools, reduced to k-anonymous quantiles"):
+        return [
+            (org_id, metric, value, {"size_band": size, "industry": industry, "region": region})
+            for org_id, metric, value, size, industry, region in rows
+        ]
 
 
 def digest(org_id: int) -> str:

@@ -190,3 +190,99 @@ def test_a_member_reads_the_api_under_rls(org, two_tenants, api_client, app_role
     response = api_client.get(reverse("partners-api:partner-list", args=[org.slug]))
     assert response.status_code == 200
     assert [p["name"] for p in response.json()["results"]] == ["Ours"]
+
+
+# Who else sets the scope: management commands, the Django admin, the benchmark job --------------
+
+
+def test_org_export_reads_its_organization_under_rls(two_tenants, app_role, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    from pom import dataport
+
+    ours, _theirs = two_tenants
+    archive = tmp_path / "ours.tar.gz"
+    call_command("org_export", ours.organization.slug, str(archive), stdout=io.StringIO())
+    tables = dataport.archive_tables(archive.read_bytes())
+    assert tables["partners.partner"]["rows"] == 1  # its own partner, not the other tenant's
+    assert _count("partners_partner") == 0  # the command's scope ended with it
+
+
+def test_org_import_writes_its_organization_under_rls(org, two_tenants, app_role, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    from pom.models import Organization
+    from tests.pom.test_dataport import wipe_database
+
+    archive = tmp_path / "ours.tar.gz"
+    call_command("org_export", org.slug, str(archive), stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")  # emptying the database is the owner's (TRUNCATE)
+    wipe_database()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {app_role}")
+        cursor.execute("SELECT set_config('pom.all_orgs', '', true)")
+    out = io.StringIO()
+    call_command("org_import", str(archive), stdout=out)
+    assert "Imported Nimbus Cloud" in out.getvalue()
+    imported = Organization.objects.get(slug=org.slug)
+    with rls.scope(org_ids=[imported.pk]):
+        assert [p.name for p in Partner.objects.for_org(imported)] == ["Ours"]
+    assert _count("partners_partner") == 0
+
+
+def test_the_django_admin_works_across_organizations_for_a_superuser_and_says_so(
+    two_tenants, app_role, client_for, caplog
+):
+    from tests.factories import UserFactory
+
+    operator = UserFactory(email="operator@pom.example", is_staff=True, is_superuser=True)
+    url = reverse("admin:partners_partner_changelist")
+    with caplog.at_level("INFO", logger="pom.rls"):
+        page = client_for(operator).get(url)
+    assert page.status_code == 200
+    assert "Ours" in page.text and "Theirs" in page.text  # every organization's rows, explicitly
+    logged = [r.getMessage() for r in caplog.records if r.name == "pom.rls"]
+    assert logged == [
+        f"all organizations: Django admin request by superuser operator@pom.example (id {operator.pk}): GET {url}"
+    ]
+    assert _count("partners_partner") == 0  # the request's scope ended with it
+
+
+def test_staff_without_superuser_status_and_other_pages_get_no_cross_tenant_scope(
+    org, two_tenants, app_role, client_for, caplog
+):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_partner"))
+    superuser = UserFactory(is_staff=True, is_superuser=True)
+    with caplog.at_level("INFO", logger="pom.rls"):
+        page = client_for(clerk).get(reverse("admin:partners_partner_changelist"))
+        assert page.status_code == 200
+        assert "Ours" not in page.text and "Theirs" not in page.text  # staff see no tenant rows
+        # outside the admin a superuser is a person like any other: no membership, no organization
+        assert client_for(superuser).get(reverse("partners:list", args=[org.slug])).status_code == 404
+    assert not [r for r in caplog.records if r.name == "pom.rls"]
+
+
+def test_the_benchmark_job_pools_every_opted_in_organization_inside_one_organizations_task(app_role):
+    """The per-organization job reads the cross-tenant pools explicitly; nothing else of the others."""
+    from reports.benchmark_models import BenchmarkContribution
+    from reports.benchmarks.compute import contributions_all
+    from tests.factories import OrganizationFactory
+
+    with rls.all_organizations("test: contributions of three organizations"):
+        orgs = [OrganizationFactory(benchmark_opt_in=True) for _ in range(2)] + [OrganizationFactory()]
+        for o in orgs:
+            BenchmarkContribution.objects.create(organization=o, metric="win_rate", value="0.5", as_of="2026-12-01")
+    with rls.scope(org_ids=[orgs[0].pk]):
+        pooled = sorted(org_id for org_id, *_rest in contributions_all())
+        assert BenchmarkContribution.objects.count() == 1  # outside the pool read: its own row only
+    assert pooled == sorted(o.pk for o in orgs[:2])  # the opted-in ones, the other left out

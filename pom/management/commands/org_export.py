@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pom import dataport
+from pom import dataport, rls
 from pom.models import Organization
 
 
@@ -24,7 +24,8 @@ class Command(BaseCommand):
         org = Organization.objects.filter(slug=slug).first()
         if org is None:
             raise CommandError(f"No organization with the slug {slug!r}.")
-        data = dataport.organization_export(org=org, credentials=not without_credentials)
+        with rls.scope(org_ids=[org.pk]):  # this organization's rows only (row-level security, pom/rls.py)
+            data = dataport.organization_export(org=org, credentials=not without_credentials)
         archive.write_bytes(data)
         tables = dataport.archive_tables(data)
         rows = sum(t["rows"] for t in tables.values())

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 
-from pom import hooks, services
+from pom import hooks, rls, services
 from pom.models import Industry, Membership, Organization, OrgOwned, Region, Role, SizeBand, User
 
 DEMO_SLUG = "nimbus"
@@ -132,6 +132,9 @@ class Command(BaseCommand):
         with (
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
             _quiet_logging(),
+            # The demo is several organizations (vendors, partners' workspaces, benchmark peers): the
+            # command works across them explicitly, as the owner would (row-level security, pom/rls.py).
+            rls.all_organizations("seed_demo builds and purges the demo's several organizations"),
             transaction.atomic(),
         ):
             if existing:
