@@ -105,6 +105,14 @@ def recount(connection) -> int:
         return cursor.rowcount
 
 
+def recount_org(connection, org_id: int) -> int:
+    """Recompute one organization's stored counts (after a raw load such as an archive import, whose
+    partner rows carry the exported count while its partnership inserts count again)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RECOUNT.rstrip() + " AND organization_id = %s", [org_id])
+        return cursor.rowcount
+
+
 def install_after_migrate(sender, using="default", **kwargs) -> None:
     """After every `migrate`: the triggers are there and the counts right (a SQLite table rebuild by a
     later migration drops its triggers); without the column (migrated back), no triggers."""

@@ -314,6 +314,10 @@ def organization_import(*, data: bytes) -> Organization:
             with connection.cursor() as cursor:
                 for sql in sequences:
                     cursor.execute(sql)
+            if "partners.partner" in tables:
+                from partners import partnership_count
+
+                partnership_count.recount_org(connection, manifest["organization"]["id"])
             for name, content in files.items():
                 if default_storage.exists(name):
                     raise ArchiveError(f"A file {name} already exists in the storage: import into empty storage.")

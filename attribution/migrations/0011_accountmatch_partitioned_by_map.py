@@ -30,7 +30,13 @@ FUNCTIONS = f"""
 CREATE OR REPLACE FUNCTION pom_accountmatch_check(p_org bigint, p_map bigint) RETURNS void
 LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $$
 BEGIN
-  IF NOT ((SELECT pom_all_orgs()) OR p_org = ANY ((SELECT pom_org_ids())::bigint[])) THEN
+  -- In the caller's row-level security scope, or a caller RLS does not apply to (superuser, BYPASSRLS):
+  -- the session's role, or the one SET ROLE chose (a SECURITY DEFINER function changes neither).
+  IF NOT ((SELECT pom_all_orgs()) OR p_org = ANY ((SELECT pom_org_ids())::bigint[])
+          OR EXISTS (SELECT 1 FROM pg_roles r
+                     WHERE r.rolname = CASE WHEN current_setting('role') IN ('none', '') THEN session_user::text
+                                            ELSE current_setting('role') END
+                       AND (r.rolsuper OR r.rolbypassrls))) THEN
     RAISE EXCEPTION 'organization % is not in this transaction''s scope', p_org USING ERRCODE = '42501';
   END IF;
   IF NOT EXISTS (SELECT 1 FROM attribution_accountmap WHERE id = p_map AND organization_id = p_org) THEN
