@@ -158,7 +158,7 @@ class ContactCreateView(_TabAction):
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                return self.done(request, partner, "Contact added.")
+                return self.done(request, partner, _("Contact added."))
         return self.form_invalid(request, partner)
 
 
@@ -209,7 +209,7 @@ class PartnershipCreateView(_TabAction):
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                return self.done(request, partner, "Partner added to the program.")
+                return self.done(request, partner, _("Partner added to the program."))
         return self.form_invalid(request, partner)
 
 
@@ -255,7 +255,7 @@ class PartnershipTierView(_TabAction):
             services.partnership_set_tier(org=self.org, actor=request.user, partnership=partnership, tier=tier)
         except ValidationError as exc:
             return self.failed(request, partner, exc)
-        return self.done(request, partner, "Tier changed.")
+        return self.done(request, partner, _("Tier changed."))
 
 
 class PartnershipDeleteView(_TabAction):
@@ -325,7 +325,7 @@ class CertificationCreateView(_TabAction):
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
-                return self.done(request, partner, "Certification recorded.")
+                return self.done(request, partner, _("Certification recorded."))
         return self.form_invalid(request, partner)
 
 
@@ -336,7 +336,7 @@ class CertificationDeleteView(_TabAction):
         certification = _get(Certification.objects.for_org(self.org), pk)
         partner = self.partner(certification.partner_id)
         services.certification_delete(org=self.org, actor=request.user, certification=certification)
-        return self.done(request, partner, "Certification removed.")
+        return self.done(request, partner, _("Certification removed."))
 
 
 class CertificationListView(PartnersView):
