@@ -22,7 +22,7 @@ from attribution.models import (
 )
 from partners.models import Partner, Program
 from pom.models import Role
-from pom.pages import OrgPage, add_errors
+from pom.pages import OrgPage, add_errors, error_text
 from pom.web import paginate, query_without_page
 
 
@@ -385,7 +385,7 @@ class InfluenceTypeView(SettingsView):
                 kind = _first(selectors.influence_type_list(org=self.org, active_only=False), pk)
                 services.influence_type_toggle(org=self.org, actor=request.user, influence_type=kind)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         return redirect("attribution:settings", org_slug=self.org.slug)
 
 

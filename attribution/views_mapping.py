@@ -30,11 +30,12 @@ from attribution.views import PipelineView, _first
 from partners.models import Partnership
 from pom import jobs
 from pom.models import Role
+from pom.pages import error_text
 from pom.web import paginate, query_without_page
 
 
 def _errors(request, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
+    messages.error(request, error_text(exc))
 
 
 def sharing_grid(view: selectors.MapView) -> list[dict]:

@@ -13,7 +13,7 @@ from attribution.models import JointSolution, MdfProof, MdfRequest, SolutionStep
 from attribution.views import PipelineView
 from partners.models import Partnership, Program, Tier
 from pom import jobs
-from pom.pages import add_errors
+from pom.pages import add_errors, error_text
 from pom.web import paginate, query_without_page
 
 
@@ -69,7 +69,7 @@ class IncentivesView(PipelineView):
                     status=request.POST.get("status", ""),
                 )
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, error_text(exc))
             return redirect("attribution:incentives", self.org.slug)
         if action == "statements":
             form = forms.StatementPeriodForm(request.POST)
@@ -131,7 +131,7 @@ class StatementView(PipelineView):
                     payment_reference=request.POST.get("payment_reference", ""),
                 )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         return redirect("attribution:statement", self.org.slug, statement.pk)
 
 
@@ -395,7 +395,7 @@ class SolutionView(PipelineView):
             else:
                 raise Http404(_("No such action"))
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Recorded."))
         return redirect("attribution:solution", self.org.slug, solution.pk)

@@ -10,8 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -177,10 +177,10 @@ class PlanActionView(PlanMixin, View):
                 messages.success(request, _("Plan proposed: both sides can now approve it."))
             elif action == "approve-vendor":
                 plan = services.plan_approve(org=self.org, actor=request.user, plan=plan, side="vendor", note=note)
-                messages.success(request, "Vendor approval recorded." + _validated_text(plan))
+                messages.success(request, gettext("Vendor approval recorded.") + _validated_text(plan))
             elif action == "approve-partner":
                 plan = services.plan_approve(org=self.org, actor=request.user, plan=plan, side="partner", note=note)
-                messages.success(request, "Partner approval recorded." + _validated_text(plan))
+                messages.success(request, gettext("Partner approval recorded.") + _validated_text(plan))
             elif action == "close":
                 services.plan_close(org=self.org, actor=request.user, plan=plan)
                 messages.success(request, _("Plan closed."))
@@ -197,7 +197,9 @@ class PlanActionView(PlanMixin, View):
 
 def _validated_text(plan: Plan) -> str:
     return (
-        " Both sides approved: the plan is validated and this version is frozen." if plan.status == "validated" else ""
+        " " + gettext("Both sides approved: the plan is validated and this version is frozen.")
+        if plan.status == "validated"
+        else ""
     )
 
 

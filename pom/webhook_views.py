@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from pom import webhooks
 from pom.forms import WebhookEndpointForm
 from pom.models import Role, WebhookDelivery
-from pom.pages import OrgPage, add_errors
+from pom.pages import OrgPage, add_errors, error_text
 from pom.web import paginate, query_without_page
 from pom.webhook_events import event_types
 
@@ -137,7 +137,7 @@ class WebhookDeliveryView(WebhookBase):
         try:
             copy = webhooks.delivery_redeliver(org=self.org, actor=request.user, delivery=delivery)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
             return redirect("org_webhook_delivery", org_slug=self.org.slug, pk=delivery.pk)
         messages.success(request, _("Redelivery queued."))
         return redirect("org_webhook_delivery", org_slug=self.org.slug, pk=copy.pk)

@@ -15,7 +15,7 @@ from django.views import View
 
 from attribution import incentives, mdf, solutions
 from partners import points, tiers
-from pom.pages import add_errors
+from pom.pages import add_errors, error_text
 from pom.web import paginate, query_without_page
 from workspaces import programs
 from workspaces.forms import ClaimForm, FundRequestForm, IdeaForm, StepForm
@@ -118,7 +118,7 @@ class FundActionView(FundsView):
             try:
                 programs.fund_request_withdraw(access=self.access, actor=request.user, pk=pk)
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, error_text(exc))
             return self.back("workspaces:funds")
         if action != "claim":
             raise Http404(_("No such action"))
@@ -202,7 +202,7 @@ class StepActionView(_ProgramMixin, View):
         try:
             step = programs.step_act(access=self.access, actor=request.user, pk=pk, action=action, note=note)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
                 request, _("“%(step)s”: %(state)s.") % {"step": step.name, "state": step.get_status_display().lower()}
