@@ -236,7 +236,7 @@ DEFAULT_TEMPLATES = [ONBOARDING, JOINT_BUSINESS, TECHNOLOGY_LAUNCH]
 
 def org_defaults(*, org: Organization) -> None:
     """Seed the default plan templates for a new organization; existing names are left alone."""
-    from plans.services import template_create
+    from plans.template_services import template_create
 
     existing = set(PlanTemplate.objects.for_org(org).values_list("name", flat=True))
     for spec in DEFAULT_TEMPLATES:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from partners.models import Contact, Partnership, Program
-from plans import services
+from plans import checkin_services, meeting_services, services, template_services
 from plans.defaults import org_defaults
 from plans.models import Activity, KeyResult, Meeting, PlanTemplate
 from pom.models import Role
@@ -76,7 +76,7 @@ def seed(ctx) -> None:
     for index, partnership in enumerate(_partnerships(ctx)):
         template = _template_for(partnership, templates)
         start = today - datetime.timedelta(days=rng.randint(35, 80))
-        plan = services.plan_create_from_template(
+        plan = template_services.plan_create_from_template(
             org=org,
             actor=manager,
             template=template,
@@ -130,7 +130,7 @@ def _history(ctx, *, plan, pace: Decimal, today: datetime.date, actor, partner=N
                 who = partner
             entries.append((who, moment, value, rng.choice(NOTES)))
             day += datetime.timedelta(days=14)
-        services.checkin_history_record(org=org, key_result=kr, entries=entries)
+        checkin_services.checkin_history_record(org=org, key_result=kr, entries=entries)
     for activity in Activity.objects.for_org(org).filter(plan=plan, due_date__lt=today).order_by("due_date"):
         # Plans on pace get their past-due work done; slower ones leave some of it overdue. The partner's
         # person marks the partner's own activities.
@@ -146,7 +146,7 @@ def _history(ctx, *, plan, pace: Decimal, today: datetime.date, actor, partner=N
 def _meetings(ctx, *, plan, partnership, actor, pace: Decimal, index: int = 0) -> None:
     org = ctx.org
     contacts = list(Contact.objects.for_org(org).filter(partner=partnership.partner)[:2])
-    services.meeting_create(
+    meeting_services.meeting_create(
         org=org,
         actor=actor,
         partnership=partnership,
@@ -171,7 +171,7 @@ def _meetings(ctx, *, plan, partnership, actor, pace: Decimal, index: int = 0) -
                 "due_date": min(plan.period_end, timezone.localdate() + datetime.timedelta(days=14)),
             }
         ]
-    services.meeting_create(
+    meeting_services.meeting_create(
         org=org,
         actor=actor,
         partnership=partnership,
@@ -186,7 +186,7 @@ def _meetings(ctx, *, plan, partnership, actor, pace: Decimal, index: int = 0) -
     )
     # Governance above the monthly review: a QBR for every third plan, a steering committee for every fifth.
     if index % 3 == 0 and review_day - datetime.timedelta(days=20) > plan.period_start:
-        services.meeting_create(
+        meeting_services.meeting_create(
             org=org,
             actor=actor,
             partnership=partnership,
@@ -201,7 +201,7 @@ def _meetings(ctx, *, plan, partnership, actor, pace: Decimal, index: int = 0) -
             decisions="Focus the next quarter on the mid-market segment",
         )
     if index % 5 == 0 and review_day - datetime.timedelta(days=5) > plan.period_start:
-        services.meeting_create(
+        meeting_services.meeting_create(
             org=org,
             actor=actor,
             partnership=partnership,

@@ -16,7 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from partners.models import Partner, Partnership
-from plans import forms, selectors, services
+from plans import checkin_services, forms, meeting_services, selectors, services, template_services
 from plans.filters import PlanFilter
 from plans.models import Activity, KeyResult, Objective, Plan, PlanTemplate
 from pom.models import Role
@@ -78,7 +78,7 @@ class PlanCreateView(OrgRequiredMixin, View):
                 if template:
                     data.pop("kind")
                     partnership = data.pop("partnership")
-                    plan = services.plan_create_from_template(
+                    plan = template_services.plan_create_from_template(
                         org=self.org, actor=request.user, template=template, partnerships=[partnership], **data
                     )[0]
                 else:
@@ -364,7 +364,7 @@ class CheckInView(_InlineUpdateView):
         if not form.is_valid():
             return self.respond(request, kr.plan_id, f"{kr.name}: enter a number as the new value.", True)
         try:
-            services.checkin_create(org=self.org, actor=request.user, key_result=kr, **form.cleaned_data)
+            checkin_services.checkin_create(org=self.org, actor=request.user, key_result=kr, **form.cleaned_data)
         except ValidationError as exc:
             return self.respond(request, kr.plan_id, f"{kr.name}: {error_text(exc, labelled=True)}", True)
         return self.respond(request, kr.plan_id, f"Checked in {form.cleaned_data['value']} on “{kr.name}”.", False)
@@ -434,7 +434,7 @@ class TemplateCreateView(OrgRequiredMixin, View):
         form = forms.TemplateForm(request.POST, org=self.org)
         if form.is_valid():
             try:
-                template = services.template_create(org=self.org, actor=request.user, **form.cleaned_data)
+                template = template_services.template_create(org=self.org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_errors(form, exc, labelled=True)
             else:
@@ -447,7 +447,7 @@ class TemplateCloneView(OrgRequiredMixin, View):
     def post(self, request, org_slug, pk):
         template = get_object_or_404(PlanTemplate.objects.for_org(self.org), pk=pk)
         try:
-            copy = services.template_clone(org=self.org, actor=request.user, template=template)
+            copy = template_services.template_clone(org=self.org, actor=request.user, template=template)
         except ValidationError as exc:
             messages.error(request, error_text(exc, labelled=True))
             return redirect("plans:templates", org_slug=self.org.slug)
@@ -482,7 +482,9 @@ class TemplateEditView(OrgRequiredMixin, View):
         form = forms.TemplateForm(request.POST, org=self.org)
         if form.is_valid():
             try:
-                services.template_update(org=self.org, actor=request.user, template=template, data=form.cleaned_data)
+                template_services.template_update(
+                    org=self.org, actor=request.user, template=template, data=form.cleaned_data
+                )
             except ValidationError as exc:
                 add_errors(form, exc, labelled=True)
             else:
@@ -513,7 +515,9 @@ class TemplateApplyView(OrgRequiredMixin, View):
             data = _period_args(dict(form.cleaned_data))
             data["partnerships"] = list(data["partnerships"])
             try:
-                plans = services.plan_create_from_template(org=self.org, actor=request.user, template=template, **data)
+                plans = template_services.plan_create_from_template(
+                    org=self.org, actor=request.user, template=template, **data
+                )
             except ValidationError as exc:
                 add_errors(form, exc, labelled=True)
             else:
@@ -565,7 +569,9 @@ class MeetingsView(OrgRequiredMixin, View):
             data["vendor_attendees"] = list(data["vendor_attendees"])
             data["partner_attendees"] = list(data["partner_attendees"])
             try:
-                meeting = services.meeting_create(org=self.org, actor=request.user, partnership=partnership, **data)
+                meeting = meeting_services.meeting_create(
+                    org=self.org, actor=request.user, partnership=partnership, **data
+                )
             except ValidationError as exc:
                 add_errors(form, exc, labelled=True)
             else:

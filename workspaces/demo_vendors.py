@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from partners import services as partner_services
 from partners.models import Partner
-from plans import services as plan_services
+from plans import checkin_services, template_services
 from plans.defaults import org_defaults
 from plans.models import KeyResult, PlanTemplate
 from pom import services as pom_services
@@ -90,7 +90,7 @@ def seed(ctx, *, partner_people: list[tuple[Partner, object]]) -> list:
                 continue
             plan_start = today - datetime.timedelta(days=45)
             fiscal_year = f"FY{(plan_start.year + 1) % 100:02d}"
-            plan = plan_services.plan_create_from_template(
+            plan = template_services.plan_create_from_template(
                 org=org,
                 actor=manager,
                 template=template,
@@ -111,7 +111,7 @@ def seed(ctx, *, partner_people: list[tuple[Partner, object]]) -> list:
                     if kr.unit != KeyResult.Unit.BOOLEAN:
                         value = (kr.baseline + (target - kr.baseline) * Decimal(step + 1) / 8).quantize(Decimal(1))
                     entries.append((who, at, max(Decimal(0), value), "Numbers from our CRM"))
-                plan_services.checkin_history_record(org=org, key_result=kr, entries=entries)
+                checkin_services.checkin_history_record(org=org, key_result=kr, entries=entries)
             services.comment_create(
                 access=selectors.workspace_access(user=person, workspace=workspace),
                 actor=person,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 
 from attribution import registrations as attribution_registrations
+from plans import checkin_services
 from plans import services as plan_services
 from pom import rls
 from pom import services as pom_services
@@ -677,7 +678,7 @@ def checkin_post(*, access: WorkspaceAccess, actor: User, key_result, value: Dec
     _require(access.can_edit, _("Viewers cannot post check-ins."))
     if not access.can_edit_side(key_result.responsible_side):
         raise PermissionDenied(gettext("This key result is owned by the vendor side: only they can check in on it."))
-    return plan_services.checkin_create(
+    return checkin_services.checkin_create(
         org=access.workspace.organization, actor=actor, key_result=key_result, value=value, note=note
     )
 

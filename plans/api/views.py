@@ -3,7 +3,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from plans import selectors, services
+from plans import checkin_services, meeting_services, selectors, services, template_services
 from plans.api import serializers as s
 from plans.filters import PlanFilter
 from plans.models import Activity, CheckIn, KeyResult, Meeting, Objective, Plan, PlanTemplate
@@ -128,7 +128,7 @@ class KeyResultViewSet(_PlansViewSet):
             )
             return self.get_paginated_response(s.CheckInOutputSerializer(page, many=True).data)
         data = self.validated(s.CheckInInputSerializer)
-        checkin = services.checkin_create(org=self.org, actor=self.actor, key_result=kr, **data)
+        checkin = checkin_services.checkin_create(org=self.org, actor=self.actor, key_result=kr, **data)
         return Response(s.CheckInOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
 
 
@@ -140,7 +140,7 @@ class CheckInViewSet(ServiceViewSet):
     ordering = ["-created_at", "-id"]
 
     def create_object(self, data):
-        return services.checkin_create(org=self.org, actor=self.actor, **data)
+        return checkin_services.checkin_create(org=self.org, actor=self.actor, **data)
 
 
 class ActivityViewSet(_PlansViewSet):
@@ -174,17 +174,17 @@ class PlanTemplateViewSet(_PlansViewSet):
     ordering = ["name"]
 
     def create_object(self, data):
-        return services.template_create(org=self.org, actor=self.actor, **data)
+        return template_services.template_create(org=self.org, actor=self.actor, **data)
 
     def update_object(self, obj, data):
-        return services.template_update(org=self.org, actor=self.actor, template=obj, data=data)
+        return template_services.template_update(org=self.org, actor=self.actor, template=obj, data=data)
 
     @extend_schema(request=s.TemplateCloneInputSerializer, responses={201: s.TemplateOutputSerializer})
     @action(detail=True, methods=["post"])
     def clone(self, request, *args, **kwargs):
         template = self.get_object()
         data = self.validated(s.TemplateCloneInputSerializer)
-        copy = services.template_clone(org=self.org, actor=self.actor, template=template, **data)
+        copy = template_services.template_clone(org=self.org, actor=self.actor, template=template, **data)
         return self.answer(copy, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TemplateApplyInputSerializer, responses={201: s.PlanOutputSerializer(many=True)})
@@ -192,7 +192,7 @@ class PlanTemplateViewSet(_PlansViewSet):
     def apply(self, request, *args, **kwargs):
         template = self.get_object()
         data = self.validated(s.TemplateApplyInputSerializer)
-        plans = services.plan_create_from_template(org=self.org, actor=self.actor, template=template, **data)
+        plans = template_services.plan_create_from_template(org=self.org, actor=self.actor, template=template, **data)
         return Response(s.PlanOutputSerializer(plans, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -207,4 +207,4 @@ class MeetingViewSet(_PlansViewSet):
     ordering = ["-date", "-id"]
 
     def create_object(self, data):
-        return services.meeting_create(org=self.org, actor=self.actor, **data)
+        return meeting_services.meeting_create(org=self.org, actor=self.actor, **data)

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from plans import services
+from plans import checkin_services, services
 from plans.defaults import org_defaults
 from plans.models import Activity, CheckIn, Meeting, Plan, PlanTemplate
 from tests.factories import (
@@ -123,7 +123,7 @@ def test_other_orgs_plan_is_404_inside_my_org(org, member_client, other_org):
 
 
 def test_plan_page_shows_realised_over_target_and_status(org, plan, kr, member, member_client):
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(7), note="Three deals signed in May")
+    checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(7), note="Three deals signed in May")
     html = member_client.get(reverse("plans:detail", args=[org.slug, plan.pk])).content.decode()
     assert "Grow revenue" in html and "Deals won" in html
     assert "<strong>7</strong> / 10" in html
@@ -232,8 +232,10 @@ def test_portfolio_htmx_returns_table_fragment(org, plan, member_client):
 
 def test_qbr_view_shows_progress_then_and_now(org, plan, kr, member, member_client):
     now = timezone.now()
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(2), at=now - datetime.timedelta(days=20))
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(6), at=now)
+    checkin_services.checkin_create(
+        org=org, actor=member, key_result=kr, value=D(2), at=now - datetime.timedelta(days=20)
+    )
+    checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(6), at=now)
     as_of = (timezone.localdate() - datetime.timedelta(days=10)).isoformat()
     html = member_client.get(reverse("plans:qbr", args=[org.slug, plan.pk]) + f"?as_of={as_of}").content.decode()
     assert "20 %" in html and "60 %" in html and "+40 pts" in html

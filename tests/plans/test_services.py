@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from partners.models import Partnership
-from plans import selectors, services
+from plans import checkin_services, meeting_services, selectors, services, template_services
 from plans.models import Activity, CheckIn, KeyResult, Plan, PlanVersion
 from pom.models import AuditEvent
 from tests.factories import (
@@ -81,14 +81,14 @@ def test_checkin_on_closed_plan_is_refused(org, member, plan, objective):
     services.plan_close(org=org, actor=member, plan=plan)
     kr.refresh_from_db()
     with pytest.raises(ValidationError) as error:
-        services.checkin_create(org=org, actor=member, key_result=kr, value=D(3))
+        checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(3))
     assert "closed" in error.value.message_dict["key_result"][0]
     assert not CheckIn.objects.exists()
 
 
 def test_checkin_updates_current_value_and_audits(org, member, objective):
     kr = _kr(org, member, objective, target=D(10))
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(4), note="CRM")
+    checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(4), note="CRM")
     kr.refresh_from_db()
     assert kr.current_value == D(4)
     assert kr.last_checkin_at is not None
@@ -97,8 +97,8 @@ def test_checkin_updates_current_value_and_audits(org, member, objective):
 
 def test_backdated_checkin_does_not_replace_newer_value(org, member, objective):
     kr = _kr(org, member, objective, target=D(10))
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(6))
-    services.checkin_create(
+    checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(6))
+    checkin_services.checkin_create(
         org=org, actor=member, key_result=kr, value=D(2), at=timezone.now() - datetime.timedelta(days=20)
     )
     kr.refresh_from_db()
@@ -108,10 +108,10 @@ def test_backdated_checkin_does_not_replace_newer_value(org, member, objective):
 def test_checkin_negative_or_non_boolean_values_are_refused(org, member, objective):
     kr = _kr(org, member, objective, target=D(10))
     with pytest.raises(ValidationError):
-        services.checkin_create(org=org, actor=member, key_result=kr, value=D(-1))
+        checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(-1))
     yes_no = _kr(org, member, objective, unit="boolean")
     with pytest.raises(ValidationError):
-        services.checkin_create(org=org, actor=member, key_result=yes_no, value=D(2))
+        checkin_services.checkin_create(org=org, actor=member, key_result=yes_no, value=D(2))
     assert not CheckIn.objects.exists()
 
 
@@ -226,7 +226,7 @@ def test_changes_after_validation_show_in_the_diff(org, member, plan, objective)
     assert selectors.plan_diff(org=org, plan=plan)["changes"] == []
     services.key_result_update(org=org, actor=member, key_result=kr, data={"target": D(12)})
     services.activity_create(org=org, actor=member, plan=plan, title="Extra webinar")
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(3))  # values are not part of the deal
+    checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(3))  # values are not part of the deal
     changes = selectors.plan_diff(org=org, plan=plan)["changes"]
     assert {"kind": "Activity", "name": "Extra webinar", "change": "added", "fields": []} in changes
     target_change = next(c for c in changes if c["kind"] == "Key result")
@@ -257,7 +257,9 @@ def test_closed_plan_refuses_edits(org, member, plan):
 def test_template_applied_to_many_partnerships_creates_one_plan_each(org, member):
     template = PlanTemplateFactory(organization=org)
     partnerships = [PartnershipFactory(partner__organization=org) for _ in range(3)]
-    plans = services.plan_create_from_template(org=org, actor=member, template=template, partnerships=partnerships)
+    plans = template_services.plan_create_from_template(
+        org=org, actor=member, template=template, partnerships=partnerships
+    )
     assert len(plans) == 3
     for plan in plans:
         tree = selectors.plan_tree(org=org, plan=plan)
@@ -272,7 +274,9 @@ def test_template_application_with_one_invalid_partnership_creates_nothing(org, 
     good = [PartnershipFactory(partner__organization=org) for _ in range(2)]
     ended = PartnershipFactory(partner__organization=org, status=Partnership.Status.ENDED)
     with pytest.raises(ValidationError) as error:
-        services.plan_create_from_template(org=org, actor=member, template=template, partnerships=[*good, ended])
+        template_services.plan_create_from_template(
+            org=org, actor=member, template=template, partnerships=[*good, ended]
+        )
     assert str(ended) in error.value.message_dict["partnerships"][0]
     assert not Plan.objects.exists()
     assert not KeyResult.objects.exists()
@@ -281,9 +285,11 @@ def test_template_application_with_one_invalid_partnership_creates_nothing(org, 
 def test_template_application_refuses_duplicate_plan_name(org, member):
     template = PlanTemplateFactory(organization=org)
     partnership = PartnershipFactory(partner__organization=org)
-    services.plan_create_from_template(org=org, actor=member, template=template, partnerships=[partnership])
+    template_services.plan_create_from_template(org=org, actor=member, template=template, partnerships=[partnership])
     with pytest.raises(ValidationError):
-        services.plan_create_from_template(org=org, actor=member, template=template, partnerships=[partnership])
+        template_services.plan_create_from_template(
+            org=org, actor=member, template=template, partnerships=[partnership]
+        )
     assert Plan.objects.count() == 1
 
 
@@ -297,7 +303,9 @@ def test_default_templates_are_seeded_and_apply_cleanly(org, member):
     assert names == {"Partner onboarding", "Joint business plan", "Technology partner launch"}
     partnership = PartnershipFactory(partner__organization=org)
     for template in PlanTemplate.objects.for_org(org):
-        services.plan_create_from_template(org=org, actor=member, template=template, partnerships=[partnership])
+        template_services.plan_create_from_template(
+            org=org, actor=member, template=template, partnerships=[partnership]
+        )
     launch = Plan.objects.get(name="Technology partner launch")
     assert launch.phases[1] == "Validate"
     validate_titles = set(
@@ -308,9 +316,9 @@ def test_default_templates_are_seeded_and_apply_cleanly(org, member):
 
 def test_template_clone_copies_outline_under_new_name(org, member):
     template = PlanTemplateFactory(organization=org, name="Base")
-    copy = services.template_clone(org=org, actor=member, template=template)
+    copy = template_services.template_clone(org=org, actor=member, template=template)
     assert copy.name == "Base (copy)" and copy.content == template.content and not copy.is_default
-    services.template_update(org=org, actor=member, template=copy, data={"content": {"objectives": []}})
+    template_services.template_update(org=org, actor=member, template=copy, data={"content": {"objectives": []}})
     template.refresh_from_db()
     assert template.content["objectives"]
 
@@ -318,7 +326,7 @@ def test_template_clone_copies_outline_under_new_name(org, member):
 def test_template_update_rejects_malformed_outline(org, member):
     template = PlanTemplateFactory(organization=org)
     with pytest.raises(ValidationError) as error:
-        services.template_update(
+        template_services.template_update(
             org=org, actor=member, template=template, data={"content": {"objectives": [{"title": ""}]}}
         )
     assert "Objective 1" in error.value.message_dict["content"][0]
@@ -328,7 +336,7 @@ def test_template_update_rejects_malformed_outline(org, member):
 
 
 def test_meeting_follow_ups_become_plan_activities(org, member, plan):
-    meeting = services.meeting_create(
+    meeting = meeting_services.meeting_create(
         org=org,
         actor=member,
         partnership=plan.partnership,
@@ -349,7 +357,7 @@ def test_meeting_with_invalid_follow_up_saves_nothing(org, member, plan, outside
     from plans.models import Meeting
 
     with pytest.raises(ValidationError) as error:
-        services.meeting_create(
+        meeting_services.meeting_create(
             org=org,
             actor=member,
             partnership=plan.partnership,
@@ -372,7 +380,7 @@ def test_attention_items_lists_overdue_work_and_stale_key_results(org, member, p
     vendor_late = ActivityFactory(plan=plan, due_date=today - datetime.timedelta(days=2), owner_side="vendor")
     stale = KeyResultFactory(objective__plan=plan, responsible_side="partner")
     fresh = KeyResultFactory(objective__plan=plan, responsible_side="partner", update_frequency="weekly")
-    services.checkin_create(org=org, actor=member, key_result=fresh, value=D(1))
+    checkin_services.checkin_create(org=org, actor=member, key_result=fresh, value=D(1))
     items = selectors.attention_items(org=org, partnership_ids=[plan.partnership_id])
     assert {a.pk for a in items["overdue_activities"]} == {late.pk, vendor_late.pk}
     assert [kr.pk for kr in items["checkins_due"]] == [stale.pk]
@@ -384,8 +392,10 @@ def test_attention_items_lists_overdue_work_and_stale_key_results(org, member, p
 def test_plan_as_of_rebuilds_values_from_checkins(org, member, plan, objective):
     kr = _kr(org, member, objective, target=D(10))
     now = timezone.now()
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(2), at=now - datetime.timedelta(days=30))
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(8), at=now)
+    checkin_services.checkin_create(
+        org=org, actor=member, key_result=kr, value=D(2), at=now - datetime.timedelta(days=30)
+    )
+    checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(8), at=now)
     tree = selectors.plan_tree(org=org, plan=plan)
     [row] = selectors.plan_as_of(org=org, plan=tree, as_of=timezone.localdate() - datetime.timedelta(days=10))
     assert row["value_then"] == D(2) and row["progress_then"] == D(20)
@@ -396,7 +406,7 @@ def test_plan_tree_computes_forecast_from_checkins(org, member, plan, objective)
     kr = _kr(org, member, objective, target=D(100))
     now = timezone.now()
     for days_ago, value in [(40, 10), (20, 30), (0, 50)]:
-        services.checkin_create(
+        checkin_services.checkin_create(
             org=org, actor=member, key_result=kr, value=D(value), at=now - datetime.timedelta(days=days_ago)
         )
     tree = selectors.plan_tree(org=org, plan=plan)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from plans import services
+from plans import checkin_services
 from pom.charts import chart_table, figure_html
 from tests.factories import CheckInFactory, KeyResultFactory, ObjectiveFactory, PartnershipFactory, PlanFactory
 
@@ -50,7 +50,7 @@ def test_plan_page_charts_have_their_table_view(org, member, member_client):
     plan = PlanFactory(partnership=PartnershipFactory(partner__organization=org), name="FY26 joint plan")
     kr = KeyResultFactory(objective=ObjectiveFactory(plan=plan), name="Certified engineers", target=10)
     CheckInFactory(key_result=kr, value=2, created_at=timezone.now() - datetime.timedelta(days=9))
-    services.checkin_create(org=org, actor=member, key_result=kr, value=D(6), note="")
+    checkin_services.checkin_create(org=org, actor=member, key_result=kr, value=D(6), note="")
     html = member_client.get(reverse("plans:detail", args=[org.slug, plan.pk])).content.decode()
     assert html.count("<summary>Show as table</summary>") >= 2
     assert '<th scope="col">Certified engineers</th>' in html  # the check-in history, one column per key result

@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from attribution import registrations
-from plans import services as plan_services
+from plans import checkin_services
 from pom.management.commands.seed_demo import DemoContext
 from pom.models import Role
 from tests.factories import ContactFactory
@@ -80,7 +80,7 @@ def test_backdated_checkin_is_dated_in_the_feed_without_moving_activity_back(wor
     world.workspace.refresh_from_db()
     before = world.workspace.last_activity_at
     when = timezone.now() - datetime.timedelta(days=20)
-    plan_services.checkin_create(
+    checkin_services.checkin_create(
         org=world.org, actor=world.vendor_manager, key_result=world.partner_kr, value=2, at=when
     )
     update = Update.objects.get(workspace=world.workspace, kind="checkin")
