@@ -28,12 +28,12 @@ def heavy_tier_evaluation(organization_id: int, job_id: int) -> None:
 @shared_task(autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def heavy_partner_import(organization_id: int, job_id: int) -> None:
     """Import a previewed partner file (job kind `partners.import`): every row or none."""
-    from partners import importing
+    from partners import import_runs
     from pom import jobs
 
     # A rejected import is recorded on the job (failed, with its error report) and on the run.
-    with contextlib.suppress(importing.ImportRejected):
-        jobs.job_execute(organization_id=organization_id, job_id=job_id, body=importing.import_run_execute)
+    with contextlib.suppress(import_runs.ImportRejected):
+        jobs.job_execute(organization_id=organization_id, job_id=job_id, body=import_runs.import_run_execute)
 
 
 @shared_task

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from partners import forms, importing, selectors
+from partners import forms, import_runs, importing, selectors
 from partners.models import (
     ImportRun,
 )
@@ -38,7 +38,7 @@ class ImportView(PartnersView):
         form = forms.ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                run = importing.import_run_create(org=self.org, actor=request.user, upload=form.cleaned_data["file"])
+                run = import_runs.import_run_create(org=self.org, actor=request.user, upload=form.cleaned_data["file"])
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -58,7 +58,7 @@ class ImportRunView(PartnersView):
     def get(self, request, org_slug, pk):
         run = self.run(pk)
         form = forms.ImportMappingForm(headers=run.headers, initial_mapping=run.mapping)
-        job = jobs.job_latest(org=self.org, kind=importing.JOB_KIND, key=str(run.pk))
+        job = jobs.job_latest(org=self.org, kind=import_runs.JOB_KIND, key=str(run.pk))
         return render(request, self.template_name, self.ctx(run=run, form=form, preview=None, job=job))
 
     def post(self, request, org_slug, pk):
@@ -68,7 +68,7 @@ class ImportRunView(PartnersView):
         status = 400
         if form.is_valid():
             try:
-                rows = importing.import_run_preview(org=self.org, run=run, mapping=form.mapping())
+                rows = import_runs.import_run_preview(org=self.org, run=run, mapping=form.mapping())
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -88,7 +88,7 @@ class ImportCommitView(PartnersView):
     def post(self, request, org_slug, pk):
         run = _get(selectors.import_run_list(org=self.org), pk)
         try:
-            importing.import_run_commit(org=self.org, actor=request.user, run=run)
+            import_runs.import_run_commit(org=self.org, actor=request.user, run=run)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
@@ -111,10 +111,10 @@ class ImportErrorsView(PartnersView):
 class ImportTemplateView(PartnersView):
     def get(self, request, org_slug, fmt):
         if fmt == "csv":
-            response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(import_runs.template_csv(), content_type="text/csv; charset=utf-8")
         elif fmt == "xlsx":
             response = HttpResponse(
-                importing.template_xlsx(),
+                import_runs.template_xlsx(),
                 content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
         else:

@@ -162,7 +162,7 @@ def _share_link_deal_room_and_import(ctx, *, owner, manager) -> None:
     """A read-only share link on the first partner workspace, a deal room where two partners work one
     opportunity, and a partner list imported from a spreadsheet (an import run, previewed then committed)."""
     from attribution.models import Opportunity
-    from partners import importing
+    from partners import import_runs
 
     org = ctx.org
     partnerships = _partnerships(ctx)
@@ -180,9 +180,9 @@ def _share_link_deal_room_and_import(ctx, *, owner, manager) -> None:
             opportunity=opportunity,
         )
     upload = SimpleUploadedFile("partners-from-the-trade-fair.csv", IMPORT_CSV.encode(), content_type="text/csv")
-    run = importing.import_run_create(org=org, actor=manager, upload=upload)
-    importing.import_run_preview(org=org, run=run, mapping=run.mapping)
-    job = importing.import_run_commit(org=org, actor=manager, run=run)
+    run = import_runs.import_run_create(org=org, actor=manager, upload=upload)
+    import_runs.import_run_preview(org=org, run=run, mapping=run.mapping)
+    job = import_runs.import_run_commit(org=org, actor=manager, run=run)
     # The commit is a background job; the demo runs its body now so the run reads as imported.
     from partners.tasks import heavy_partner_import
 

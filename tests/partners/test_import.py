@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from partners import importing
+from partners import import_runs, importing
 from partners.models import Contact, ImportRun, Partner, Partnership
 from tests.factories import PartnerFactory, ProgramFactory, TierFactory
 
@@ -225,7 +225,7 @@ def test_templates_download_as_csv_and_xlsx(member_client, org):
 
 
 def test_template_file_round_trips_through_the_importer(org, member, programs):
-    headers, rows = importing.read_table(importing.template_csv(), "csv")
+    headers, rows = importing.read_table(import_runs.template_csv(), "csv")
     mapping = importing.guess_mapping(headers)
     assert set(mapping) == set(importing.FIELD_KEYS)
     rows = importing.validate_rows(org=org, rows=importing.apply_mapping(rows, mapping), numbers=[2])

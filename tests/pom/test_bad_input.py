@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from attribution import importing as pipeline
 from attribution import mapping_importing
 from attribution.models import Account, Opportunity
-from partners import importing
+from partners import import_runs, importing
 from partners.models import ImportRun, Partner
 from pom import validation
 from pom.models import Job
@@ -56,7 +56,7 @@ def test_utf16_and_latin1_files_are_read_and_utf16_without_bom_refused_leaving_n
     upload(member_client, org, text.encode("latin-1"))
     run = last_run(org)
     preview(member_client, org, run)
-    assert validation.row_dicts(importing._read_run(run))[1][0]["Name"] == "Müller Systemhaus"
+    assert validation.row_dicts(import_runs._read_run(run))[1][0]["Name"] == "Müller Systemhaus"
     runs_before, files_before = ImportRun.objects.for_org(org).count(), len(stored_files(settings))
     response = upload(member_client, org, text.encode("utf-16-le"))  # no byte-order mark
     assert response.status_code == 400 and "UTF-16 text without a byte-order mark" in response.content.decode()
