@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from partners import services
+from partners import program_services, services
 from partners.models import (
     Archetype,
     JourneyStage,
@@ -673,7 +673,7 @@ def seed(ctx) -> None:
 
     programs, tiers = {}, {}
     for spec in PROGRAMS:
-        program = services.program_create(
+        program = program_services.program_create(
             org=org,
             actor=actor,
             name=spec["name"],
@@ -685,7 +685,7 @@ def seed(ctx) -> None:
         )
         programs[program.name] = program
         for rank, (name, revenue, certs, points, benefits) in enumerate(spec["tiers"], 1):
-            tiers[(program.name, name)] = services.tier_create(
+            tiers[(program.name, name)] = program_services.tier_create(
                 org=org,
                 actor=actor,
                 program=program,

@@ -1,24 +1,20 @@
-"""Writes on partners, contacts, programs, tiers, partnerships, journeys, certifications and taxonomy.
+"""Writes on partners, contacts, partnerships, their journeys and certifications.
 
 Every write validates (`full_clean`), runs in one transaction and is audited through `pom.audit`.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from partners.models import (
-    Archetype,
     Certification,
     Contact,
     JourneyStage,
@@ -28,7 +24,6 @@ from partners.models import (
     Partnership,
     PartnerType,
     Program,
-    Segment,
     StageEntry,
     StepCompletion,
     Tier,
@@ -38,8 +33,6 @@ from pom.audit import Actor, audit_action, audit_create, create_instance, delete
 from pom.common import check_same_org
 from pom.domains import domain_error, normalize_domain
 from pom.models import Membership, Organization, User
-
-TAXONOMY_MODELS = {"type": PartnerType, "archetype": Archetype, "segment": Segment}
 
 
 def _check_member(org: Organization, user: User | None, field: str) -> None:
@@ -178,128 +171,6 @@ def contact_update(*, org: Organization, actor: Actor, contact: Contact, data: d
 def contact_delete(*, org: Organization, actor: Actor, contact: Contact) -> None:
     """Remove a contact. Audited."""
     delete_instance(org=org, actor=actor, instance=contact)
-
-
-# Programs and tiers -----------------------------------------------------------------------------
-
-
-def _check_program_name(org: Organization, name: str, exclude_pk: int | None = None) -> None:
-    if Program.objects.for_org(org).filter(name__iexact=name).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"name": gettext("A program named “%(name)s” already exists.") % {"name": name}})
-
-
-def _check_rate(program: Program) -> None:
-    if program.compensation_model != Program.Compensation.NONE and program.rate is None:
-        raise ValidationError({"rate": gettext("Give the percentage or the fee per converted lead.")})
-    percent = program.compensation_model == Program.Compensation.PERCENT
-    if percent and program.rate is not None and not 0 <= program.rate <= 100:
-        raise ValidationError({"rate": gettext("A percentage must be between 0 and 100.")})
-    if program.rate is not None and program.rate < 0:
-        raise ValidationError({"rate": gettext("The fee cannot be negative.")})
-
-
-@transaction.atomic
-def program_create(*, org: Organization, actor: Actor, name: str, kind: str, **fields: Any) -> Program:
-    """Create a program (way of partnering). Audited."""
-    name = (name or "").strip()
-    _check_program_name(org, name)
-    program = Program(organization=org, name=name, kind=kind, **fields)
-    _check_rate(program)
-    return create_instance(org=org, actor=actor, instance=program)
-
-
-@transaction.atomic
-def program_update(*, org: Organization, actor: Actor, program: Program, data: dict[str, Any]) -> Program:
-    """Change a program. Audited."""
-    data = {k: v for k, v in data.items() if k != "organization"}
-    if "name" in data:
-        data["name"] = (data["name"] or "").strip()
-        _check_program_name(org, data["name"], exclude_pk=program.pk)
-    # Check the rate on a copy: `update_fields` snapshots the program before it sets the new values.
-    candidate = copy.copy(program)
-    for key, value in data.items():
-        setattr(candidate, key, value)
-    _check_rate(candidate)
-    return update_fields(org=org, actor=actor, instance=program, data=data)
-
-
-@transaction.atomic
-def program_delete(*, org: Organization, actor: Actor, program: Program) -> None:
-    """Delete a program that has no partnerships (end or move them first). Audited."""
-    count = program.partnerships.count()
-    if count:
-        raise ValidationError(
-            {
-                "program": gettext("%(name)s still has %(count)s partnership(s); end them or deactivate the program.")
-                % {"name": program.name, "count": count}
-            }
-        )
-    delete_instance(org=org, actor=actor, instance=program)
-
-
-def _clean_benefits(benefits) -> list[str]:
-    if benefits is None:
-        return []
-    if isinstance(benefits, str):
-        benefits = benefits.splitlines()
-    return [str(b).strip() for b in benefits if str(b).strip()]
-
-
-def _check_tier_unique(org: Organization, program: Program, name: str, rank: int, exclude_pk=None) -> None:
-    siblings = Tier.objects.for_org(org).filter(program=program).exclude(pk=exclude_pk)
-    if siblings.filter(name__iexact=name).exists():
-        raise ValidationError(
-            {"name": gettext("%(name)s already has a tier named “%(name2)s”.") % {"name": program.name, "name2": name}}
-        )
-    if siblings.filter(rank=rank).exists():
-        raise ValidationError(
-            {"rank": gettext("%(name)s already has a tier of rank %(rank)s.") % {"name": program.name, "rank": rank}}
-        )
-
-
-def _check_thresholds(org: Organization, tier: Tier) -> None:
-    from partners.tiers import check_tier_thresholds  # tiers imports points, which reads this module's models
-
-    siblings = list(Tier.objects.for_org(org).filter(program_id=tier.program_id).exclude(pk=tier.pk))
-    check_tier_thresholds(tier=tier, siblings=siblings)
-
-
-@transaction.atomic
-def tier_create(
-    *, org: Organization, actor: Actor, program: Program, name: str, rank: int | None = None, **fields: Any
-) -> Tier:
-    """Add a tier to a program; rank defaults to one above the highest. Audited."""
-    _check_same_org(org, program=program)
-    if rank is None:
-        rank = (program.tiers.aggregate(m=Max("rank"))["m"] or 0) + 1
-    name = (name or "").strip()
-    _check_tier_unique(org, program, name, rank)
-    fields["benefits"] = _clean_benefits(fields.get("benefits"))
-    tier = Tier(organization=org, program=program, name=name, rank=rank, **fields)
-    _check_thresholds(org, tier)
-    return create_instance(org=org, actor=actor, instance=tier)
-
-
-@transaction.atomic
-def tier_update(*, org: Organization, actor: Actor, tier: Tier, data: dict[str, Any]) -> Tier:
-    """Change a tier (not its program). Audited."""
-    data = {k: v for k, v in data.items() if k not in ("organization", "program")}
-    if "benefits" in data:
-        data["benefits"] = _clean_benefits(data["benefits"])
-    _check_tier_unique(
-        org, tier.program, (data.get("name") or tier.name).strip(), data.get("rank", tier.rank), exclude_pk=tier.pk
-    )
-    proposed = copy.copy(tier)  # check the new values without touching the instance the audit snapshots
-    for key, value in data.items():
-        setattr(proposed, key, value)
-    _check_thresholds(org, proposed)
-    return update_fields(org=org, actor=actor, instance=tier, data=data)
-
-
-@transaction.atomic
-def tier_delete(*, org: Organization, actor: Actor, tier: Tier) -> None:
-    """Delete a tier; partnerships on it keep their program and lose the tier. Audited."""
-    delete_instance(org=org, actor=actor, instance=tier)
 
 
 # Partnerships -----------------------------------------------------------------------------------
@@ -602,112 +473,3 @@ def certification_update(
 def certification_delete(*, org: Organization, actor: Actor, certification: Certification) -> None:
     """Remove a certification. Audited."""
     delete_instance(org=org, actor=actor, instance=certification)
-
-
-# Taxonomy (admins) ------------------------------------------------------------------------------
-
-
-def _taxonomy_model(kind: str):
-    try:
-        return TAXONOMY_MODELS[kind]
-    except KeyError:
-        raise ValidationError(
-            {"kind": gettext("Unknown taxonomy “%(kind)s”: use type, archetype or segment.") % {"kind": kind}}
-        ) from None
-
-
-@transaction.atomic
-def taxonomy_term_create(
-    *, org: Organization, actor: Actor, kind: str, name: str, description: str = "", order: int | None = None
-):
-    """Add a partner type, archetype or segment. The slug comes from the name and is unique. Audited."""
-    model = _taxonomy_model(kind)
-    name = (name or "").strip()
-    slug = slugify(name)[:80]
-    if not slug:
-        raise ValidationError({"name": gettext("Give a name.")})
-    if model.objects.for_org(org).filter(slug=slug).exists():
-        raise ValidationError({"name": gettext("“%(name)s” already exists.") % {"name": name}})
-    if order is None:
-        order = (model.objects.for_org(org).aggregate(m=Max("order"))["m"] or 0) + 1
-    term = model(organization=org, name=name, slug=slug, description=description, order=order)
-    return create_instance(org=org, actor=actor, instance=term)
-
-
-@transaction.atomic
-def taxonomy_term_update(*, org: Organization, actor: Actor, term, data: dict[str, Any]):
-    """Rename or re-describe a term; its slug stays so imports and API clients keep working. Audited."""
-    data = {k: v for k, v in data.items() if k in ("name", "description", "order")}
-    if "name" in data:
-        data["name"] = (data["name"] or "").strip()
-        clash = type(term).objects.for_org(org).filter(name__iexact=data["name"]).exclude(pk=term.pk)
-        if clash.exists():
-            raise ValidationError({"name": gettext("“%(data)s” already exists.") % {"data": data["name"]}})
-    return update_fields(org=org, actor=actor, instance=term, data=data)
-
-
-@transaction.atomic
-def taxonomy_term_delete(*, org: Organization, actor: Actor, term) -> None:
-    """Delete a term; partners lose the tag (types) or the value (archetype, segment). Audited."""
-    delete_instance(org=org, actor=actor, instance=term)
-
-
-# Journey templates (admins) ---------------------------------------------------------------------
-
-
-@transaction.atomic
-def journey_stage_create(
-    *, org: Organization, actor: Actor, template: JourneyTemplate, name: str, description: str = ""
-) -> JourneyStage:
-    """Append a stage at the end of a journey template. Audited."""
-    _check_same_org(org, template=template)
-    order = (template.stages.aggregate(m=Max("order"))["m"] or 0) + 1
-    stage = JourneyStage(
-        organization=org, template=template, name=(name or "").strip(), order=order, description=description
-    )
-    return create_instance(org=org, actor=actor, instance=stage)
-
-
-@transaction.atomic
-def journey_stage_update(*, org: Organization, actor: Actor, stage: JourneyStage, data: dict[str, Any]) -> JourneyStage:
-    """Rename or re-describe a stage (its order and template stay). Audited."""
-    data = {k: (v or "").strip() for k, v in data.items() if k in ("name", "description")}
-    return update_fields(org=org, actor=actor, instance=stage, data=data)
-
-
-@transaction.atomic
-def journey_stage_delete(*, org: Organization, actor: Actor, stage: JourneyStage) -> None:
-    """Delete a stage nobody is in (its steps and their ticks go with it). Audited."""
-    count = Partnership.objects.for_org(org).filter(current_stage=stage).count()
-    if count:
-        raise ValidationError(
-            {
-                "stage": gettext("%(count)s partnership(s) are in %(name)s; move them first.")
-                % {"count": count, "name": stage.name}
-            }
-        )
-    delete_instance(org=org, actor=actor, instance=stage)
-
-
-@transaction.atomic
-def journey_step_create(
-    *, org: Organization, actor: Actor, stage: JourneyStage, name: str, description: str = ""
-) -> JourneyStep:
-    """Append a step to a stage. Audited."""
-    _check_same_org(org, stage=stage)
-    order = (stage.steps.aggregate(m=Max("order"))["m"] or 0) + 1
-    step = JourneyStep(organization=org, stage=stage, name=(name or "").strip(), order=order, description=description)
-    return create_instance(org=org, actor=actor, instance=step)
-
-
-@transaction.atomic
-def journey_step_update(*, org: Organization, actor: Actor, step: JourneyStep, data: dict[str, Any]) -> JourneyStep:
-    """Rename or re-describe a step. Audited."""
-    data = {k: (v or "").strip() for k, v in data.items() if k in ("name", "description")}
-    return update_fields(org=org, actor=actor, instance=step, data=data)
-
-
-@transaction.atomic
-def journey_step_delete(*, org: Organization, actor: Actor, step: JourneyStep) -> None:
-    """Delete a step; ticks recorded on it are removed with it. Audited."""
-    delete_instance(org=org, actor=actor, instance=step)

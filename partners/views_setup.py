@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from partners import forms, selectors, services
+from partners import forms, program_services, selectors, setup_services
 from partners.models import (
     JourneyStage,
     JourneyStep,
@@ -49,11 +49,11 @@ class ProgramFormView(PartnersView):
             data = dict(form.cleaned_data)
             try:
                 if program is None:
-                    program = services.program_create(
+                    program = program_services.program_create(
                         org=self.org, actor=request.user, name=data.pop("name"), kind=data.pop("kind"), **data
                     )
                 else:
-                    services.program_update(org=self.org, actor=request.user, program=program, data=data)
+                    program_services.program_update(org=self.org, actor=request.user, program=program, data=data)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -88,7 +88,7 @@ class ProgramDeleteView(PartnersView):
     def post(self, request, org_slug, pk):
         program = _get(Program.objects.for_org(self.org), pk)
         try:
-            services.program_delete(org=self.org, actor=request.user, program=program)
+            program_services.program_delete(org=self.org, actor=request.user, program=program)
         except ValidationError as exc:
             messages.error(request, error_text(exc))
             return redirect("partners:program_detail", org_slug=self.org.slug, pk=pk)
@@ -103,7 +103,7 @@ class TierCreateView(ProgramDetailView):
         if form.is_valid():
             data = dict(form.cleaned_data)
             try:
-                services.tier_create(
+                program_services.tier_create(
                     org=self.org,
                     actor=request.user,
                     program=program,
@@ -135,7 +135,7 @@ class TierEditView(PartnersView):
             if data.get("rank") is None:
                 data.pop("rank")
             try:
-                services.tier_update(org=self.org, actor=request.user, tier=tier, data=data)
+                program_services.tier_update(org=self.org, actor=request.user, tier=tier, data=data)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -148,7 +148,7 @@ class TierEditView(PartnersView):
 class TierDeleteView(PartnersView):
     def post(self, request, org_slug, pk):
         tier = _get(Tier.objects.for_org(self.org), pk)
-        services.tier_delete(org=self.org, actor=request.user, tier=tier)
+        program_services.tier_delete(org=self.org, actor=request.user, tier=tier)
         messages.success(request, _("Tier %(name)s deleted.") % {"name": tier.name})
         return redirect("partners:program_detail", org_slug=self.org.slug, pk=tier.program_id)
 
@@ -177,7 +177,7 @@ class TaxonomyView(PartnersView):
         form = forms.TaxonomyTermForm(request.POST)
         if form.is_valid():
             try:
-                services.taxonomy_term_create(org=self.org, actor=request.user, **form.cleaned_data)
+                setup_services.taxonomy_term_create(org=self.org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -190,16 +190,16 @@ class TaxonomyTermView(PartnersView):
     required_role = Role.ADMIN
 
     def post(self, request, org_slug, kind, pk):
-        model = services.TAXONOMY_MODELS.get(kind)
+        model = setup_services.TAXONOMY_MODELS.get(kind)
         if model is None:
             raise Http404(_("No such taxonomy"))
         term = _get(model.objects.for_org(self.org), pk)
         try:
             if request.POST.get("action") == "delete":
-                services.taxonomy_term_delete(org=self.org, actor=request.user, term=term)
+                setup_services.taxonomy_term_delete(org=self.org, actor=request.user, term=term)
                 messages.success(request, _("“%(name)s” deleted.") % {"name": term.name})
             else:
-                services.taxonomy_term_update(
+                setup_services.taxonomy_term_update(
                     org=self.org,
                     actor=request.user,
                     term=term,
@@ -225,21 +225,23 @@ class JourneyEditView(PartnersView):
         try:
             if action == "stage_add":
                 template = _get(JourneyTemplate.objects.for_org(self.org), request.POST.get("template") or 0)
-                services.journey_stage_create(org=self.org, actor=request.user, template=template, name=name)
+                setup_services.journey_stage_create(org=self.org, actor=request.user, template=template, name=name)
             elif action in ("stage_rename", "stage_delete", "step_add"):
                 stage = _get(JourneyStage.objects.for_org(self.org), request.POST.get("stage") or 0)
                 if action == "stage_rename":
-                    services.journey_stage_update(org=self.org, actor=request.user, stage=stage, data={"name": name})
+                    setup_services.journey_stage_update(
+                        org=self.org, actor=request.user, stage=stage, data={"name": name}
+                    )
                 elif action == "stage_delete":
-                    services.journey_stage_delete(org=self.org, actor=request.user, stage=stage)
+                    setup_services.journey_stage_delete(org=self.org, actor=request.user, stage=stage)
                 else:
-                    services.journey_step_create(org=self.org, actor=request.user, stage=stage, name=name)
+                    setup_services.journey_step_create(org=self.org, actor=request.user, stage=stage, name=name)
             elif action in ("step_rename", "step_delete"):
                 step = _get(JourneyStep.objects.for_org(self.org), request.POST.get("step") or 0)
                 if action == "step_rename":
-                    services.journey_step_update(org=self.org, actor=request.user, step=step, data={"name": name})
+                    setup_services.journey_step_update(org=self.org, actor=request.user, step=step, data={"name": name})
                 else:
-                    services.journey_step_delete(org=self.org, actor=request.user, step=step)
+                    setup_services.journey_step_delete(org=self.org, actor=request.user, step=step)
             else:
                 raise ValidationError(_("Unknown journey action."))
         except ValidationError as exc:

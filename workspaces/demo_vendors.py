@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from partners import program_services
 from partners import services as partner_services
 from partners.models import Partner
 from plans import checkin_services, template_services
@@ -59,7 +60,7 @@ def seed(ctx, *, partner_people: list[tuple[Partner, object]]) -> list:
         Membership.objects.get_or_create(organization=org, user=manager, defaults={"role": Role.MANAGER})
         ctx.logins.append((f"Vendor: {spec['name']}", owner.email, ctx.password))
         program_name, kind = spec["program"]
-        program = partner_services.program_create(org=org, actor=owner, name=program_name, kind=kind)
+        program = program_services.program_create(org=org, actor=owner, name=program_name, kind=kind)
         org_defaults(org=org)
         template = PlanTemplate.objects.for_org(org).filter(is_default=True, name="Joint business plan").first()
         for source, person in partner_people[:3]:

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from partners import importing, selectors, services
+from partners import importing, program_services, selectors, services
 from partners.api import serializers as s
 from partners.filters import PartnerFilter
 from partners.models import (
@@ -129,15 +129,15 @@ class ProgramViewSet(ServiceViewSet):
 
     def create_object(self, data):
         data = dict(data)
-        return services.program_create(
+        return program_services.program_create(
             org=self.org, actor=self.actor, name=data.pop("name"), kind=data.pop("kind"), **data
         )
 
     def update_object(self, obj, data):
-        return services.program_update(org=self.org, actor=self.actor, program=obj, data=dict(data))
+        return program_services.program_update(org=self.org, actor=self.actor, program=obj, data=dict(data))
 
     def delete_object(self, obj):
-        services.program_delete(org=self.org, actor=self.actor, program=obj)
+        program_services.program_delete(org=self.org, actor=self.actor, program=obj)
 
 
 class TierViewSet(ServiceViewSet):
@@ -153,7 +153,7 @@ class TierViewSet(ServiceViewSet):
 
     def create_object(self, data):
         data = dict(data)
-        return services.tier_create(
+        return program_services.tier_create(
             org=self.org, actor=self.actor, program=data.pop("program"), name=data.pop("name"), **data
         )
 
@@ -161,10 +161,10 @@ class TierViewSet(ServiceViewSet):
         data = dict(data)
         if "program" in data and data["program"] != obj.program:
             raise ApiValidationError({"program": "A tier cannot move to another program."})
-        return services.tier_update(org=self.org, actor=self.actor, tier=obj, data=data)
+        return program_services.tier_update(org=self.org, actor=self.actor, tier=obj, data=data)
 
     def delete_object(self, obj):
-        services.tier_delete(org=self.org, actor=self.actor, tier=obj)
+        program_services.tier_delete(org=self.org, actor=self.actor, tier=obj)
 
 
 class PartnershipFilter(django_filters.FilterSet):

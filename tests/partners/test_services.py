@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from partners import selectors, services
+from partners import program_services, selectors, services, setup_services
 from partners.defaults import org_defaults
 from partners.models import (
     Archetype,
@@ -246,33 +246,35 @@ def test_certification_rejects_expiry_before_issue(org, member):
 
 def test_program_percent_rate_must_be_within_0_and_100(org, member):
     with pytest.raises(ValidationError) as excinfo:
-        services.program_create(
+        program_services.program_create(
             org=org, actor=member, name="Resell", kind="reseller", compensation_model="percent", rate=120
         )
     assert "rate" in excinfo.value.message_dict
 
 
 def test_tier_create_ranks_after_highest_and_rejects_duplicate_name(org, member):
-    program = services.program_create(org=org, actor=member, name="Resell", kind="reseller")
-    bronze = services.tier_create(org=org, actor=member, program=program, name="Bronze", benefits="Logo\n\nLeads")
-    silver = services.tier_create(org=org, actor=member, program=program, name="Silver")
+    program = program_services.program_create(org=org, actor=member, name="Resell", kind="reseller")
+    bronze = program_services.tier_create(
+        org=org, actor=member, program=program, name="Bronze", benefits="Logo\n\nLeads"
+    )
+    silver = program_services.tier_create(org=org, actor=member, program=program, name="Silver")
     assert (bronze.rank, silver.rank) == (1, 2)
     assert bronze.benefits == ["Logo", "Leads"]
     with pytest.raises(ValidationError):
-        services.tier_create(org=org, actor=member, program=program, name="silver")
+        program_services.tier_create(org=org, actor=member, program=program, name="silver")
 
 
 def test_program_delete_refused_while_partnerships_exist(org, member):
     partnership = PartnershipFactory(partner__organization=org)
     with pytest.raises(ValidationError):
-        services.program_delete(org=org, actor=member, program=partnership.program)
+        program_services.program_delete(org=org, actor=member, program=partnership.program)
 
 
 def test_taxonomy_term_create_and_duplicate(org, admin_user):
-    term = services.taxonomy_term_create(org=org, actor=admin_user, kind="type", name="OEM")
+    term = setup_services.taxonomy_term_create(org=org, actor=admin_user, kind="type", name="OEM")
     assert term.slug == "oem"
     with pytest.raises(ValidationError):
-        services.taxonomy_term_create(org=org, actor=admin_user, kind="type", name="oem")
+        setup_services.taxonomy_term_create(org=org, actor=admin_user, kind="type", name="oem")
 
 
 def test_new_organization_gets_partner_defaults_through_the_hook(member):
@@ -286,7 +288,7 @@ def test_new_organization_gets_partner_defaults_through_the_hook(member):
 def test_program_update_audits_the_fields_that_changed(org, member):
     program = ProgramFactory(organization=org, name="Resell", rate=20, description="")
     program.refresh_from_db()
-    services.program_update(
+    program_services.program_update(
         org=org, actor=member, program=program, data={"name": "Resell EMEA", "rate": 25, "description": "EMEA"}
     )
     event = AuditEvent.objects.for_org(org).get(object_type="partners.program", action="update")
@@ -301,7 +303,7 @@ def test_program_update_audits_the_fields_that_changed(org, member):
 def test_program_update_refused_leaves_the_program_unchanged(org, member):
     program = ProgramFactory(organization=org, compensation_model="percent", rate=20)
     with pytest.raises(ValidationError):
-        services.program_update(org=org, actor=member, program=program, data={"rate": 120})
+        program_services.program_update(org=org, actor=member, program=program, data={"rate": 120})
     program.refresh_from_db()
     assert program.rate == 20
     assert not AuditEvent.objects.for_org(org).filter(object_type="partners.program", action="update").exists()

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from attribution.models import AttributionRun, CreditAllocation
-from partners import services, tiers
+from partners import program_services, tiers
 from partners.models import PointEntry, TierMove
 from pom.models import AuditEvent
 from tests.factories import (
@@ -174,7 +174,7 @@ def test_fee_requirement_and_next_tier_progress(org, program):
 
 def test_overlapping_tier_thresholds_are_refused(org, member, program):
     with pytest.raises(ValidationError) as exc:
-        services.tier_create(
+        program_services.tier_create(
             org=org,
             actor=member,
             program=program,
@@ -189,10 +189,12 @@ def test_overlapping_tier_thresholds_are_refused(org, member, program):
         "Platinum (rank 4) would ask fewer points than Gold (rank 3); thresholds of higher tiers cannot be lower."
     ]
     with pytest.raises(ValidationError) as exc:
-        services.tier_update(org=org, actor=member, tier=_tier(program, "Silver"), data={"required_points": 1200})
+        program_services.tier_update(
+            org=org, actor=member, tier=_tier(program, "Silver"), data={"required_points": 1200}
+        )
     assert "Gold (rank 3) would ask fewer points than Silver" in exc.value.message_dict["required_points"][0]
     assert _tier(program, "Silver").required_points == 500  # nothing saved
-    services.tier_create(
+    program_services.tier_create(
         org=org,
         actor=member,
         program=program,
