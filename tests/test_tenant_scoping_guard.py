@@ -66,9 +66,15 @@ CROSS_TENANT = {
     ("workspaces/selectors.py", "WorkspaceInvitation.objects.select_related"): "an invitation by its token's hash",
     ("workspaces/selectors.py", "WorkspacePartnership.objects.filter("): "a person's workspaces across vendors",
     ("workspaces/selectors.py", "Notification.objects.filter(user="): "a user's own notifications",
-    ("workspaces/services.py", "Notification.objects"): "a user's own notifications (read, e-mail claims)",
-    ("workspaces/services.py", "WorkspaceInvitation.objects.select_for_update"): "accepting locks the invitation",
-    ("workspaces/services.py", "WorkspaceMember.objects.get_or_create"): "joining by invitation: workspace and org set",
+    ("workspaces/notification_services.py", "Notification.objects"): "a user's own notifications (read, e-mail claims)",
+    (
+        "workspaces/invitation_services.py",
+        "WorkspaceInvitation.objects.select_for_update",
+    ): "accepting locks the invitation",
+    (
+        "workspaces/invitation_services.py",
+        "WorkspaceMember.objects.get_or_create",
+    ): "joining by invitation: workspace and org set",
     ("reports/tasks.py", "Partnership.objects.values_list"): "periodic fan-out: organizations with partnerships",
     ("reports/benchmark_tasks.py", "Partnership.objects.values_list"): "periodic fan-out: organizations to benchmark",
     ("reports/benchmarks/compute.py", "BenchmarkContribution.objects.filter"): "the cross-tenant benchmark pools",

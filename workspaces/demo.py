@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from partners.models import Contact, Partnership
 from pom.models import Role
-from workspaces import selectors, services
+from workspaces import invitation_services, selectors, services
 from workspaces.models import Notification, WorkspaceRole
 
 PARTNER_WORKSPACES = 4
@@ -49,10 +49,10 @@ def seed(ctx) -> None:
             if selectors.member_list(workspace=workspace).filter(user__email__iexact=contact.email).exists():
                 continue
             user = ctx.user(contact.email.lower(), contact.name)
-            _invitation, raw = services.invitation_create(
+            _invitation, raw = invitation_services.invitation_create(
                 access=access, actor=owner, email=user.email, role=role, side="partner", send=False
             )
-            services.invitation_accept(raw_token=raw, user=user)
+            invitation_services.invitation_accept(raw_token=raw, user=user)
             people.append(user)
             if index == 0 and not any(login[1] == user.email for login in ctx.logins):
                 ctx.logins.append((f"Partner: {partnership.partner.name}", user.email, ctx.password))
@@ -135,10 +135,10 @@ def _partner_people_do_their_part(ctx, *, owner) -> None:
         workspace = selectors.workspace_for_partnership(org=org, partnership=plan.partnership)
         if not selectors.member_list(workspace=workspace).filter(user=person).exists():
             access = selectors.workspace_access(user=owner, workspace=workspace)
-            _invitation, raw = services.invitation_create(
+            _invitation, raw = invitation_services.invitation_create(
                 access=access, actor=owner, email=person.email, role=WorkspaceRole.EDITOR, side="partner", send=False
             )
-            services.invitation_accept(raw_token=raw, user=person)
+            invitation_services.invitation_accept(raw_token=raw, user=person)
         if plan in ctx.data.get("plans_awaiting_partner_approval", []):
             plan.refresh_from_db()
             plan_services.plan_approve(org=org, actor=person, plan=plan, side="partner")

@@ -21,7 +21,7 @@ from plans.defaults import org_defaults
 from plans.models import KeyResult, PlanTemplate
 from pom import services as pom_services
 from pom.models import Industry, Membership, Region, Role, SizeBand
-from workspaces import selectors, services
+from workspaces import invitation_services, selectors, services
 from workspaces.models import WorkspaceRole
 
 VENDORS = [
@@ -83,10 +83,10 @@ def seed(ctx, *, partner_people: list[tuple[Partner, object]]) -> list:
             )
             workspace = selectors.workspace_for_partnership(org=org, partnership=partnership)
             access = selectors.workspace_access(user=owner, workspace=workspace)
-            _invitation, raw = services.invitation_create(
+            _invitation, raw = invitation_services.invitation_create(
                 access=access, actor=owner, email=person.email, role=WorkspaceRole.EDITOR, side="partner", send=False
             )
-            services.invitation_accept(raw_token=raw, user=person)
+            invitation_services.invitation_accept(raw_token=raw, user=person)
             if template is None:
                 continue
             plan_start = today - datetime.timedelta(days=45)

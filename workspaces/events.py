@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.utils.translation import gettext, gettext_lazy
 
 from pom.audit import actor_label
-from workspaces import selectors, services
+from workspaces import notification_services, selectors, services
 from workspaces.models import Notification, Update
 
 # Co-sell events reach the vendor's webhooks (pom.webhook_events); "mapping.changed" does not: its
@@ -43,7 +43,7 @@ def _fan_out(*, org, actor, partnership, kind, notification_kind, text, anchor="
         recipients = selectors.workspace_recipients(
             workspace=workspace, include_partner=include_partner, exclude_user=actor
         )
-        services.notify(workspace=workspace, users=recipients, kind=notification_kind, text=text, url=url)
+        notification_services.notify(workspace=workspace, users=recipients, kind=notification_kind, text=text, url=url)
 
 
 def _fmt(value) -> str:
@@ -127,7 +127,9 @@ def _program_fan_out(*, org, actor, partnership, text, page, notify=True):
     if not notify:
         return
     recipients = selectors.workspace_recipients(workspace=workspace, exclude_user=actor)
-    services.notify(workspace=workspace, users=recipients, kind=Notification.Kind.PROGRAM, text=text, url=url)
+    notification_services.notify(
+        workspace=workspace, users=recipients, kind=Notification.Kind.PROGRAM, text=text, url=url
+    )
 
 
 def _tier_changed(*, org, actor, partnership, move, **_):
@@ -206,7 +208,9 @@ def _cosell_requested(*, org, actor, request, **_):
         url = services.workspace_url(workspace, "workspaces:cosell")
         services.update_post(workspace=workspace, kind=Update.Kind.COSELL, actor=actor, text=text, url=url)
         partner_people = [m.user for m in selectors.member_list(workspace=workspace) if m.side == "partner"]
-        services.notify(workspace=workspace, users=partner_people, kind=Notification.Kind.COSELL, text=text, url=url)
+        notification_services.notify(
+            workspace=workspace, users=partner_people, kind=Notification.Kind.COSELL, text=text, url=url
+        )
 
 
 def _cosell_answered(*, org, actor, request, **_):
@@ -230,7 +234,9 @@ def _cosell_answered(*, org, actor, request, **_):
         vendor_people = selectors.workspace_recipients(workspace=workspace, include_partner=False, exclude_user=actor)
         if request.requested_by is not None and request.requested_by not in vendor_people:
             vendor_people.append(request.requested_by)
-        services.notify(workspace=workspace, users=vendor_people, kind=Notification.Kind.COSELL, text=text, url=url)
+        notification_services.notify(
+            workspace=workspace, users=vendor_people, kind=Notification.Kind.COSELL, text=text, url=url
+        )
 
 
 HANDLERS = {

@@ -1,5 +1,5 @@
-"""Writes on workspaces: creation, members, invitations, share links, comments, files, notifications,
-and the partner-side wrappers around plan and deal-registration services.
+"""Writes on workspaces: creation, members, share links, comments, files, and the partner-side
+wrappers around plan and deal-registration services.
 
 Every service is keyword-only, runs in one transaction, validates before saving and is audited. Callers
 pass the `WorkspaceAccess` they resolved (pages and API do it once per request); services re-check the
@@ -9,27 +9,21 @@ rule they enforce so no entry point can skip it.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from attribution import registrations as attribution_registrations
 from plans import checkin_services
 from plans import services as plan_services
-from pom import rls
-from pom import services as pom_services
-from pom.audit import Actor, actor_label, audit_action, audit_create, create_instance, delete_instance, update_fields
+from pom.audit import Actor, actor_label, audit_action, create_instance, delete_instance, update_fields
 from pom.common import hash_secret
-from pom.l10n import in_language_of
-from pom.models import Membership, Organization, User
+from pom.models import Organization, User
 from workspaces import selectors
 from workspaces.filetypes import CONTENT_TYPES, check_upload, extension
 from workspaces.mentions import resolve_mentions
@@ -37,20 +31,15 @@ from workspaces.models import (
     Comment,
     CommentMention,
     Notification,
-    NotificationPreference,
-    Side,
     Update,
     Workspace,
     WorkspaceFile,
-    WorkspaceInvitation,
     WorkspaceMember,
     WorkspacePartnership,
     WorkspaceRole,
 )
+from workspaces.notification_services import notify
 from workspaces.selectors import WorkspaceAccess
-
-INVITATION_DAYS = getattr(settings, "POM_WORKSPACE_INVITATION_DAYS", 14)
-
 
 hash_token = hash_secret  # one hash for every secret (pom.common)
 
@@ -203,191 +192,6 @@ def share_link_revoke(*, access: WorkspaceAccess, actor: Actor) -> Workspace:
     return workspace
 
 
-# Invitations --------------------------------------------------------------------------------------
-
-
-def _invitation_context(invitation: WorkspaceInvitation, raw: str) -> dict:
-    workspace = invitation.workspace
-    return {
-        "invitation": invitation,
-        "workspace": workspace,
-        "org": workspace.organization,
-        "inviter": invitation.invited_by,
-        "url": settings.SITE_URL + reverse("workspaces:invitation_accept", args=[raw]),
-        "waiting": selectors.workspace_waiting_summary(workspace=workspace),
-    }
-
-
-def _send_invitation(invitation: WorkspaceInvitation, raw: str) -> None:
-    context = _invitation_context(invitation, raw)
-    inviter = invitation.invited_by.display_name if invitation.invited_by else invitation.workspace.organization.name
-    with in_language_of(invitation.email):
-        subject = _("%(inviter)s invited you to the %(workspace)s workspace") % {
-            "inviter": inviter,
-            "workspace": invitation.workspace.name,
-        }
-        body = render_to_string("workspaces/email/invitation.txt", context)
-    pom_services.email_send(to=[invitation.email], subject=subject, body=body)
-
-
-@transaction.atomic
-def invitation_create(
-    *, access: WorkspaceAccess, actor: Actor, email: str, role: str, side: str = Side.PARTNER, send: bool = True
-) -> tuple[WorkspaceInvitation, str]:
-    """Invite `email` into the workspace with `role` on `side`; e-mails the link after commit (unless
-    `send` is False: demo data and imports that accept at once).
-
-    A pending invitation to the same address is revoked so only the newest link works.
-    """
-    _require(access.can_manage, _("Only workspace owners invite people."))
-    workspace = access.workspace
-    org = workspace.organization
-    email = (email or "").strip().lower()
-    if role not in WorkspaceRole.values:
-        raise ValidationError(
-            {"role": gettext("Unknown role %(role)s: choose owner, editor or viewer.") % {"role": repr(role)}}
-        )
-    if side not in Side.values:
-        raise ValidationError(
-            {"side": gettext("Unknown side %(side)s: choose vendor or partner.") % {"side": repr(side)}}
-        )
-    if not email:
-        raise ValidationError({"email": gettext("Enter an e-mail address.")})
-    if selectors.member_list(workspace=workspace).filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": gettext("%(email)s is already a member of this workspace.") % {"email": email}})
-    is_org_member = Membership.objects.for_org(org).filter(user__email__iexact=email).exists()
-    if side == Side.PARTNER and is_org_member:
-        raise ValidationError(
-            {
-                "email": gettext("%(email)s works at %(name)s: they already have access through their role.")
-                % {"email": email, "name": org.name}
-            }
-        )
-    if side == Side.VENDOR and not is_org_member:
-        raise ValidationError(
-            {
-                "side": gettext("%(email)s is not a member of %(name)s; invite them on the partner side.")
-                % {"email": email, "name": org.name}
-            }
-        )
-    WorkspaceInvitation.objects.for_org(org).filter(
-        workspace=workspace, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=timezone.now())
-    raw = secrets.token_urlsafe(32)
-    invitation = WorkspaceInvitation(
-        organization=org,
-        workspace=workspace,
-        email=email,
-        role=role,
-        side=side,
-        token_hash=hash_token(raw),
-        invited_by=_user_or_none(actor),
-        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
-    )
-    create_instance(org=org, actor=actor, instance=invitation)
-    if send:
-        _send_invitation(invitation, raw)
-    return invitation, raw
-
-
-def _pending_or_error(invitation: WorkspaceInvitation) -> None:
-    if invitation.state != "pending":
-        raise ValidationError(gettext("This invitation is %(state)s.") % {"state": invitation.state})
-
-
-@transaction.atomic
-def invitation_resend(*, access: WorkspaceAccess, actor: Actor, invitation: WorkspaceInvitation) -> str:
-    """Send a fresh link with a new expiry; the previous link stops working at once."""
-    _require(access.can_manage, _("Only workspace owners manage invitations."))
-    invitation = WorkspaceInvitation.objects.select_for_update().get(pk=invitation.pk)
-    if invitation.accepted_at or invitation.revoked_at:
-        raise ValidationError(
-            gettext("This invitation is %(state)s; it cannot be resent.") % {"state": invitation.state}
-        )
-    raw = secrets.token_urlsafe(32)
-    now = timezone.now()
-    invitation.token_hash = hash_token(raw)
-    invitation.resent_at = now
-    invitation.expires_at = now + timedelta(days=INVITATION_DAYS)
-    invitation.save(update_fields=["token_hash", "resent_at", "expires_at", "updated_at"])
-    audit_action(org=invitation.workspace.organization, actor=actor, obj=invitation, verb="resent")
-    _send_invitation(invitation, raw)
-    return raw
-
-
-@transaction.atomic
-def invitation_revoke(*, access: WorkspaceAccess, actor: Actor, invitation: WorkspaceInvitation) -> None:
-    """Kill a pending invitation's link."""
-    _require(access.can_manage, _("Only workspace owners manage invitations."))
-    _pending_or_error(invitation)
-    invitation.revoked_at = timezone.now()
-    invitation.save(update_fields=["revoked_at", "updated_at"])
-    audit_action(org=invitation.workspace.organization, actor=actor, obj=invitation, verb="revoked")
-
-
-@transaction.atomic
-def invitation_accept(*, raw_token: str, user: User) -> WorkspaceMember | None:
-    """Turn a pending invitation into a workspace member row for `user` (whose e-mail must match).
-
-    Posts "member joined" to the feed and notifies the inviter. A vendor-side invitation for someone
-    whose organization role already gives them as much access creates no row and returns None.
-    """
-    with rls.all_organizations("accepting locks the invitation found by its token's hash"):
-        invitation = (
-            WorkspaceInvitation.objects.select_for_update(of=("self",))
-            .select_related("workspace", "organization", "invited_by")
-            .filter(token_hash=hash_token(raw_token))
-            .first()
-        )
-    rls.admit(invitation)
-    if invitation is None:
-        raise ValidationError(gettext("This invitation link is not valid (it may have been replaced by a newer one)."))
-    if invitation.state != "pending":
-        raise ValidationError(
-            gettext("This invitation has been %(state)s. Ask the person who invited you for a new one.")
-            % {"state": invitation.state}
-        )
-    if invitation.email.lower() != user.email.lower():
-        raise ValidationError(
-            gettext("This invitation is for %(email)s; you are signed in as %(email2)s.")
-            % {"email": invitation.email, "email2": user.email}
-        )
-    workspace, org = invitation.workspace, invitation.organization
-    is_org_member = Membership.objects.for_org(org).filter(user=user).exists()
-    if invitation.side == Side.PARTNER and is_org_member:
-        raise ValidationError(
-            gettext("You are a member of %(name)s: open the workspace from your organization.") % {"name": org.name}
-        )
-    member, created = WorkspaceMember.objects.get_or_create(
-        organization=org,
-        workspace=workspace,
-        user=user,
-        defaults={"side": invitation.side, "role": invitation.role},
-    )
-    invitation.accepted_at = timezone.now()
-    invitation.accepted_by = user
-    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
-    audit_action(org=org, actor=user, obj=invitation, verb="accepted")
-    if created:
-        audit_create(org=org, actor=user, obj=member)
-        side = "partner" if member.side == Side.PARTNER else "vendor"
-        update_post(
-            workspace=workspace,
-            kind=Update.Kind.MEMBER_JOINED,
-            actor=user,
-            text=f"{user.display_name} joined the workspace ({side} {member.get_role_display().lower()}).",
-        )
-        if invitation.invited_by_id and invitation.invited_by_id != user.pk:
-            notify(
-                workspace=workspace,
-                users=[invitation.invited_by],
-                kind=Notification.Kind.MEMBER,
-                text=f"{user.display_name} accepted your invitation to {workspace.name}.",
-                url=workspace_url(workspace, "workspaces:members"),
-            )
-    return member
-
-
 # Members ------------------------------------------------------------------------------------------
 
 
@@ -536,129 +340,6 @@ def file_delete(*, access: WorkspaceAccess, actor: Actor, record: WorkspaceFile)
     storage, name = record.file.storage, record.file.name
     delete_instance(org=access.workspace.organization, actor=actor, instance=record)
     transaction.on_commit(lambda: storage.delete(name))
-
-
-# Notifications ------------------------------------------------------------------------------------
-
-
-def notify(*, workspace: Workspace, users, kind: str, text: str, url: str = "") -> list[Notification]:
-    """Create in-app notifications; people on "immediate" get an e-mail after commit.
-
-    Called inside the caller's transaction; one query for preferences, one bulk insert.
-    """
-    users = [u for u in users if u is not None and u.is_active]
-    if not users:
-        return []
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(
-                organization_id=workspace.organization_id,
-                workspace=workspace,
-                user=u,
-                kind=kind,
-                text=text[:500],
-                url=url[:300],
-            )
-            for u in users
-        ]
-    )
-    modes = dict(NotificationPreference.objects.filter(user__in=[u.pk for u in users]).values_list("user_id", "mode"))
-    immediate = [
-        n.pk for n in rows if n.pk and modes.get(n.user_id, NotificationPreference.Mode.IMMEDIATE) == "immediate"
-    ]
-    if immediate:
-        from workspaces.tasks import notification_email_send as notification_email_send_task
-
-        transaction.on_commit(lambda: [notification_email_send_task.delay(pk) for pk in immediate])
-    return rows
-
-
-@transaction.atomic
-def notification_mark_read(*, user: User, notification: Notification) -> Notification:
-    """Mark one of the user's notifications read."""
-    if notification.user_id != user.pk:
-        raise PermissionDenied(gettext("Not your notification."))
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at", "updated_at"])
-    return notification
-
-
-@transaction.atomic
-def notifications_mark_all_read(*, user: User) -> int:
-    """Mark every unread notification of the user read; returns how many."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
-
-
-@transaction.atomic
-def preference_set(*, user: User, mode: str) -> NotificationPreference:
-    """Choose how workspace notifications are e-mailed: immediately, as a daily summary, or never."""
-    if mode not in NotificationPreference.Mode.values:
-        raise ValidationError({"mode": gettext("Choose immediately, daily summary or never.")})
-    pref, _ = NotificationPreference.objects.get_or_create(user=user)
-    pref.mode = mode
-    pref.full_clean()
-    pref.save()
-    return pref
-
-
-def notification_email_send(*, notification_id: int) -> bool:
-    """E-mail one notification if it is still unread and not yet e-mailed. Safe to run twice."""
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True, read_at__isnull=True).update(
-        emailed_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    notification = Notification.objects.select_related("user", "workspace").get(pk=notification_id)
-    context = {
-        "notification": notification,
-        "url": settings.SITE_URL + (notification.url or reverse("workspaces:home")),
-    }
-    with in_language_of(notification.user):
-        pom_services.email_send(
-            to=[notification.user.email],
-            subject=f"[{notification.workspace.name}] {notification.text[:80]}",
-            body=render_to_string("workspaces/email/notification.txt", context),
-        )
-    return True
-
-
-def notification_digest_send(*, user_id: int) -> int:
-    """E-mail one person the summary of their unread, not yet e-mailed notifications. Safe to run twice.
-
-    The rows are claimed by a conditional update first, so two workers never send the same lines.
-    """
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
-        return 0
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update()
-            .filter(user=user, read_at__isnull=True, emailed_at__isnull=True)
-            .values_list("pk", flat=True)
-        )
-        if not ids:
-            return 0
-        Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(emailed_at=now)
-        NotificationPreference.objects.filter(user=user).update(last_digest_at=now)
-    rows = list(
-        Notification.objects.filter(pk__in=ids).select_related("workspace").order_by("workspace__name", "-created_at")
-    )
-    context = {
-        "user": user,
-        "rows": rows,
-        "site_url": settings.SITE_URL,
-        "home_url": settings.SITE_URL + reverse("workspaces:home"),
-    }
-    with in_language_of(user):
-        pom_services.email_send(
-            to=[user.email],
-            subject=ngettext("Your POM workspaces: %(n)s update", "Your POM workspaces: %(n)s updates", len(rows))
-            % {"n": len(rows)},
-            body=render_to_string("workspaces/email/digest.txt", context),
-        )
-    return len(rows)
 
 
 # Partner-side work on plans and deals ------------------------------------------------------------

@@ -10,9 +10,9 @@ DIGEST_BATCH = 100
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def notification_email_send(notification_id: int) -> None:
     """E-mail one notification (immediate mode). Safe to run twice: the row is claimed first."""
-    from workspaces import services
+    from workspaces import notification_services
 
-    services.notification_email_send(notification_id=notification_id)
+    notification_services.notification_email_send(notification_id=notification_id)
 
 
 @shared_task
@@ -29,9 +29,9 @@ def notification_digest_daily() -> int:
 @shared_task(autoretry_for=(ConnectionError, OSError), retry_backoff=True, max_retries=5)
 def notification_digest_batch(user_ids: list[int]) -> int:
     """Send the daily summary to each person in the batch. Safe to run twice: rows are claimed."""
-    from workspaces import services
+    from workspaces import notification_services
 
-    return sum(services.notification_digest_send(user_id=user_id) for user_id in user_ids)
+    return sum(notification_services.notification_digest_send(user_id=user_id) for user_id in user_ids)
 
 
 # Digests and next best actions (workspaces.digest_services, workspaces.nba_services) ----------------

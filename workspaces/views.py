@@ -24,7 +24,7 @@ from plans.selectors import plan_tree
 from pom.pages import add_errors, error_text
 from pom.tenancy import SAFE_METHODS
 from pom.web import paginate, query_without_page
-from workspaces import selectors, services
+from workspaces import invitation_services, notification_services, selectors, services
 from workspaces.forms import (
     ActivityForm,
     ApproveForm,
@@ -253,7 +253,7 @@ class MembersView(WorkspaceMixin, View):
         form = InvitationForm(request.POST)
         if form.is_valid():
             try:
-                services.invitation_create(access=self.access, actor=request.user, **form.cleaned_data)
+                invitation_services.invitation_create(access=self.access, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 add_errors(form, exc)
             else:
@@ -305,13 +305,13 @@ class InvitationActionView(WorkspaceMixin, View):
             raise Http404(_("No such invitation"))
         try:
             if action == "resend":
-                services.invitation_resend(access=self.access, actor=request.user, invitation=invitation)
+                invitation_services.invitation_resend(access=self.access, actor=request.user, invitation=invitation)
                 messages.success(
                     request,
                     _("A new link was sent to %(email)s; the old one no longer works.") % {"email": invitation.email},
                 )
             else:
-                services.invitation_revoke(access=self.access, actor=request.user, invitation=invitation)
+                invitation_services.invitation_revoke(access=self.access, actor=request.user, invitation=invitation)
                 messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
         except ValidationError as exc:
             messages.error(request, error_text(exc))
@@ -463,7 +463,7 @@ class NotificationsView(LoginRequiredMixin, View):
         return render(request, "workspaces/notifications.html", context)
 
     def post(self, request):
-        count = services.notifications_mark_all_read(user=request.user)
+        count = notification_services.notifications_mark_all_read(user=request.user)
         messages.success(
             request,
             ngettext("%(count)s notification marked read.", "%(count)s notifications marked read.", count)
@@ -477,7 +477,7 @@ class NotificationReadView(LoginRequiredMixin, View):
         notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
         if notification is None:
             raise Http404(_("No such notification"))
-        services.notification_mark_read(user=request.user, notification=notification)
+        notification_services.notification_mark_read(user=request.user, notification=notification)
         target = notification.url or reverse("workspaces:notifications")
         if request.POST.get("open"):
             return redirect(target)
@@ -495,7 +495,7 @@ class PreferencesView(LoginRequiredMixin, View):
     def post(self, request):
         form = PreferenceForm(request.POST)
         if form.is_valid():
-            services.preference_set(user=request.user, mode=form.cleaned_data["mode"])
+            notification_services.preference_set(user=request.user, mode=form.cleaned_data["mode"])
             messages.success(request, _("Notification preferences saved."))
             return redirect("workspaces:preferences")
         return self.get(request, form=form, status=400)
@@ -527,7 +527,7 @@ class InvitationAcceptView(View):
         if invitation is None:  # the same answer as the GET: an unknown token is not found, not a bad request
             return self.get(request, token)
         try:
-            services.invitation_accept(raw_token=token, user=request.user)
+            invitation_services.invitation_accept(raw_token=token, user=request.user)
         except ValidationError as exc:
             return render(request, "workspaces/invitation_invalid.html", {"reason": error_text(exc)}, status=400)
         messages.success(request, _("Welcome to %(name)s.") % {"name": invitation.workspace.name})

@@ -185,12 +185,12 @@ class DigestPreferencesView(PreferencesView):
         return super().get(request, form=form, status=status)
 
     def post(self, request):
-        from workspaces import services
+        from workspaces import notification_services
 
         form = DigestPreferenceForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            services.preference_set(user=request.user, mode=data["mode"])
+            notification_services.preference_set(user=request.user, mode=data["mode"])
             if data["digest_frequency"]:
                 digest_services.digest_preference_set(
                     user=request.user,

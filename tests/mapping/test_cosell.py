@@ -10,7 +10,7 @@ from attribution.mapping_models import CoSellRequest
 from attribution.models import Touchpoint
 from tests.factories import AccountFactory, OpportunityFactory, OpportunityPartnerFactory, PartnershipFactory
 from tests.mapping.conftest import make_scene, opt_in_both, partner_rows, recompute, share
-from workspaces import services as workspace_services
+from workspaces import notification_services
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_the_partners_digest_names_the_account_as_the_partner_knows_it(
         assert _request(client_for(member), shared, message="Intro please").status_code == 302
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert workspace_services.notification_digest_send(user_id=shared.partner_editor.pk) == 1
+        assert notification_services.notification_digest_send(user_id=shared.partner_editor.pk) == 1
     body = mailoutbox[0].body
     assert "Globex Partner Spelling" in body and "Intro please" in body
     assert "Globex Corporation" not in body  # the vendor's own record is not shared (counts only)

@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from workspaces import services
+from workspaces import notification_services, services
 from workspaces.mentions import resolve_mentions
 from workspaces.models import Comment, Notification, NotificationPreference, Update
 from workspaces.selectors import workspace_access
@@ -31,8 +31,8 @@ def test_mention_by_email_and_by_name_notifies_in_app_and_by_email(world, django
 
 
 def test_mention_respects_the_daily_and_off_preferences(world, django_capture_on_commit_callbacks):
-    services.preference_set(user=world.ws_editor, mode=NotificationPreference.Mode.DAILY)
-    services.preference_set(user=world.ws_owner, mode=NotificationPreference.Mode.OFF)
+    notification_services.preference_set(user=world.ws_editor, mode=NotificationPreference.Mode.DAILY)
+    notification_services.preference_set(user=world.ws_owner, mode=NotificationPreference.Mode.OFF)
     with django_capture_on_commit_callbacks(execute=True):
         services.comment_create(
             access=_access(world, world.vendor_manager),

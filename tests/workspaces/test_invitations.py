@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from workspaces import services
+from workspaces import invitation_services
 from workspaces.models import Update, WorkspaceInvitation, WorkspaceMember
 from workspaces.selectors import workspace_access
 
@@ -17,7 +17,7 @@ from workspaces.selectors import workspace_access
 def _invite(world, email="new.partner@acme.example", role="editor", side="partner", actor=None):
     actor = actor or world.vendor_owner
     access = workspace_access(user=actor, workspace=world.workspace)
-    return services.invitation_create(access=access, actor=actor, email=email, role=role, side=side)
+    return invitation_services.invitation_create(access=access, actor=actor, email=email, role=role, side=side)
 
 
 def _link(message) -> str:
@@ -121,7 +121,7 @@ def test_default_expiry_is_fourteen_days(world):
 def test_revoked_invitation_is_refused(world, client_for):
     invitation, raw = _invite(world)
     access = workspace_access(user=world.vendor_owner, workspace=world.workspace)
-    services.invitation_revoke(access=access, actor=world.vendor_owner, invitation=invitation)
+    invitation_services.invitation_revoke(access=access, actor=world.vendor_owner, invitation=invitation)
     person = UserFactory(email="new.partner@acme.example")
     response = client_for(person).post(reverse("workspaces:invitation_accept", args=[raw]))
     assert response.status_code == 400 and "revoked" in response.content.decode()
@@ -132,7 +132,7 @@ def test_resend_kills_the_old_link_and_the_new_one_works(world, client_for, djan
     invitation, old = _invite(world)
     access = workspace_access(user=world.vendor_owner, workspace=world.workspace)
     with django_capture_on_commit_callbacks(execute=True):
-        new = services.invitation_resend(access=access, actor=world.vendor_owner, invitation=invitation)
+        new = invitation_services.invitation_resend(access=access, actor=world.vendor_owner, invitation=invitation)
     assert new != old
     assert _link(mail.outbox[-1]).endswith(f"/{new}/")
     person = UserFactory(email="new.partner@acme.example")

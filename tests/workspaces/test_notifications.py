@@ -4,7 +4,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import NotificationFactory, UserFactory
-from workspaces import services, tasks
+from workspaces import notification_services, tasks
 from workspaces.models import Notification, NotificationPreference
 
 
@@ -56,8 +56,8 @@ def test_immediate_email_is_sent_once_even_if_the_task_runs_twice(world, django_
 
 
 def test_daily_summary_groups_unread_lines_and_never_repeats_them(world, django_capture_on_commit_callbacks):
-    services.preference_set(user=world.ws_editor, mode="daily")
-    services.preference_set(user=world.ws_owner, mode="immediate")
+    notification_services.preference_set(user=world.ws_editor, mode="daily")
+    notification_services.preference_set(user=world.ws_owner, mode="immediate")
     NotificationFactory(workspace=world.workspace, user=world.ws_editor, text="Check-in posted on leads")
     NotificationFactory(workspace=world.other_workspace, user=world.ws_editor, text="Mentioned in Beta")
     NotificationFactory(workspace=world.workspace, user=world.ws_owner, text="Not a daily person")
@@ -76,7 +76,7 @@ def test_daily_summary_groups_unread_lines_and_never_repeats_them(world, django_
 def test_digest_batches_many_people(world, django_capture_on_commit_callbacks):
     people = UserFactory.create_batch(tasks.DIGEST_BATCH + 5)
     for person in people:
-        services.preference_set(user=person, mode="daily")
+        notification_services.preference_set(user=person, mode="daily")
         NotificationFactory(workspace=world.workspace, user=person)
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.notification_digest_daily() == len(people)

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from plans.models import KeyResult
 from pom.api.base import OrgViewSet, StrictInputMixin
 from pom.models import Role, User
-from workspaces import selectors, services
+from workspaces import invitation_services, selectors, services
 from workspaces.api.serializers import (
     CheckinInputSerializer,
     CheckinOutputSerializer,
@@ -161,14 +161,16 @@ class WorkspaceInvitationViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mi
         checked = self.validated(InvitationInputSerializer)
         values = dict(checked)
         workspace = self.workspace_in_org(values.pop("workspace"))
-        invitation, _raw = services.invitation_create(access=self.access_for(workspace), actor=self.actor, **values)
+        invitation, _raw = invitation_services.invitation_create(
+            access=self.access_for(workspace), actor=self.actor, **values
+        )
         return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=InvitationOutputSerializer)
     @action(detail=True, methods=["post"])
     def resend(self, request, *args, **kwargs):
         invitation = self.get_object()
-        services.invitation_resend(
+        invitation_services.invitation_resend(
             access=self.access_for(invitation.workspace), actor=self.actor, invitation=invitation
         )
         invitation.refresh_from_db()
@@ -178,7 +180,7 @@ class WorkspaceInvitationViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mi
     @action(detail=True, methods=["post"])
     def revoke(self, request, *args, **kwargs):
         invitation = self.get_object()
-        services.invitation_revoke(
+        invitation_services.invitation_revoke(
             access=self.access_for(invitation.workspace), actor=self.actor, invitation=invitation
         )
         return Response(InvitationOutputSerializer(invitation).data)
