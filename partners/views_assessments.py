@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from partners import assessment_facts, assessment_selectors, assessment_services
+from partners import assessment_answers, assessment_facts, assessment_selectors, assessment_services
 from partners.assessment_forms import (
     HEALTH_CHOICES,
     RATING_CHOICES,
@@ -86,25 +86,25 @@ class AssessmentLinkView(View):
 
     template_name = "partners/assessments/link.html"
 
-    def refused(self, request, exc: assessment_services.LinkRefused):
+    def refused(self, request, exc: assessment_answers.LinkRefused):
         return render(request, "partners/assessments/link_refused.html", {"reason": exc.reason}, status=exc.status)
 
     def get(self, request, token):
         try:
-            invitation = assessment_services.invitation_resolve(raw=token, request_user=request.user)
-        except assessment_services.LinkRefused as exc:
+            invitation = assessment_answers.invitation_resolve(raw=token, request_user=request.user)
+        except assessment_answers.LinkRefused as exc:
             return self.refused(request, exc)
         return render(request, self.template_name, answer_context(invitation=invitation))
 
     def post(self, request, token):
         try:
-            invitation = assessment_services.invitation_resolve(raw=token, request_user=request.user)
-        except assessment_services.LinkRefused as exc:
+            invitation = assessment_answers.invitation_resolve(raw=token, request_user=request.user)
+        except assessment_answers.LinkRefused as exc:
             return self.refused(request, exc)
         data = answer_data(request.POST, invitation.round)
         actor = request.user if request.user.is_authenticated else None
         try:
-            assessment_services.response_submit(invitation=invitation, actor=actor, data=data)
+            assessment_answers.response_submit(invitation=invitation, actor=actor, data=data)
         except ValidationError as exc:
             context = answer_context(invitation=invitation, data=data, errors=exc.message_dict)
             return render(request, self.template_name, context, status=400)

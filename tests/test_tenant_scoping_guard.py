@@ -44,7 +44,7 @@ CROSS_TENANT = {
     ("pom/jobs.py", "Job.objects.filter"): "the job runner reclaims expired leases across organizations",
     ("pom/privacy.py", "OrgDeletion.objects.filter"): "the deletion sweep finds due deletions across organizations",
     ("pom/webhooks.py", "WebhookDelivery.objects.filter"): "the delivery sweep finds due deliveries across orgs",
-    ("partners/assessment_services.py", "AssessmentInvitation.objects.select_related"): "a respondent's token",
+    ("partners/assessment_answers.py", "AssessmentInvitation.objects.select_related"): "a respondent's token",
     ("partners/assessment_services.py", "AssessmentCampaign.objects.filter"): "periodic fan-out per organization",
     ("partners/points.py", "PointEntry.objects.filter"): "the nightly expiry sweep across organizations",
     ("attribution/runs.py", "AttributionRun.objects.filter"): "the scheduler fans out due runs per organization",

@@ -8,7 +8,7 @@ import datetime
 
 from django.utils import timezone
 
-from partners import assessment_services
+from partners import assessment_answers, assessment_services
 from partners.models import (
     AssessmentCampaign,
     AssessmentInvitation,
@@ -53,7 +53,7 @@ def _answer(ctx, invitation: AssessmentInvitation, drift: int, user):
     if invitation.round.questions:
         first = str(invitation.round.questions[0]["id"])
         data["health"][first]["comment"] = "Monthly reviews help; bad news still arrives late."
-    return assessment_services.response_submit(invitation=invitation, actor=user, data=data)
+    return assessment_answers.response_submit(invitation=invitation, actor=user, data=data)
 
 
 def seed(ctx) -> None:

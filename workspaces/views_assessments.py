@@ -1,6 +1,7 @@
 """Assessments inside a shared workspace (/w/<id>/assessments/): the person's open questionnaires, answered
 here without the e-mailed link, their past answers, and the SWOT both sides edit. Access is the workspace's
-(`WorkspaceMixin`); the writes are `partners.assessment_services`."""
+(`WorkspaceMixin`); the writes are `partners.assessment_services`
+and `partners.assessment_answers`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from partners import assessment_selectors, assessment_services
+from partners import assessment_answers, assessment_selectors, assessment_services
 from partners.assessment_forms import SwotForm, answer_data, swot_forms
 from partners.models import AssessmentResponse, Partnership
 from partners.views_assessments import answer_context
@@ -36,7 +37,7 @@ class WorkspaceAssessmentsView(WorkspaceMixin, View):
         org = self.workspace.organization
         partnerships = _partnerships(self.workspace)
         ids = [p.pk for p in partnerships]
-        open_invitations = assessment_services.invitations_for_user(org=org, user=request.user, partnership_ids=ids)
+        open_invitations = assessment_answers.invitations_for_user(org=org, user=request.user, partnership_ids=ids)
         answered = list(
             AssessmentResponse.objects.for_org(org)
             .filter(partnership_id__in=ids, respondent=request.user)
@@ -99,7 +100,7 @@ class WorkspaceAnswerView(WorkspaceMixin, View):
         invitation = next(
             (
                 i
-                for i in assessment_services.invitations_for_user(org=org, user=request.user, partnership_ids=ids)
+                for i in assessment_answers.invitations_for_user(org=org, user=request.user, partnership_ids=ids)
                 if i.pk == pk
             ),
             None,
@@ -118,7 +119,7 @@ class WorkspaceAnswerView(WorkspaceMixin, View):
         invitation = self.invitation(request, pk)
         data = answer_data(request.POST, invitation.round)
         try:
-            assessment_services.response_submit(invitation=invitation, actor=request.user, data=data)
+            assessment_answers.response_submit(invitation=invitation, actor=request.user, data=data)
         except ValidationError as exc:
             context = self.base_context(
                 "assessments", **answer_context(invitation=invitation, data=data, errors=exc.message_dict)

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from partners import assessment_selectors, assessment_services
+from partners import assessment_answers, assessment_selectors, assessment_services
 from partners.assessment_models import (
     AssessmentCampaign,
     AssessmentInvitation,
@@ -265,7 +265,7 @@ class AssessmentResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
             invitation.user_id != self.actor.pk and invitation.email.lower() != self.actor.email.lower()
         ):
             raise PermissionDenied(_("Only the person this invitation was sent to can answer it."))
-        response = assessment_services.response_submit(invitation=invitation, actor=self.actor, data=data)
+        response = assessment_answers.response_submit(invitation=invitation, actor=self.actor, data=data)
         response = AssessmentResponse.objects.for_org(self.org).prefetch_related("health_answers").get(pk=response.pk)
         return Response(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
 

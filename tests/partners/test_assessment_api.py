@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from partners import assessment_answers
 from partners import assessment_services as svc
 from partners.defaults import health_questions_seed
 from partners.models import AssessmentCampaign, AssessmentInvitation, AssessmentResponse, SatisfactionScore
@@ -110,7 +111,7 @@ def test_other_tenants_rows_are_404_and_absent_from_lists(
 ):
     _, _, foreign, foreign_campaign = sent
     foreign_inv = AssessmentInvitation.objects.for_org(other_org).first()
-    svc.response_submit(invitation=foreign_inv, actor=None, data=GOOD)
+    assessment_answers.response_submit(invitation=foreign_inv, actor=None, data=GOOD)
     svc.swot_save(org=other_org, actor=other_member, partnership=foreign, year=2026, data={"strengths": "x"})
     svc.satisfaction_create(
         org=other_org, actor=other_member, partnership=foreign,

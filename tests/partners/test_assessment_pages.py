@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from partners import assessment_answers
 from partners import assessment_services as svc
 from partners.defaults import health_questions_seed
 from partners.models import AssessmentCampaign, AssessmentInvitation, AssessmentResponse, Swot
@@ -53,7 +54,7 @@ def world(org, other_org, member, viewer, admin_user, other_member, outsider):
         org=other_org, actor=other_member, name="Theirs", kind="both", partnerships=[foreign], closes_at=closes
     )
     foreign_inv = AssessmentInvitation.objects.for_org(other_org).filter(side="partner").first()
-    svc.response_submit(
+    assessment_answers.response_submit(
         invitation=foreign_inv,
         actor=None,
         data={**GOOD, "health": {str(q["id"]): 3 for q in foreign_inv.round.questions}},
@@ -79,7 +80,7 @@ def _vendor_urls(org, w, *, campaign, rnd, partner_pk):
 
 def test_vendor_pages_show_campaign_rates_and_results(org, world, client_for):
     pat_inv = AssessmentInvitation.objects.for_org(org).get(email="pat@acme.example")
-    svc.response_submit(invitation=pat_inv, actor=world.pat, data=GOOD)
+    assessment_answers.response_submit(invitation=pat_inv, actor=world.pat, data=GOOD)
     client = client_for(world.viewer)
     urls = _vendor_urls(org, world, campaign=world.campaign, rnd=world.round_a, partner_pk=world.a.partner_id)
     pages = {url: client.get(url) for url in urls}
@@ -225,7 +226,7 @@ def test_list_pages_query_counts_do_not_grow(org, world, client_for):
         return result
 
     pat_inv = AssessmentInvitation.objects.for_org(org).get(email="pat@acme.example")
-    svc.response_submit(invitation=pat_inv, actor=world.pat, data=GOOD)
+    assessment_answers.response_submit(invitation=pat_inv, actor=world.pat, data=GOOD)
     small = counts(world.campaign)
     more = [PartnershipFactory(organization=org, partner=world.a.partner) for _ in range(3)]
     more += [_world_of(org, world.member, name=f"Extra {n}")[0] for n in range(3)]
@@ -235,7 +236,7 @@ def test_list_pages_query_counts_do_not_grow(org, world, client_for):
             closes_at=timezone.now() + datetime.timedelta(days=3),
         )  # fmt: skip
     for inv in AssessmentInvitation.objects.for_org(org).filter(side="vendor")[:6]:
-        svc.response_submit(
+        assessment_answers.response_submit(
             invitation=inv, actor=None, data={**GOOD, "health": {str(q["id"]): 4 for q in inv.round.questions}}
         )
     assert counts(big) == small

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from partners import assessment_facts, assessment_selectors
+from partners import assessment_answers, assessment_facts, assessment_selectors
 from partners import assessment_services as svc
 from partners.defaults import health_questions_seed
 from partners.models import AssessmentInvitation, AssessmentResponse
@@ -90,18 +90,20 @@ def test_answer_from_link_once_then_immutable(org, member, setup, mailoutbox, dj
     with django_capture_on_commit_callbacks(execute=True):
         _send(org, member, [partnership], kind="both")
     raw = _token(next(m for m in mailoutbox if m.to == ["sam@reseller.example"]))
-    invitation = svc.invitation_resolve(raw=raw)
+    invitation = assessment_answers.invitation_resolve(raw=raw)
     rnd = invitation.round
     health = {str(q["id"]): {"value": 4, "comment": "Good QBRs"} for q in rnd.questions}
     with django_capture_on_commit_callbacks(execute=True):
-        response = svc.response_submit(invitation=invitation, actor=None, data={**GOOD, "health": health})
+        response = assessment_answers.response_submit(
+            invitation=invitation, actor=None, data={**GOOD, "health": health}
+        )
     assert response.trust == assessment_facts.trust_value(8, 7, 6, 3) == 7
     assert response.health_answers.count() == len(rnd.questions) == 7
-    with pytest.raises(svc.LinkRefused) as refused:
-        svc.invitation_resolve(raw=raw)
+    with pytest.raises(assessment_answers.LinkRefused) as refused:
+        assessment_answers.invitation_resolve(raw=raw)
     assert refused.value.status == 410 and "already answered" in refused.value.reason
     with pytest.raises(ValidationError):
-        svc.response_submit(invitation=invitation, actor=None, data=GOOD)
+        assessment_answers.response_submit(invitation=invitation, actor=None, data=GOOD)
     assert AssessmentResponse.objects.for_org(org).count() == 1
     result = assessment_selectors.round_results(org=org, round=rnd)
     partner_side = result.sides[0]
@@ -125,7 +127,7 @@ def test_bad_ratings_name_the_field_and_save_nothing(org, member, setup, data, f
     _send(org, member, [partnership])
     invitation = AssessmentInvitation.objects.for_org(org).first()
     with pytest.raises(ValidationError) as exc:
-        svc.response_submit(invitation=invitation, actor=None, data=data)
+        assessment_answers.response_submit(invitation=invitation, actor=None, data=data)
     assert field in exc.value.message_dict
     assert not AssessmentResponse.objects.exists()
     invitation.refresh_from_db()
@@ -136,16 +138,16 @@ def test_closed_and_unknown_links_are_refused(org, member, setup):
     partnership, _, _ = setup
     campaign = _send(org, member, [partnership])
     invitation = AssessmentInvitation.objects.for_org(org).first()
-    with pytest.raises(svc.LinkRefused) as refused:
-        svc.invitation_resolve(raw="not-a-token")
+    with pytest.raises(assessment_answers.LinkRefused) as refused:
+        assessment_answers.invitation_resolve(raw="not-a-token")
     assert refused.value.status == 404
     svc.campaign_close(org=org, actor=member, campaign=campaign)
     raw = svc.link_token(invitation.link_salt)
-    with pytest.raises(svc.LinkRefused) as refused:
-        svc.invitation_resolve(raw=raw)
+    with pytest.raises(assessment_answers.LinkRefused) as refused:
+        assessment_answers.invitation_resolve(raw=raw)
     assert refused.value.status == 410 and "closed" in refused.value.reason
     with pytest.raises(ValidationError):
-        svc.response_submit(invitation=invitation, actor=None, data=GOOD)
+        assessment_answers.response_submit(invitation=invitation, actor=None, data=GOOD)
     assert not AssessmentResponse.objects.exists()
 
 
@@ -158,7 +160,7 @@ def test_reminders_until_answered_idempotent_and_stop_when_closed(
     first_links = {m.to[0]: _token(m) for m in mailoutbox}
     mailoutbox.clear()
     pat = AssessmentInvitation.objects.for_org(org).get(email="pat@reseller.example")
-    svc.response_submit(invitation=pat, actor=guest, data=GOOD)
+    assessment_answers.response_submit(invitation=pat, actor=guest, data=GOOD)
 
     now = timezone.now()
     with django_capture_on_commit_callbacks(execute=True):
@@ -187,13 +189,13 @@ def test_new_round_replaces_previous_for_scoring(org, member, setup):
     partnership, guest, _ = setup
     _send(org, member, [partnership])
     first = AssessmentInvitation.objects.for_org(org).get(email="pat@reseller.example")
-    svc.response_submit(invitation=first, actor=guest, data={**GOOD, "self_orientation": 10})
+    assessment_answers.response_submit(invitation=first, actor=guest, data={**GOOD, "self_orientation": 10})
     assert assessment_facts.trust_by_partnership(org=org)[partnership.pk].partner_side == Decimal("2.1")
     _send(org, member, [partnership])
     second = AssessmentInvitation.objects.for_org(org).exclude(pk=first.pk).get(email="pat@reseller.example")
     # Not answered yet: the previous round still counts.
     assert assessment_facts.trust_by_partnership(org=org)[partnership.pk].round_id == first.round_id
-    svc.response_submit(invitation=second, actor=guest, data={**GOOD, "self_orientation": 1})
+    assessment_answers.response_submit(invitation=second, actor=guest, data={**GOOD, "self_orientation": 1})
     facts = assessment_facts.trust_by_partnership(org=org)[partnership.pk]
     assert (facts.round_id, facts.partner_side) == (second.round_id, 21)
     assert AssessmentResponse.objects.for_org(org).count() == 2  # history stays
@@ -204,12 +206,12 @@ def test_second_answer_under_a_race_is_stopped_by_the_unique_constraint(org, mem
     partnership, _, _ = setup
     _send(org, member, [partnership])
     invitation = AssessmentInvitation.objects.for_org(org).get(email="sam@reseller.example")
-    svc.response_submit(invitation=invitation, actor=None, data=GOOD)
+    assessment_answers.response_submit(invitation=invitation, actor=None, data=GOOD)
     # What the loser of a race sees: the invitation not yet marked answered when it checked.
     AssessmentInvitation.objects.filter(pk=invitation.pk).update(answered_at=None)
     AssessmentResponse.objects.filter(invitation=invitation).update(invitation=None)
     with pytest.raises(ValidationError) as exc:
-        svc.response_submit(invitation=invitation, actor=None, data={**GOOD, "reliability": 1})
+        assessment_answers.response_submit(invitation=invitation, actor=None, data={**GOOD, "reliability": 1})
     assert "already answered" in str(exc.value)
     assert AssessmentResponse.objects.filter(round=invitation.round).count() == 1
 
@@ -248,7 +250,7 @@ def test_answer_is_a_webhook_event_delivered_to_subscribers(org, member, setup, 
     )
     _send(org, member, [partnership])
     invitation = AssessmentInvitation.objects.for_org(org).get(email="pat@reseller.example")
-    response = svc.response_submit(invitation=invitation, actor=guest, data=GOOD)
+    response = assessment_answers.response_submit(invitation=invitation, actor=guest, data=GOOD)
     delivery = WebhookDelivery.objects.for_org(org).get(event_type="assessment.answered")
     assert delivery.payload["data"]["response"]["id"] == response.pk
     assert delivery.payload["actor"] == guest.display_name
