@@ -9,7 +9,7 @@ from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from attribution.mdf import MONEY_FIELD, ZERO, budget_usage, mdf_budget_list
+from attribution.mdf_selectors import MONEY_FIELD, ZERO, budget_usage, mdf_budget_list
 from attribution.models import MdfRequest, Opportunity
 from pom.models import Organization
 

@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from attribution import commissions, forms, incentives, mdf, mdf_report, selectors, solutions
+from attribution import commissions, forms, incentives, mdf, mdf_report, mdf_selectors, selectors, solutions
 from attribution.models import JointSolution, MdfProof, MdfRequest, SolutionStep, Statement
 from attribution.views import PipelineView
 from partners.models import Partnership, Program, Tier
@@ -145,14 +145,16 @@ class MdfView(PipelineView):
 
     def render_page(self, request, budget_form=None, status=200):
         status_filter = request.GET.get("status", "")
-        budgets = list(mdf.mdf_budget_list(org=self.org))
-        usage = mdf.budget_usage(org=self.org, budget_ids=[b.pk for b in budgets])
+        budgets = list(mdf_selectors.mdf_budget_list(org=self.org))
+        usage = mdf_selectors.budget_usage(org=self.org, budget_ids=[b.pk for b in budgets])
         for budget in budgets:
             budget.usage = usage.get(budget.pk, {})
         report = mdf_report.mdf_report(org=self.org)
-        page = paginate(request, mdf.mdf_request_list(org=self.org, status=status_filter or None), per_page=25)
+        page = paginate(
+            request, mdf_selectors.mdf_request_list(org=self.org, status=status_filter or None), per_page=25
+        )
         for item in page.object_list:
-            item.next_text, item.next_side = mdf.next_step(item)
+            item.next_text, item.next_side = mdf_selectors.next_step(item)
         context = self.ctx(
             section="mdf",
             budgets=budgets,
@@ -192,23 +194,23 @@ class MdfRequestView(PipelineView):
     template_name = "attribution/mdf_request.html"
 
     def item(self, pk) -> MdfRequest:
-        item = mdf.mdf_request_list(org=self.org).filter(pk=pk).first()
+        item = mdf_selectors.mdf_request_list(org=self.org).filter(pk=pk).first()
         if item is None:
             raise Http404(_("No such request"))
         return item
 
     def get(self, request, org_slug, pk, form=None, status=200):
         item = self.item(pk)
-        item.next_text, item.next_side = mdf.next_step(item)
+        item.next_text, item.next_side = mdf_selectors.next_step(item)
         claim = getattr(item, "claim", None) if hasattr(item, "claim") else None
         context = self.ctx(
             section="mdf",
             item=item,
             claim=claim,
-            trail=mdf.mdf_trail(org=self.org, request=item),
+            trail=mdf_selectors.mdf_trail(org=self.org, request=item),
             proofs=list(claim.proofs.all()) if claim else [],
             form=form or forms.DecisionForm(),
-            can_decide=mdf.can_decide(org=self.org, budget=item.budget, user=request.user),
+            can_decide=mdf_selectors.can_decide(org=self.org, budget=item.budget, user=request.user),
         )
         return render(request, self.template_name, context, status=status)
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from attribution import commissions, incentives, mdf, solutions
+from attribution import commissions, incentives, mdf, mdf_selectors, solutions
 from attribution.models import JointSolution, MdfBudget, MdfProof, MdfRequest, SolutionStep
 from partners import points, tiers
 from partners.models import Partnership
@@ -87,13 +87,13 @@ def open_budgets(*, access: WorkspaceAccess, partnerships: list[Partnership]) ->
 
     org = access.workspace.organization
     budgets = list(
-        mdf.mdf_budget_list(org=org)
+        mdf_selectors.mdf_budget_list(org=org)
         .filter(program_id__in={p.program_id for p in partnerships}, period_end__gte=timezone.localdate())
         .order_by("period_start")
     )
     for budget in budgets:
         mine = next((p for p in partnerships if p.program_id == budget.program_id), None)
-        budget.remaining = mdf.budget_remaining(org=org, budget=budget, partnership=mine)
+        budget.remaining = mdf_selectors.budget_remaining(org=org, budget=budget, partnership=mine)
     return budgets
 
 
@@ -105,7 +105,9 @@ def fund_request_file(*, access: WorkspaceAccess, actor: Actor, partnerships: li
     _require_edit(access)
     partnership = _own(partnerships, data.pop("partnership"))
     org = access.workspace.organization
-    budget = mdf.mdf_budget_list(org=org).filter(pk=data.pop("budget"), program_id=partnership.program_id).first()
+    budget = (
+        mdf_selectors.mdf_budget_list(org=org).filter(pk=data.pop("budget"), program_id=partnership.program_id).first()
+    )
     if budget is None:
         raise ValidationError({"budget": _("Choose a budget of this partnership's program.")})
     return mdf.mdf_request_submit(org=org, actor=actor, partnership=partnership, budget=budget, **data)
@@ -113,7 +115,7 @@ def fund_request_file(*, access: WorkspaceAccess, actor: Actor, partnerships: li
 
 def _request_of(access: WorkspaceAccess, pk: int) -> MdfRequest:
     request = (
-        mdf.mdf_request_list(
+        mdf_selectors.mdf_request_list(
             org=access.workspace.organization, partnership_ids=workspace_partnership_ids(workspace=access.workspace)
         )
         .filter(pk=pk)

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from attribution import incentives, mdf, solutions
+from attribution import incentives, mdf_selectors, solutions
 from partners import points, tiers
 from pom.pages import add_errors, error_text
 from pom.web import paginate, query_without_page
@@ -73,11 +73,13 @@ class FundsView(_ProgramMixin, View):
     def _context(self, request, form=None, claim_forms=None):
         org = self.workspace.organization
         budgets = programs.open_budgets(access=self.access, partnerships=self.partnerships)
-        requests = mdf.mdf_request_list(org=org, partnership_ids=[p.pk for p in self.partnerships], with_trail=True)
+        requests = mdf_selectors.mdf_request_list(
+            org=org, partnership_ids=[p.pk for p in self.partnerships], with_trail=True
+        )
         page = paginate(request, requests, per_page=20)
         claim_forms = claim_forms or {}
         for item in page.object_list:
-            item.next_text, item.next_side = mdf.next_step(item)
+            item.next_text, item.next_side = mdf_selectors.next_step(item)
             item.trail = list(item.events.all())
             item.claim_form = claim_forms.get(item.pk) or ClaimForm(prefix=f"claim-{item.pk}")
             item.proof_list = list(item.claim.proofs.all()) if hasattr(item, "claim") else []

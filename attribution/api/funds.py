@@ -13,7 +13,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from attribution import mdf, mdf_report
+from attribution import mdf, mdf_report, mdf_selectors
 from attribution.models import (
     MdfBudget,
     MdfClaim,
@@ -48,7 +48,7 @@ class MdfBudgetOutputSerializer(serializers.ModelSerializer):
         """What is left to request of the whole budget (allocations per partnership aside)."""
         held = getattr(budget, "held_total", None)
         if held is None:
-            return str(mdf.budget_remaining(org=self.context["org"], budget=budget))
+            return str(mdf_selectors.budget_remaining(org=self.context["org"], budget=budget))
         return str(budget.amount - held)
 
 
@@ -75,7 +75,7 @@ class MdfBudgetViewSet(ServiceViewSet):
     ordering = ["-period_start", "name"]
 
     def filter_queryset(self, queryset):
-        return super().filter_queryset(mdf.with_held_totals(org=self.org, budgets=queryset))
+        return super().filter_queryset(mdf_selectors.with_held_totals(org=self.org, budgets=queryset))
 
     def create_object(self, data):
         return mdf.mdf_budget_create(org=self.org, actor=self.actor, program=data.pop("program"), data=data)
@@ -158,7 +158,7 @@ class MdfRequestOutputSerializer(serializers.ModelSerializer):
 
     def get_next_step(self, request) -> dict:
         """What happens next and which side ("vendor" or "partner") is accountable."""
-        text, side = mdf.next_step(request)
+        text, side = mdf_selectors.next_step(request)
         return {"text": text, "side": side}
 
 

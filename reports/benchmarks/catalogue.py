@@ -287,7 +287,7 @@ def partnership_values(*, org: Organization, today: datetime.date) -> dict[int, 
 
 def organization_values(*, org: Organization, today: datetime.date) -> dict[str, tuple[Decimal, dict]]:
     """{metric: (value, detail)} for the organization-level metrics that have data (five queries)."""
-    from attribution.mdf import budget_usage
+    from attribution.mdf_selectors import budget_usage
     from attribution.models import DealRegistration, Opportunity, OpportunityPartner
     from attribution.models_mdf import MdfBudget
     from partners.models import Partner, Partnership
