@@ -2,20 +2,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from pom.models import (
-    ApiKey,
-    AuditEvent,
-    Job,
-    LoginThrottle,
-    Membership,
-    Organization,
-    OrgInvitation,
-    OrgSecurity,
-    User,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from pom.models import ApiKey, AuditEvent, Job, Membership, Organization, OrgInvitation, User
+from pom.models_security import LoginThrottle, OrgSecurity
+from pom.models_webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(User)

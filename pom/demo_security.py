@@ -17,7 +17,8 @@ have happened:
 from __future__ import annotations
 
 from pom import services, sso, webhooks
-from pom.models import Membership, Role, WebhookDelivery
+from pom.models import Membership, Role
+from pom.models_webhooks import WebhookDelivery
 
 EXAMPLE_URL = "https://hooks.example.com/pom"
 DEMO_TOTP_SECRET = "NIMBUSDEMOSECURITYADMINTOTPKEY22"  # base32; a demo's known secret, never a real person's

@@ -2,7 +2,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from pom.models import PEER_PROFILE_FIELDS, TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, SsoProtocol, User
+from pom.models import PEER_PROFILE_FIELDS, TIMEZONE_CHOICES, ApiKeyScope, Organization, Role, User
+from pom.models_security import SsoProtocol
 
 
 class SignupExtraForm(forms.Form):

@@ -185,7 +185,7 @@ def _erase(user: User, actor: Actor) -> User:
     for model, field in user_relations():
         if model._meta.label_lower in ACCOUNT_ONLY:
             model._default_manager.filter(**{field: user}).delete()
-    from pom.models import LoginThrottle
+    from pom.models_security import LoginThrottle
 
     LoginThrottle.objects.filter(key=f"account:{email.lower()}").delete()
     _replace_everywhere(email, placeholder)

@@ -27,7 +27,8 @@ from django.utils.translation import gettext as _
 
 from pom import rls
 from pom.audit import Actor, audit_action, update_fields
-from pom.models import LoginThrottle, Membership, Organization, OrgSecurity, Role, User, role_at_least
+from pom.models import Membership, Organization, Role, User, role_at_least
+from pom.models_security import LoginThrottle, OrgSecurity
 
 
 class AccountLocked(ValidationError):

@@ -300,7 +300,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrgRoleEnum": "pom.models.Role",
         "ApiKeyScopeEnum": "pom.models.ApiKeyScope",
-        "SsoProtocolEnum": "pom.models.SsoProtocol",
+        "SsoProtocolEnum": "pom.models_security.SsoProtocol",
     },
 }
 

@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 
 from pom import crypto, netguard, rls
 from pom.audit import audit_action, audit_create, update_fields
-from pom.models import Membership, Organization, OrgSecurity, Role, SsoProtocol, User
+from pom.models import Membership, Organization, Role, User
+from pom.models_security import OrgSecurity, SsoProtocol
 
 DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 SESSION_KEY = "pom_sso_orgs"

@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from pom import webhooks
 from pom.forms import WebhookEndpointForm
-from pom.models import Role, WebhookDelivery
+from pom.models import Role
+from pom.models_webhooks import WebhookDelivery
 from pom.pages import OrgPage, add_errors, error_text
 from pom.web import paginate, query_without_page
 from pom.webhook_events import event_types

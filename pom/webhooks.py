@@ -37,15 +37,8 @@ from django.utils.translation import gettext as _
 from pom import crypto, netguard
 from pom.audit import Actor, _jsonable, audit_action, audit_create, audit_delete, snapshot, update_fields
 from pom.common import actor_user
-from pom.models import (
-    Membership,
-    Organization,
-    Role,
-    User,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from pom.models import Membership, Organization, Role, User
+from pom.models_webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from pom.webhook_events import PING, event_types
 
 SECRET_PREFIX = "whsec"

@@ -14,7 +14,8 @@ from rest_framework.response import Response
 
 from pom import security, sso
 from pom.api.base import OrgViewSet
-from pom.models import OrgSecurity, Role, SsoProtocol
+from pom.models import Role
+from pom.models_security import OrgSecurity, SsoProtocol
 
 SSO_FIELDS = (
     "enabled",

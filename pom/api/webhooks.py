@@ -10,7 +10,8 @@ from rest_framework.response import Response
 
 from pom import webhooks
 from pom.api.base import OrgViewSet, ServiceViewSet
-from pom.models import Role, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from pom.models import Role
+from pom.models_webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from pom.webhook_events import event_types
 
 ADMIN_ONLY = dict.fromkeys(("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"), Role.ADMIN)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from attribution.models import Opportunity
 from pom import webhooks
-from pom.models import WebhookDelivery
+from pom.models_webhooks import WebhookDelivery
 from tests.attribution.test_run import build_pipeline, run_now
 from tests.factories import InfluenceTypeFactory, PartnershipFactory
 from tests.pom.test_webhooks import documented_verify

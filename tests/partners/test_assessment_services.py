@@ -238,7 +238,7 @@ def test_satisfaction_score_range_named(org, member, setup):
 
 
 def test_answer_is_a_webhook_event_delivered_to_subscribers(org, member, setup, settings):
-    from pom.models import WebhookDelivery
+    from pom.models_webhooks import WebhookDelivery
     from pom.webhook_events import event_types
     from pom.webhooks import endpoint_create
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from pom import security, services
-from pom.models import ApiKey, AuditEvent, LoginThrottle, Role
+from pom.models import ApiKey, AuditEvent, Role
+from pom.models_security import LoginThrottle
 from tests.factories import MembershipFactory, UserFactory
 from tests.factories.pom import TEST_PASSWORD
 

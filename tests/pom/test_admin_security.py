@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 
 from pom import security
-from pom.models import AuditEvent, LoginThrottle, OrgSecurity, Role
+from pom.models import AuditEvent, Role
+from pom.models_security import LoginThrottle, OrgSecurity
 from tests.factories import MembershipFactory, UserFactory
 
 

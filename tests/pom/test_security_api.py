@@ -3,7 +3,8 @@ the page; admins read it; everyone else gets 403 (known, role too low) or 404.""
 
 import pytest
 
-from pom.models import AuditEvent, OrgSecurity, Role
+from pom.models import AuditEvent, Role
+from pom.models_security import OrgSecurity
 from tests.factories import (
     MembershipFactory,
     OrganizationFactory,

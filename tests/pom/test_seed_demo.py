@@ -15,16 +15,9 @@ from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
-from pom.models import (
-    ApiKey,
-    AuditEvent,
-    Membership,
-    Organization,
-    OrgSecurity,
-    Role,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from pom.models import ApiKey, AuditEvent, Membership, Organization, Role
+from pom.models_security import OrgSecurity
+from pom.models_webhooks import WebhookDelivery, WebhookEndpoint
 from tests.pom.test_dataport import assert_round_trip
 
 

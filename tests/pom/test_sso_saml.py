@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from pom import sso
-from pom.models import AuditEvent, Membership, OrgSecurity, Role
+from pom.models import AuditEvent, Membership, Role
+from pom.models_security import OrgSecurity
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.saml_idp.fixture import make_certificate
 

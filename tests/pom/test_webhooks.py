@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from pom import hooks, webhooks
-from pom.models import AuditEvent, Role, WebhookDelivery, WebhookEndpoint
+from pom.models import AuditEvent, Role
+from pom.models_webhooks import WebhookDelivery, WebhookEndpoint
 from tests.factories import MembershipFactory, PartnerFactory, UserFactory, WorkspaceMemberFactory
 
 DOCS = Path(django_settings.BASE_DIR) / "docs" / "webhooks.md"
