@@ -229,10 +229,6 @@ class AccountMatch(OrgOwned):
     def __str__(self) -> str:
         return f"{self.account_id} = {self.partner_account_id} ({self.method})"
 
-    @property
-    def is_fuzzy(self) -> bool:
-        return self.method == self.Method.NAME
-
 
 class MatchDecision(OrgOwned):
     """A person's verdict on a fuzzy name match, kept by the partner account's normalised name so it

@@ -97,29 +97,6 @@ def population_explanation(population: Population) -> str:
 # Maps -------------------------------------------------------------------------------------------
 
 
-def account_map_list(*, org: Organization, q: str = "", status: str = "") -> QuerySet[AccountMap]:
-    """The organization's maps with their partnership, newest change first; `status` is one of
-    active, waiting_partner, waiting_vendor, not_started."""
-    qs = AccountMap.objects.for_org(org).select_related("partnership__partner", "partnership__program")
-    if q:
-        qs = qs.filter(partnership__partner__name__icontains=q)
-    if status == "active":
-        qs = qs.filter(vendor_opt_in_at__isnull=False, partner_opt_in_at__isnull=False)
-    elif status == "waiting_partner":
-        qs = qs.filter(vendor_opt_in_at__isnull=False, partner_opt_in_at__isnull=True)
-    elif status == "waiting_vendor":
-        qs = qs.filter(vendor_opt_in_at__isnull=True, partner_opt_in_at__isnull=False)
-    elif status == "not_started":
-        qs = qs.filter(vendor_opt_in_at__isnull=True, partner_opt_in_at__isnull=True)
-    return qs.order_by("partnership__partner__name", "id")
-
-
-def account_map_for_partnership(*, org: Organization, partnership) -> AccountMap | None:
-    return (
-        AccountMap.objects.for_org(org).filter(partnership=partnership).select_related("partnership__partner").first()
-    )
-
-
 def current_list(*, account_map: AccountMap) -> PartnerAccountList | None:
     """The partner's list in use (its rows are what the map compares), with who uploaded it."""
     return (

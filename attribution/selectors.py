@@ -181,10 +181,6 @@ def attribution_run_latest(*, org: Organization) -> AttributionRun | None:
     return AttributionRun.objects.for_org(org).order_by("-created_at", "-id").first()
 
 
-def attribution_run_list(*, org: Organization) -> QuerySet[AttributionRun]:
-    return AttributionRun.objects.for_org(org).select_related("requested_by").order_by("-created_at", "-id")
-
-
 # Split rules -----------------------------------------------------------------------------------
 
 

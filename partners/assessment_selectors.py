@@ -176,13 +176,6 @@ def satisfaction_list(*, org, partnership_ids=None) -> QuerySet[SatisfactionScor
     return qs.order_by("-measured_on", "-id")
 
 
-def response_list(*, org, partnership_ids=None) -> QuerySet[AssessmentResponse]:
-    qs = AssessmentResponse.objects.for_org(org).select_related("round__campaign")
-    if partnership_ids is not None:
-        qs = qs.filter(partnership_id__in=list(partnership_ids))
-    return qs.prefetch_related("health_answers").order_by("-submitted_at", "-id")
-
-
 def trust_by_round(*, org, round_ids) -> dict[int, dict[str, Decimal]]:
     """{round_id: {"vendor": mean trust, "partner": mean trust}} for a page of rounds. One query."""
     buckets: dict[int, dict[str, list]] = {}

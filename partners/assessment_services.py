@@ -399,11 +399,3 @@ def satisfaction_create(*, org: Organization, actor: Actor, partnership: Partner
 @transaction.atomic
 def satisfaction_delete(*, org: Organization, actor: Actor, record: SatisfactionScore) -> None:
     delete_instance(org=org, actor=actor, instance=record)
-
-
-def require_partnership(*, org: Organization, partnership_id) -> Partnership:
-    """The organization's partnership with this id, else a ValidationError naming the field."""
-    p = Partnership.objects.for_org(org).filter(pk=partnership_id).first() if partnership_id else None
-    if p is None:
-        raise ValidationError({"partnership": _("Unknown partnership.")})
-    return p

@@ -58,7 +58,3 @@ class OrgSecurity(OrgOwned):
 
     def __str__(self) -> str:
         return f"Security of {self.organization_id}"
-
-    @property
-    def sso_provider_id(self) -> str:
-        return f"pom-{self.organization_id}"

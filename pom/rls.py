@@ -274,11 +274,3 @@ def admit(obj):
     if obj is not None:
         add_orgs([obj.organization_id])
     return obj
-
-
-def current_org_ids(connection=None) -> list[int]:
-    """The organizations the current transaction may see (tests and debugging)."""
-    connection = connection or default_connection
-    if not is_postgres(connection):
-        return []
-    return [int(i) for i in _read(connection)[0].split(",") if i]

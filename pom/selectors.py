@@ -41,10 +41,6 @@ def audit_event_list(
     return qs.order_by("-created_at", "-id")
 
 
-def audit_events_for(*, org: Organization, obj) -> QuerySet[AuditEvent]:
-    return audit_event_list(org=org, object_type=obj._meta.label_lower, object_id=str(obj.pk))
-
-
 def api_key_by_hash(*, key_hash: str) -> ApiKey | None:
     """The key with this hash in any organization: authentication is what decides the tenant."""
     with rls.all_organizations("an API key is found by its hash before its organization is known"):

@@ -42,14 +42,6 @@ def provider_id(org: Organization) -> str:
     return f"{PROVIDER_PREFIX}{org.slug}"
 
 
-def callback_url(policy: OrgSecurity) -> str:
-    """The redirect URI (OpenID Connect) or assertion consumer service URL (SAML) to register at the provider."""
-    pid = provider_id(policy.organization)
-    if policy.sso_protocol == SsoProtocol.SAML:
-        return settings.SITE_URL + reverse("saml_acs", args=[pid])
-    return settings.SITE_URL + reverse("openid_connect_callback", args=[pid])
-
-
 def oidc_callback_url(org: Organization) -> str:
     return settings.SITE_URL + reverse("openid_connect_callback", args=[provider_id(org)])
 

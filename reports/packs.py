@@ -27,7 +27,7 @@ from plans import rules
 from plans.models import Activity, Meeting, Plan
 from plans.selectors import plan_tree
 from pom import jobs
-from pom.audit import Actor, audit_create, audit_delete
+from pom.audit import Actor, audit_create
 from pom.models import Job, Organization, User
 from reports import score_selectors
 from reports.models import ELEMENTS
@@ -378,13 +378,6 @@ def pack_generate(
     pack.save()
     audit_create(org=org, actor=actor, obj=pack, exclude=("snapshot",))
     return pack
-
-
-@transaction.atomic
-def pack_delete(*, org: Organization, actor: Actor, pack: QbrPack) -> None:
-    """Remove a pack (vendor admins); the audit trail keeps that it existed."""
-    audit_delete(org=org, actor=actor, obj=pack)
-    pack.delete()
 
 
 def pack_request(

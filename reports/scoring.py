@@ -127,10 +127,6 @@ class Signal:
     share: Decimal = ZERO  # effective weight in percent after redistribution
     contribution: Decimal | None = None
 
-    @property
-    def no_data(self) -> bool:
-        return self.value is None
-
     def as_json(self) -> dict:
         return {
             "value": None if self.value is None else str(self.value),

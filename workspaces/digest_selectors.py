@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from pom.models import Membership, Organization, User
-from workspaces.models import ActionLink, Digest, DigestMail, DigestMute, Suggestion, Workspace, WorkspaceMember
+from workspaces.models import Digest, DigestMail, DigestMute, Suggestion, Workspace, WorkspaceMember
 from workspaces.nba_rules import all_rules, explain
 from workspaces.selectors import WorkspaceAccess, workspace_partnership_ids
 
@@ -148,7 +148,3 @@ def dismiss_reasons(*, org: Organization, rule: str, limit: int = 5) -> list[str
         .order_by("-decided_at")
         .values_list("dismiss_reason", flat=True)[:limit]
     )
-
-
-def link_count(*, digest: Digest) -> int:
-    return ActionLink.objects.for_org(digest.organization_id).filter(digest=digest).count()

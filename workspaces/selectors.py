@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
 
 from attribution.models import Opportunity, OpportunityPartner, RegistrationEvent
 from plans.selectors import attention_items, plans_for_partnerships
@@ -199,12 +198,6 @@ def invitation_list(*, workspace: Workspace) -> QuerySet[WorkspaceInvitation]:
         .filter(workspace=workspace)
         .select_related("invited_by", "accepted_by")
         .order_by("-created_at")
-    )
-
-
-def pending_invitations(*, workspace: Workspace) -> QuerySet[WorkspaceInvitation]:
-    return invitation_list(workspace=workspace).filter(
-        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
     )
 
 

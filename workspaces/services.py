@@ -284,13 +284,6 @@ def comment_create(*, access: WorkspaceAccess, actor: User, body: str, internal:
     return comment
 
 
-@transaction.atomic
-def comment_delete(*, access: WorkspaceAccess, actor: User, comment: Comment) -> None:
-    """Delete a comment: its author or a workspace owner."""
-    _require(access.can_manage or comment.author_id == actor.pk, _("Only the author or an owner deletes a comment."))
-    delete_instance(org=access.workspace.organization, actor=actor, instance=comment)
-
-
 # Files --------------------------------------------------------------------------------------------
 
 

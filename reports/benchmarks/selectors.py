@@ -20,7 +20,6 @@ from reports.benchmark_models import (
     PeerPercentile,
     ReferenceFigure,
 )
-from reports.benchmarks import catalogue
 from reports.benchmarks.compute import CROSS_MIN_ORGS, LEVELS, WITHIN_MIN_PEERS, active_metrics, group_key
 from reports.benchmarks.stats import QUANTILE_NAMES, median
 
@@ -250,7 +249,3 @@ def partnership_positions(*, org: Organization, partnership_ids, dimension: str 
             }
         )
     return out
-
-
-def metric_choices():
-    return [(m.code, m.label) for m in catalogue.METRICS]
