@@ -30,12 +30,7 @@ from partners.importing import (
     read_file,
     validate_rows,
 )
-from partners.models import (
-    Contact,
-    ImportRun,
-    Partner,
-    Partnership,
-)
+from partners.models import Contact, ImportRun, Partner, Partnership
 from pom import jobs, validation
 from pom.audit import audit_action
 from pom.models import Job, Organization, Region, SizeBand, User

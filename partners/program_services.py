@@ -13,10 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext
 
-from partners.models import (
-    Program,
-    Tier,
-)
+from partners.models import Program, Tier
 from pom.audit import Actor, create_instance, delete_instance, update_fields
 from pom.common import check_same_org
 from pom.models import Organization

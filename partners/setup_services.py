@@ -13,15 +13,7 @@ from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from partners.models import (
-    Archetype,
-    JourneyStage,
-    JourneyStep,
-    JourneyTemplate,
-    Partnership,
-    PartnerType,
-    Segment,
-)
+from partners.models import Archetype, JourneyStage, JourneyStep, JourneyTemplate, Partnership, PartnerType, Segment
 from pom.audit import Actor, create_instance, delete_instance, update_fields
 from pom.common import check_same_org
 from pom.models import Organization

@@ -12,12 +12,7 @@ from django.utils import timezone
 from plans.models import CheckIn, KeyResult
 from plans.services import _require_open
 from pom import hooks
-from pom.audit import (
-    Actor,
-    actor_label,
-    audit_create_many,
-    create_instance,
-)
+from pom.audit import Actor, actor_label, audit_create_many, create_instance
 from pom.common import actor_user, same_org
 from pom.models import Organization
 

@@ -11,10 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import Contact, Partnership
 from plans.models import Meeting, Plan
 from plans.services import _is_member, activity_create
-from pom.audit import (
-    Actor,
-    create_instance,
-)
+from pom.audit import Actor, create_instance
 from pom.common import actor_user, same_org
 from pom.models import Organization, User
 

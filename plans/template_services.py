@@ -22,11 +22,7 @@ from plans.services import (
     objective_create,
     plan_create,
 )
-from pom.audit import (
-    Actor,
-    create_instance,
-    update_fields,
-)
+from pom.audit import Actor, create_instance, update_fields
 from pom.common import same_org
 from pom.models import Organization, User
 

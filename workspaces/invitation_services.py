@@ -25,14 +25,7 @@ from pom.common import hash_secret
 from pom.l10n import in_language_of
 from pom.models import Membership, User
 from workspaces import selectors
-from workspaces.models import (
-    Notification,
-    Side,
-    Update,
-    WorkspaceInvitation,
-    WorkspaceMember,
-    WorkspaceRole,
-)
+from workspaces.models import Notification, Side, Update, WorkspaceInvitation, WorkspaceMember, WorkspaceRole
 from workspaces.notification_services import notify
 from workspaces.selectors import WorkspaceAccess
 from workspaces.services import _require, _user_or_none, update_post, workspace_url

@@ -15,11 +15,7 @@ from django.utils.translation import gettext, ngettext
 from pom import services as pom_services
 from pom.l10n import in_language_of
 from pom.models import User
-from workspaces.models import (
-    Notification,
-    NotificationPreference,
-    Workspace,
-)
+from workspaces.models import Notification, NotificationPreference, Workspace
 
 
 def notify(*, workspace: Workspace, users, kind: str, text: str, url: str = "") -> list[Notification]:
