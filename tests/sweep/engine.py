@@ -34,10 +34,9 @@ from django.utils import timezone
 
 PREFIXES = ("o/", "api/o/", "w/", "api/w/")
 MISSING_ID = 2_000_000_000
-# On B's own slug a refusal that does not depend on the row (a role refusal, a GET of an action route
-# sending back to its page, the page itself) is accepted when the same request with an id that exists
-# nowhere answers the same (a body refused before the lookup, 400, too): it tells nothing about A's row.
-SAME_AS_MISSING = (200, 302, 400, 403, 405)
+# On B's own slug the only answer besides 404 is a role refusal that comes before any lookup: 403, and
+# only when the same request with an id that exists nowhere answers 403 too (it tells nothing about A's row).
+SAME_AS_MISSING = (403,)
 MISSING_UUID = uuid.UUID("00000000-0000-4000-8000-00000000dead")
 
 
