@@ -32,7 +32,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-PREFIXES = ("o/", "api/o/", "w/", "api/w/")
+ORG_PREFIXES = ("o/", "api/o/", "w/", "api/w/")
+# Routes outside an organization's address: a person's own account, organization creation and
+# switching, the two e-mailed tokens, and the Django admin (tests/sweep/accounts.py, tests/sweep/admin.py).
+ACCOUNT_PREFIXES = ("accounts/", "orgs/", "invitations/", "assessments/")
+ADMIN_PREFIX = "admin/"
+PREFIXES = ORG_PREFIXES + ACCOUNT_PREFIXES + (ADMIN_PREFIX,)
 MISSING_ID = 2_000_000_000
 # On B's own slug the only answer besides 404 is a role refusal that comes before any lookup: 403, and
 # only when the same request with an id that exists nowhere answers 403 too (it tells nothing about A's row).
@@ -61,6 +66,10 @@ class R:
     fmt: str | None = None
     own: str | None = None
     token: str | None = None
+    # Outside an organization's address (see tests/sweep/accounts.py and admin.py):
+    public: str | None = None  # anyone may open it (signing in, signing up): it must show nothing of A's
+    admin: str | None = None  # a Django admin view: "changelist", "add", "change", "delete", "history"...
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,14 @@ class Route:
     def is_org(self) -> bool:
         return self.pattern.startswith(("o/", "api/o/"))
 
+    @property
+    def is_account(self) -> bool:
+        return self.pattern.startswith(ACCOUNT_PREFIXES)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.pattern.startswith(ADMIN_PREFIX)
+
 
 def _walk(patterns, prefix="", namespace=None):
     for entry in patterns:
@@ -94,8 +111,8 @@ def _methods(callback) -> tuple[str, ...]:
     if actions:
         return tuple(sorted(actions))
     cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
-    if cls is None:
-        raise AssertionError(f"the sweep cannot read the methods of {callback!r}")
+    if cls is None:  # a function view (the admin's, SAML's): it answers whatever it is sent
+        return ("get", "post")
     allowed = getattr(callback, "view_initkwargs", {}).get("http_method_names", cls.http_method_names)
     return tuple(m for m in ("get", "post", "put", "patch", "delete") if m in allowed and hasattr(cls, m))
 
@@ -106,7 +123,8 @@ def discover() -> list[Route]:
     for pattern, entry, namespace in _walk(get_resolver().url_patterns):
         if not pattern.startswith(PREFIXES) or "(?P<format>" in pattern:
             continue
-        name = f"{namespace}:{entry.name}" if namespace else entry.name
+        name = entry.name or pattern  # an unnamed route (the admin's object redirect) goes by its pattern
+        name = f"{namespace}:{name}" if namespace else name
         kwargs = tuple(
             a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", pattern) if (a or b) != "org_slug"
         )
@@ -122,6 +140,12 @@ def model(name: str):
 
 def _row(world, name):
     return world[model(name)]
+
+
+def _content_type(name):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(model(name)).pk
 
 
 # One resolver per kwarg name: A's row, or a value that makes the request meaningful.
@@ -145,8 +169,16 @@ KWARGS = {
     "list_key": lambda w, e: "partners",
     "metric": lambda w, e: "win_rate",
     "token": lambda w, e: f"never-issued-{uuid.uuid4().hex}",
+    "object_id": lambda w, e: _row(w, e.pk).pk if e.pk else MISSING_ID,
+    "id": lambda w, e: w.people["a_owner"].pk,
+    "organization_slug": lambda w, e: w.a.slug,
+    "provider_id": lambda w, e: "victim-oidc",
+    "uidb36": lambda w, e: "1",
+    "app_label": lambda w, e: "partners",
+    "url": lambda w, e: "no-such-page/",
+    "content_type_id": lambda w, e: _content_type(e.pk),
 }
-ID_KWARGS = {"pk", "link_pk", "public_id", "workspace_id", "file_id", "proof_id"} | {
+ID_KWARGS = {"pk", "link_pk", "public_id", "workspace_id", "file_id", "proof_id", "object_id"} | {
     k for k in KWARGS if k.endswith("_pk")
 }
 
@@ -159,7 +191,7 @@ def fill(route: Route, entry: R, world, *, missing: bool = False) -> dict:
         if missing and name in ID_KWARGS:
             sample = KWARGS[name](world, entry)
             values[name] = MISSING_UUID if isinstance(sample, uuid.UUID) else MISSING_ID
-        elif given is not None and name not in ("pk", "link_pk", "public_id"):
+        elif given is not None and name not in ("pk", "link_pk", "public_id", "object_id"):
             values[name] = given
         elif name in KWARGS:
             values[name] = KWARGS[name](world, entry)
@@ -203,7 +235,7 @@ class Sweep:
 
     def cases(self, route: Route, entry: R):
         """(principal, slug, missing?) triples the route must refuse."""
-        if entry.own or entry.token:
+        if entry.own or entry.token or entry.public:
             return
         if route.is_org:
             keys = ("b_read_key", "b_write_key") if route.is_api else ()
@@ -218,8 +250,16 @@ class Sweep:
 
     def check(self, route: Route, entry: R) -> list[str]:
         """Every refusal the route owes; returns the failures (empty when the route keeps its door)."""
+        if route.is_admin:
+            from tests.sweep import admin
+
+            return admin.check(self, route, entry)
         failures = []
         world = self.world
+        if route.is_account and (entry.own or entry.public):
+            from tests.sweep import accounts
+
+            failures += accounts.shows_nothing_of_a(self, route, entry)
         real = fill(route, entry, world)
         for who, slug in self.cases(route, entry):
             url = path(route, slug, real)
@@ -246,7 +286,7 @@ class Sweep:
                         failures.append(f"{method.upper()} {url} (never-issued token) as {who}: {status}")
         url = path(route, world.a.slug if route.is_org else None, real)
         for method in route.methods:
-            if entry.token:
+            if entry.token or entry.public:
                 break
             response = send(self.clients["anonymous"], route, method, url)
             status = response.status_code
