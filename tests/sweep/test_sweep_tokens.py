@@ -176,3 +176,38 @@ def test_creating_an_organization_named_like_a_joins_nothing_of_a_and_the_switch
         assert page.status_code == 200
         found = [m for m in leaked(world, page) if m != world.a.name or created.status_code != 302]
         assert not found, f"{url} shows A's {found}"
+
+
+@pytest.fixture
+def workspace_links(sweep, db):
+    """A pending invitation into A's deal room W1 for an address nobody has, and W1's share link."""
+    from workspaces.models import WorkspaceInvitation
+    from workspaces.services import hash_token
+
+    world = sweep.world
+    raw = f"sweep-invitation-{timezone.now().timestamp()}"
+    with rls.scope(org_ids=[world.a.pk]):
+        WorkspaceInvitation.objects.for_org(world.a).filter(pk=world[WorkspaceInvitation].pk).update(
+            token_hash=hash_token(raw),
+            email="partner@elsewhere.example",
+            expires_at=timezone.now() + WEEK,
+            accepted_at=None,
+            revoked_at=None,
+        )
+    return {"invitation_accept": raw, "share": world.share_token}
+
+
+@pytest.mark.parametrize("name", ["invitation_accept", "share"])
+def test_a_deal_room_link_of_a_shows_what_it_grants_and_opens_nothing_else(sweep, workspace_links, name, db):
+    world = sweep.world
+    url = reverse(f"workspaces:{name}", args=[workspace_links[name]])
+    before = sweep_world.snapshot(world.a)
+    opened = []
+    for who in (*PEOPLE, "anonymous"):
+        client = _client(world.people.get(who))
+        assert client.get(url).status_code == 200, who  # the invitation, or the view-only share page
+        if name == "invitation_accept":
+            assert client.post(url).status_code == (302 if who == "anonymous" else 400), who
+        opened += _shut(world, client, who)
+    assert not opened, "\n".join(opened)
+    assert sweep_world.snapshot(world.a) == before
