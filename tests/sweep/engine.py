@@ -10,8 +10,13 @@ Who asks, and what they must get (A = the victim organization, B = the attacker)
   says nothing about A's row).
 - portal: partner guests of A's other workspace and of B's workspace, B's owner, an outsider, with A's
   workspace id and A's ids: 404.
-- tokens: everyone, with a token that was never issued: 404.
+- tokens: everyone, with a token that was never issued: 404 (valid tokens of A: test_sweep_tokens.py).
 - anonymous: pages redirect to log in (or 404); the API answers 401/403.
+- a person's own pages and the ways in (/accounts/, /orgs/): they name nothing of A's to B's people,
+  outsiders and guests (tests/sweep/accounts.py); the Django admin: tests/sweep/admin.py.
+
+Nothing else is accepted: no 200, 302, 400 or 405 that "equals the answer for a missing id" (a
+POST-only action looks its object up before answering 405; an API action before reading the body).
 
 After each route, A's rows (count and hash of every tenant table) must be what they were before the
 sweep began; a difference fails naming the route and the tables.
