@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -110,19 +110,31 @@ class OpportunityDetailView(PipelineView):
 class OpportunityActionView(OpportunityDetailView):
     """POST targets on the opportunity page: add a partner, a touchpoint, a score; remove a partner."""
 
-    def get(self, request, org_slug, pk, **kwargs):
-        return redirect("attribution:opportunity", org_slug=self.org.slug, pk=pk)
+    def get(self, request, org_slug, pk, what, link_pk=None):
+        """POST only; the objects are looked up first, so another tenant's or a missing id is 404 here too."""
+        opportunity = self.opportunity(pk)
+        if what == "confirm-touchpoint":
+            self.touchpoint(opportunity, link_pk)
+        elif what == "remove-partner":
+            self.link(opportunity, link_pk)
+        return HttpResponseNotAllowed(["POST"])
+
+    def touchpoint(self, opportunity, link_pk):
+        return _first(selectors.opportunity_touchpoints(org=self.org, opportunity=opportunity), link_pk)
+
+    def link(self, opportunity, link_pk) -> OpportunityPartner:
+        return _first(OpportunityPartner.objects.for_org(self.org).filter(opportunity=opportunity), link_pk)
 
     def post(self, request, org_slug, pk, what, link_pk=None):
         opportunity = self.opportunity(pk)
         org, actor = self.org, request.user
         if what == "confirm-touchpoint":
-            touchpoint = _first(selectors.opportunity_touchpoints(org=org, opportunity=opportunity), link_pk)
+            touchpoint = self.touchpoint(opportunity, link_pk)
             services.touchpoint_confirm(org=org, actor=actor, touchpoint=touchpoint)
             messages.success(request, _("Touchpoint confirmed."))
             return redirect("attribution:opportunity", org_slug=org.slug, pk=pk)
         if what == "remove-partner":
-            link = _first(OpportunityPartner.objects.for_org(org).filter(opportunity=opportunity), link_pk)
+            link = self.link(opportunity, link_pk)
             services.opportunity_partner_remove(org=org, actor=actor, link=link)
             messages.success(request, _("Partner removed from the deal; credit is being recomputed."))
             return redirect("attribution:opportunity", org_slug=org.slug, pk=pk)
@@ -242,7 +254,9 @@ class RegistrationDetailView(PipelineView):
 
 class RegistrationDecideView(RegistrationDetailView):
     def get(self, request, org_slug, pk, **kwargs):
-        return redirect("attribution:registration", org_slug=self.org.slug, pk=pk)
+        """POST only; the registration is looked up first, so another tenant's or a missing id is 404."""
+        self.registration(pk)
+        return HttpResponseNotAllowed(["POST"])
 
     def post(self, request, org_slug, pk, decision):
         registration = self.registration(pk)
@@ -399,6 +413,9 @@ class RunView(PipelineView):
         return render(request, "attribution/_run_status.html", self.ctx(run=run))
 
     def post(self, request, org_slug, pk=None):
+        if pk is not None:  # a run's URL is polled, not posted to: looked up first (404 for a foreign id)
+            _first(AttributionRun.objects.for_org(self.org), pk)
+            return HttpResponseNotAllowed(["GET"])
         run = runs.attribution_run_start(org=self.org, actor=request.user)
         if self.fragment(request):
             run.refresh_from_db()

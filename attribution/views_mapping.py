@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -94,8 +94,11 @@ def white_space_context(view: selectors.MapView, limit: int = 50) -> dict:
 class MappingView(PipelineView):
     """Base: resolves the partnership's map from the URL (404 for another tenant's)."""
 
+    def partnership(self, partnership_pk) -> Partnership:
+        return _first(Partnership.objects.for_org(self.org).select_related("partner", "program"), partnership_pk)
+
     def account_map(self, partnership_pk) -> AccountMap:
-        partnership = _first(Partnership.objects.for_org(self.org).select_related("partner", "program"), partnership_pk)
+        partnership = self.partnership(partnership_pk)
         return mapping_services.account_map_ensure(org=self.org, partnership=partnership)
 
     def view_for(self, partnership_pk) -> selectors.MapView:
@@ -153,7 +156,9 @@ class MapActionView(MappingView):
     required_roles = {"POST": Role.MANAGER}
 
     def get(self, request, org_slug, partnership_pk, action):
-        return redirect("attribution:mapping_detail", org_slug=self.org.slug, partnership_pk=partnership_pk)
+        """POST only; the partnership is looked up first, so another tenant's or a missing id is 404."""
+        self.partnership(partnership_pk)
+        return HttpResponseNotAllowed(["POST"])
 
     def post(self, request, org_slug, partnership_pk, action):
         account_map = self.account_map(partnership_pk)
@@ -242,9 +247,10 @@ class MatchesView(MappingView):
     required_roles = {"POST": Role.MANAGER}
 
     def get(self, request, org_slug, partnership_pk, **kwargs):
-        if kwargs:  # the decision URL itself: back to the list
-            return redirect("attribution:mapping_matches", org_slug=self.org.slug, partnership_pk=partnership_pk)
         view = self.view_for(partnership_pk)
+        if kwargs:  # the decision URL itself: POST only, once the match is found (a foreign id is 404)
+            _first(selectors.fuzzy_matches(view), kwargs["match_pk"])
+            return HttpResponseNotAllowed(["POST"])
         page = paginate(request, selectors.fuzzy_matches(view), per_page=50)
         context = self.ctx(
             view=view,

@@ -230,6 +230,8 @@ class InvitationAcceptView(View):
         return render(request, "pom/invitation_confirm.html", {"invitation": invitation})
 
     def post(self, request, token):
+        if services.invitation_by_token(token) is None:
+            return self.get(request, token)  # a link never issued: the same 404 as opening it
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -319,14 +319,24 @@ class AttentionView(OrgRequiredMixin, TemplateView):
         )
         return context
 
+    def suggestion(self, pk):
+        suggestion = digest_selectors.attention_list(org=self.org).filter(pk=pk).first()
+        if suggestion is None:
+            raise Http404(_("No such suggestion"))
+        return suggestion
+
+    def get(self, request, *args, pk=None, action=None, **kwargs):
+        if pk is not None:  # an action's URL: POST only, once the suggestion is found (a foreign id is 404)
+            self.suggestion(pk)
+            return HttpResponseNotAllowed(["POST"])
+        return super().get(request, *args, **kwargs)
+
     def post(self, request, org_slug, pk=None, action=None):
         if pk is None:
             nba_services.refresh_request(org=self.org, actor=request.user)
             messages.success(request, _("The rules are running; the list refreshes when they are done."))
             return redirect("workspaces-org:attention", self.org.slug)
-        suggestion = digest_selectors.attention_list(org=self.org).filter(pk=pk).first()
-        if suggestion is None:
-            raise Http404(_("No such suggestion"))
+        suggestion = self.suggestion(pk)
         _suggestion_action(request, org=self.org, suggestion=suggestion, action=action)
         target = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -201,12 +201,12 @@ class MdfRequestViewSet(ServiceViewSet):
     @action(detail=True, methods=["post"])
     def decide(self, request, org_slug, pk):
         """Approve or reject a submitted request (the budget's approvers, people only)."""
-        checked = self.validated(DecisionInputSerializer)
-        data = checked
+        item = self.get_object()  # 404 for another tenant's id before the body is read
+        data = self.validated(DecisionInputSerializer)
         item = mdf.mdf_request_decide(
             org=self.org,
             actor=self.actor,
-            request=self.get_object(),
+            request=item,
             approve=data["approve"],
             amount_approved=data.get("amount_approved"),
             comment=data["comment"],
@@ -239,12 +239,12 @@ class MdfClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewS
     @extend_schema(request=DecisionInputSerializer, responses=MdfClaimOutputSerializer)
     @action(detail=True, methods=["post"])
     def decide(self, request, org_slug, pk):
-        checked = self.validated(DecisionInputSerializer)
-        data = checked
+        claim = self.get_object()  # 404 for another tenant's id before the body is read
+        data = self.validated(DecisionInputSerializer)
         claim = mdf.mdf_claim_decide(
             org=self.org,
             actor=self.actor,
-            claim=self.get_object(),
+            claim=claim,
             approve=data["approve"],
             amount_approved=data.get("amount_approved"),
             comment=data["comment"],
@@ -254,13 +254,15 @@ class MdfClaimViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewS
     @extend_schema(request=ReimburseInputSerializer, responses=MdfClaimOutputSerializer)
     @action(detail=True, methods=["post"])
     def reimburse(self, request, org_slug, pk):
+        claim = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(ReimburseInputSerializer)
-        claim = mdf.mdf_reimburse(org=self.org, actor=self.actor, claim=self.get_object(), **checked)
+        claim = mdf.mdf_reimburse(org=self.org, actor=self.actor, claim=claim, **checked)
         return Response(MdfClaimOutputSerializer(claim).data)
 
     @extend_schema(request=ComplianceInputSerializer, responses=MdfClaimOutputSerializer)
     @action(detail=True, methods=["post"])
     def compliance(self, request, org_slug, pk):
+        claim = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(ComplianceInputSerializer)
-        claim = mdf.mdf_compliance_check(org=self.org, actor=self.actor, claim=self.get_object(), **checked)
+        claim = mdf.mdf_compliance_check(org=self.org, actor=self.actor, claim=claim, **checked)
         return Response(MdfClaimOutputSerializer(claim).data)

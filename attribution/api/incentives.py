@@ -178,8 +178,9 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgView
     @action(detail=True, methods=["post"])
     def pay(self, request, org_slug, pk):
         """Mark an approved statement paid with finance's payment reference."""
+        statement = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(PayInputSerializer)
-        statement = incentives.statement_pay(org=self.org, actor=self.actor, statement=self.get_object(), **checked)
+        statement = incentives.statement_pay(org=self.org, actor=self.actor, statement=statement, **checked)
         return Response(StatementOutputSerializer(statement).data)
 
     @extend_schema(request=ExportInputSerializer, responses={202: JobOutputSerializer})

@@ -138,16 +138,16 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     @extend_schema(request=VetInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"])
     def vet(self, request, org_slug, pk):
+        solution = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(VetInputSerializer)
-        return self._out(solutions.solution_vet(org=self.org, actor=self.actor, solution=self.get_object(), **checked))
+        return self._out(solutions.solution_vet(org=self.org, actor=self.actor, solution=solution, **checked))
 
     @extend_schema(request=SplitInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"])
     def split(self, request, org_slug, pk):
+        solution = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(SplitInputSerializer)
-        return self._out(
-            solutions.solution_split_set(org=self.org, actor=self.actor, solution=self.get_object(), **checked)
-        )
+        return self._out(solutions.solution_split_set(org=self.org, actor=self.actor, solution=solution, **checked))
 
     def _step(self, solution, step_id):
         step = SolutionStep.objects.for_org(self.org).filter(solution=solution, pk=step_id).first()
@@ -158,8 +158,8 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     @extend_schema(request=StepActionInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"], url_path="complete-step")
     def complete_step(self, request, org_slug, pk):
+        solution = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(StepActionInputSerializer)
-        solution = self.get_object()
         solutions.solution_step_complete(
             org=self.org,
             actor=self.actor,
@@ -172,8 +172,8 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     @extend_schema(request=StepActionInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"], url_path="approve-step")
     def approve_step(self, request, org_slug, pk):
+        solution = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(StepActionInputSerializer)
-        solution = self.get_object()
         solutions.solution_step_approve(
             org=self.org,
             actor=self.actor,

@@ -173,36 +173,40 @@ class RegistrationViewSet(ServiceViewSet):
     @extend_schema(request=s.RegistrationApproveSerializer, responses=s.RegistrationOutputSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, org_slug, pk):
+        registration = self.get_object()  # 404 for another tenant's id before the body is read
         data = self.validated(s.RegistrationApproveSerializer)
         registration = registrations.registration_approve(
-            org=self.org, actor=self.actor, registration=self.get_object(), **data
+            org=self.org, actor=self.actor, registration=registration, **data
         )
         return self.answer(registration)
 
     @extend_schema(request=s.RegistrationReasonSerializer, responses=s.RegistrationOutputSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, org_slug, pk):
+        registration = self.get_object()  # 404 for another tenant's id before the body is read
         data = self.validated(s.RegistrationReasonSerializer)
         registration = registrations.registration_reject(
-            org=self.org, actor=self.actor, registration=self.get_object(), reason=data["reason"]
+            org=self.org, actor=self.actor, registration=registration, reason=data["reason"]
         )
         return self.answer(registration)
 
     @extend_schema(request=s.RegistrationMessageSerializer, responses=s.RegistrationOutputSerializer)
     @action(detail=True, methods=["post"], url_path="request-info")
     def request_info(self, request, org_slug, pk):
+        registration = self.get_object()  # 404 for another tenant's id before the body is read
         data = self.validated(s.RegistrationMessageSerializer)
         registration = registrations.registration_request_info(
-            org=self.org, actor=self.actor, registration=self.get_object(), message=data["message"]
+            org=self.org, actor=self.actor, registration=registration, message=data["message"]
         )
         return self.answer(registration)
 
     @extend_schema(request=s.RegistrationMessageSerializer, responses=s.RegistrationOutputSerializer)
     @action(detail=True, methods=["post"], url_path="respond-info")
     def respond_info(self, request, org_slug, pk):
+        registration = self.get_object()  # 404 for another tenant's id before the body is read
         data = self.validated(s.RegistrationMessageSerializer)
         registration = registrations.registration_respond_info(
-            org=self.org, actor=self.actor, registration=self.get_object(), message=data["message"]
+            org=self.org, actor=self.actor, registration=registration, message=data["message"]
         )
         return self.answer(registration)
 

@@ -10,8 +10,13 @@ Who asks, and what they must get (A = the victim organization, B = the attacker)
   says nothing about A's row).
 - portal: partner guests of A's other workspace and of B's workspace, B's owner, an outsider, with A's
   workspace id and A's ids: 404.
-- tokens: everyone, with a token that was never issued: 404.
+- tokens: everyone, with a token that was never issued: 404 (valid tokens of A: test_sweep_tokens.py).
 - anonymous: pages redirect to log in (or 404); the API answers 401/403.
+- a person's own pages and the ways in (/accounts/, /orgs/): they name nothing of A's to B's people,
+  outsiders and guests (tests/sweep/accounts.py); the Django admin: tests/sweep/admin.py.
+
+Nothing else is accepted: no 200, 302, 400 or 405 that "equals the answer for a missing id" (a
+POST-only action looks its object up before answering 405; an API action before reading the body).
 
 After each route, A's rows (count and hash of every tenant table) must be what they were before the
 sweep began; a difference fails naming the route and the tables.
@@ -32,12 +37,16 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-PREFIXES = ("o/", "api/o/", "w/", "api/w/")
+ORG_PREFIXES = ("o/", "api/o/", "w/", "api/w/")
+# Routes outside an organization's address: a person's own account, organization creation and
+# switching, the two e-mailed tokens, and the Django admin (tests/sweep/accounts.py, tests/sweep/admin.py).
+ACCOUNT_PREFIXES = ("accounts/", "orgs/", "invitations/", "assessments/")
+ADMIN_PREFIX = "admin/"
+PREFIXES = ORG_PREFIXES + ACCOUNT_PREFIXES + (ADMIN_PREFIX,)
 MISSING_ID = 2_000_000_000
-# On B's own slug a refusal that does not depend on the row (a role refusal, a GET of an action route
-# sending back to its page, the page itself) is accepted when the same request with an id that exists
-# nowhere answers the same (a body refused before the lookup, 400, too): it tells nothing about A's row.
-SAME_AS_MISSING = (200, 302, 400, 403, 405)
+# On B's own slug the only answer besides 404 is a role refusal that comes before any lookup: 403, and
+# only when the same request with an id that exists nowhere answers 403 too (it tells nothing about A's row).
+SAME_AS_MISSING = (403,)
 MISSING_UUID = uuid.UUID("00000000-0000-4000-8000-00000000dead")
 
 
@@ -62,6 +71,10 @@ class R:
     fmt: str | None = None
     own: str | None = None
     token: str | None = None
+    # Outside an organization's address (see tests/sweep/accounts.py and admin.py):
+    public: str | None = None  # anyone may open it (signing in, signing up): it must show nothing of A's
+    admin: str | None = None  # a Django admin view: "changelist", "add", "change", "delete", "history"...
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,14 @@ class Route:
     def is_org(self) -> bool:
         return self.pattern.startswith(("o/", "api/o/"))
 
+    @property
+    def is_account(self) -> bool:
+        return self.pattern.startswith(ACCOUNT_PREFIXES)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.pattern.startswith(ADMIN_PREFIX)
+
 
 def _walk(patterns, prefix="", namespace=None):
     for entry in patterns:
@@ -95,8 +116,8 @@ def _methods(callback) -> tuple[str, ...]:
     if actions:
         return tuple(sorted(actions))
     cls = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
-    if cls is None:
-        raise AssertionError(f"the sweep cannot read the methods of {callback!r}")
+    if cls is None:  # a function view (the admin's, SAML's): it answers whatever it is sent
+        return ("get", "post")
     allowed = getattr(callback, "view_initkwargs", {}).get("http_method_names", cls.http_method_names)
     return tuple(m for m in ("get", "post", "put", "patch", "delete") if m in allowed and hasattr(cls, m))
 
@@ -107,7 +128,8 @@ def discover() -> list[Route]:
     for pattern, entry, namespace in _walk(get_resolver().url_patterns):
         if not pattern.startswith(PREFIXES) or "(?P<format>" in pattern:
             continue
-        name = f"{namespace}:{entry.name}" if namespace else entry.name
+        name = entry.name or pattern  # an unnamed route (the admin's object redirect) goes by its pattern
+        name = f"{namespace}:{name}" if namespace else name
         kwargs = tuple(
             a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", pattern) if (a or b) != "org_slug"
         )
@@ -123,6 +145,12 @@ def model(name: str):
 
 def _row(world, name):
     return world[model(name)]
+
+
+def _content_type(name):
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(model(name)).pk
 
 
 # One resolver per kwarg name: A's row, or a value that makes the request meaningful.
@@ -146,8 +174,16 @@ KWARGS = {
     "list_key": lambda w, e: "partners",
     "metric": lambda w, e: "win_rate",
     "token": lambda w, e: f"never-issued-{uuid.uuid4().hex}",
+    "object_id": lambda w, e: _row(w, e.pk).pk if e.pk else MISSING_ID,
+    "id": lambda w, e: w.people["a_owner"].pk,
+    "organization_slug": lambda w, e: w.a.slug,
+    "provider_id": lambda w, e: "victim-oidc",
+    "uidb36": lambda w, e: "1",
+    "app_label": lambda w, e: "partners",
+    "url": lambda w, e: "no-such-page/",
+    "content_type_id": lambda w, e: _content_type(e.pk),
 }
-ID_KWARGS = {"pk", "link_pk", "public_id", "workspace_id", "file_id", "proof_id"} | {
+ID_KWARGS = {"pk", "link_pk", "public_id", "workspace_id", "file_id", "proof_id", "object_id"} | {
     k for k in KWARGS if k.endswith("_pk")
 }
 
@@ -160,7 +196,7 @@ def fill(route: Route, entry: R, world, *, missing: bool = False) -> dict:
         if missing and name in ID_KWARGS:
             sample = KWARGS[name](world, entry)
             values[name] = MISSING_UUID if isinstance(sample, uuid.UUID) else MISSING_ID
-        elif given is not None and name not in ("pk", "link_pk", "public_id"):
+        elif given is not None and name not in ("pk", "link_pk", "public_id", "object_id"):
             values[name] = given
         elif name in KWARGS:
             values[name] = KWARGS[name](world, entry)
@@ -204,7 +240,7 @@ class Sweep:
 
     def cases(self, route: Route, entry: R):
         """(principal, slug, missing?) triples the route must refuse."""
-        if entry.own or entry.token:
+        if entry.own or entry.token or entry.public:
             return
         if route.is_org:
             keys = ("b_read_key", "b_write_key") if route.is_api else ()
@@ -219,8 +255,16 @@ class Sweep:
 
     def check(self, route: Route, entry: R) -> list[str]:
         """Every refusal the route owes; returns the failures (empty when the route keeps its door)."""
+        if route.is_admin:
+            from tests.sweep import admin
+
+            return admin.check(self, route, entry)
         failures = []
         world = self.world
+        if route.is_account and (entry.own or entry.public):
+            from tests.sweep import accounts
+
+            failures += accounts.shows_nothing_of_a(self, route, entry)
         real = fill(route, entry, world)
         for who, slug in self.cases(route, entry):
             url = path(route, slug, real)
@@ -247,7 +291,7 @@ class Sweep:
                         failures.append(f"{method.upper()} {url} (never-issued token) as {who}: {status}")
         url = path(route, world.a.slug if route.is_org else None, real)
         for method in route.methods:
-            if entry.token:
+            if entry.token or entry.public:
                 break
             response = send(self.clients["anonymous"], route, method, url)
             status = response.status_code

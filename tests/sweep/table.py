@@ -439,3 +439,97 @@ ROUTES = {
     "workspaces-guest-api:cosell-list": R(),
     "workspaces-guest-api:cosell-answer": R(pk="CoSellRequest"),
 }
+
+# A person's own account (allauth and POM's account pages), organization creation and switching.
+OWN = "the signed-in person's own account"
+OPEN = "the way in: anyone may open it"
+ROUTES.update(
+    {
+        "account_sso": R(public="single sign-on starts from an address typed by anyone"),
+        "account_sessions": R(own=OWN),
+        "usersessions_list": R(own=OWN),
+        "account_privacy": R(own=OWN),
+        "profile": R(own=OWN),
+        "account_email": R(own=OWN),
+        "account_change_password": R(own=OWN),
+        "account_set_password": R(own=OWN),
+        "account_logout": R(public="signing out: a visitor not signed in is sent home"),
+        "account_reauthenticate": R(own=OWN),
+        "account_request_reauthentication_code": R(own=OWN),
+        "account_confirm_reauthentication_code": R(own=OWN),
+        "mfa_index": R(own=OWN),
+        "mfa_authenticate": R(public=OPEN),
+        "mfa_reauthenticate": R(own=OWN),
+        "mfa_view_recovery_codes": R(own=OWN),
+        "mfa_download_recovery_codes": R(own=OWN),
+        "mfa_generate_recovery_codes": R(own=OWN),
+        "mfa_activate_totp": R(own=OWN),
+        "mfa_deactivate_totp": R(own=OWN),
+        "socialaccount_connections": R(own=OWN),
+        "accounts/social/connections/": R(public="allauth's old address, redirecting to the new one"),
+        "account_login": R(public=OPEN),
+        "account_signup": R(public=OPEN),
+        "account_inactive": R(public=OPEN),
+        "account_confirm_login_code": R(public=OPEN),
+        "account_email_verification_sent": R(public=OPEN),
+        "account_confirm_email": R(public=OPEN, key="never-issued"),
+        "account_reset_password": R(public=OPEN),
+        "account_reset_password_done": R(public=OPEN),
+        "account_reset_password_from_key": R(public=OPEN, key="never-issued"),
+        "account_reset_password_from_key_done": R(public=OPEN),
+        "socialaccount_login_cancelled": R(public=OPEN),
+        "socialaccount_login_error": R(public=OPEN),
+        "socialaccount_signup": R(public=OPEN),
+        "accounts/social/login/cancelled/": R(public=OPEN),
+        "accounts/social/login/error/": R(public=OPEN),
+        "accounts/social/signup/": R(public=OPEN),
+        # The identity provider's endpoints, requested with A's slug: A has no SAML app here, and even
+        # with one they show nothing of A's rows.
+        "saml_acs": R(public="the identity provider's endpoint"),
+        "saml_finish_acs": R(public="the identity provider's endpoint"),
+        "saml_login": R(public="the identity provider's endpoint"),
+        "saml_metadata": R(public="the identity provider's endpoint"),
+        "saml_sls": R(public="the identity provider's endpoint"),
+        "openid_connect_login": R(public="the identity provider's endpoint"),
+        "openid_connect_callback": R(public="the identity provider's endpoint"),
+        "org_list": R(own="the organizations the person belongs to (the switcher)"),
+        "org_create": R(own="a new organization of the person's own"),
+        # E-mailed tokens: a never-issued one here; valid ones in tests/sweep/test_sweep_tokens.py.
+        "org_invitation_accept": R(token="never-issued"),
+        "assessment_link": R(token="never-issued"),
+    }
+)
+
+
+def admin_routes() -> dict:
+    """The Django admin's routes: each registered model's views (from the admin's registry, so a model
+    registered later is swept without an entry) and the site's own pages. See tests/sweep/admin.py."""
+    from django.contrib import admin
+
+    from tests.sweep.world import tenant_models
+
+    tenant = set(tenant_models())
+    entries = {
+        "admin:index": R(admin="site"),
+        "admin:login": R(admin="site"),
+        "admin:logout": R(admin="site"),
+        "admin:password_change": R(admin="site"),
+        "admin:password_change_done": R(admin="site"),
+        "admin:jsi18n": R(admin="site"),
+        "admin:autocomplete": R(admin="site"),
+        "admin:app_list": R(admin="site"),
+        "admin:admin/(?P<url>.*)$": R(admin="site"),
+        "admin:view_on_site": R(admin="view_on_site", pk="Partner"),
+        "admin:auth_user_password_change": R(admin="global"),
+    }
+    for model in admin.site._registry:
+        label = f"{model._meta.app_label}_{model._meta.model_name}"
+        pk = model.__name__ if model in tenant else None
+        for view in ("changelist", "add", "change", "delete", "history"):
+            entries[f"admin:{label}_{view}"] = R(admin=view if pk else "global", pk=pk)
+        redirect = f"admin:admin/{model._meta.app_label}/{model._meta.model_name}/<path:object_id>/"
+        entries[redirect] = R(admin="redirect" if pk else "global", pk=pk)
+    return entries
+
+
+ROUTES.update(admin_routes())

@@ -23,7 +23,9 @@ def test_every_route_has_an_entry():
     assert not missing, "add to tests/sweep/table.py ROUTES:\n" + "\n".join(missing)
     stale = sorted(set(TABLE) - set(routes))
     assert not stale, f"entries for routes that no longer exist: {stale}"
-    assert len(routes) > 400 and "partners-api:partner-detail" in routes
+    assert len(routes) > 1200 and "partners-api:partner-detail" in routes
+    for name in ("admin:partners_partner_change", "account_login", "org_create", "org_invitation_accept"):
+        assert name in routes, f"{name}: the sweep no longer discovers its prefix"
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)

@@ -18,6 +18,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -216,6 +218,12 @@ def build() -> World:
                 continue
         with transaction.atomic():
             world.rows[model] = world.build_row(model)
+    # A staff member who is not a superuser, owner of B, allowed every admin view of every tenant model.
+    people["clerk"] = MembershipFactory(
+        organization=b, role=Role.OWNER, user__email="clerk@attacker.example", user__is_staff=True
+    ).user
+    types = ContentType.objects.get_for_models(*tenant_models()).values()
+    people["clerk"].user_permissions.add(*Permission.objects.filter(content_type__in=types))
     return world
 
 
