@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import View
 
 from pom.tenancy import OrgRequiredMixin
@@ -97,3 +98,13 @@ class OrgPage(OrgRequiredMixin, View):
 
 
 __all__ = ["HtmxFragmentMixin", "OrgPage", "add_errors", "error_text", "is_fragment"]
+
+
+def invitation_closed_reason(state: str, what_next: str) -> str:
+    """Why an invitation link no longer works, in the reader's language, followed by what to do."""
+    reasons = {
+        "accepted": _("This invitation has already been accepted."),
+        "revoked": _("This invitation has been revoked."),
+        "expired": _("This invitation has expired."),
+    }
+    return f"{reasons.get(state, _('This invitation is no longer valid.'))} {what_next}"

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from pom import hooks, jobs, selectors, services
 from pom.forms import ApiKeyForm, InvitationForm, MemberRoleForm, OrganizationForm, PeerProfileForm, ProfileForm
 from pom.models import ApiKey, Job, Membership, OrgInvitation, Role
-from pom.pages import HtmxFragmentMixin, error_text
+from pom.pages import HtmxFragmentMixin, error_text, invitation_closed_reason
 from pom.tenancy import OrgRequiredMixin
 from pom.web import paginate, query_without_page
 
@@ -211,14 +211,14 @@ class InvitationAcceptView(View):
             return render(
                 request,
                 "pom/invitation_invalid.html",
-                {"reason": "This invitation link is not valid."},
+                {"reason": _("This invitation link is not valid.")},
                 status=404,
             )
         if invitation.state != "pending":
             return render(
                 request,
                 "pom/invitation_invalid.html",
-                {"reason": f"This invitation has been {invitation.state}. Ask for a new one."},
+                {"reason": invitation_closed_reason(invitation.state, _("Ask for a new one."))},
                 status=410,
             )
         if not request.user.is_authenticated:

@@ -21,7 +21,7 @@ from django.views.generic import TemplateView
 from attribution.selectors import registration_list
 from plans.models import Activity, KeyResult, Plan
 from plans.selectors import plan_tree
-from pom.pages import add_errors, error_text
+from pom.pages import add_errors, error_text, invitation_closed_reason
 from pom.tenancy import SAFE_METHODS
 from pom.web import paginate, query_without_page
 from workspaces import invitation_services, notification_services, selectors, services
@@ -188,7 +188,7 @@ class CheckinCreateView(_PlanWriteView):
         key_result = _plan_object(self.workspace, KeyResult, pk)
         form = CheckinForm(request.POST)
         if not form.is_valid():
-            return self.respond(request, "", error="Enter a number for the new value.")
+            return self.respond(request, "", error=_("Enter a number for the new value."))
         try:
             services.checkin_post(
                 access=self.access,
@@ -199,7 +199,7 @@ class CheckinCreateView(_PlanWriteView):
             )
         except ValidationError as exc:
             return self.respond(request, "", error=error_text(exc))
-        return self.respond(request, f"Check-in posted on “{key_result.name}”.")
+        return self.respond(request, _("Check-in posted on “%(name)s”.") % {"name": key_result.name})
 
 
 class ActivityUpdateView(_PlanWriteView):
@@ -207,7 +207,7 @@ class ActivityUpdateView(_PlanWriteView):
         activity = _plan_object(self.workspace, Activity, pk)
         form = ActivityForm(request.POST)
         if not form.is_valid():
-            return self.respond(request, "", error="Choose a status and a progress between 0 and 100.")
+            return self.respond(request, "", error=_("Choose a status and a progress between 0 and 100."))
         data = {"status": form.cleaned_data["status"]}
         if form.cleaned_data["progress"] is not None:
             data["progress"] = form.cleaned_data["progress"]
@@ -215,7 +215,7 @@ class ActivityUpdateView(_PlanWriteView):
             services.activity_update(access=self.access, actor=request.user, activity=activity, data=data)
         except ValidationError as exc:
             return self.respond(request, "", error=error_text(exc))
-        return self.respond(request, f"“{activity.title}” updated.")
+        return self.respond(request, _("“%(title)s” updated.") % {"title": activity.title})
 
 
 class PlanApproveView(_PlanWriteView):
@@ -227,8 +227,11 @@ class PlanApproveView(_PlanWriteView):
             services.plan_approve(access=self.access, actor=request.user, plan=plan, note=note)
         except ValidationError as exc:
             return self.respond(request, "", error=error_text(exc))
-        side = "vendor" if self.access.is_vendor else "partner"
-        return self.respond(request, f"You approved “{plan.name}” for the {side} side.")
+        if self.access.is_vendor:
+            message = _("You approved “%(name)s” for the vendor side.")
+        else:
+            message = _("You approved “%(name)s” for the partner side.")
+        return self.respond(request, message % {"name": plan.name})
 
 
 class MembersView(WorkspaceMixin, View):
@@ -510,10 +513,10 @@ class InvitationAcceptView(View):
     def get(self, request, token):
         invitation = self._invitation(token)
         if invitation is None:
-            reason = "This invitation link is not valid. It may have been replaced by a newer e-mail."
+            reason = _("This invitation link is not valid. It may have been replaced by a newer e-mail.")
             return render(request, "workspaces/invitation_invalid.html", {"reason": reason}, status=404)
         if invitation.state != "pending":
-            reason = f"This invitation has been {invitation.state}. Ask the person who invited you for a new one."
+            reason = invitation_closed_reason(invitation.state, _("Ask the person who invited you for a new one."))
             return render(request, "workspaces/invitation_invalid.html", {"reason": reason}, status=410)
         context = {"invitation": invitation, "next": request.path}
         if not request.user.is_authenticated:
