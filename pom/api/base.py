@@ -172,6 +172,7 @@ class ServiceWriteViewSet(OrgViewSet):
     - a create hook that returns None answers 204 No Content (nothing to show, e.g. a target cleared);
       `create_responses` documents such answers when they differ from `{create_status: output}`;
     - `patch_partial = False`: PATCH checks the body whole (a service that needs every field);
+      `put_partial = True`: PUT changes only what it names;
     - `single_object()`: the endpoint is one row of the organization (its security policy, say),
       read and updated without an id in the URL;
     - `answer_job(job)`: an action that queues a background job answers 202 with the job to poll.
@@ -184,6 +185,7 @@ class ServiceWriteViewSet(OrgViewSet):
     create_responses: dict | None = None  # the documented create answers, when not {create_status: output}
     allow_put = True  # False: updates are PATCH only
     patch_partial = True  # False: PATCH needs the same fields as PUT
+    put_partial = False  # True: PUT changes only the fields it names, as PATCH does
     _rereading = False
 
     def __init_subclass__(cls, **kwargs):
@@ -300,7 +302,8 @@ class _ServiceWrites:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return self.answer(obj, self.create_status)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
+    def update(self, request, *args, partial: bool | None = None, **kwargs):
+        partial = self.put_partial if partial is None else partial
         obj = self.get_object()
         data = self.validated(self.update_serializer_class or self.input_serializer_class, partial=partial)
         return self.answer(self.update_object(obj, data))
