@@ -152,30 +152,10 @@ class OrgViewSet(OrgMixin, viewsets.GenericViewSet):
         return self.model.objects.for_org(self.org)
 
 
-class ServiceWriteViewSet(OrgViewSet):
-    """The one service-write base: Input serializer -> service -> Output serializer.
-
-    Reads (list, retrieve; `ServiceViewSet`) come from the scoped queryset through `filter_queryset`.
-    Writes are opted into by defining the hooks, each calling the app's service:
-
-    - `create_object(data)` -> POST on the list (answers `create_status`, 201 unless set);
-    - `update_object(obj, data)` -> PUT and PATCH on the detail (`update_serializer_class` if set);
-    - `delete_object(obj)` -> DELETE on the detail (204).
-
-    Bodies are checked strictly by `validated()`; the answer is re-read by `answer()` with the
-    endpoint's annotations but WITHOUT the request's filters (the filter backends and
-    `filter_request()`), so `POST …?status=inactive` answers the row it wrote instead of failing
-    after the write. Subclasses declare; the schema (request serializer, response serializer and
-    status) is derived from the declaration.
-
-    Also declared rather than written:
-    - a create hook that returns None answers 204 No Content (nothing to show, e.g. a target cleared);
-      `create_responses` documents such answers when they differ from `{create_status: output}`;
-    - `patch_partial = False`: PATCH checks the body whole (a service that needs every field);
-      `put_partial = True`: PUT changes only what it names;
-    - `single_object()`: the endpoint is one row of the organization (its security policy, say),
-      read and updated without an id in the URL;
-    - `answer_job(job)`: an action that queues a background job answers 202 with the job to poll.
+class ServiceWrites(StrictInputMixin):
+    """The service-write declaration of `ServiceWriteViewSet` (below), for any viewset: the hooks, their
+    routes, the derived schema and the answers. A viewset outside an organization's URL (a partner
+    person's workspace) mixes it in and says where its written rows are re-read: `output_queryset()`.
     """
 
     input_serializer_class: type[serializers.Serializer] | None = None
@@ -220,17 +200,9 @@ class ServiceWriteViewSet(OrgViewSet):
     create_object = None
     update_object = None
     delete_object = None
-    single_object = None
 
     def get_serializer_class(self):
         return getattr(self, "serializer_class", None) or self.output_serializer_class
-
-    def get_object(self):
-        if self.single_object is None:
-            return super().get_object()
-        obj = self.single_object()
-        self.check_object_permissions(self.request, obj)
-        return obj
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -243,10 +215,14 @@ class ServiceWriteViewSet(OrgViewSet):
         """
         return queryset
 
+    def output_queryset(self):
+        """Where `answer()` re-reads a written row: the endpoint's reads without the request's filters."""
+        self.filter_backends, self._rereading = [], True
+        return self.filter_queryset(self.get_queryset())
+
     def answer(self, obj, code=status.HTTP_200_OK, serializer_class=None) -> Response:
         """The written row, re-read through the endpoint's annotations but not the request's filters."""
-        self.filter_backends, self._rereading = [], True
-        obj = self.filter_queryset(self.get_queryset()).get(pk=obj.pk)
+        obj = self.output_queryset().get(pk=obj.pk)
         serializer_class = serializer_class or self.output_serializer_class
         return Response(serializer_class(obj, context=self.get_serializer_context()).data, status=code)
 
@@ -255,6 +231,42 @@ class ServiceWriteViewSet(OrgViewSet):
         return Response(
             JobOutputSerializer(job, context=self.get_serializer_context()).data, status=status.HTTP_202_ACCEPTED
         )
+
+
+class ServiceWriteViewSet(ServiceWrites, OrgViewSet):
+    """The one service-write base: Input serializer -> service -> Output serializer.
+
+    Reads (list, retrieve; `ServiceViewSet`) come from the scoped queryset through `filter_queryset`.
+    Writes are opted into by defining the hooks, each calling the app's service:
+
+    - `create_object(data)` -> POST on the list (answers `create_status`, 201 unless set);
+    - `update_object(obj, data)` -> PUT and PATCH on the detail (`update_serializer_class` if set);
+    - `delete_object(obj)` -> DELETE on the detail (204).
+
+    Bodies are checked strictly by `validated()`; the answer is re-read by `answer()` with the
+    endpoint's annotations but WITHOUT the request's filters (the filter backends and
+    `filter_request()`), so `POST …?status=inactive` answers the row it wrote instead of failing
+    after the write. Subclasses declare; the schema (request serializer, response serializer and
+    status) is derived from the declaration.
+
+    Also declared rather than written:
+    - a create hook that returns None answers 204 No Content (nothing to show, e.g. a target cleared);
+      `create_responses` documents such answers when they differ from `{create_status: output}`;
+    - `patch_partial = False`: PATCH checks the body whole (a service that needs every field);
+      `put_partial = True`: PUT changes only what it names;
+    - `single_object()`: the endpoint is one row of the organization (its security policy, say),
+      read and updated without an id in the URL;
+    - `answer_job(job)`: an action that queues a background job answers 202 with the job to poll.
+    """
+
+    single_object = None
+
+    def get_object(self):
+        if self.single_object is None:
+            return super().get_object()
+        obj = self.single_object()
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def run_bulk(self, upsert, *, serializer_class, key: str) -> Response:
         """A bulk upsert: body is a list of items or `{key: [...]}`; all valid or nothing saved (400 per index)."""
@@ -275,7 +287,7 @@ class ServiceWriteViewSet(OrgViewSet):
 def _routed(action_name: str, *, doc: str | None):
     """A fresh handler per class, so each class's schema decorations stay its own; the hook's
     docstring describes the operation in the schema."""
-    handler = getattr(_ServiceWrites, action_name)
+    handler = getattr(_WriteHandlers, action_name)
 
     def routed(self, request, *args, **kwargs):
         return handler(self, request, *args, **kwargs)
@@ -292,7 +304,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceWr
     """
 
 
-class _ServiceWrites:
+class _WriteHandlers:
     """The write handlers `ServiceViewSet` routes when a subclass defines the matching hook."""
 
     def create(self, request, *args, **kwargs):
@@ -309,7 +321,7 @@ class _ServiceWrites:
         return self.answer(self.update_object(obj, data))
 
     def partial_update(self, request, *args, **kwargs):
-        return _ServiceWrites.update(self, request, *args, partial=self.patch_partial, **kwargs)
+        return _WriteHandlers.update(self, request, *args, partial=self.patch_partial, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         self.delete_object(self.get_object())

@@ -142,7 +142,8 @@ class PomAutoSchema(AutoSchema):
         from pom.api import base
 
         description = super().get_description()
-        shared = {get_doc(cls) for cls in (base.ServiceViewSet, base.ServiceWriteViewSet, base.OrgViewSet)}
+        bases = (base.ServiceViewSet, base.ServiceWriteViewSet, base.ServiceWrites, base.OrgViewSet)
+        shared = {get_doc(cls) for cls in bases}
         return "" if description in shared else description
 
     def _map_basic_serializer(self, serializer, direction):

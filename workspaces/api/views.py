@@ -17,8 +17,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from plans.models import KeyResult
-from pom.api.base import ServiceViewSet, StrictInputMixin
+from plans.models import CheckIn, KeyResult
+from pom.api.base import ServiceViewSet, ServiceWrites, StrictInputMixin
 from pom.models import Role, User
 from workspaces import selectors, services
 from workspaces.api.serializers import (
@@ -316,20 +316,23 @@ class GuestFeedViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
 
 
 @extend_schema(parameters=[WORKSPACE_ID])
-class GuestCommentViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+class GuestCommentViewSet(GuestWorkspaceMixin, ServiceWrites, viewsets.GenericViewSet):
     schema_model = Comment
-    serializer_class = CommentOutputSerializer
+    input_serializer_class = CommentInputSerializer
+    output_serializer_class = CommentOutputSerializer
+
+    def _comments(self):
+        return selectors.comment_list(workspace=self.workspace, include_internal=self.access.sees_internal)
 
     def list(self, request, workspace_id):
-        qs = selectors.comment_list(workspace=self.workspace, include_internal=self.access.sees_internal)
-        page = self.paginate_queryset(qs.select_related("workspace"))
+        page = self.paginate_queryset(self._comments().select_related("workspace"))
         return self.get_paginated_response(CommentOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=CommentInputSerializer, responses=CommentOutputSerializer)
-    def create(self, request, workspace_id):
-        checked = self.validated(CommentInputSerializer)
-        comment = services.comment_create(access=self.access, actor=request.user, **checked)
-        return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
+    def output_queryset(self):
+        return self._comments().select_related("workspace")
+
+    def create_object(self, data):
+        return services.comment_create(access=self.access, actor=self.request.user, **data)
 
 
 @extend_schema_view(
@@ -338,9 +341,10 @@ class GuestCommentViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     retrieve=extend_schema(parameters=[WORKSPACE_ID, FILE_ID]),
     destroy=extend_schema(parameters=[WORKSPACE_ID, FILE_ID]),
 )
-class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+class GuestFileViewSet(GuestWorkspaceMixin, ServiceWrites, viewsets.GenericViewSet):
     schema_model = WorkspaceFile
-    serializer_class = FileOutputSerializer
+    input_serializer_class = FileInputSerializer
+    output_serializer_class = FileOutputSerializer
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
 
     def _record(self, file_id) -> WorkspaceFile:
@@ -350,14 +354,14 @@ class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
         return record
 
     def list(self, request, workspace_id):
-        page = self.paginate_queryset(selectors.file_list(workspace=self.workspace).select_related("workspace"))
+        page = self.paginate_queryset(self.output_queryset())
         return self.get_paginated_response(FileOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=FileInputSerializer, responses=FileOutputSerializer)
-    def create(self, request, workspace_id):
-        checked = self.validated(FileInputSerializer)
-        record = services.file_upload(access=self.access, actor=request.user, uploaded=checked["file"])
-        return Response(FileOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+    def output_queryset(self):
+        return selectors.file_list(workspace=self.workspace).select_related("workspace")
+
+    def create_object(self, data):
+        return services.file_upload(access=self.access, actor=self.request.user, uploaded=data["file"])
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def retrieve(self, request, workspace_id, file_id):
@@ -369,28 +373,28 @@ class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
 
 
 @extend_schema(parameters=[WORKSPACE_ID])
-class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+class GuestCheckinViewSet(GuestWorkspaceMixin, ServiceWrites, viewsets.GenericViewSet):
     """Check-ins on the workspace plan's key results (a partner editor: partner-owned key results only)."""
 
-    serializer_class = CheckinOutputSerializer
+    input_serializer_class = CheckinInputSerializer
+    output_serializer_class = CheckinOutputSerializer
 
-    @extend_schema(request=CheckinInputSerializer, responses=CheckinOutputSerializer)
-    def create(self, request, workspace_id):
-        checked = self.validated(CheckinInputSerializer)
-        ids = selectors.workspace_partnership_ids(workspace=self.workspace)
+    def _partnership_ids(self):
+        return selectors.workspace_partnership_ids(workspace=self.workspace)
+
+    def output_queryset(self):
+        checkins = CheckIn.objects.for_org(self.workspace.organization)
+        return checkins.filter(plan__partnership_id__in=self._partnership_ids())
+
+    def create_object(self, data):
         key_result = (
             KeyResult.objects.for_org(self.workspace.organization)
-            .filter(pk=checked["key_result"], plan__partnership_id__in=ids)
+            .filter(pk=data["key_result"], plan__partnership_id__in=self._partnership_ids())
             .select_related("plan")
             .first()
         )
         if key_result is None:
             raise ApiValidationError({"key_result": [_("No such key result in this workspace.")]})
-        checkin = services.checkin_post(
-            access=self.access,
-            actor=request.user,
-            key_result=key_result,
-            value=checked["value"],
-            note=checked["note"],
+        return services.checkin_post(
+            access=self.access, actor=self.request.user, key_result=key_result, value=data["value"], note=data["note"]
         )
-        return Response(CheckinOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
