@@ -163,6 +163,7 @@ class ServiceWrites(StrictInputMixin):
     output_serializer_class: type[serializers.Serializer]
     create_status = status.HTTP_201_CREATED
     create_responses: dict | None = None  # the documented create answers, when not {create_status: output}
+    create_output_serializer_class: type[serializers.Serializer] | None = None  # the create's answer, if not output
     allow_put = True  # False: updates are PATCH only
     patch_partial = True  # False: PATCH needs the same fields as PUT
     put_partial = False  # True: PUT changes only the fields it names, as PATCH does
@@ -188,7 +189,7 @@ class ServiceWrites(StrictInputMixin):
         update_in = cls.update_serializer_class or cls.input_serializer_class
         documented = {}
         if getattr(cls, "create_object", None) is not None:
-            responses = cls.create_responses or {cls.create_status: out}
+            responses = cls.create_responses or {cls.create_status: cls.create_output_serializer_class or out}
             documented["create"] = extend_schema(request=cls.input_serializer_class, responses=responses)
         if getattr(cls, "update_object", None) is not None:
             if cls.allow_put:
@@ -220,11 +221,15 @@ class ServiceWrites(StrictInputMixin):
         self.filter_backends, self._rereading = [], True
         return self.filter_queryset(self.get_queryset())
 
-    def answer(self, obj, code=status.HTTP_200_OK, serializer_class=None) -> Response:
-        """The written row, re-read through the endpoint's annotations but not the request's filters."""
+    def answer(self, obj, code=status.HTTP_200_OK, serializer_class=None, context=None) -> Response:
+        """The written row, re-read through the endpoint's annotations but not the request's filters.
+
+        `context` adds to the serializer's context what only the write knows (a secret shown once).
+        """
         obj = self.output_queryset().get(pk=obj.pk)
         serializer_class = serializer_class or self.output_serializer_class
-        return Response(serializer_class(obj, context=self.get_serializer_context()).data, status=code)
+        context = {**self.get_serializer_context(), **(context or {})}
+        return Response(serializer_class(obj, context=context).data, status=code)
 
     def answer_job(self, job) -> Response:
         """A queued background job (`pom.jobs`), answered 202 Accepted with the job to poll."""
@@ -256,7 +261,9 @@ class ServiceWriteViewSet(ServiceWrites, OrgViewSet):
       `put_partial = True`: PUT changes only what it names;
     - `single_object()`: the endpoint is one row of the organization (its security policy, say),
       read and updated without an id in the URL;
-    - `answer_job(job)`: an action that queues a background job answers 202 with the job to poll.
+    - `answer_job(job)`: an action that queues a background job answers 202 with the job to poll;
+    - `create_output_serializer_class`: the create answers with another serializer, its context
+      completed by the hook through `self.answer_context` (a secret shown once).
     """
 
     single_object = None
@@ -312,7 +319,9 @@ class _WriteHandlers:
         obj = self.create_object(data)
         if obj is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
-        return self.answer(obj, self.create_status)
+        # A hook may leave `self.answer_context` for its answer (e.g. a secret shown only on create).
+        context = getattr(self, "answer_context", None)
+        return self.answer(obj, self.create_status, self.create_output_serializer_class, context)
 
     def update(self, request, *args, partial: bool | None = None, **kwargs):
         partial = self.put_partial if partial is None else partial
