@@ -7,12 +7,11 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 from django.views.generic import TemplateView
 
 from partners.models import Partner, Partnership
@@ -20,7 +19,7 @@ from plans import checkin_services, forms, meeting_services, selectors, services
 from plans.filters import PlanFilter
 from plans.models import Activity, KeyResult, Objective, Plan, PlanTemplate
 from pom.models import Role
-from pom.pages import HtmxFragmentMixin, add_errors, error_text
+from pom.pages import HtmxFragmentMixin, OrgPage, add_errors, error_text
 from pom.tenancy import OrgRequiredMixin
 from pom.web import paginate, query_without_page
 
@@ -33,8 +32,8 @@ def _period_args(data: dict) -> dict:
     return data
 
 
-class PlanMixin(OrgRequiredMixin):
-    """Resolves `self.plan` from the URL's `pk` inside the organization."""
+class PlanMixin:
+    """With an organization page: the plan of the URL's `pk` inside the organization."""
 
     def get_plan(self) -> Plan:
         return get_object_or_404(Plan.objects.for_org(self.org), pk=self.kwargs["pk"])
@@ -60,14 +59,14 @@ class PortfolioView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
 # --- plan ----------------------------------------------------------------------------------------
 
 
-class PlanCreateView(OrgRequiredMixin, View):
+class PlanCreateView(OrgPage):
     required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
     template_name = "plans/plan_form.html"
+    page_context = {"title": "New plan"}
 
     def get(self, request, org_slug):
         initial = {"partnership": request.GET.get("partnership"), "owner": request.user.pk}
-        form = forms.PlanCreateForm(org=self.org, initial=initial)
-        return render(request, self.template_name, self._context(form))
+        return self.show(request, self.ctx(form=forms.PlanCreateForm(org=self.org, initial=initial)))
 
     def post(self, request, org_slug):
         form = forms.PlanCreateForm(request.POST, org=self.org)
@@ -88,19 +87,16 @@ class PlanCreateView(OrgRequiredMixin, View):
             else:
                 messages.success(request, _("Plan “%(name)s” created.") % {"name": plan.name})
                 return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
-        return render(request, self.template_name, self._context(form), status=400)
-
-    def _context(self, form):
-        return {"form": form, "org": self.org, "title": "New plan", "can_write": self.can_write}
+        return self.show(request, self.ctx(form=form), status=400)
 
 
-class PlanDetailView(PlanMixin, TemplateView):
+class PlanDetailView(PlanMixin, OrgRequiredMixin, TemplateView):
     template_name = "plans/detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         plan = selectors.plan_tree(org=self.org, plan=self.get_plan())
-        context.update(plan_context(org=self.org, plan=plan, can_write=self.can_write))
+        context.update(plan_context(plan=plan, can_write=self.can_write))
         context.update(
             diff=selectors.plan_diff(org=self.org, plan=plan),
             checkin_chart=selectors.plan_checkin_chart(plan=plan),
@@ -117,10 +113,9 @@ class PlanDetailView(PlanMixin, TemplateView):
         return context
 
 
-def plan_context(*, org, plan: Plan, can_write: bool, flash: str = "", flash_error: bool = False) -> dict:
-    """What the OKR fragment needs; shared by the page and the HTMX updates."""
+def plan_context(*, plan: Plan, can_write: bool, flash: str = "", flash_error: bool = False) -> dict:
+    """What the OKR fragment needs beyond the page context; shared by the page and the HTMX updates."""
     return {
-        "org": org,
         "plan": plan,
         "editable": can_write and not plan.is_closed,
         "activity_statuses": Activity.Status.choices,
@@ -129,7 +124,7 @@ def plan_context(*, org, plan: Plan, can_write: bool, flash: str = "", flash_err
     }
 
 
-class PlanEditView(PlanMixin, View):
+class PlanEditView(PlanMixin, OrgPage):
     required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
     template_name = "plans/plan_form.html"
 
@@ -144,9 +139,7 @@ class PlanEditView(PlanMixin, View):
             "phases": ", ".join(plan.phases),
             "owner": plan.owner_id,
         }
-        return render(
-            request, self.template_name, self._context(forms.PlanEditForm(org=self.org, initial=initial), plan)
-        )
+        return self.show(request, self._context(forms.PlanEditForm(org=self.org, initial=initial), plan))
 
     def post(self, request, org_slug, pk):
         plan = self.get_plan()
@@ -159,13 +152,13 @@ class PlanEditView(PlanMixin, View):
             else:
                 messages.success(request, _("Plan saved."))
                 return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
-        return render(request, self.template_name, self._context(form, plan), status=400)
+        return self.show(request, self._context(form, plan), status=400)
 
     def _context(self, form, plan):
-        return {"form": form, "org": self.org, "plan": plan, "title": f"Edit {plan.name}"}
+        return self.ctx(form=form, plan=plan, title=f"Edit {plan.name}")
 
 
-class PlanActionView(PlanMixin, View):
+class PlanActionView(PlanMixin, OrgPage):
     """Workflow buttons: propose, approve (vendor / partner), close, delete."""
 
     def post(self, request, org_slug, pk, action):
@@ -203,7 +196,7 @@ def _validated_text(plan: Plan) -> str:
     )
 
 
-class PlanAddView(PlanMixin, View):
+class PlanAddView(PlanMixin, OrgPage):
     """Add an objective, key result or activity from the forms on the plan page."""
 
     def post(self, request, org_slug, pk, what):
@@ -238,7 +231,7 @@ class PlanAddView(PlanMixin, View):
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan.pk)
 
 
-class PlanItemDeleteView(OrgRequiredMixin, View):
+class PlanItemDeleteView(OrgPage):
     def post(self, request, org_slug, what, pk):
         models = {"objective": Objective, "key-result": KeyResult, "activity": Activity}
         if what not in models:
@@ -278,7 +271,7 @@ ITEM_FIELDS = {
 }
 
 
-class PlanItemEditView(OrgRequiredMixin, View):
+class PlanItemEditView(OrgPage):
     """Edit an objective, key result or activity of an open plan."""
 
     required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
@@ -306,14 +299,13 @@ class PlanItemEditView(OrgRequiredMixin, View):
         return form_class[what](data, org=self.org, initial=initial, **extra)
 
     def _render(self, request, what, item, form, status=200):
-        context = {
-            "form": form,
-            "org": self.org,
-            "plan": item.plan,
-            "title": f"Edit {what.replace('-', ' ')} “{item}”",
-            "delete_url": reverse("plans:item_delete", args=[self.org.slug, what, item.pk]),
-        }
-        return render(request, self.template_name, context, status=status)
+        context = self.ctx(
+            form=form,
+            plan=item.plan,
+            title=f"Edit {what.replace('-', ' ')} “{item}”",
+            delete_url=reverse("plans:item_delete", args=[self.org.slug, what, item.pk]),
+        )
+        return self.show(request, context, status=status)
 
     def get(self, request, org_slug, what, pk):
         what, item = self._item()
@@ -345,14 +337,14 @@ class PlanItemEditView(OrgRequiredMixin, View):
         return self._render(request, what, item, form, status=400)
 
 
-class _InlineUpdateView(OrgRequiredMixin, View):
+class _InlineUpdateView(OrgPage):
     """HTMX: post, then re-render the plan's OKR fragment with a message; plain POST redirects."""
 
     def respond(self, request, plan_id: int, flash: str, error: bool):
         if request.htmx:
             plan = selectors.plan_tree(org=self.org, plan=plan_id)
-            context = plan_context(org=self.org, plan=plan, can_write=self.can_write, flash=flash, flash_error=error)
-            return render(request, "plans/_okr.html", context)
+            context = plan_context(plan=plan, can_write=self.can_write, flash=flash, flash_error=error)
+            return self.show(request, self.ctx(**context), template="plans/_okr.html")
         (messages.error if error else messages.success)(request, flash)
         return redirect("plans:detail", org_slug=self.org.slug, pk=plan_id)
 
@@ -388,7 +380,7 @@ class ActivityUpdateView(_InlineUpdateView):
         return self.respond(request, activity.plan_id, f"“{activity.title}” updated.", False)
 
 
-class QbrView(PlanMixin, TemplateView):
+class QbrView(PlanMixin, OrgRequiredMixin, TemplateView):
     """The plan as of a date (e.g. the last QBR): progress then versus now."""
 
     template_name = "plans/qbr.html"
@@ -418,7 +410,7 @@ class TemplateListView(OrgRequiredMixin, TemplateView):
         return context
 
 
-class TemplateCreateView(OrgRequiredMixin, View):
+class TemplateCreateView(OrgPage):
     """A new template from scratch (cloning a default one is usually quicker)."""
 
     required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
@@ -426,9 +418,7 @@ class TemplateCreateView(OrgRequiredMixin, View):
 
     def get(self, request, org_slug):
         initial = {"kind": Plan.Kind.CUSTOM, "duration_days": 90, "content": '{\n  "objectives": []\n}'}
-        return render(
-            request, self.template_name, {"form": forms.TemplateForm(org=self.org, initial=initial), "org": self.org}
-        )
+        return self.show(request, self.ctx(form=forms.TemplateForm(org=self.org, initial=initial)))
 
     def post(self, request, org_slug):
         form = forms.TemplateForm(request.POST, org=self.org)
@@ -440,10 +430,10 @@ class TemplateCreateView(OrgRequiredMixin, View):
             else:
                 messages.success(request, _("Template “%(name)s” created.") % {"name": template.name})
                 return redirect("plans:templates", org_slug=self.org.slug)
-        return render(request, self.template_name, {"form": form, "org": self.org}, status=400)
+        return self.show(request, self.ctx(form=form), status=400)
 
 
-class TemplateCloneView(OrgRequiredMixin, View):
+class TemplateCloneView(OrgPage):
     def post(self, request, org_slug, pk):
         template = get_object_or_404(PlanTemplate.objects.for_org(self.org), pk=pk)
         try:
@@ -455,7 +445,7 @@ class TemplateCloneView(OrgRequiredMixin, View):
         return redirect("plans:template_edit", org_slug=self.org.slug, pk=copy.pk)
 
 
-class TemplateEditView(OrgRequiredMixin, View):
+class TemplateEditView(OrgPage):
     required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
     template_name = "plans/template_form.html"
 
@@ -475,7 +465,7 @@ class TemplateEditView(OrgRequiredMixin, View):
             "content": json.dumps(template.content, indent=2, ensure_ascii=False),
         }
         form = forms.TemplateForm(org=self.org, initial=initial)
-        return render(request, self.template_name, {"form": form, "org": self.org, "template": template})
+        return self.show(request, self.ctx(form=form, template=template))
 
     def post(self, request, org_slug, pk):
         template = self._template()
@@ -490,11 +480,10 @@ class TemplateEditView(OrgRequiredMixin, View):
             else:
                 messages.success(request, _("Template saved."))
                 return redirect("plans:templates", org_slug=self.org.slug)
-        context = {"form": form, "org": self.org, "template": template}
-        return render(request, self.template_name, context, status=400)
+        return self.show(request, self.ctx(form=form, template=template), status=400)
 
 
-class TemplateApplyView(OrgRequiredMixin, View):
+class TemplateApplyView(OrgPage):
     """Create a plan from a template on many partnerships at once (all or nothing)."""
 
     required_role = Role.MANAGER  # forms for writing: viewers get 403, not a form they cannot submit
@@ -506,7 +495,7 @@ class TemplateApplyView(OrgRequiredMixin, View):
 
     def get(self, request, org_slug, pk):
         form = forms.TemplateApplyForm(org=self.org, initial={"owner": request.user.pk})
-        return render(request, self.template_name, {"form": form, "org": self.org, "template": self._template()})
+        return self.show(request, self.ctx(form=form, template=self._template()))
 
     def post(self, request, org_slug, pk):
         template = self._template()
@@ -528,14 +517,13 @@ class TemplateApplyView(OrgRequiredMixin, View):
                 )
                 url = reverse("plans:portfolio", kwargs={"org_slug": self.org.slug})
                 return redirect(f"{url}?q={plans[0].name}")
-        context = {"form": form, "org": self.org, "template": template}
-        return render(request, self.template_name, context, status=400)
+        return self.show(request, self.ctx(form=form, template=template), status=400)
 
 
 # --- meetings and the partner tab ----------------------------------------------------------------
 
 
-class MeetingsView(OrgRequiredMixin, View):
+class MeetingsView(OrgPage):
     """Governance meetings on one partnership, and the form to record one."""
 
     template_name = "plans/meetings.html"
@@ -546,15 +534,8 @@ class MeetingsView(OrgRequiredMixin, View):
 
     def _render(self, request, partnership, form, status=200):
         page = paginate(request, selectors.meeting_list(org=self.org, partnership=partnership), per_page=20)
-        context = {
-            "org": self.org,
-            "partnership": partnership,
-            "page": page,
-            "query": query_without_page(request),
-            "form": form,
-            "can_write": self.can_write,
-        }
-        return render(request, self.template_name, context, status=status)
+        context = self.ctx(partnership=partnership, page=page, query=query_without_page(request), form=form)
+        return self.show(request, context, status=status)
 
     def get(self, request, org_slug, partnership_pk):
         partnership = self._partnership()

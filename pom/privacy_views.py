@@ -14,29 +14,26 @@ from django.views import View
 
 from pom import jobs, privacy
 from pom.models import Role
+from pom.pages import OrgPage
 from pom.tasks import heavy_org_export
-from pom.tenancy import OrgRequiredMixin
 
 
-class DataSettingsView(OrgRequiredMixin, View):
+class DataSettingsView(OrgPage):
     """Exports for owners and admins; deletion (with its grace period) for owners."""
 
     required_role = Role.ADMIN
     template_name = "pom/settings_data.html"
+    page_context = {"settings_tab": "data"}
 
     def get(self, request, org_slug, status=200, error=""):
-        context = {
-            "org": self.org,
-            "role": self.role,
-            "can_admin": True,
-            "is_owner": self.role == Role.OWNER,
-            "settings_tab": "data",
-            "exports": jobs.job_list(org=self.org, kind="org.export")[:10],
-            "deletion": privacy.deletion_pending(org=self.org),
-            "grace_days": privacy.settings.POM_ORG_DELETION_GRACE_DAYS,
-            "error": error,
-        }
-        return render(request, self.template_name, context, status=status)
+        context = self.ctx(
+            is_owner=self.role == Role.OWNER,
+            exports=jobs.job_list(org=self.org, kind="org.export")[:10],
+            deletion=privacy.deletion_pending(org=self.org),
+            grace_days=privacy.settings.POM_ORG_DELETION_GRACE_DAYS,
+            error=error,
+        )
+        return self.show(request, context, status=status)
 
     def post(self, request, org_slug):
         action = request.POST.get("action")

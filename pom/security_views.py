@@ -12,37 +12,34 @@ from django.views import View
 from pom import security, sso
 from pom.forms import SsoForm, SsoStartForm
 from pom.models import Role
-from pom.tenancy import OrgRequiredMixin
+from pom.pages import OrgPage, add_errors
 
 
 def _errors(exc: ValidationError) -> dict:
     return exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
 
 
-class SecuritySettingsView(OrgRequiredMixin, View):
+class SecuritySettingsView(OrgPage):
     """Owners set the policy; admins may read it."""
 
     required_roles = {"GET": Role.ADMIN, "POST": Role.OWNER}
     template_name = "pom/settings_security.html"
+    page_context = {"settings_tab": "security"}
 
     def get(self, request, org_slug, sso_form=None, status=200, errors=None):
         policy = security.org_security(org=self.org)
-        context = {
-            "org": self.org,
-            "role": self.role,
-            "can_admin": True,
-            "is_owner": self.role == Role.OWNER,
-            "settings_tab": "security",
-            "policy": policy,
-            "deployment_requires_admin_mfa": security.settings.POM_REQUIRE_MFA_FOR_ADMINS,
-            "without_mfa": security.members_without_mfa(org=self.org)[:200],
-            "sso_form": sso_form or SsoForm(initial=sso.form_initial(policy)),
-            "sso_callback_url": sso.oidc_callback_url(self.org),
-            "saml_sp_entity_id": sso.saml_sp_entity_id(self.org),
-            "saml_acs_url": sso.saml_acs_url(self.org),
-            "errors": errors or {},
-        }
-        return render(request, self.template_name, context, status=status)
+        context = self.ctx(
+            is_owner=self.role == Role.OWNER,
+            policy=policy,
+            deployment_requires_admin_mfa=security.settings.POM_REQUIRE_MFA_FOR_ADMINS,
+            without_mfa=security.members_without_mfa(org=self.org)[:200],
+            sso_form=sso_form or SsoForm(initial=sso.form_initial(policy)),
+            sso_callback_url=sso.oidc_callback_url(self.org),
+            saml_sp_entity_id=sso.saml_sp_entity_id(self.org),
+            saml_acs_url=sso.saml_acs_url(self.org),
+            errors=errors or {},
+        )
+        return self.show(request, context, status=status)
 
     def post(self, request, org_slug):
         what = request.POST.get("what")
@@ -59,8 +56,7 @@ class SecuritySettingsView(OrgRequiredMixin, View):
                 try:
                     sso.sso_configure(org=self.org, actor=request.user, **form.cleaned_data)
                 except ValidationError as exc:
-                    for field, errors in _errors(exc).items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    add_errors(form, exc)
                     return self.get(request, org_slug, sso_form=form, status=400)
                 messages.success(request, _("Single sign-on saved."))
         except ValidationError as exc:

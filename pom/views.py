@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 from pom import hooks, jobs, selectors, services
 from pom.forms import ApiKeyForm, InvitationForm, MemberRoleForm, OrganizationForm, PeerProfileForm, ProfileForm
 from pom.models import ApiKey, Job, Membership, OrgInvitation, Role
-from pom.pages import HtmxFragmentMixin, error_text, invitation_closed_reason
+from pom.pages import HtmxFragmentMixin, OrgPage, add_errors, error_text, invitation_closed_reason
 from pom.tenancy import OrgRequiredMixin
 from pom.web import paginate, query_without_page
 
@@ -84,15 +84,14 @@ class DashboardView(OrgRequiredMixin, TemplateView):
         return context
 
 
-class OrgSettingsView(OrgRequiredMixin, View):
+class OrgSettingsView(OrgPage):
     required_role = Role.ADMIN
     template_name = "pom/settings_org.html"
+    page_context = {"settings_tab": "org"}
 
     def get(self, request, org_slug):
-        return render(
-            request,
-            self.template_name,
-            self._context(OrganizationForm(instance=self.org), PeerProfileForm(instance=self.org)),
+        return self.show(
+            request, self.ctx(form=OrganizationForm(instance=self.org), profile_form=PeerProfileForm(instance=self.org))
         )
 
     def post(self, request, org_slug):
@@ -106,40 +105,26 @@ class OrgSettingsView(OrgRequiredMixin, View):
                     org=self.org, actor=request.user, data={**form.cleaned_data, **profile_form.cleaned_data}
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Organization profile saved."))
                 return redirect("org_settings", org_slug=self.org.slug)
-        return render(request, self.template_name, self._context(form, profile_form), status=400)
-
-    def _context(self, form, profile_form):
-        return {
-            "form": form,
-            "profile_form": profile_form,
-            "org": self.org,
-            "role": self.role,
-            "can_admin": True,
-            "settings_tab": "org",
-        }
+        return self.show(request, self.ctx(form=form, profile_form=profile_form), status=400)
 
 
-class MembersView(OrgRequiredMixin, View):
+class MembersView(OrgPage):
     required_role = Role.ADMIN
     template_name = "pom/settings_members.html"
+    page_context = {"settings_tab": "members", "roles": Role.choices}
 
     def get(self, request, org_slug, form=None, status=200):
-        context = {
-            "org": self.org,
-            "role": self.role,
-            "can_admin": True,
-            "settings_tab": "members",
-            "invitation_days": settings.POM_ORG_INVITATION_DAYS,
-            "members": selectors.member_list(org=self.org),
-            "invitations": selectors.invitation_list(org=self.org)[:50],
-            "form": form or InvitationForm(),
-            "roles": Role.choices,
-        }
-        return render(request, self.template_name, context, status=status)
+        context = self.ctx(
+            invitation_days=settings.POM_ORG_INVITATION_DAYS,
+            members=selectors.member_list(org=self.org),
+            invitations=selectors.invitation_list(org=self.org)[:50],
+            form=form or InvitationForm(),
+        )
+        return self.show(request, context, status=status)
 
     def post(self, request, org_slug):
         form = InvitationForm(request.POST)
@@ -147,8 +132,7 @@ class MembersView(OrgRequiredMixin, View):
             try:
                 services.invitation_create(org=self.org, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
-                    form.add_error(field, errors)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request, _("Invitation sent to %(cleaned_data)s.") % {"cleaned_data": form.cleaned_data["email"]}
@@ -157,7 +141,7 @@ class MembersView(OrgRequiredMixin, View):
         return self.get(request, org_slug, form=form, status=400)
 
 
-class MemberUpdateView(OrgRequiredMixin, View):
+class MemberUpdateView(OrgPage):
     required_role = Role.ADMIN
 
     def post(self, request, org_slug, pk):
@@ -189,7 +173,7 @@ class MemberUpdateView(OrgRequiredMixin, View):
         return redirect("org_members", org_slug=self.org.slug)
 
 
-class InvitationRevokeView(OrgRequiredMixin, View):
+class InvitationRevokeView(OrgPage):
     required_role = Role.ADMIN
 
     def post(self, request, org_slug, pk):
@@ -242,21 +226,14 @@ class InvitationAcceptView(View):
         return redirect("dashboard", org_slug=membership.organization.slug)
 
 
-class ApiKeysView(OrgRequiredMixin, View):
+class ApiKeysView(OrgPage):
     required_role = Role.ADMIN
     template_name = "pom/settings_api_keys.html"
+    page_context = {"settings_tab": "api"}
 
     def get(self, request, org_slug, form=None, new_key=None, status=200):
-        context = {
-            "org": self.org,
-            "role": self.role,
-            "can_admin": True,
-            "settings_tab": "api",
-            "keys": selectors.api_key_list(org=self.org),
-            "form": form or ApiKeyForm(),
-            "new_key": new_key,
-        }
-        return render(request, self.template_name, context, status=status)
+        context = self.ctx(keys=selectors.api_key_list(org=self.org), form=form or ApiKeyForm(), new_key=new_key)
+        return self.show(request, context, status=status)
 
     def post(self, request, org_slug, new_key=None):
         if new_key is not None:  # rendered right after a rotation by ApiKeyRotateView
@@ -269,7 +246,7 @@ class ApiKeysView(OrgRequiredMixin, View):
         return self.get(request, org_slug, new_key=raw)
 
 
-class ApiKeyRotateView(OrgRequiredMixin, View):
+class ApiKeyRotateView(OrgPage):
     """Replace a key: the new one is shown once, the old one keeps working during the overlap."""
 
     required_role = Role.ADMIN
@@ -289,7 +266,7 @@ class ApiKeyRotateView(OrgRequiredMixin, View):
         return ApiKeysView.as_view()(request, org_slug=org_slug, new_key=raw)
 
 
-class ApiKeyRevokeView(OrgRequiredMixin, View):
+class ApiKeyRevokeView(OrgPage):
     required_role = Role.ADMIN
 
     def post(self, request, org_slug, pk):
@@ -368,18 +345,18 @@ class JobView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
         return context
 
 
-class JobCancelView(OrgRequiredMixin, View):
+class JobCancelView(OrgPage):
     """Stop a queued or running job (managers)."""
 
     def post(self, request, org_slug, pk):
         job = get_object_or_404(jobs.job_list(org=self.org), pk=pk)
         job = jobs.job_cancel(org=self.org, job=job)
         if getattr(request, "htmx", None):
-            return render(request, "pom/_job.html", {"job": job, "org": self.org, "can_write": self.can_write})
+            return self.show(request, self.ctx(job=job), template="pom/_job.html")
         return redirect("org_job", org_slug=self.org.slug, pk=job.pk)
 
 
-class JobFileView(OrgRequiredMixin, View):
+class JobFileView(OrgPage):
     """The file a job produced (an export, an error report), for members only, as an attachment."""
 
     def get(self, request, org_slug, pk):

@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from partners.models import Partnership
 from pom.models import Role
-from pom.tenancy import OrgRequiredMixin
+from pom.pages import OrgPage
 from pom.web import paginate, query_without_page
 from reports import packs, packs_render, wrapped
 from reports.packs_access import workspace_partnerships
@@ -28,7 +28,7 @@ from workspaces.models import Side
 from workspaces.views import WorkspaceMixin
 
 
-class _VendorSide(OrgRequiredMixin):
+class _VendorSide(OrgPage):
     """Vendor people: every partnership of the organization; managers generate."""
 
     required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
@@ -47,9 +47,9 @@ class _VendorSide(OrgRequiredMixin):
     def url(self, name: str, *args) -> str:
         return reverse(f"reports:{name}", args=[self.org.slug, *args])
 
-    def page_context(self, **extra) -> dict:
-        return {"org": self.org, "role": self.role, "can_generate": self.can_write, "side": "vendor",
-                "base": "reports/packs/_vendor_base.html", **extra}  # fmt: skip
+    def side_context(self, **extra) -> dict:
+        defaults = {"can_generate": self.can_write, "side": "vendor", "base": "reports/packs/_vendor_base.html"}
+        return self.ctx(**{**defaults, **extra})  # a page may decide `can_generate` itself (Wrapped)
 
     def snapshot_for(self, pack) -> dict:
         return pack.snapshot
@@ -77,7 +77,7 @@ class _WorkspaceSide(WorkspaceMixin):
     def url(self, name: str, *args) -> str:
         return reverse(f"reports-ws:{name}", args=[self.workspace.public_id, *args])
 
-    def page_context(self, **extra) -> dict:
+    def side_context(self, **extra) -> dict:
         return {**self.base_context(extra.pop("tab", "packs")), "can_generate": self.access.can_edit,
                 "side": self.access.side, "base": "reports/packs/_ws_base.html", **extra}  # fmt: skip
 
@@ -114,7 +114,7 @@ class _PackList:
         return render(
             request,
             self.template_name,
-            self.page_context(
+            self.side_context(
                 page=page,
                 query=query_without_page(request),
                 partnerships=partnerships,
@@ -207,7 +207,7 @@ class _PackDetail:
         return render(
             request,
             "reports/packs/detail.html",
-            self.page_context(
+            self.side_context(
                 pack=pack,
                 s=snapshot,
                 charts=packs_render.plotly_charts(snapshot),
@@ -267,7 +267,7 @@ class _WrappedDetail:
         return render(
             request,
             "reports/packs/wrapped.html",
-            self.page_context(
+            self.side_context(
                 tab="wrapped",
                 partnership=partnership,
                 year=year,
@@ -345,7 +345,7 @@ class WorkspaceWrappedListView(_WorkspaceSide, View):
         return render(
             request,
             "reports/packs/wrapped_list.html",
-            self.page_context(
+            self.side_context(
                 tab="wrapped",
                 year=year,
                 years=list(range(timezone.localdate().year, timezone.localdate().year - 5, -1)),

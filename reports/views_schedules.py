@@ -8,13 +8,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 
 from partners.models import Partnership
 from pom.models import Role, User
-from pom.tenancy import OrgRequiredMixin
+from pom.pages import OrgPage, add_errors, error_text
 from pom.web import paginate, query_without_page
 from reports import report_kinds, schedules
 from reports.packs_models import ReportSubscription
@@ -70,10 +69,11 @@ def _initial(subscription: ReportSubscription) -> dict:
     }
 
 
-class SubscriptionListView(OrgRequiredMixin, View):
+class SubscriptionListView(OrgPage):
     """Your scheduled reports (admins: everyone's), and a form to add one."""
 
     required_roles = {"GET": Role.VIEWER, "POST": Role.VIEWER}
+    template_name = "reports/packs/schedules.html"
 
     def get(self, request, org_slug, form=None, status=200):
         subs = schedules.subscription_list(org=self.org, user=request.user)
@@ -82,8 +82,8 @@ class SubscriptionListView(OrgRequiredMixin, View):
         for sub in page:
             sub.title = kinds.get(sub.kind, sub.kind)
         form = form or SubscriptionForm(org=self.org, initial={"recipients": [request.user]})
-        context = {"org": self.org, "role": self.role, "page": page, "query": query_without_page(request), "form": form}
-        return render(request, "reports/packs/schedules.html", context, status=status)
+        context = self.ctx(page=page, query=query_without_page(request), form=form)
+        return self.show(request, context, status=status)
 
     def post(self, request, org_slug):
         form = SubscriptionForm(request.POST, org=self.org)
@@ -95,16 +95,17 @@ class SubscriptionListView(OrgRequiredMixin, View):
                 frequency=form.cleaned_data["frequency"], recipients=list(form.cleaned_data["recipients"]),
             )  # fmt: skip
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_errors(form, exc)
             return self.get(request, org_slug, form=form, status=400)
         messages.success(request, _("Scheduled. The first report leaves on the next slot."))
         return redirect("reports:schedules", org_slug=self.org.slug)
 
 
-class SubscriptionView(OrgRequiredMixin, View):
+class SubscriptionView(OrgPage):
     """Edit one subscription (owner or admin); `action=pause|resume|delete` for the buttons."""
 
     required_roles = {"GET": Role.VIEWER, "POST": Role.VIEWER}
+    template_name = "reports/packs/schedule_edit.html"
 
     def subscription(self, pk) -> ReportSubscription:
         subscription = schedules.subscription_get(org=self.org, user=self.request.user, pk=pk)
@@ -118,12 +119,7 @@ class SubscriptionView(OrgRequiredMixin, View):
         subscription = self.subscription(pk)
         form = form or SubscriptionForm(org=self.org, initial=_initial(subscription))
         form.fields["kind"].disabled = True
-        return render(
-            request,
-            "reports/packs/schedule_edit.html",
-            {"org": self.org, "role": self.role, "subscription": subscription, "form": form},
-            status=status,
-        )
+        return self.show(request, self.ctx(subscription=subscription, form=form), status=status)
 
     def post(self, request, org_slug, pk):
         subscription = self.subscription(pk)
@@ -151,7 +147,7 @@ class SubscriptionView(OrgRequiredMixin, View):
                 frequency=form.cleaned_data["frequency"], recipients=list(form.cleaned_data["recipients"]),
             )  # fmt: skip
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
             return redirect("reports:schedule", org_slug=self.org.slug, pk=subscription.pk)
         messages.success(request, _("Subscription saved."))
         return redirect("reports:schedules", org_slug=self.org.slug)

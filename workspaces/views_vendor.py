@@ -5,13 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
-from django.views import View
 from django.views.generic import TemplateView
 
 from partners.models import Partner
-from pom.pages import HtmxFragmentMixin
+from pom.pages import HtmxFragmentMixin, OrgPage, add_errors
 from pom.tenancy import OrgRequiredMixin
 from pom.web import paginate, query_without_page
 from workspaces import selectors, services
@@ -39,7 +38,7 @@ class OrgWorkspaceListView(HtmxFragmentMixin, OrgRequiredMixin, TemplateView):
         return context
 
 
-class DealRoomCreateView(OrgRequiredMixin, View):
+class DealRoomCreateView(OrgPage):
     """Open a workspace around several partnerships and, optionally, one opportunity (a deal room).
 
     `?opportunity=<id>` preselects the deal and the partnerships already involved in it.
@@ -57,7 +56,7 @@ class DealRoomCreateView(OrgRequiredMixin, View):
                 "name": f"Deal room · {opportunity.name}",
                 "partnerships": selectors.opportunity_partnership_ids(org=self.org, opportunity=opportunity),
             }
-        return self.render(DealRoomForm(org=self.org, initial=initial))
+        return self.show(request, self.ctx(form=DealRoomForm(org=self.org, initial=initial)))
 
     def post(self, request, org_slug):
         form = DealRoomForm(request.POST, org=self.org)
@@ -73,21 +72,13 @@ class DealRoomCreateView(OrgRequiredMixin, View):
                     opportunity=data["opportunity"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                add_errors(form, exc)
             else:
                 messages.success(
                     request, _("Deal room “%(name)s” is open: invite the partners' people.") % {"name": workspace.name}
                 )
                 return redirect(services.workspace_url(workspace, "workspaces:members"))
-        return self.render(form, status=400)
-
-    def render(self, form, status=200):
-        return render(
-            request=self.request,
-            template_name=self.template_name,
-            context={"form": form, "org": self.org},
-            status=status,
-        )
+        return self.show(request, self.ctx(form=form), status=400)
 
 
 class PartnerTabView(OrgRequiredMixin, TemplateView):

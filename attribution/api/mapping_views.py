@@ -10,12 +10,12 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from attribution import cosell, cosell_selectors, mapping_services
+from attribution import cosell, mapping_services
 from attribution import mapping_selectors as selectors
 from attribution.api import mapping_serializers as s
 from attribution.mapping_models import (
@@ -23,11 +23,12 @@ from attribution.mapping_models import (
     AccountMatch,
     CoSellRequest,
     MappingSide,
+    MatchDecision,
     PartnerPopulation,
     Population,
 )
 from partners.models import Partnership
-from pom.api.base import OrgViewSet
+from pom.api.base import ServiceViewSet, ServiceWriteViewSet
 from pom.models import Role
 
 
@@ -79,11 +80,12 @@ def their_page(viewset, view: selectors.MapView, key):
     return viewset.get_paginated_response(s.TheirRowSerializer(payloads, many=True).data)
 
 
-class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class AccountMapViewSet(ServiceViewSet):
     """One map per partnership: consents, the matrix, the overlaps the partner shares, sharing settings."""
 
     model = AccountMap
-    serializer_class = s.AccountMapOutputSerializer
+    input_serializer_class = s.AccountMapInputSerializer
+    output_serializer_class = s.AccountMapOutputSerializer
     required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER, "PUT": Role.ADMIN}
     filterset_fields = ["partnership", "source"]
     ordering = ["id"]
@@ -94,15 +96,12 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
     def view(self) -> selectors.MapView:
         return selectors.map_view(account_map=self.get_object(), side=MappingSide.VENDOR)
 
-    @extend_schema(request=s.AccountMapInputSerializer, responses=s.AccountMapOutputSerializer)
-    def create(self, request, *args, **kwargs):
+    def create_object(self, data):
         """The partnership's map (created with nothing shared when missing)."""
-        checked = self.validated(s.AccountMapInputSerializer)
-        partnership = Partnership.objects.for_org(self.org).filter(pk=checked["partnership"]).first()
+        partnership = Partnership.objects.for_org(self.org).filter(pk=data["partnership"]).first()
         if partnership is None:
             raise ApiValidationError({"partnership": [_("Unknown in this organization.")]})
-        account_map = mapping_services.account_map_ensure(org=self.org, partnership=partnership)
-        return Response(s.AccountMapOutputSerializer(account_map).data, status=status.HTTP_201_CREATED)
+        return mapping_services.account_map_ensure(org=self.org, partnership=partnership)
 
     @extend_schema(responses=s.MatrixSerializer)
     @action(detail=True, methods=["get"])
@@ -126,8 +125,7 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
     def _consent(self, verb):
         account_map = self.get_object()
         verb(org=self.org, actor=self.actor, account_map=account_map, side=MappingSide.VENDOR)
-        account_map.refresh_from_db()
-        return Response(s.AccountMapOutputSerializer(account_map).data)
+        return self.answer(account_map)
 
     @extend_schema(request=None, responses=s.AccountMapOutputSerializer)
     @action(detail=True, methods=["post"], url_path="opt-in")
@@ -181,44 +179,36 @@ class AccountMapViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         return Response({"job": job.pk, "status": job.status}, status=status.HTTP_202_ACCEPTED)
 
 
-class PopulationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgViewSet):
+class PopulationViewSet(ServiceViewSet):
     """The vendor's populations; admins add custom ones (filters: type, region, industry,
     has_open_opportunity, min_open_amount), rename or switch them off."""
 
     model = Population
-    serializer_class = s.PopulationOutputSerializer
+    input_serializer_class = s.PopulationInputSerializer
+    output_serializer_class = s.PopulationOutputSerializer
+    allow_put = False
     required_roles = {"GET": Role.VIEWER, "POST": Role.ADMIN, "PATCH": Role.ADMIN, "DELETE": Role.ADMIN}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     ordering = ["order", "name"]
 
-    @extend_schema(request=s.PopulationInputSerializer, responses=s.PopulationOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(s.PopulationInputSerializer)
-        population = mapping_services.population_create(
-            org=self.org,
-            actor=self.actor,
-            name=checked.get("name", ""),
-            filters=checked.get("filters", {}),
+    def create_object(self, data):
+        return mapping_services.population_create(
+            org=self.org, actor=self.actor, name=data.get("name", ""), filters=data.get("filters", {})
         )
-        return Response(s.PopulationOutputSerializer(population).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.PopulationInputSerializer, responses=s.PopulationOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        checked = self.validated(s.PopulationInputSerializer, partial=True)
-        population = mapping_services.population_update(
-            org=self.org, actor=self.actor, population=self.get_object(), data=checked
-        )
-        return Response(s.PopulationOutputSerializer(population).data)
+    def update_object(self, population, data):
+        return mapping_services.population_update(org=self.org, actor=self.actor, population=population, data=data)
 
-    def perform_destroy(self, instance):
-        mapping_services.population_delete(org=self.org, actor=self.actor, population=instance)
+    def delete_object(self, population):
+        mapping_services.population_delete(org=self.org, actor=self.actor, population=population)
 
 
-class CoSellRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class CoSellRequestViewSet(ServiceViewSet):
     """Co-sell requests to partners on accounts in common; an accepted one becomes a touchpoint."""
 
     model = CoSellRequest
-    serializer_class = s.CoSellRequestOutputSerializer
+    input_serializer_class = s.CoSellRequestInputSerializer
+    output_serializer_class = s.CoSellRequestOutputSerializer
     required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
     filterset_fields = ["status", "partnership", "account", "kind"]
     ordering = ["-created_at", "-id"]
@@ -226,38 +216,29 @@ class CoSellRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset).select_related("partnership__partner")
 
-    @extend_schema(request=s.CoSellRequestInputSerializer, responses=s.CoSellRequestOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(s.CoSellRequestInputSerializer)
-        created = cosell.cosell_request_create(org=self.org, actor=self.actor, **checked)
-        created = cosell_selectors.cosell_request_list(org=self.org).get(pk=created.pk)
-        return Response(s.CoSellRequestOutputSerializer(created).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return cosell.cosell_request_create(org=self.org, actor=self.actor, **data)
 
     @extend_schema(request=None, responses=s.CoSellRequestOutputSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, *args, **kwargs):
-        withdrawn = cosell.cosell_request_withdraw(org=self.org, actor=self.actor, request=self.get_object())
-        return Response(s.CoSellRequestOutputSerializer(withdrawn).data)
+        return self.answer(cosell.cosell_request_withdraw(org=self.org, actor=self.actor, request=self.get_object()))
 
 
-class MatchDecisionViewSet(OrgViewSet):
+class MatchDecisionViewSet(ServiceWriteViewSet):
     """Confirm or reject a name match the partner shares with you (remembered across re-uploads)."""
 
-    model = AccountMap
-    serializer_class = s.MatchDecisionOutputSerializer
+    model = MatchDecision
+    input_serializer_class = s.MatchDecisionInputSerializer
+    output_serializer_class = s.MatchDecisionOutputSerializer
     required_roles = {"POST": Role.MANAGER}
     http_method_names = ["post", "options"]
 
-    @extend_schema(request=s.MatchDecisionInputSerializer, responses=s.MatchDecisionOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(s.MatchDecisionInputSerializer)
-        match = AccountMatch.objects.for_org(self.org).filter(pk=checked["match"]).select_related("account_map").first()
+    def create_object(self, data):
+        match = AccountMatch.objects.for_org(self.org).filter(pk=data["match"]).select_related("account_map").first()
         view = selectors.map_view(account_map=match.account_map, side=MappingSide.VENDOR) if match else None
         if view is None or not selectors.fuzzy_matches(view).filter(pk=match.pk).exists():
             raise Http404(_("No such name match"))
-        decision = mapping_services.match_decide(
-            org=self.org, actor=self.actor, match=match, verdict=checked["verdict"], side=MappingSide.VENDOR
-        )
-        return Response(
-            {"id": decision.pk, "verdict": decision.verdict, "side": decision.side}, status=status.HTTP_201_CREATED
+        return mapping_services.match_decide(
+            org=self.org, actor=self.actor, match=match, verdict=data["verdict"], side=MappingSide.VENDOR
         )

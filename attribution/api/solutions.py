@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from attribution import solutions
 from attribution.models import (
@@ -16,7 +15,7 @@ from attribution.models import (
     SolutionStep,
 )
 from partners.models import Partnership
-from pom.api.base import OrgScopedPK, OrgViewSet
+from pom.api.base import OrgScopedPK, ServiceViewSet
 from pom.models import Role
 
 # Joint solutions --------------------------------------------------------------------------------
@@ -109,12 +108,13 @@ class StepActionInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
-class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class JointSolutionViewSet(ServiceViewSet):
     """Joint solutions with partners, split and steps. Actions: `vet`, `split` (a split rule of the
     library), `complete-step` and `approve-step` (for the vendor side; partners act in their workspace)."""
 
     model = JointSolution
-    serializer_class = JointSolutionOutputSerializer
+    input_serializer_class = SolutionIdeaInputSerializer
+    output_serializer_class = JointSolutionOutputSerializer
     filterset_fields = ["status", "source", "certification"]
     search_fields = ["title"]
     ordering = ["title"]
@@ -123,31 +123,22 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset.prefetch_related("partner_links", "steps"))
 
-    def _out(self, solution):
-        solution = solutions.solution_list(org=self.org).get(pk=solution.pk)
-        return Response(JointSolutionOutputSerializer(solution).data)
-
-    @extend_schema(request=SolutionIdeaInputSerializer, responses={201: JointSolutionOutputSerializer})
-    def create(self, request, org_slug):
-        checked = self.validated(SolutionIdeaInputSerializer)
-        solution = solutions.solution_idea_submit(org=self.org, actor=self.actor, **checked)
-        response = self._out(solution)
-        response.status_code = status.HTTP_201_CREATED
-        return response
+    def create_object(self, data):
+        return solutions.solution_idea_submit(org=self.org, actor=self.actor, **data)
 
     @extend_schema(request=VetInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"])
     def vet(self, request, org_slug, pk):
         solution = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(VetInputSerializer)
-        return self._out(solutions.solution_vet(org=self.org, actor=self.actor, solution=solution, **checked))
+        return self.answer(solutions.solution_vet(org=self.org, actor=self.actor, solution=solution, **checked))
 
     @extend_schema(request=SplitInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"])
     def split(self, request, org_slug, pk):
         solution = self.get_object()  # 404 for another tenant's id before the body is read
         checked = self.validated(SplitInputSerializer)
-        return self._out(solutions.solution_split_set(org=self.org, actor=self.actor, solution=solution, **checked))
+        return self.answer(solutions.solution_split_set(org=self.org, actor=self.actor, solution=solution, **checked))
 
     def _step(self, solution, step_id):
         step = SolutionStep.objects.for_org(self.org).filter(solution=solution, pk=step_id).first()
@@ -167,7 +158,7 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
             step=self._step(solution, checked["step"]),
             note=checked["note"],
         )
-        return self._out(solution)
+        return self.answer(solution)
 
     @extend_schema(request=StepActionInputSerializer, responses=JointSolutionOutputSerializer)
     @action(detail=True, methods=["post"], url_path="approve-step")
@@ -181,4 +172,4 @@ class JointSolutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Org
             step=self._step(solution, checked["step"]),
             note=checked["note"],
         )
-        return self._out(solution)
+        return self.answer(solution)

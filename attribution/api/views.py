@@ -224,6 +224,7 @@ class SplitRuleViewSet(ServiceViewSet):
     input_serializer_class = s.SplitRuleInputSerializer
     update_serializer_class = s.SplitRuleUpdateSerializer
     output_serializer_class = s.SplitRuleOutputSerializer
+    put_partial = True  # PUT changes only what it names, as PATCH
     filterset_fields = ["match_on", "is_active"]
     ordering = ["priority", "name"]
     required_roles = {"POST": Role.ADMIN, "PATCH": Role.ADMIN, "PUT": Role.ADMIN}
@@ -237,9 +238,6 @@ class SplitRuleViewSet(ServiceViewSet):
 
     def update_object(self, obj, data):
         return services.split_rule_update(org=self.org, actor=self.actor, rule=obj, data=data)
-
-    def update(self, request, *args, **kwargs):  # PUT changes only what it names, as PATCH
-        return self.partial_update(request, *args, **kwargs)
 
     @extend_schema(request=s.SplitRuleReviseSerializer, responses=s.SplitRuleOutputSerializer)
     @action(detail=True, methods=["post"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -25,8 +25,8 @@ from partners.assessment_models import (
     Swot,
 )
 from partners.models import Partnership
-from pom.api.base import OrgScopedPK, OrgViewSet
-from pom.models import Role, User
+from pom.api.base import OrgScopedPK, ServiceViewSet
+from pom.models import Role
 
 # Health questions ---------------------------------------------------------------------------------
 
@@ -44,21 +44,18 @@ class HealthQuestionInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
 
 
-class HealthQuestionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgViewSet
-):  # fmt: skip
+class HealthQuestionViewSet(ServiceViewSet):
     """The organization's health questionnaire (1–5 answers); admins edit it, rounds sent keep their text."""
 
     model = HealthQuestion
-    serializer_class = HealthQuestionOutputSerializer
+    input_serializer_class = HealthQuestionInputSerializer
+    output_serializer_class = HealthQuestionOutputSerializer
+    allow_put = False
     filterset_fields = ["is_active"]
     ordering = ["order", "id"]
     required_roles = {"POST": Role.ADMIN, "PATCH": Role.ADMIN, "DELETE": Role.ADMIN}
 
-    @extend_schema(request=HealthQuestionInputSerializer, responses={201: HealthQuestionOutputSerializer})
-    def create(self, request, org_slug):
-        s_checked = self.validated(HealthQuestionInputSerializer)
-        data = s_checked
+    def create_object(self, data):
         question = assessment_services.health_question_create(
             org=self.org, actor=self.actor, text=data["text"], help_text=data["help_text"], order=data.get("order")
         )
@@ -66,19 +63,13 @@ class HealthQuestionViewSet(
             question = assessment_services.health_question_update(
                 org=self.org, actor=self.actor, question=question, data={"is_active": False}
             )
-        return Response(HealthQuestionOutputSerializer(question).data, status=status.HTTP_201_CREATED)
+        return question
 
-    @extend_schema(request=HealthQuestionInputSerializer, responses=HealthQuestionOutputSerializer)
-    def partial_update(self, request, org_slug, pk):
-        question = self.get_object()
-        s_checked = self.validated(HealthQuestionInputSerializer, partial=True)
-        question = assessment_services.health_question_update(
-            org=self.org, actor=self.actor, question=question, data=dict(s_checked)
-        )
-        return Response(HealthQuestionOutputSerializer(question).data)
+    def update_object(self, question, data):
+        return assessment_services.health_question_update(org=self.org, actor=self.actor, question=question, data=data)
 
-    def perform_destroy(self, instance):
-        assessment_services.health_question_delete(org=self.org, actor=self.actor, question=instance)
+    def delete_object(self, question):
+        assessment_services.health_question_delete(org=self.org, actor=self.actor, question=question)
 
 
 # Campaigns ----------------------------------------------------------------------------------------
@@ -121,32 +112,29 @@ def _with_counts(qs):
     )
 
 
-class AssessmentCampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class AssessmentCampaignViewSet(ServiceViewSet):
     """Assessment campaigns with response rates. `POST` sends one to many partnerships (e-mails with
     personal links to both sides); `close` stops answers and reminders."""
 
     model = AssessmentCampaign
-    serializer_class = CampaignOutputSerializer
+    input_serializer_class = CampaignInputSerializer
+    output_serializer_class = CampaignOutputSerializer
     filterset_fields = ["status", "kind"]
     ordering = ["-created_at", "-id"]
 
     def filter_queryset(self, queryset):
         return _with_counts(super().filter_queryset(queryset))
 
-    @extend_schema(request=CampaignInputSerializer, responses={201: CampaignOutputSerializer})
-    def create(self, request, org_slug):
-        s_checked = self.validated(CampaignInputSerializer)
-        campaign = assessment_services.campaign_create(org=self.org, actor=self.actor, **s_checked)
-        campaign = _with_counts(AssessmentCampaign.objects.for_org(self.org)).get(pk=campaign.pk)
-        return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return assessment_services.campaign_create(org=self.org, actor=self.actor, **data)
 
     @extend_schema(request=None, responses=CampaignOutputSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, org_slug, pk):
         """Close the campaign now: its links stop taking answers and no reminder goes out."""
-        campaign = assessment_services.campaign_close(org=self.org, actor=self.actor, campaign=self.get_object())
-        campaign = _with_counts(AssessmentCampaign.objects.for_org(self.org)).get(pk=campaign.pk)
-        return Response(CampaignOutputSerializer(campaign).data)
+        return self.answer(
+            assessment_services.campaign_close(org=self.org, actor=self.actor, campaign=self.get_object())
+        )
 
 
 # Rounds and responses ------------------------------------------------------------------------------
@@ -200,12 +188,12 @@ class RoundResultOutputSerializer(serializers.Serializer):
     answered = serializers.IntegerField()
 
 
-class AssessmentRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class AssessmentRoundViewSet(ServiceViewSet):
     """One campaign's questionnaire for one partnership; `results` gives each side's trust (the formula
     written out), health score and the responses behind them."""
 
     model = AssessmentRound
-    serializer_class = RoundOutputSerializer
+    output_serializer_class = RoundOutputSerializer
     filterset_fields = ["campaign", "partnership"]
     ordering = ["-created_at", "-id"]
 
@@ -243,12 +231,13 @@ class ResponseInputSerializer(serializers.Serializer):
     )
 
 
-class AssessmentResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class AssessmentResponseViewSet(ServiceViewSet):
     """Submitted answers (immutable). `POST` submits the caller's own answer to an invitation addressed to
     them; nobody answers for someone else, and API keys cannot answer."""
 
     model = AssessmentResponse
-    serializer_class = ResponseOutputSerializer
+    input_serializer_class = ResponseInputSerializer
+    output_serializer_class = ResponseOutputSerializer
     filterset_fields = ["partnership", "round", "side"]
     ordering = ["-submitted_at", "-id"]
     required_roles = {"POST": Role.VIEWER}
@@ -256,18 +245,12 @@ class AssessmentResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset).prefetch_related("health_answers")
 
-    @extend_schema(request=ResponseInputSerializer, responses={201: ResponseOutputSerializer})
-    def create(self, request, org_slug):
-        s_checked = self.validated(ResponseInputSerializer)
-        data = dict(s_checked)
-        invitation = data.pop("invitation")
-        if not isinstance(self.actor, User) or (
-            invitation.user_id != self.actor.pk and invitation.email.lower() != self.actor.email.lower()
-        ):
-            raise PermissionDenied(_("Only the person this invitation was sent to can answer it."))
-        response = assessment_answers.response_submit(invitation=invitation, actor=self.actor, data=data)
-        response = AssessmentResponse.objects.for_org(self.org).prefetch_related("health_answers").get(pk=response.pk)
-        return Response(ResponseOutputSerializer(response).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        refusal = _("Only the person this invitation was sent to can answer it.")
+        person, invitation = self.person(refusal), data.pop("invitation")
+        if invitation.user_id != person.pk and invitation.email.lower() != person.email.lower():
+            raise PermissionDenied(refusal)
+        return assessment_answers.response_submit(invitation=invitation, actor=person, data=data)
 
 
 # SWOT and survey scores ---------------------------------------------------------------------------
@@ -291,22 +274,20 @@ class SwotInputSerializer(serializers.Serializer):
     threats = serializers.CharField(required=False, allow_blank=True)
 
 
-class SwotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class SwotViewSet(ServiceViewSet):
     """SWOT per partnership and year. `POST` creates or edits the one of that year (fields left out are kept)."""
 
     model = Swot
-    serializer_class = SwotOutputSerializer
+    input_serializer_class = SwotInputSerializer
+    output_serializer_class = SwotOutputSerializer
+    create_status = status.HTTP_200_OK  # an upsert: the year's SWOT, new or edited
     filterset_fields = ["partnership", "year"]
     ordering = ["partnership", "-year"]
 
-    @extend_schema(request=SwotInputSerializer, responses={200: SwotOutputSerializer})
-    def create(self, request, org_slug):
-        s_checked = self.validated(SwotInputSerializer)
-        data = dict(s_checked)
-        swot = assessment_services.swot_save(
+    def create_object(self, data):
+        return assessment_services.swot_save(
             org=self.org, actor=self.actor, partnership=data.pop("partnership"), year=data.pop("year"), data=data
         )
-        return Response(SwotOutputSerializer(swot).data)
 
 
 class SatisfactionOutputSerializer(serializers.ModelSerializer):
@@ -335,24 +316,19 @@ class SatisfactionInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class SatisfactionScoreViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgViewSet
-):  # fmt: skip
+class SatisfactionScoreViewSet(ServiceViewSet):
     """Survey scores per partnership (NPS, CSAT) with their source and date."""
 
     model = SatisfactionScore
-    serializer_class = SatisfactionOutputSerializer
+    input_serializer_class = SatisfactionInputSerializer
+    output_serializer_class = SatisfactionOutputSerializer
     filterset_fields = ["partnership", "scale"]
     ordering = ["-measured_on", "-id"]
 
-    @extend_schema(request=SatisfactionInputSerializer, responses={201: SatisfactionOutputSerializer})
-    def create(self, request, org_slug):
-        s_checked = self.validated(SatisfactionInputSerializer)
-        data = dict(s_checked)
-        record = assessment_services.satisfaction_create(
+    def create_object(self, data):
+        return assessment_services.satisfaction_create(
             org=self.org, actor=self.actor, partnership=data.pop("partnership"), data=data
         )
-        return Response(SatisfactionOutputSerializer(record).data, status=status.HTTP_201_CREATED)
 
-    def perform_destroy(self, instance):
-        assessment_services.satisfaction_delete(org=self.org, actor=self.actor, record=instance)
+    def delete_object(self, record):
+        assessment_services.satisfaction_delete(org=self.org, actor=self.actor, record=record)

@@ -17,7 +17,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from pom import security, sso
 from pom.api.auth import ApiKeyPrincipal
 from pom.api.pagination import Pagination  # noqa: F401  (re-exported)
-from pom.models import Organization, OrgOwned, Role, role_at_least
+from pom.api.serializers import JobOutputSerializer
+from pom.models import Organization, OrgOwned, Role, User, role_at_least
 from pom.tenancy import REQUIRED_ROLES, org_access
 
 DEFAULT_REQUIRED_ROLES = REQUIRED_ROLES  # one role map for pages and API (pom.tenancy)
@@ -124,6 +125,15 @@ class OrgMixin(StrictInputMixin, AtomicWritesMixin):
             return self.request.user.key
         return self.request.user
 
+    def person(self, message: str) -> User:
+        """The signed-in person making the request; 403 with `message` for an API key.
+
+        For writes that belong to a person (an answer of theirs, a comment, a subscription they own).
+        """
+        if not isinstance(self.actor, User):
+            raise exceptions.PermissionDenied(message)
+        return self.actor
+
     def get_serializer_context(self):
         parent = getattr(super(), "get_serializer_context", None)  # plain APIViews have none
         base = parent() if parent else {"request": self.request, "view": self}
@@ -142,27 +152,22 @@ class OrgViewSet(OrgMixin, viewsets.GenericViewSet):
         return self.model.objects.for_org(self.org)
 
 
-class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
-    """The one service-write base: Input serializer -> service -> Output serializer.
-
-    Reads (list, retrieve) come from the scoped queryset through `filter_queryset`. Writes are
-    opted into by defining the hooks, each calling the app's service:
-
-    - `create_object(data)` -> POST on the list (answers `create_status`, 201 unless set);
-    - `update_object(obj, data)` -> PUT and PATCH on the detail (`update_serializer_class` if set);
-    - `delete_object(obj)` -> DELETE on the detail (204).
-
-    Bodies are checked strictly by `validated()`; the answer is re-read by `answer()` with the
-    endpoint's annotations but WITHOUT the request's filter backends, so `POST …?status=inactive`
-    answers the row it wrote instead of failing after the write. Subclasses declare; the schema
-    (request serializer, response serializer and status) is derived from the declaration.
+class ServiceWrites(StrictInputMixin):
+    """The service-write declaration of `ServiceWriteViewSet` (below), for any viewset: the hooks, their
+    routes, the derived schema and the answers. A viewset outside an organization's URL (a partner
+    person's workspace) mixes it in and says where its written rows are re-read: `output_queryset()`.
     """
 
     input_serializer_class: type[serializers.Serializer] | None = None
     update_serializer_class: type[serializers.Serializer] | None = None
     output_serializer_class: type[serializers.Serializer]
     create_status = status.HTTP_201_CREATED
+    create_responses: dict | None = None  # the documented create answers, when not {create_status: output}
+    create_output_serializer_class: type[serializers.Serializer] | None = None  # the create's answer, if not output
     allow_put = True  # False: updates are PATCH only
+    patch_partial = True  # False: PATCH needs the same fields as PUT
+    put_partial = False  # True: PUT changes only the fields it names, as PATCH does
+    _rereading = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -180,11 +185,12 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSe
             del routed["update"]
         for action_name, hook in routed.items():
             if getattr(cls, hook, None) is not None and action_name not in cls.__dict__:
-                setattr(cls, action_name, _routed(action_name))
+                setattr(cls, action_name, _routed(action_name, doc=getattr(cls, hook).__doc__))
         update_in = cls.update_serializer_class or cls.input_serializer_class
         documented = {}
         if getattr(cls, "create_object", None) is not None:
-            documented["create"] = extend_schema(request=cls.input_serializer_class, responses={cls.create_status: out})
+            responses = cls.create_responses or {cls.create_status: cls.create_output_serializer_class or out}
+            documented["create"] = extend_schema(request=cls.input_serializer_class, responses=responses)
         if getattr(cls, "update_object", None) is not None:
             if cls.allow_put:
                 documented["update"] = extend_schema(request=update_in, responses=out)
@@ -199,12 +205,75 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSe
     def get_serializer_class(self):
         return getattr(self, "serializer_class", None) or self.output_serializer_class
 
-    def answer(self, obj, code=status.HTTP_200_OK, serializer_class=None) -> Response:
-        """The written row, re-read through the endpoint's annotations but not the request's filters."""
-        self.filter_backends = []
-        obj = self.filter_queryset(self.get_queryset()).get(pk=obj.pk)
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset if self._rereading else self.filter_request(queryset)
+
+    def filter_request(self, queryset):
+        """Narrow a read by query parameters read by hand (what a filter backend cannot say).
+
+        Skipped when `answer()` re-reads a written row, as the filter backends are.
+        """
+        return queryset
+
+    def output_queryset(self):
+        """Where `answer()` re-reads a written row: the endpoint's reads without the request's filters."""
+        self.filter_backends, self._rereading = [], True
+        return self.filter_queryset(self.get_queryset())
+
+    def answer(self, obj, code=status.HTTP_200_OK, serializer_class=None, context=None) -> Response:
+        """The written row, re-read through the endpoint's annotations but not the request's filters.
+
+        `context` adds to the serializer's context what only the write knows (a secret shown once).
+        """
+        obj = self.output_queryset().get(pk=obj.pk)
         serializer_class = serializer_class or self.output_serializer_class
-        return Response(serializer_class(obj, context=self.get_serializer_context()).data, status=code)
+        context = {**self.get_serializer_context(), **(context or {})}
+        return Response(serializer_class(obj, context=context).data, status=code)
+
+    def answer_job(self, job) -> Response:
+        """A queued background job (`pom.jobs`), answered 202 Accepted with the job to poll."""
+        return Response(
+            JobOutputSerializer(job, context=self.get_serializer_context()).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class ServiceWriteViewSet(ServiceWrites, OrgViewSet):
+    """The one service-write base: Input serializer -> service -> Output serializer.
+
+    Reads (list, retrieve; `ServiceViewSet`) come from the scoped queryset through `filter_queryset`.
+    Writes are opted into by defining the hooks, each calling the app's service:
+
+    - `create_object(data)` -> POST on the list (answers `create_status`, 201 unless set);
+    - `update_object(obj, data)` -> PUT and PATCH on the detail (`update_serializer_class` if set);
+    - `delete_object(obj)` -> DELETE on the detail (204).
+
+    Bodies are checked strictly by `validated()`; the answer is re-read by `answer()` with the
+    endpoint's annotations but WITHOUT the request's filters (the filter backends and
+    `filter_request()`), so `POST …?status=inactive` answers the row it wrote instead of failing
+    after the write. Subclasses declare; the schema (request serializer, response serializer and
+    status) is derived from the declaration.
+
+    Also declared rather than written:
+    - a create hook that returns None answers 204 No Content (nothing to show, e.g. a target cleared);
+      `create_responses` documents such answers when they differ from `{create_status: output}`;
+    - `patch_partial = False`: PATCH checks the body whole (a service that needs every field);
+      `put_partial = True`: PUT changes only what it names;
+    - `single_object()`: the endpoint is one row of the organization (its security policy, say),
+      read and updated without an id in the URL;
+    - `answer_job(job)`: an action that queues a background job answers 202 with the job to poll;
+    - `create_output_serializer_class`: the create answers with another serializer, its context
+      completed by the hook through `self.answer_context` (a secret shown once).
+    """
+
+    single_object = None
+
+    def get_object(self):
+        if self.single_object is None:
+            return super().get_object()
+        obj = self.single_object()
+        self.check_object_permissions(self.request, obj)
+        return obj
 
     def run_bulk(self, upsert, *, serializer_class, key: str) -> Response:
         """A bulk upsert: body is a list of items or `{key: [...]}`; all valid or nothing saved (400 per index)."""
@@ -222,31 +291,46 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSe
         return Response({"created": result["created"], "updated": result["updated"]})
 
 
-def _routed(action_name: str):
-    """A fresh handler per class, so each class's schema decorations stay its own."""
-    handler = getattr(_ServiceWrites, action_name)
+def _routed(action_name: str, *, doc: str | None):
+    """A fresh handler per class, so each class's schema decorations stay its own; the hook's
+    docstring describes the operation in the schema."""
+    handler = getattr(_WriteHandlers, action_name)
 
     def routed(self, request, *args, **kwargs):
         return handler(self, request, *args, **kwargs)
 
-    routed.__name__ = action_name
+    routed.__name__, routed.__doc__ = action_name, doc
     return routed
 
 
-class _ServiceWrites:
+class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ServiceWriteViewSet):
+    """`ServiceWriteViewSet` with its reads: list and detail from the scoped queryset (`filter_queryset`).
+
+    Most endpoints are this; `ServiceWriteViewSet` alone is an endpoint that only takes writes (a
+    decision recorded with POST), so no read route is added to the API.
+    """
+
+
+class _WriteHandlers:
     """The write handlers `ServiceViewSet` routes when a subclass defines the matching hook."""
 
     def create(self, request, *args, **kwargs):
         data = self.validated(self.input_serializer_class) if self.input_serializer_class else {}
-        return self.answer(self.create_object(data), self.create_status)
+        obj = self.create_object(data)
+        if obj is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        # A hook may leave `self.answer_context` for its answer (e.g. a secret shown only on create).
+        context = getattr(self, "answer_context", None)
+        return self.answer(obj, self.create_status, self.create_output_serializer_class, context)
 
-    def update(self, request, *args, partial: bool = False, **kwargs):
+    def update(self, request, *args, partial: bool | None = None, **kwargs):
+        partial = self.put_partial if partial is None else partial
         obj = self.get_object()
         data = self.validated(self.update_serializer_class or self.input_serializer_class, partial=partial)
         return self.answer(self.update_object(obj, data))
 
     def partial_update(self, request, *args, **kwargs):
-        return _ServiceWrites.update(self, request, *args, partial=True, **kwargs)
+        return _WriteHandlers.update(self, request, *args, partial=self.patch_partial, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
         self.delete_object(self.get_object())

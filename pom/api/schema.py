@@ -129,10 +129,22 @@ class PomAutoSchema(AutoSchema):
     """drf-spectacular's schema, plus what POM guarantees on every operation.
 
     - Every operation documents the error answers 400, 401, 403, 404 and 429 with the one error body.
+    - An endpoint without a docstring of its own is not described by the base it inherits from.
     - A read-only field with `default=None` (a name read through a nullable relation) is nullable.
     - Responses promise no input patterns (a slug's regex): they answer stored values, and a
       pattern is a rule for what POM accepts, checked on requests.
     """
+
+    def get_description(self):
+        """The operation's or its endpoint's docstring, never a shared base's (they are about POM's code)."""
+        from drf_spectacular.plumbing import get_doc
+
+        from pom.api import base
+
+        description = super().get_description()
+        bases = (base.ServiceViewSet, base.ServiceWriteViewSet, base.ServiceWrites, base.OrgViewSet)
+        shared = {get_doc(cls) for cls in bases}
+        return "" if description in shared else description
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)

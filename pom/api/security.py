@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from pom import security, sso
-from pom.api.base import OrgViewSet
+from pom.api.base import ServiceViewSet
 from pom.models import Role
 from pom.models_security import OrgSecurity, SsoProtocol
 
@@ -100,23 +98,22 @@ class SecurityPolicyOutputSerializer(serializers.ModelSerializer):
         return sso.saml_acs_url(obj.organization)
 
 
-class SecurityPolicyViewSet(OrgViewSet):
+class SecurityPolicyViewSet(ServiceViewSet):
     """The sign-in policy: `GET` for owners and admins, `PATCH` for owners (only the fields sent change)."""
 
     model = OrgSecurity
+    update_serializer_class = SecurityPolicyInputSerializer
+    output_serializer_class = SecurityPolicyOutputSerializer
+    allow_put = False
     required_roles = {"GET": Role.ADMIN, "HEAD": Role.ADMIN, "OPTIONS": Role.ADMIN, "PATCH": Role.OWNER}
-    serializer_class = SecurityPolicyOutputSerializer
     pagination_class = None
 
-    @extend_schema(responses=SecurityPolicyOutputSerializer)
-    def retrieve(self, request, org_slug):
-        return Response(SecurityPolicyOutputSerializer(security.org_security(org=self.org)).data)
+    def single_object(self) -> OrgSecurity:
+        return security.org_security(org=self.org)
 
-    @extend_schema(request=SecurityPolicyInputSerializer, responses=SecurityPolicyOutputSerializer)
-    def partial_update(self, request, org_slug):
-        checked = self.validated(SecurityPolicyInputSerializer)
-        values = checked
-        policy = security.org_security(org=self.org)
+    def update_object(self, policy, values):
+        # The MFA requirement and single sign-on are two services; SSO takes the whole form, so the fields
+        # sent are laid over the stored ones (an empty `client_secret` keeps the stored secret).
         if "require_mfa" in values:
             policy = security.policy_set_mfa(org=self.org, actor=self.actor, require_mfa=values["require_mfa"])
         if any(name in values for name in SSO_FIELDS):
@@ -125,5 +122,4 @@ class SecurityPolicyViewSet(OrgViewSet):
             if isinstance(merged["email_domains"], list):
                 merged["email_domains"] = ", ".join(merged["email_domains"])
             policy = sso.sso_configure(org=self.org, actor=self.actor, **merged)
-        policy.refresh_from_db()
-        return Response(SecurityPolicyOutputSerializer(policy).data)
+        return policy

@@ -96,13 +96,13 @@ class WebhookEndpointViewSet(ServiceViewSet):
     filterset_fields = ["is_active"]
     ordering = ["-created_at", "-id"]
 
-    @extend_schema(request=WebhookEndpointInputSerializer, responses={201: WebhookEndpointSecretOutputSerializer})
-    def create(self, request, org_slug):
-        checked = self.validated(WebhookEndpointInputSerializer)
-        fields = {k: v for k, v in checked.items() if k != "is_active"}
+    create_output_serializer_class = WebhookEndpointSecretOutputSerializer
+
+    def create_object(self, data):
+        fields = {k: v for k, v in data.items() if k != "is_active"}
         endpoint, secret = webhooks.endpoint_create(org=self.org, actor=self.actor, **fields)
-        body = WebhookEndpointSecretOutputSerializer(endpoint, context={"secret": secret}).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        self.answer_context = {"secret": secret}
+        return endpoint
 
     def update_object(self, endpoint, data):
         return webhooks.endpoint_update(org=self.org, actor=self.actor, endpoint=endpoint, data=data)
@@ -116,7 +116,7 @@ class WebhookEndpointViewSet(ServiceViewSet):
         """A new signing secret; the previous one keeps signing during the overlap period."""
         endpoint = self.get_object()
         secret = webhooks.endpoint_rotate_secret(org=self.org, actor=self.actor, endpoint=endpoint)
-        return Response(WebhookEndpointSecretOutputSerializer(endpoint, context={"secret": secret}).data)
+        return self.answer(endpoint, serializer_class=WebhookEndpointSecretOutputSerializer, context={"secret": secret})
 
     @extend_schema(request=None, responses={202: WebhookDeliveryOutputSerializer})
     @action(detail=True, methods=["post"], url_path="test")

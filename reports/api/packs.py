@@ -3,14 +3,12 @@ with the job), subscriptions (their owner or an admin writes; people see theirs,
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, mixins, serializers, status
+from rest_framework import permissions, serializers
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from partners.models import Partnership
-from pom.api.base import OrgScopedPK, OrgViewSet
+from pom.api.base import OrgScopedPK, ServiceViewSet
 from pom.api.serializers import JobOutputSerializer
 from pom.models import Role, User
 from reports import packs, report_kinds, schedules
@@ -43,26 +41,29 @@ class QbrPackRequestSerializer(serializers.Serializer):
         return value
 
 
-class QbrPackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class QbrPackViewSet(ServiceViewSet):
     """Frozen QBR packs, newest first (`?partnership=`); the detail carries the snapshot.
     `POST …/generate/` queues a new pack from live data (managers) and answers the job to poll."""
 
     model = QbrPack
-    serializer_class = QbrPackOutputSerializer
+    output_serializer_class = QbrPackOutputSerializer
 
     def get_serializer_class(self):
         return QbrPackDetailOutputSerializer if self.action == "retrieve" else QbrPackOutputSerializer
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
+        if self.action == "list":
+            queryset = queryset.defer("snapshot")
+        return queryset.order_by("-generated_at", "-id")
+
+    def filter_request(self, queryset):
         value = self.request.query_params.get("partnership")
         if value:
             if not value.isdigit():
                 raise serializers.ValidationError({"partnership": "Enter a whole number."})
             queryset = queryset.filter(partnership_id=int(value))
-        if self.action == "list":
-            queryset = queryset.defer("snapshot")
-        return queryset.order_by("-generated_at", "-id")
+        return queryset
 
     @extend_schema(request=QbrPackRequestSerializer, responses={202: JobOutputSerializer})
     @action(detail=False, methods=["post"])
@@ -73,7 +74,7 @@ class QbrPackViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSe
             org=self.org, actor=self.actor, partnership=checked["partnership"], period_start=start,
             period_end=end, label=label,
         )  # fmt: skip
-        return Response(JobOutputSerializer(job, context=self.get_serializer_context()).data, status=202)
+        return self.answer_job(job)
 
 
 class SubscriptionOutputSerializer(serializers.ModelSerializer):
@@ -108,23 +109,34 @@ class SubscriptionUpdateSerializer(serializers.Serializer):
     active = serializers.BooleanField(required=False)
 
 
-def _as_drf(exc: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+class PeopleOwnSubscriptions(permissions.BasePermission):
+    """Subscriptions belong to people (API keys only read them); only the owner or an admin changes one."""
+
+    def has_permission(self, request, view) -> bool:
+        self.message = "Scheduled reports belong to a person; use a signed-in session."
+        return request.method in permissions.SAFE_METHODS or isinstance(view.actor, User)
+
+    def has_object_permission(self, request, view, sub) -> bool:
+        self.message = "Only the owner or an admin can change this subscription."
+        return (
+            request.method in permissions.SAFE_METHODS
+            or sub.owner_id == view.actor.pk
+            or view.org_role in (Role.OWNER, Role.ADMIN)
+        )
 
 
-class ReportSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class ReportSubscriptionViewSet(ServiceViewSet):
     """Scheduled reports. Anyone in the organization subscribes members to a report they may see; only
     the owner or an admin changes or deletes it. Subscriptions belong to people, not API keys."""
 
     model = ReportSubscription
-    serializer_class = SubscriptionOutputSerializer
+    input_serializer_class = SubscriptionInputSerializer
+    update_serializer_class = SubscriptionUpdateSerializer
+    output_serializer_class = SubscriptionOutputSerializer
+    allow_put = False
+    permission_classes = [*ServiceViewSet.permission_classes, PeopleOwnSubscriptions]
     required_roles = {"POST": Role.VIEWER, "PATCH": Role.VIEWER, "DELETE": Role.VIEWER}
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-
-    def _person(self) -> User:
-        if not isinstance(self.actor, User):
-            raise exceptions.PermissionDenied("Scheduled reports belong to a person; use a signed-in session.")
-        return self.actor
 
     def filter_queryset(self, queryset):
         if not isinstance(self.actor, User):
@@ -132,34 +144,11 @@ class ReportSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin
         visible = schedules.subscription_list(org=self.org, user=self.actor).values("pk")
         return super().filter_queryset(queryset).filter(pk__in=visible).prefetch_related("recipients").order_by("id")
 
-    @extend_schema(request=SubscriptionInputSerializer, responses=SubscriptionOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        user = self._person()
-        checked = self.validated(SubscriptionInputSerializer)
-        try:
-            sub = schedules.subscription_create(org=self.org, actor=user, **checked)
-        except DjangoValidationError as exc:
-            raise _as_drf(exc) from None
-        return Response(SubscriptionOutputSerializer(sub).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return schedules.subscription_create(org=self.org, actor=self.actor, **data)
 
-    def _own(self) -> ReportSubscription:
-        sub = self.get_object()
-        if sub.owner_id != self.actor.pk and self.org_role not in (Role.OWNER, Role.ADMIN):
-            raise exceptions.PermissionDenied("Only the owner or an admin can change this subscription.")
-        return sub
+    def update_object(self, sub, data):
+        return schedules.subscription_update(org=self.org, actor=self.actor, subscription=sub, **data)
 
-    @extend_schema(request=SubscriptionUpdateSerializer, responses=SubscriptionOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        user = self._person()
-        sub = self._own()
-        checked = self.validated(SubscriptionUpdateSerializer, partial=True)
-        try:
-            sub = schedules.subscription_update(org=self.org, actor=user, subscription=sub, **checked)
-        except DjangoValidationError as exc:
-            raise _as_drf(exc) from None
-        return Response(SubscriptionOutputSerializer(sub).data)
-
-    def destroy(self, request, *args, **kwargs):
-        user = self._person()
-        schedules.subscription_delete(org=self.org, actor=user, subscription=self._own())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def delete_object(self, sub):
+        schedules.subscription_delete(org=self.org, actor=self.actor, subscription=sub)

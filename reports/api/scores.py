@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, serializers, status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from partners.models import Partnership
-from pom.api.base import OrgScopedPK, OrgViewSet
+from pom.api.base import OrgScopedPK, ServiceViewSet
 from pom.api.serializers import JobOutputSerializer
 from pom.models import Role
 from reports import services
@@ -47,12 +46,12 @@ class ScoreDetailOutputSerializer(ScoreOutputSerializer):
         read_only_fields = fields
 
 
-class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class ScoreViewSet(ServiceViewSet):
     """Latest TACAM score per partnership (`?history=true` for every snapshot), filter by `partnership`,
     `program`, `tier`; the detail carries every signal's value, weight, share and contribution."""
 
     model = ScoreSnapshot
-    serializer_class = ScoreOutputSerializer
+    output_serializer_class = ScoreOutputSerializer
     ordering = ["-as_of", "partnership_id"]
 
     def get_serializer_class(self):
@@ -70,7 +69,9 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet)
         return super().list(request, *args, **kwargs)
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset).select_related("model")
+        return super().filter_queryset(queryset).select_related("model").order_by("-as_of", "partnership_id")
+
+    def filter_request(self, queryset):
         params = self.request.query_params
         if params.get("history") not in ("true", "1"):
             queryset = queryset.filter(is_latest=True)
@@ -80,16 +81,12 @@ class ScoreViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet)
                 if not value.isdigit():
                     raise serializers.ValidationError({name: _("Enter a whole number.")})
                 queryset = queryset.filter(**{f"{name}_id": int(value)})
-        return queryset.order_by("-as_of", "partnership_id")
+        return queryset
 
     @extend_schema(request=None, responses={202: JobOutputSerializer})
     @action(detail=False, methods=["post"])
     def run(self, request, *args, **kwargs):
-        with transaction.atomic():
-            job = services.scores_request(org=self.org, actor=self.actor)
-        return Response(
-            JobOutputSerializer(job, context=self.get_serializer_context()).data, status=status.HTTP_202_ACCEPTED
-        )
+        return self.answer_job(services.scores_request(org=self.org, actor=self.actor))
 
 
 class ScoringModelOutputSerializer(serializers.ModelSerializer):
@@ -106,12 +103,13 @@ class ScoringModelInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ScoringModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class ScoringModelViewSet(ServiceViewSet):
     """Versions of the scoring model, newest first. POST writes the next version (admins); `preview`
     returns what it would do to the portfolio without saving. Signals per element: docs/tacam.md."""
 
     model = ScoringModel
-    serializer_class = ScoringModelOutputSerializer
+    input_serializer_class = ScoringModelInputSerializer
+    output_serializer_class = ScoringModelOutputSerializer
     required_roles = {"POST": Role.ADMIN}
     ordering = ["-version"]
 
@@ -122,11 +120,8 @@ class ScoringModelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgV
         services.model_current(org=self.org)
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=ScoringModelInputSerializer, responses=ScoringModelOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(ScoringModelInputSerializer)
-        model = services.model_save(org=self.org, actor=self.actor, **checked)
-        return Response(ScoringModelOutputSerializer(model).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.model_save(org=self.org, actor=self.actor, **data)
 
     @extend_schema(request=ScoringModelInputSerializer, responses={200: dict})
     @action(detail=False, methods=["post"])
@@ -162,24 +157,23 @@ class TargetInputSerializer(serializers.Serializer):
     value = serializers.CharField(allow_blank=True, help_text=_("0–100; empty clears the target"))
 
 
-class ScoreTargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class ScoreTargetViewSet(ServiceViewSet):
     """Targets per partnership and element (0–100). POST sets one (managers); an empty value clears it."""
 
     model = ScoreTarget
-    serializer_class = TargetOutputSerializer
+    input_serializer_class = TargetInputSerializer
+    output_serializer_class = TargetOutputSerializer
+    create_responses = {status.HTTP_201_CREATED: TargetOutputSerializer, status.HTTP_204_NO_CONTENT: None}
     ordering = ["partnership_id", "element"]
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
+        return super().filter_queryset(queryset).order_by("partnership_id", "element")
+
+    def filter_request(self, queryset):
         value = self.request.query_params.get("partnership")
         if value and value.isdigit():
             queryset = queryset.filter(partnership_id=int(value))
-        return queryset.order_by("partnership_id", "element")
+        return queryset
 
-    @extend_schema(request=TargetInputSerializer, responses=TargetOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(TargetInputSerializer)
-        target = services.target_set(org=self.org, actor=self.actor, **checked)
-        if target is None:
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(TargetOutputSerializer(target).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.target_set(org=self.org, actor=self.actor, **data)  # None: the target was cleared

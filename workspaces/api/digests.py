@@ -18,11 +18,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from pom.api.base import OrgViewSet
+from pom.api.base import ServiceViewSet
 from pom.api.serializers import JobOutputSerializer
 from pom.models import Role, User
 from workspaces import digest_outbox, digest_selectors, digest_services, nba_services, selectors
@@ -84,11 +84,14 @@ class DigestFilter(django_filters.FilterSet):
         fields = ["status", "kind", "workspace", "period"]
 
 
-class DigestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class DigestViewSet(ServiceViewSet):
     """The organization's digests, every status (partner people read theirs in the workspace)."""
 
     model = Digest
-    serializer_class = DigestOutputSerializer
+    update_serializer_class = DigestInputSerializer
+    output_serializer_class = DigestOutputSerializer
+    allow_put = False
+    patch_partial = False  # a draft is edited as subject and text together
     filterset_class = DigestFilter
     required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER, "PATCH": Role.MANAGER}
     http_method_names = ["get", "patch", "post", "head", "options"]
@@ -102,19 +105,14 @@ class DigestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet
             raise Http404(_("No such digest"))
         return access
 
-    @extend_schema(request=DigestInputSerializer, responses=DigestOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        digest = self.get_object()
-        checked = self.validated(DigestInputSerializer)
-        digest = digest_services.digest_update(access=self._access(digest), actor=self.actor, digest=digest, **checked)
-        return Response(DigestOutputSerializer(digest).data)
+    def update_object(self, digest, data):
+        return digest_services.digest_update(access=self._access(digest), actor=self.actor, digest=digest, **data)
 
     @extend_schema(request=None, responses=DigestOutputSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, *args, **kwargs):
         digest = self.get_object()
-        digest = digest_services.digest_approve(access=self._access(digest), actor=self.actor, digest=digest)
-        return Response(DigestOutputSerializer(digest).data)
+        return self.answer(digest_services.digest_approve(access=self._access(digest), actor=self.actor, digest=digest))
 
     @extend_schema(request=DigestRunInputSerializer, responses={202: JobOutputSerializer})
     @action(detail=False, methods=["post"])
@@ -123,7 +121,7 @@ class DigestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet
         job = digest_services.run_request(
             org=self.org, kind=checked["kind"], today=timezone.localdate(), actor=self.actor
         )
-        return Response(JobOutputSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return self.answer_job(job)
 
 
 class SuggestionOutputSerializer(serializers.ModelSerializer):
@@ -167,27 +165,23 @@ class SuggestionFilter(django_filters.FilterSet):
         fields = ["status", "rule", "partnership", "side", "target_type"]
 
 
-class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class SuggestionViewSet(ServiceViewSet):
     """Next best actions, highest priority first, with the rule's rationale and the evidence links."""
 
     model = Suggestion
-    serializer_class = SuggestionOutputSerializer
+    output_serializer_class = SuggestionOutputSerializer
     filterset_class = SuggestionFilter
     required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset).order_by("-priority", "created_at", "id")
 
-    def _done(self, suggestion):
-        suggestion.refresh_from_db()
-        return Response(SuggestionOutputSerializer(suggestion).data)
-
     @extend_schema(request=None, responses=SuggestionOutputSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
         suggestion = self.get_object()
         nba_services.accept(org=self.org, actor=self.actor, suggestion=suggestion)
-        return self._done(suggestion)
+        return self.answer(suggestion)
 
     @extend_schema(request=DismissInputSerializer, responses=SuggestionOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -195,7 +189,7 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         suggestion = self.get_object()
         checked = self.validated(DismissInputSerializer)
         nba_services.dismiss(org=self.org, actor=self.actor, suggestion=suggestion, reason=checked["reason"])
-        return self._done(suggestion)
+        return self.answer(suggestion)
 
     @extend_schema(request=SnoozeInputSerializer, responses=SuggestionOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -203,7 +197,7 @@ class SuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgVie
         suggestion = self.get_object()
         checked = self.validated(SnoozeInputSerializer)
         nba_services.snooze(org=self.org, actor=self.actor, suggestion=suggestion, until=checked["until"])
-        return self._done(suggestion)
+        return self.answer(suggestion)
 
 
 # Partner side: /api/w/<workspace>/digests/ and /api/w/<workspace>/suggestions/ ----------------------

@@ -12,14 +12,13 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, parsers, permissions, status, viewsets
+from rest_framework import parsers, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 
-from plans.models import KeyResult
-from pom.api.base import OrgViewSet, StrictInputMixin
+from plans.models import CheckIn, KeyResult
+from pom.api.base import ServiceViewSet, ServiceWrites, StrictInputMixin
 from pom.models import Role, User
 from workspaces import invitation_services, selectors, services
 from workspaces.api.serializers import (
@@ -91,20 +90,18 @@ class WorkspaceFilter(django_filters.FilterSet):
         return qs.filter(name__icontains=value)
 
 
-class WorkspaceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class WorkspaceViewSet(ServiceViewSet):
     """The organization's workspaces (one per partnership, plus deal rooms around several partnerships)."""
 
     model = Workspace
-    serializer_class = WorkspaceOutputSerializer
+    input_serializer_class = WorkspaceInputSerializer
+    output_serializer_class = WorkspaceOutputSerializer
     lookup_field = "public_id"
     filterset_class = WorkspaceFilter
     required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
 
-    @extend_schema(request=WorkspaceInputSerializer, responses=WorkspaceOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(WorkspaceInputSerializer)
-        workspace = services.workspace_create(org=self.org, actor=self.actor, **checked)
-        return Response(WorkspaceOutputSerializer(workspace).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        return services.workspace_create(org=self.org, actor=self.actor, **data)
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -115,16 +112,17 @@ class ByWorkspaceFilter(django_filters.FilterSet):
     workspace = django_filters.UUIDFilter(field_name="workspace__public_id")
 
 
-class WorkspaceMemberViewSet(
-    VendorWorkspaceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgViewSet
-):
+class WorkspaceMemberViewSet(VendorWorkspaceMixin, ServiceViewSet):
     """Explicit workspace members (partner people and vendor users added beyond their role).
 
     Changing roles and removing people needs workspace ownership (org owner/admin, or a write API key).
     """
 
     model = WorkspaceMember
-    serializer_class = MemberOutputSerializer
+    update_serializer_class = MemberUpdateInputSerializer
+    output_serializer_class = MemberOutputSerializer
+    allow_put = False
+    patch_partial = False  # the role is the one thing to change
     filterset_class = ByWorkspaceFilter
     required_roles = {"GET": Role.VIEWER, "PATCH": Role.MANAGER, "DELETE": Role.MANAGER}
     http_method_names = ["get", "patch", "delete", "head", "options"]
@@ -132,39 +130,32 @@ class WorkspaceMemberViewSet(
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset).select_related("user", "workspace").order_by("workspace", "side", "id")
 
-    @extend_schema(request=MemberUpdateInputSerializer, responses=MemberOutputSerializer)
-    def partial_update(self, request, *args, **kwargs):
-        member = self.get_object()
-        checked = self.validated(MemberUpdateInputSerializer)
-        member = services.member_set_role(
-            access=self.access_for(member.workspace), actor=self.actor, member=member, role=checked["role"]
-        )
-        return Response(MemberOutputSerializer(member, context=self.get_serializer_context()).data)
+    def update_object(self, member, data):
+        access = self.access_for(member.workspace)
+        return services.member_set_role(access=access, actor=self.actor, member=member, role=data["role"])
 
-    def perform_destroy(self, instance):
-        services.member_remove(access=self.access_for(instance.workspace), actor=self.actor, member=instance)
+    def delete_object(self, member):
+        services.member_remove(access=self.access_for(member.workspace), actor=self.actor, member=member)
 
 
-class WorkspaceInvitationViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class WorkspaceInvitationViewSet(VendorWorkspaceMixin, ServiceViewSet):
     """Invitations by e-mail. Creating, resending and revoking need workspace ownership."""
 
     model = WorkspaceInvitation
-    serializer_class = InvitationOutputSerializer
+    input_serializer_class = InvitationInputSerializer
+    output_serializer_class = InvitationOutputSerializer
     filterset_class = ByWorkspaceFilter
     required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset).select_related("workspace", "invited_by").order_by("-created_at")
 
-    @extend_schema(request=InvitationInputSerializer, responses=InvitationOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(InvitationInputSerializer)
-        values = dict(checked)
-        workspace = self.workspace_in_org(values.pop("workspace"))
+    def create_object(self, data):
+        workspace = self.workspace_in_org(data.pop("workspace"))
         invitation, _raw = invitation_services.invitation_create(
-            access=self.access_for(workspace), actor=self.actor, **values
+            access=self.access_for(workspace), actor=self.actor, **data
         )
-        return Response(InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
+        return invitation
 
     @extend_schema(request=None, responses=InvitationOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -173,8 +164,7 @@ class WorkspaceInvitationViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mi
         invitation_services.invitation_resend(
             access=self.access_for(invitation.workspace), actor=self.actor, invitation=invitation
         )
-        invitation.refresh_from_db()
-        return Response(InvitationOutputSerializer(invitation).data)
+        return self.answer(invitation)
 
     @extend_schema(request=None, responses=InvitationOutputSerializer)
     @action(detail=True, methods=["post"])
@@ -183,14 +173,15 @@ class WorkspaceInvitationViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mi
         invitation_services.invitation_revoke(
             access=self.access_for(invitation.workspace), actor=self.actor, invitation=invitation
         )
-        return Response(InvitationOutputSerializer(invitation).data)
+        return self.answer(invitation)
 
 
-class CommentViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, OrgViewSet):
+class CommentViewSet(VendorWorkspaceMixin, ServiceViewSet):
     """Comments and internal notes of the organization's workspaces (vendor side sees both)."""
 
     model = Comment
-    serializer_class = CommentOutputSerializer
+    input_serializer_class = VendorCommentInputSerializer
+    output_serializer_class = CommentOutputSerializer
     filterset_class = ByWorkspaceFilter
     required_roles = {"GET": Role.VIEWER, "POST": Role.MANAGER}
 
@@ -203,24 +194,18 @@ class CommentViewSet(VendorWorkspaceMixin, mixins.ListModelMixin, mixins.Retriev
             .order_by("-created_at", "-id")
         )
 
-    @extend_schema(request=VendorCommentInputSerializer, responses=CommentOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(VendorCommentInputSerializer)
-        values = dict(checked)
-        workspace = self.workspace_in_org(values.pop("workspace"))
-        if not isinstance(self.actor, User):
-            raise PermissionDenied(_("Comments are written by people, not API keys."))
-        comment = services.comment_create(access=self.access_for(workspace), actor=self.actor, **values)
-        return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        workspace = self.workspace_in_org(data.pop("workspace"))  # 404 before the key's 403
+        person = self.person(_("Comments are written by people, not API keys."))
+        return services.comment_create(access=self.access_for(workspace), actor=person, **data)
 
 
-class FileViewSet(
-    VendorWorkspaceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OrgViewSet
-):
+class FileViewSet(VendorWorkspaceMixin, ServiceViewSet):
     """Files shared in the organization's workspaces; `download` serves the bytes as an attachment."""
 
     model = WorkspaceFile
-    serializer_class = FileOutputSerializer
+    input_serializer_class = VendorFileInputSerializer
+    output_serializer_class = FileOutputSerializer
     filterset_class = ByWorkspaceFilter
     lookup_field = "public_id"
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
@@ -229,20 +214,17 @@ class FileViewSet(
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset).select_related("workspace", "uploaded_by").order_by("-created_at")
 
-    @extend_schema(request=VendorFileInputSerializer, responses=FileOutputSerializer)
-    def create(self, request, *args, **kwargs):
-        checked = self.validated(VendorFileInputSerializer)
-        workspace = self.workspace_in_org(checked["workspace"])
-        record = services.file_upload(access=self.access_for(workspace), actor=self.actor, uploaded=checked["file"])
-        return Response(FileOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+    def create_object(self, data):
+        workspace = self.workspace_in_org(data["workspace"])
+        return services.file_upload(access=self.access_for(workspace), actor=self.actor, uploaded=data["file"])
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"])
     def download(self, request, *args, **kwargs):
         return _download(self.get_object())
 
-    def perform_destroy(self, instance):
-        services.file_delete(access=self.access_for(instance.workspace), actor=self.actor, record=instance)
+    def delete_object(self, record):
+        services.file_delete(access=self.access_for(record.workspace), actor=self.actor, record=record)
 
 
 # Guest side -------------------------------------------------------------------------------------
@@ -336,20 +318,23 @@ class GuestFeedViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
 
 
 @extend_schema(parameters=[WORKSPACE_ID])
-class GuestCommentViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+class GuestCommentViewSet(GuestWorkspaceMixin, ServiceWrites, viewsets.GenericViewSet):
     schema_model = Comment
-    serializer_class = CommentOutputSerializer
+    input_serializer_class = CommentInputSerializer
+    output_serializer_class = CommentOutputSerializer
+
+    def _comments(self):
+        return selectors.comment_list(workspace=self.workspace, include_internal=self.access.sees_internal)
 
     def list(self, request, workspace_id):
-        qs = selectors.comment_list(workspace=self.workspace, include_internal=self.access.sees_internal)
-        page = self.paginate_queryset(qs.select_related("workspace"))
+        page = self.paginate_queryset(self._comments().select_related("workspace"))
         return self.get_paginated_response(CommentOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=CommentInputSerializer, responses=CommentOutputSerializer)
-    def create(self, request, workspace_id):
-        checked = self.validated(CommentInputSerializer)
-        comment = services.comment_create(access=self.access, actor=request.user, **checked)
-        return Response(CommentOutputSerializer(comment).data, status=status.HTTP_201_CREATED)
+    def output_queryset(self):
+        return self._comments().select_related("workspace")
+
+    def create_object(self, data):
+        return services.comment_create(access=self.access, actor=self.request.user, **data)
 
 
 @extend_schema_view(
@@ -358,9 +343,10 @@ class GuestCommentViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
     retrieve=extend_schema(parameters=[WORKSPACE_ID, FILE_ID]),
     destroy=extend_schema(parameters=[WORKSPACE_ID, FILE_ID]),
 )
-class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+class GuestFileViewSet(GuestWorkspaceMixin, ServiceWrites, viewsets.GenericViewSet):
     schema_model = WorkspaceFile
-    serializer_class = FileOutputSerializer
+    input_serializer_class = FileInputSerializer
+    output_serializer_class = FileOutputSerializer
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
 
     def _record(self, file_id) -> WorkspaceFile:
@@ -370,14 +356,14 @@ class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
         return record
 
     def list(self, request, workspace_id):
-        page = self.paginate_queryset(selectors.file_list(workspace=self.workspace).select_related("workspace"))
+        page = self.paginate_queryset(self.output_queryset())
         return self.get_paginated_response(FileOutputSerializer(page, many=True).data)
 
-    @extend_schema(request=FileInputSerializer, responses=FileOutputSerializer)
-    def create(self, request, workspace_id):
-        checked = self.validated(FileInputSerializer)
-        record = services.file_upload(access=self.access, actor=request.user, uploaded=checked["file"])
-        return Response(FileOutputSerializer(record).data, status=status.HTTP_201_CREATED)
+    def output_queryset(self):
+        return selectors.file_list(workspace=self.workspace).select_related("workspace")
+
+    def create_object(self, data):
+        return services.file_upload(access=self.access, actor=self.request.user, uploaded=data["file"])
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def retrieve(self, request, workspace_id, file_id):
@@ -389,28 +375,28 @@ class GuestFileViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
 
 
 @extend_schema(parameters=[WORKSPACE_ID])
-class GuestCheckinViewSet(GuestWorkspaceMixin, viewsets.GenericViewSet):
+class GuestCheckinViewSet(GuestWorkspaceMixin, ServiceWrites, viewsets.GenericViewSet):
     """Check-ins on the workspace plan's key results (a partner editor: partner-owned key results only)."""
 
-    serializer_class = CheckinOutputSerializer
+    input_serializer_class = CheckinInputSerializer
+    output_serializer_class = CheckinOutputSerializer
 
-    @extend_schema(request=CheckinInputSerializer, responses=CheckinOutputSerializer)
-    def create(self, request, workspace_id):
-        checked = self.validated(CheckinInputSerializer)
-        ids = selectors.workspace_partnership_ids(workspace=self.workspace)
+    def _partnership_ids(self):
+        return selectors.workspace_partnership_ids(workspace=self.workspace)
+
+    def output_queryset(self):
+        checkins = CheckIn.objects.for_org(self.workspace.organization)
+        return checkins.filter(plan__partnership_id__in=self._partnership_ids())
+
+    def create_object(self, data):
         key_result = (
             KeyResult.objects.for_org(self.workspace.organization)
-            .filter(pk=checked["key_result"], plan__partnership_id__in=ids)
+            .filter(pk=data["key_result"], plan__partnership_id__in=self._partnership_ids())
             .select_related("plan")
             .first()
         )
         if key_result is None:
             raise ApiValidationError({"key_result": [_("No such key result in this workspace.")]})
-        checkin = services.checkin_post(
-            access=self.access,
-            actor=request.user,
-            key_result=key_result,
-            value=checked["value"],
-            note=checked["note"],
+        return services.checkin_post(
+            access=self.access, actor=self.request.user, key_result=key_result, value=data["value"], note=data["note"]
         )
-        return Response(CheckinOutputSerializer(checkin).data, status=status.HTTP_201_CREATED)
