@@ -13,7 +13,7 @@ from partners.forms import ManualPointsForm, PointRuleForm, TierApplyForm
 from partners.models import Partnership, PointEntry, Program, TierMove
 from partners.views import PartnersView
 from pom import jobs
-from pom.pages import add_errors
+from pom.pages import add_errors, error_text
 from pom.web import paginate, query_without_page
 
 
@@ -97,7 +97,7 @@ class PointDecideView(PartnersView):
                 note=request.POST.get("note", ""),
             )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Decision recorded."))
         return redirect("partners:points", self.org.slug)
@@ -146,7 +146,7 @@ class TierMoveActionView(PartnersView):
                     org=self.org, actor=request.user, move=move, note=form.cleaned_data.get("note", "")
                 )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Done: %(partner)s.") % {"partner": move.partnership.partner.name})
         return redirect("partners:tier_moves", self.org.slug)

@@ -14,7 +14,7 @@ from django.views import View
 
 from pom import jobs, privacy
 from pom.models import Role
-from pom.pages import OrgPage
+from pom.pages import OrgPage, error_text
 from pom.tasks import heavy_org_export
 
 
@@ -60,7 +60,7 @@ class DataSettingsView(OrgPage):
                 privacy.org_deletion_cancel(org=self.org, actor=request.user)
                 messages.success(request, _("Deletion cancelled."))
         except ValidationError as exc:
-            return self.get(request, org_slug, status=400, error=" ".join(exc.messages))
+            return self.get(request, org_slug, status=400, error=error_text(exc))
         return redirect("org_data", org_slug=self.org.slug)
 
 
@@ -84,7 +84,7 @@ class PrivacyView(LoginRequiredMixin, View):
         try:
             privacy.user_erase(user=user, actor=user)
         except ValidationError as exc:
-            return self.get(request, status=400, error=" ".join(exc.messages))
+            return self.get(request, status=400, error=error_text(exc))
         logout(request)
         messages.success(request, _("Your account has been erased."))
         return redirect("home")

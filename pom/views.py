@@ -145,7 +145,7 @@ class MemberUpdateView(OrgPage):
     required_role = Role.ADMIN
 
     def post(self, request, org_slug, pk):
-        membership = get_object_or_404(Membership, organization=self.org, pk=pk)
+        membership = get_object_or_404(Membership.objects.for_org(self.org), pk=pk)
         try:
             if request.POST.get("action") == "remove":
                 services.membership_remove(org=self.org, actor=request.user, membership=membership)

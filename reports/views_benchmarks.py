@@ -13,6 +13,7 @@ from django.views.generic import TemplateView
 from partners.models import Partner, Partnership
 from pom import jobs
 from pom.models import MATURITY_DIMENSIONS, Maturity, Role
+from pom.pages import error_text
 from pom.tenancy import OrgRequiredMixin
 from reports import benchmark_services as services
 from reports.benchmark_models import PeerDimension
@@ -64,7 +65,7 @@ class GoalSetView(OrgRequiredMixin, View):
                 basis=request.POST.get("basis", ""),
             )
         except ValidationError as exc:
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+            messages.error(request, error_text(exc, labelled=True))
         else:
             messages.success(request, _("Goal saved."))
         return redirect(reverse("reports:benchmarks", args=[self.org.slug]) + f"#metric-{metric}")
@@ -124,7 +125,7 @@ class MaturityView(OrgRequiredMixin, TemplateView):
                 org=self.org, actor=request.user, levels={f: request.POST.get(f, "") for f in MATURITY_DIMENSIONS}
             )
         except ValidationError as exc:
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+            messages.error(request, error_text(exc, labelled=True))
         else:
             messages.success(request, _("Self-assessment saved."))
         return redirect("reports:maturity", org_slug=self.org.slug)

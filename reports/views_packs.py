@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 
 from partners.models import Partnership
 from pom.models import Role
-from pom.pages import OrgPage
+from pom.pages import OrgPage, error_text
 from pom.web import paginate, query_without_page
 from reports import packs, packs_render, wrapped
 from reports.packs_access import workspace_partnerships
@@ -296,7 +296,7 @@ class _WrappedDetail:
                 wrapped.thank_you_set(org=org, actor=request.user, partnership=partnership, year=year,
                                       text=request.POST.get("text", ""), side=self.side)  # fmt: skip
             except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, _("Thank you line saved."))
         return redirect(self.url("wrapped", partnership.pk, year))

@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 from partners.models import Partner, Partnership, Program, Tier
 from pom import jobs
 from pom.models import Membership, Role
+from pom.pages import error_text
 from pom.tenancy import OrgRequiredMixin
 from pom.web import paginate, query_without_page
 from reports import score_selectors as sel
@@ -231,7 +232,7 @@ class TargetSetView(OrgRequiredMixin, View):
                             value=request.POST[element].strip(),
                         )
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Targets saved."))
         return redirect(reverse("partners:tab", args=[self.org.slug, partnership.partner_id, "scores"]))

@@ -26,6 +26,7 @@ from attribution.mapping_models import (
 )
 from attribution.views_mapping import map_context, overlap_list, white_space_context
 from pom.models import Job, Membership, Role
+from pom.pages import error_text
 from pom.web import paginate, query_without_page
 from workspaces import mapping_services as services
 from workspaces.models import WorkspaceRole
@@ -33,7 +34,7 @@ from workspaces.views import WorkspaceMixin
 
 
 def _errors(request, exc: ValidationError) -> None:
-    messages.error(request, " ".join(exc.messages))
+    messages.error(request, error_text(exc))
 
 
 class MappingMixin(WorkspaceMixin):
