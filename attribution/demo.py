@@ -1,5 +1,5 @@
-"""Demo pipeline: accounts, ~150 opportunities (40 in the small demo) with partners, touchpoints and scores, split rules,
-registrations in every status (one of them conflicting) and a finished attribution run."""
+"""Demo pipeline: accounts, ~150 opportunities (40 in the small demo) with partners, touchpoints and scores,
+split rules, registrations in every status (one of them conflicting) and a finished attribution run."""
 
 from __future__ import annotations
 
