@@ -1,5 +1,5 @@
-"""Demo pipeline: accounts, ~150 opportunities with partners, touchpoints and scores, split rules,
-registrations in every status (one of them conflicting) and a finished attribution run."""
+"""Demo pipeline: accounts, ~150 opportunities (40 in the small demo) with partners, touchpoints and scores,
+split rules, registrations in every status (one of them conflicting) and a finished attribution run."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def seed(ctx) -> None:
         ]
     )
     opportunities = []
-    for index in range(150):
+    for index in range(40 if ctx.small else 150):
         created = today - datetime.timedelta(days=rng.randint(20, 420))
         status = rng.choices(["open", "won", "lost"], weights=[5, 3, 2])[0]
         closed = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import threading
 
 from django.conf import settings
 
@@ -59,30 +60,49 @@ CROSS_TENANT_TASKS: dict[str, str] = {
 }
 
 _scopes: dict[str, contextlib.ExitStack] = {}
+# The scope of the task a worker is running now, for the connections it opens: (organization ids, all orgs).
+_running = threading.local()
 
 
 def _task_prerun(sender=None, task_id=None, task=None, args=None, kwargs=None, **extra) -> None:
-    """A task for one organization sees that organization only; a task without one sees no tenant rows."""
-    from django.db import connection
+    """A task for one organization sees that organization only; a task without one sees no tenant rows.
 
+    In a worker, Celery's Django fixup closes the database connection before every task, after this
+    handler (its own `task_prerun` receiver, connected later): a scope set on the connection now would
+    be gone when the task runs. So the scope is remembered for the task's duration and set on every
+    connection opened meanwhile (`_scope_new_connection`), besides the current one (inline tasks keep
+    theirs, and restore the caller's scope afterwards).
+    """
     from pom import rls
 
     organization_id = _organization_id(task, args or (), kwargs or {})
-    # Celery's Django fixup closes an obsolete connection right after this handler; close it first,
-    # so the scope set below lives on the connection the task will use.
-    if not getattr(getattr(task, "request", None), "is_eager", False):
-        connection.close_if_unusable_or_obsolete()
-    stack = contextlib.ExitStack()
-    stack.enter_context(rls.scope(org_ids=[organization_id] if organization_id is not None else []))
+    org_ids = [organization_id] if organization_id is not None else []
     reason = CROSS_TENANT_TASKS.get(getattr(task, "name", ""))
-    if reason is not None and organization_id is None:
+    all_orgs = reason is not None and organization_id is None
+    if not getattr(getattr(task, "request", None), "is_eager", False):
+        _running.scope = (rls._ids(org_ids), "on" if all_orgs else "")
+    stack = contextlib.ExitStack()
+    stack.enter_context(rls.scope(org_ids=org_ids))
+    if all_orgs:
         stack.enter_context(rls.all_organizations(reason))
     _scopes[task_id] = stack
+
+
+def _scope_new_connection(sender=None, connection=None, **kwargs) -> None:
+    """A connection opened while a worker runs a task gets that task's scope (session-wide: the fixup
+    closes the connection again after the task)."""
+    from pom import rls
+
+    scope = getattr(_running, "scope", None)
+    if scope is not None and connection.vendor == "postgresql":
+        org_ids, all_orgs = scope
+        rls._write(connection, org_ids, "", all_orgs)
 
 
 def _task_postrun(sender=None, task_id=None, **extra) -> None:
     from django.db import DatabaseError
 
+    _running.scope = None
     stack = _scopes.pop(task_id, None)
     if stack is not None:
         # An aborted transaction cannot be asked to restore; its rollback undoes the local scope anyway.
@@ -92,6 +112,8 @@ def _task_postrun(sender=None, task_id=None, **extra) -> None:
 
 def connect_task_scope() -> None:
     from celery.signals import task_postrun, task_prerun
+    from django.db.backends.signals import connection_created
 
     task_prerun.connect(_task_prerun, dispatch_uid="pom-rls-task-prerun", weak=False)
     task_postrun.connect(_task_postrun, dispatch_uid="pom-rls-task-postrun", weak=False)
+    connection_created.connect(_scope_new_connection, dispatch_uid="pom-rls-task-connection", weak=False)

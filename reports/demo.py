@@ -12,6 +12,7 @@ from pom.models import Role
 from reports import services
 
 HISTORY_DAYS = (180, 150, 120, 90, 60, 30, 21, 14, 7, 0)
+SMALL_HISTORY_DAYS = (90, 30, 7, 0)  # the small demo (seed_demo --size small): still monthly, then weekly
 
 
 def seed(ctx) -> None:
@@ -20,7 +21,7 @@ def seed(ctx) -> None:
     admin = ctx.users.get(Role.ADMIN) or ctx.users[Role.OWNER]
     model = services.model_current(org=org)
     today = timezone.localdate()
-    for days in HISTORY_DAYS:
+    for days in SMALL_HISTORY_DAYS if ctx.small else HISTORY_DAYS:
         day = today - datetime.timedelta(days=days)
         results, facts = services.compute(org=org, model=model, today=day)
         services.store(org=org, model=model, today=day, results=results, facts=facts, full=True)

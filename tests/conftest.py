@@ -160,7 +160,7 @@ def django_db_setup(
 # The longest test file starts first, so no process is left running it alone at the end (pytest-xdist's
 # loadfile hands out files in collection order). Only that one: starting every browser and worker test
 # at once made them contend for the two cores (measured slower). docs/development.md lists the slow ones.
-SLOW_FIRST = ("tests/pom/test_seed_demo.py",)  # seeds the whole demo once for its tests (about 45 s)
+SLOW_FIRST = ("tests/pom/test_seed_demo.py",)  # seeds the small demo once, then every admin page (48 s at load 5.5)
 
 
 def _slow_rank(item) -> int:

@@ -99,6 +99,19 @@ def _database_url() -> str:
     return f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}{port}/{s['NAME']}"
 
 
+def _app_role_env() -> dict:
+    """With row-level security on (POM_DB_APP_ROLE, PostgreSQL), the worker works as the application role,
+    as the test process does (tests/conftest.py) and production's workers do: it connects with the test
+    database's owner and `SET ROLE`s on every connection (POM_DB_ASSUME_ROLE), so the policies apply to
+    every query a task makes, and a task sees only the organization its `organization_id` names."""
+    from django.conf import settings
+
+    role = settings.POM_DB_APP_ROLE
+    if not role or connection.vendor != "postgresql":
+        return {}
+    return {"POM_DB_ASSUME_ROLE": role}
+
+
 @dataclass
 class WorkerProcess:
     queue: str
@@ -211,6 +224,7 @@ def _worker(worker_redis_url, tmp_path, worker_env: dict, pool: list[str]):
         "EMAIL_HOST": "",
         "PYTHONPATH": str(ROOT),
         "POM_CELERY_QUEUE": queue,
+        **_app_role_env(),
         **worker_env,
     }
     celery_bin = Path(sys.executable).parent / "celery"
@@ -222,6 +236,8 @@ def _worker(worker_redis_url, tmp_path, worker_env: dict, pool: list[str]):
         "worker",
         "-Q",
         queue,
+        "--include",
+        "tests.worker_tasks",
         "-n",
         nodename,
         *pool,

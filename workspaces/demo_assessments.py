@@ -1,6 +1,7 @@
 """Demo assessments (called by `workspaces.demo.seed` once partner people exist): three rounds of trust and
 health over five months answered by both sides (partner people answer for themselves, through the same
-service as the pages), a fourth round still open, SWOTs edited by both sides, and quarterly partner NPS."""
+service as the pages), a fourth round still open, SWOTs edited by both sides, and quarterly partner NPS.
+The small demo (`seed_demo --size small`) assesses six partnerships."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from partners.models import (
 from pom.models import Role
 from workspaces.models import Side, WorkspaceMember
 
+SMALL_PARTNERSHIPS = 6  # the small demo (seed_demo --size small) assesses this many partnerships
 # (name, days ago sent, partner-side trust drift, vendor-side drift): the relationship warms up over time.
 ROUNDS = [
     ("Spring relationship check", 150, -1, 0),
@@ -67,7 +69,10 @@ def seed(ctx) -> None:
         .values_list("workspace__partnership_links__partnership_id", flat=True)
     )
     partnerships = list(
-        Partnership.objects.for_org(org).filter(pk__in=guest_partnership_ids).select_related("partner", "owner")
+        Partnership.objects.for_org(org)
+        .filter(pk__in=guest_partnership_ids)
+        .select_related("partner", "owner")
+        .order_by("id")[: SMALL_PARTNERSHIPS if ctx.small else None]
     )
     if not partnerships:
         return

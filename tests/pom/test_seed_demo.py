@@ -2,7 +2,9 @@
 real partner programme (each side's own people do their own work), and the admin shows every model.
 
 Seeding is the expensive part, so the module seeds ONE database (`seeded`, module-scoped, rolled back
-at the end) and every test reads it; the round trip, which empties the database, runs last.
+at the end) and every test reads it; the round trip, which empties the database, runs last. It seeds the
+small demo (`seed_demo --size small`: 14 of the 40 partners, every kind of object and every invariant
+the full one has); `test_the_small_portfolio_has_every_kind_of_partner_the_full_one_has` checks the part.
 """
 
 import io
@@ -29,7 +31,7 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
         atomic.__enter__()
         try:
             out = io.StringIO()
-            call_command("seed_demo", stdout=out)
+            call_command("seed_demo", "--size", "small", stdout=out)
             yield out.getvalue()
         finally:
             transaction.set_rollback(True)
@@ -39,6 +41,27 @@ def seeded(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture
 def nimbus(seeded, db):
     return Organization.objects.get(slug="nimbus")
+
+
+def test_the_small_portfolio_has_every_kind_of_partner_the_full_one_has():
+    from partners.demo_data import PARTNERS, PROGRAMS, SMALL_PORTFOLIO
+
+    small = [row for row in PARTNERS if row[0] in SMALL_PORTFOLIO]
+    assert len(small) == len(SMALL_PORTFOLIO) < len(PARTNERS) / 2
+
+    def kinds(rows):
+        return {
+            "types": {t for row in rows for t in row[2]},
+            "archetypes": {row[3] for row in rows},
+            "segments": {row[4] for row in rows},
+            "regions": {row[6] for row in rows},
+            "statuses": {row[10] for row in rows},
+            "programs": {program for row in rows for program, _tier in row[11]},
+            "in two programs": {len(row[11]) == 2 for row in rows},
+        }
+
+    assert kinds(small) == kinds(PARTNERS)
+    assert {spec["name"] for spec in PROGRAMS} == kinds(small)["programs"]
 
 
 def _logins(output: str) -> dict[str, tuple[str, str]]:

@@ -3,6 +3,10 @@
 Each app adds its own demo data in `<app>/demo.py` with `seed(ctx: DemoContext)`, called in
 dependency order (partners, plans, attribution, workspaces, reports). Re-running is safe: an
 existing demo organization is kept unless `--reset` is given.
+
+`--size small` builds the same demo over fewer partners (14 of 40: every status, type and program),
+with shorter histories: every kind of object and every invariant of the full demo, for the test suite
+(tests/pom/test_seed_demo.py). `make run` seeds the full demo.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pom.models import Industry, Membership, Organization, OrgOwned, Region, Rol
 
 DEMO_SLUG = "nimbus"
 DEMO_PASSWORD = "pom-demo-2026"
+DEMO_SIZES = ("full", "small")
 SUPERUSER = ("Site admin (/admin/)", "root@pom.example", "Sam Staff")
 
 
@@ -32,6 +37,11 @@ class DemoContext:
     password: str = DEMO_PASSWORD
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (who, e-mail, password)
     data: dict = field(default_factory=dict)  # what one app's seed hands to the next
+    size: str = "full"  # or "small": the same kinds of objects over fewer partners (DEMO_SIZES)
+
+    @property
+    def small(self) -> bool:
+        return self.size == "small"
 
     def user(self, email: str, name: str, password: str | None = None) -> User:
         user, created = User.objects.get_or_create(email=email, defaults={"name": name})
@@ -118,8 +128,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--url", default="http://127.0.0.1:8000", help="Where the server will answer (printed with the logins)"
         )
+        parser.add_argument(
+            "--size",
+            choices=DEMO_SIZES,
+            default="full",
+            help="full (the default, for make run) or small: every kind of object over fewer partners (tests)",
+        )
 
-    def handle(self, *args, reset: bool = False, url: str = "http://127.0.0.1:8000", **options):
+    def handle(self, *args, reset: bool = False, url: str = "http://127.0.0.1:8000", size: str = "full", **options):
         self.url = url.rstrip("/")
         staff = [(r.label, e, DEMO_PASSWORD) for r, e, _ in STAFF] + [(SUPERUSER[0], SUPERUSER[1], DEMO_PASSWORD)]
         existing = Organization.objects.filter(slug=DEMO_SLUG).first()
@@ -143,16 +159,16 @@ class Command(BaseCommand):
 
                 for vendor in Organization.objects.filter(slug__in=[slugify(v["name"]) for v in _other_vendors()]):
                     _purge(vendor)
-            ctx = self._build()
+            ctx = self._build(size)
         self.stdout.write(self.style.SUCCESS(f"Demo organization “{ctx.org.name}” is ready."))
         self._print_logins(staff, extra=ctx.logins)
         for note in ctx.data.get("notes", []):
             self.stdout.write(note)
 
-    def _build(self) -> DemoContext:
+    def _build(self, size: str = "full") -> DemoContext:
         rng = random.Random(2026)
         users = {}
-        ctx = DemoContext(org=None, users=users, rng=rng)  # type: ignore[arg-type]
+        ctx = DemoContext(org=None, users=users, rng=rng, size=size)  # type: ignore[arg-type]
         owner_role, owner_email, owner_name = STAFF[0]
         users[owner_role] = ctx.user(owner_email, owner_name)
         org = services.organization_create(
