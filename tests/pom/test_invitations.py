@@ -81,7 +81,7 @@ def test_used_or_dead_invitation_is_refused(client_for, org, owner, invite, stat
         Membership.objects.filter(organization=org, user=ines).delete()
     page = client_for(ines).get(reverse("org_invitation_accept", args=[raw]))
     assert page.status_code == 410
-    expected = {"accepted": "already been accepted", "revoked": "has been revoked", "expired": "has expired"}[state]
+    expected = {"accepted": "has already been accepted", "revoked": "has been revoked", "expired": "has expired"}[state]
     assert f"This invitation {expected}. Ask for a new one." in page.content.decode()
     response = client_for(ines).post(reverse("org_invitation_accept", args=[raw]))
     assert response.status_code == 400
