@@ -314,3 +314,39 @@ def partner_filter_options(*, org: Organization) -> dict[str, Any]:
         "statuses": Partner.Status.choices,
         "regions": Region.choices,
     }
+
+
+PICK_LIMIT = 20
+
+
+def partner_pick(*, org: Organization, q: str, limit: int = PICK_LIMIT) -> list[tuple[int, str]]:
+    """At most `limit` (id, name) of the organization's partners whose name contains `q`, names that
+    start with it first: what the search-as-you-type picker (pom/picker.py) offers."""
+    q = q.strip()
+    rows = Partner.objects.for_org(org)
+    if q:
+        rows = rows.filter(name__icontains=q).annotate(
+            prefix=Case(When(name__istartswith=q, then=Value(0)), default=Value(1))
+        )
+        rows = rows.order_by("prefix", "name", "pk")
+    else:
+        rows = rows.order_by("name", "pk")
+    return list(rows.values_list("pk", "name")[:limit])
+
+
+def partnership_pick(*, org: Organization, q: str, limit: int = PICK_LIMIT) -> list[tuple[int, str]]:
+    """At most `limit` (id, "partner · program") of the organization's partnerships whose partner or
+    program name contains `q`, partner names that start with it first."""
+    q = q.strip()
+    rows = Partnership.objects.for_org(org)
+    if q:
+        rows = rows.filter(Q(partner__name__icontains=q) | Q(program__name__icontains=q)).annotate(
+            prefix=Case(When(partner__name__istartswith=q, then=Value(0)), default=Value(1))
+        )
+        rows = rows.order_by("prefix", "partner__name", "program__name", "pk")
+    else:
+        rows = rows.order_by("partner__name", "program__name", "pk")
+    return [
+        (pk, f"{partner} · {program}")
+        for pk, partner, program in rows.values_list("pk", "partner__name", "program__name")[:limit]
+    ]
