@@ -14,6 +14,7 @@ filter bars use `{% picker %}` (pom_tags) and `resolve_query` in the view.
 
 from __future__ import annotations
 
+import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -123,9 +124,10 @@ class PickerWidget(forms.Widget):
 class PickerChoiceField(forms.ModelChoiceField):
     """A ModelChoiceField whose widget is the picker: takes an id, or a typed name (see `match`)."""
 
-    def __init__(self, *, kind: str = "partners", queryset=None, **kwargs):
+    def __init__(self, *, kind: str = "partners", queryset=None, org=None, **kwargs):
         kwargs.setdefault("widget", PickerWidget(kind=kind))
         super().__init__(queryset=queryset, **kwargs)
+        self.widget.org = org
 
     def to_python(self, value):
         if value in self.empty_values or str(value).isdigit():
@@ -134,7 +136,36 @@ class PickerChoiceField(forms.ModelChoiceField):
         return super().to_python(found.pk)
 
 
+def bind_all(form: forms.BaseForm, *, org) -> None:
+    """Point every picker field of `form` at `org`'s endpoint (their querysets are set by the form)."""
+    for field in form.fields.values():
+        if isinstance(field.widget, PickerWidget):
+            field.widget.org = org
+
+
 def bind(field: forms.Field, *, org, queryset=None) -> None:
     """Point a picker field at `org` (its endpoint and its rows); `queryset` narrows further."""
     field.widget.org = org
     field.queryset = queryset if queryset is not None else _rows(org, field.widget.kind)
+
+
+class PickerFilter(django_filters.ModelChoiceFilter):
+    """A django-filter ModelChoiceFilter rendered as the picker; call `bind(org=)` in the FilterSet's
+    `__init__` (it sets the rows and the endpoint)."""
+
+    field_class = PickerChoiceField
+
+    def __init__(self, *args, kind: str = "partners", **kwargs):
+        kwargs.setdefault("widget", PickerWidget(kind=kind))
+        super().__init__(*args, **kwargs)
+        self.org = None
+
+    def bind(self, *, org, queryset=None) -> None:
+        self.org = org
+        self.queryset = queryset if queryset is not None else _rows(org, self.extra["widget"].kind)
+
+    @property
+    def field(self):
+        field = super().field
+        field.widget.org = self.org
+        return field
