@@ -118,6 +118,11 @@ class PickerWidget(forms.Widget):
         # The project's template engine (templates/pom/_picker.html), not the forms renderer's own.
         attrs = self.build_attrs(self.attrs, attrs)
         ctx = context(self.org, kind=self.kind, name=name, value=value, id_=attrs.get("id", ""))
+        ctx.update(
+            required=bool(attrs.get("required")),
+            invalid=str(attrs.get("aria-invalid", "")).lower() == "true",
+            describedby=attrs.get("aria-describedby", ""),
+        )
         return mark_safe(render_to_string("pom/_picker.html", {"picker": ctx}))
 
 

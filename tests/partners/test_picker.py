@@ -136,3 +136,25 @@ def test_picker_field_takes_an_id_or_a_typed_name(org, other_org):
     assert form.is_valid() and form.cleaned_data["partner"] == mine
     assert not Form({"partner": str(foreign.pk)}, org=org).is_valid()
     assert 'value="Stark Industries"' in str(Form(initial={"partner": mine.pk}, org=org)["partner"])
+
+
+def test_points_page_picks_partnerships_by_typing_for_the_ledger_and_a_manual_award(org, member_client):
+    from partners.models import PointEntry
+
+    wanted = PartnershipFactory(partner__organization=org, partner__name="Cyberdyne", program__name="Resellers")
+    for n in range(30):
+        PartnershipFactory(partner__organization=org, partner__name=f"Filler {n:02d}", program=wanted.program)
+    url = reverse("partners:points", args=[org.slug])
+    body = member_client.get(url).content.decode()
+    assert "Filler 07" not in body  # neither the ledger filter nor the award form lists every partnership
+    assert body.count('role="combobox"') == 2
+    response = member_client.post(
+        url, {"form": "manual", "partnership_name": "Cyberdyne · Resellers", "points": "40", "reason": "Webinar"}
+    )
+    assert response.status_code == 302
+    entry = PointEntry.objects.for_org(org).get()
+    assert entry.partnership == wanted and entry.points == 40
+    body = member_client.get(url, {"partnership_name": "cyberdyne"}).content.decode()
+    assert 'value="Cyberdyne · Resellers"' in body
+    response = member_client.post(url, {"form": "manual", "partnership_name": "Filler", "points": "5", "reason": "x"})
+    assert response.status_code == 400 and "Several match" in response.content.decode()
