@@ -67,7 +67,8 @@ def partner_status_counts(*, org: Organization, filters: dict[str, Any] | None =
     """How many partners per status under the current filters (the status filter itself ignored)."""
     data = {k: v for k, v in (filters or {}).items() if k != "status"}
     queryset = PartnerFilter(data=data, queryset=Partner.objects.for_org(org)).qs
-    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("pk")))
+    # COUNT(*), not COUNT(id): an index-only scan of (organization, status) instead of reading every row
+    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("*")))
     return [{"value": value, "label": label, "count": counts.get(value, 0)} for value, label in Partner.Status.choices]
 
 
@@ -289,7 +290,7 @@ def import_run_list(*, org: Organization) -> QuerySet[ImportRun]:
 
 def partner_counts(*, org: Organization) -> dict[str, int]:
     """Portfolio totals for the dashboard: active, onboarding, certifications expiring within 60 days."""
-    by_status = dict(Partner.objects.for_org(org).order_by().values_list("status").annotate(n=Count("pk")))
+    by_status = dict(Partner.objects.for_org(org).order_by().values_list("status").annotate(n=Count("*")))
     return {
         "active": by_status.get(Partner.Status.ACTIVE, 0),
         "onboarding": by_status.get(Partner.Status.ONBOARDING, 0),
