@@ -283,6 +283,11 @@ def sequential(port: int, env: dict, *, repeat: int = 30) -> bool:
         ("page: plan", browser, lambda: f"/o/{org}/plans/{env['POM_LOAD_PLAN']}/"),
         ("page: workspace feed", browser, lambda: f"/w/{env['POM_LOAD_WORKSPACE']}/feed/"),
         ("page: pipeline list", browser, lambda: f"/o/{org}/pipeline/"),
+        (
+            "page: partner picker",
+            browser,
+            lambda: f"/o/{org}/partners/pick/partners/?q={random.choice(['bench', 'cloud', '01'])}",
+        ),
         ("api: partner list", api, lambda: f"/api/o/{org}/partners/?page={random.randint(1, 200)}"),
         ("api: list by count", api, lambda: f"/api/o/{org}/partners/?ordering=-partnership_count"),
         ("raw: values() list", api, lambda: f"/bench/raw/o/{org}/partners/?page={random.randint(1, 200)}"),
