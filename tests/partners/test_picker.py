@@ -158,3 +158,17 @@ def test_points_page_picks_partnerships_by_typing_for_the_ledger_and_a_manual_aw
     assert 'value="Cyberdyne · Resellers"' in body
     response = member_client.post(url, {"form": "manual", "partnership_name": "Filler", "points": "5", "reason": "x"})
     assert response.status_code == 400 and "Several match" in response.content.decode()
+
+
+def test_new_plan_form_picks_its_partnership_by_typing(org, member_client):
+    from plans.models import Plan
+
+    wanted = PartnershipFactory(partner__organization=org, partner__name="Soylent", program__name="Resellers")
+    PartnershipFactory(partner__organization=org, partner__name="Tyrell", program=wanted.program)
+    url = reverse("plans:create", args=[org.slug])
+    body = member_client.get(url, {"partnership": wanted.pk}).content.decode()
+    assert "<select" not in body.split('id="id_partnership"')[0][-200:]  # the partnership is a combobox
+    assert 'value="Soylent · Resellers"' in body and "Tyrell" not in body
+    data = {"partnership_name": "soylent", "kind": "custom", "period": "quarter", "name": "Soylent FY27"}
+    assert member_client.post(url, data).status_code == 302
+    assert Plan.objects.for_org(org).get(name="Soylent FY27").partnership == wanted
