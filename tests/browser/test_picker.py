@@ -36,7 +36,8 @@ def test_keyboard_user_filters_the_pipeline_by_typing_a_partner_name(live_server
     _login(page, live_server.url, manager.email)
     page.goto(f"{live_server.url}/o/{org.slug}/pipeline/")
     combo = page.get_by_role("combobox", name="Partner", exact=True)
-    combo.press_sequentially("way")
+    with page.expect_response(lambda r: "/partners/pick/partners/" in r.url and "partner_name=way" in r.url):
+        combo.press_sequentially("way")
     listbox = page.get_by_role("listbox", name="Matches")
     listbox.get_by_role("option", name="Wayne Enterprises").wait_for()
     assert combo.get_attribute("aria-expanded") == "true"
