@@ -18,6 +18,7 @@ from attribution.models import (
     SplitRule,
     Touchpoint,
 )
+from pom import picker
 
 CURRENCY_CHOICES = [(c, c) for c in sorted(ISO_4217)]
 
@@ -26,11 +27,14 @@ class _OrgForm(forms.Form):
     def __init__(self, *args, org, **kwargs):
         self.org = org
         super().__init__(*args, **kwargs)
+        picker.bind_all(self, org=org)
 
 
-class _PartnershipChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.partner.name} · {obj.program.name}"
+class _PartnershipChoice(picker.PickerChoiceField):
+    """One partnership, picked by typing (pom/picker.py): no <select> of every partnership."""
+
+    def __init__(self, **kwargs):
+        super().__init__(kind="partnerships", **kwargs)
 
 
 class OpportunityForm(_OrgForm):
@@ -181,7 +185,7 @@ class SplitRuleForm(_OrgForm):
         choices = selectors.partnership_choices(org=org)
         for i in range(SHARE_ROWS):
             self.fields[f"partnership_{i}"] = _PartnershipChoice(
-                queryset=choices, required=False, label=_("Partnership")
+                queryset=choices, required=False, label=_("Partnership"), org=org
             )
             self.fields[f"percent_{i}"] = forms.DecimalField(
                 required=False, max_digits=5, decimal_places=2, min_value=0, max_value=100, label="%"

@@ -21,6 +21,7 @@ from attribution.models import (
     SplitRule,
 )
 from partners.models import Partner, Program
+from pom import picker
 from pom.models import Role
 from pom.pages import OrgPage, add_errors, error_text
 from pom.web import paginate, query_without_page
@@ -45,15 +46,16 @@ class PipelineListView(PipelineView):
     fragment_template_name = "attribution/_pipeline_rows.html"
 
     def get(self, request, org_slug):
-        filterset = OpportunityFilter(request.GET or None, queryset=Opportunity.objects.for_org(self.org))
+        data, picker_error = picker.resolve_query(request.GET, org=self.org, field="partner", kind="partners")
+        filterset = OpportunityFilter(data or None, queryset=Opportunity.objects.for_org(self.org))
         filters = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
         page = paginate(request, selectors.opportunity_list(org=self.org, filters=filters), per_page=25)
         context = self.ctx(
             page=page,
             query=query_without_page(request),
             form=filterset.form,
-            filters=request.GET,
-            partners=Partner.objects.for_org(self.org).order_by("name").only("id", "name"),
+            filters=data,
+            picker_error=picker_error,
             programs=Program.objects.for_org(self.org).order_by("name").only("id", "name"),
             stages=Opportunity.Stage.choices,
             statuses=Opportunity.Status.choices,

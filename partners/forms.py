@@ -17,6 +17,7 @@ from partners.models import (
     Segment,
     Tier,
 )
+from pom import picker
 from pom.selectors import member_users
 
 
@@ -226,14 +227,17 @@ class PointRuleForm(forms.Form):
 
 
 class ManualPointsForm(forms.Form):
-    partnership = forms.TypedChoiceField(coerce=int, label=_("Partnership"))
+    partnership = picker.PickerChoiceField(kind="partnerships", queryset=None, label=_("Partnership"))
     points = forms.IntegerField(label=_("Points"), help_text=_("Negative for a correction."))
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason"), required=False)
     evidence = forms.CharField(max_length=500, required=False, label=_("Evidence (link or note)"))
 
-    def __init__(self, *args, partnerships=(), **kwargs):
+    def __init__(self, *args, org, partnerships, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partnership"].choices = [(p.pk, str(p)) for p in partnerships]
+        picker.bind(self.fields["partnership"], org=org, queryset=partnerships)
+
+    def clean_partnership(self):
+        return self.cleaned_data["partnership"].pk
 
 
 class TierApplyForm(forms.Form):

@@ -17,6 +17,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 
 from partners import services
 from partners.models import (
@@ -161,7 +163,7 @@ class CleanRow:
 class _Lookups:
     """Everything a batch is checked against, loaded once (a constant number of queries per batch)."""
 
-    def __init__(self, org: Organization):
+    def __init__(self, org: Organization, *, domains: set[str], names: set[str]):
         self.types = {}
         for term in PartnerType.objects.for_org(org):
             self.types[term.slug] = term
@@ -177,7 +179,14 @@ class _Lookups:
         self.programs = {p.name.lower(): p for p in Program.objects.for_org(org)}
         self.tiers = {(t.program_id, t.name.lower()): t for t in Tier.objects.for_org(org)}
         self.members = {u.email.lower(): u for u in User.objects.filter(memberships__organization=org)}
-        partners = list(Partner.objects.for_org(org))
+        # Only the partners the batch can match (by domain, or by name case-insensitively): a sync of
+        # 10 rows must not load all 10,000 partners of the organization (it did: 0.9 s a call).
+        partners = list(
+            Partner.objects.for_org(org)
+            .alias(lowered=Lower("name"))
+            .filter(Q(domain__in=sorted(domains)) | Q(lowered__in=sorted(names)))
+            .order_by("name", "pk")
+        )
         self.by_domain = {p.domain: p for p in partners if p.domain}
         self.by_name: dict[str, Partner] = {}
         for p in partners:
@@ -199,13 +208,31 @@ def _date(value: str) -> datetime.date | None | str:
         return "invalid"
 
 
+def _match_keys(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The domains and lower-cased names of a batch, as validate_rows reads them (to load only those)."""
+    domains, names = set(), set()
+    for raw in rows:
+        row, _problems = validation.clean_cells({k: ("" if v is None else v) for k, v in raw.items()})
+
+        def text(key: str, row=row) -> str:
+            value = row.get(key, "")
+            return value.strip() if isinstance(value, str) else str(value)
+
+        domain = normalize_domain(text("domain") or text("website"))
+        if domain:
+            domains.add(domain)
+        if text("name"):
+            names.add(text("name").lower())
+    return {"domains": domains, "names": names}
+
+
 def validate_rows(*, org: Organization, rows: list[dict[str, Any]], numbers: list[int]) -> list[CleanRow]:
     """Check every row against the organization's taxonomy, programs, tiers and members.
 
     Returns one `CleanRow` per input row; each carries its own list of {row, field, message}
     errors. Nothing is written.
     """
-    lookups = _Lookups(org)
+    lookups = _Lookups(org, **_match_keys(rows))
     seen_domains: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     result = []

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partners import views, views_assessments, views_detail, views_import, views_programs, views_setup
+from partners import views, views_assessments, views_detail, views_import, views_picker, views_programs, views_setup
 
 app_name = "partners"
 
@@ -9,6 +9,7 @@ POST = ["post"]
 
 urlpatterns = [
     path("", views.PartnerListView.as_view(), name="list"),
+    path("pick/<slug:kind>/", views_picker.PickView.as_view(), name="pick"),
     path("export.csv", views.PartnerExportView.as_view(), name="export"),
     path("new/", views.PartnerCreateView.as_view(), name="create"),
     path("<int:pk>/", views_detail.PartnerDetailView.as_view(), name="detail"),

@@ -12,7 +12,7 @@ from partners import points, tiers
 from partners.forms import ManualPointsForm, PointRuleForm, TierApplyForm
 from partners.models import Partnership, PointEntry, Program, TierMove
 from partners.views import PartnersView
-from pom import jobs
+from pom import jobs, picker
 from pom.pages import add_errors, error_text
 from pom.web import paginate, query_without_page
 
@@ -28,7 +28,8 @@ class PointsView(PartnersView):
     def render_page(self, request, rule_form=None, manual_form=None, status=200):
         programs = list(Program.objects.for_org(self.org).order_by("name"))
         status_filter = request.GET.get("status", "")
-        partnership_id = request.GET.get("partnership", "")
+        query, picker_error = picker.resolve_query(request.GET, org=self.org, field="partnership", kind="partnerships")
+        partnership_id = query.get("partnership", "")
         entries = points.point_entry_list(org=self.org, status=status_filter or None)
         if partnership_id.isdigit():
             entries = entries.filter(partnership_id=int(partnership_id))
@@ -41,9 +42,9 @@ class PointsView(PartnersView):
             pending=pending,
             rules=points.point_rule_list(org=self.org).order_by("program__name", "activity", "name"),
             rule_form=rule_form or PointRuleForm(programs=programs),
-            manual_form=manual_form or ManualPointsForm(partnerships=self.partnerships()),
+            manual_form=manual_form or ManualPointsForm(org=self.org, partnerships=self.partnerships()),
             statuses=PointEntry.Status.choices,
-            partnership_choices=self.partnerships(),
+            picker_error=picker_error,
             status_filter=status_filter,
             partnership_filter=partnership_id,
             how=" ".join(points.points_for_rule.__doc__.split()),
@@ -67,7 +68,7 @@ class PointsView(PartnersView):
                     messages.success(request, _("Rule added."))
                     return redirect("partners:points", self.org.slug)
             return self.render_page(request, rule_form=form, status=400)
-        form = ManualPointsForm(request.POST, partnerships=self.partnerships())
+        form = ManualPointsForm(request.POST, org=self.org, partnerships=self.partnerships())
         if form.is_valid():
             data = dict(form.cleaned_data)
             partnership = self.partnerships().get(pk=data.pop("partnership"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import Partner, Program
 from plans.models import Plan
 from plans.selectors import behind_plan_ids
+from pom import picker
 from pom.models import User
 from pom.selectors import member_users
 
@@ -16,9 +17,7 @@ class PlanFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Plan.Status.choices, empty_label=_("Any status"))
     kind = django_filters.ChoiceFilter(choices=Plan.Kind.choices, empty_label=_("Any kind"))
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label=_("Any owner"))
-    partner = django_filters.ModelChoiceFilter(
-        field_name="partnership__partner", queryset=Partner.objects.none(), empty_label=_("Any partner")
-    )
+    partner = picker.PickerFilter(field_name="partnership__partner", queryset=Partner.objects.none())
     program = django_filters.ModelChoiceFilter(
         field_name="partnership__program", queryset=Program.objects.none(), empty_label=_("Any program")
     )
@@ -36,7 +35,7 @@ class PlanFilter(django_filters.FilterSet):
             org = self.request.parser_context["view"].org
         self.org = org
         self.filters["owner"].queryset = member_users(org=org)
-        self.filters["partner"].queryset = Partner.objects.for_org(org).order_by("name")
+        self.filters["partner"].bind(org=org)
         self.filters["program"].queryset = Program.objects.for_org(org).order_by("name")
 
     def filter_behind(self, queryset, name, value):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from partners.models import Contact, Partnership
 from plans import selectors
 from plans.models import Activity, KeyResult, Meeting, Objective, Plan, PlanTemplate, Side
+from pom import picker
 from pom.selectors import member_users
 
 PERIOD_CHOICES = [
@@ -28,7 +29,7 @@ class OrgForm(forms.Form):
 
 
 class PlanCreateForm(OrgForm):
-    partnership = forms.ModelChoiceField(queryset=Partnership.objects.none())
+    partnership = picker.PickerChoiceField(kind="partnerships", queryset=Partnership.objects.none())
     template = forms.ModelChoiceField(
         queryset=PlanTemplate.objects.none(),
         required=False,
@@ -44,7 +45,7 @@ class PlanCreateForm(OrgForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["partnership"].queryset = selectors.partnership_choices(org=self.org)
+        picker.bind(self.fields["partnership"], org=self.org, queryset=selectors.partnership_choices(org=self.org))
         self.fields["template"].queryset = selectors.template_list(org=self.org)
         self.fields["owner"].queryset = member_users(org=self.org)
 

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partnership
+from pom import picker
 from pom.models import Role, User
 from pom.pages import OrgPage, add_errors, error_text
 from pom.web import paginate, query_without_page
@@ -21,8 +22,8 @@ from reports.packs_models import ReportSubscription
 
 class SubscriptionForm(forms.Form):
     kind = forms.ChoiceField(label=_("Report"))
-    partnership = forms.ModelChoiceField(
-        label=_("Partnership"), queryset=Partnership.objects.none(), required=False,
+    partnership = picker.PickerChoiceField(
+        kind="partnerships", label=_("Partnership"), queryset=Partnership.objects.none(), required=False,
         help_text=_("For QBR packs and Partner Wrapped"),
     )  # fmt: skip
     params = forms.CharField(
@@ -35,7 +36,7 @@ class SubscriptionForm(forms.Form):
     def __init__(self, *args, org, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k.key, k.title) for k in report_kinds.all_kinds()]
-        self.fields["partnership"].queryset = Partnership.objects.for_org(org).select_related("partner", "program")
+        picker.bind(self.fields["partnership"], org=org)
         self.fields["recipients"].queryset = User.objects.filter(memberships__organization=org).order_by("email")
 
     def clean_params(self):

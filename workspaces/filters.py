@@ -3,15 +3,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from partners.models import Partner
+from pom import picker
 
 
 class WorkspaceFilter(django_filters.FilterSet):
     """Filters of the vendor-side workspace list; the queryset comes from `selectors.workspace_list`."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    partner = django_filters.ModelChoiceFilter(
-        queryset=Partner.objects.none(), method="filter_partner", label=_("Partner")
-    )
+    partner = picker.PickerFilter(queryset=Partner.objects.none(), method="filter_partner", label=_("Partner"))
     partner_members = django_filters.ChoiceFilter(
         choices=[("yes", _("With partner people")), ("no", _("No partner people yet"))],
         method="filter_partner_members",
@@ -21,7 +20,7 @@ class WorkspaceFilter(django_filters.FilterSet):
 
     def __init__(self, *args, org=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["partner"].queryset = Partner.objects.for_org(org).order_by("name")
+        self.filters["partner"].bind(org=org)
         for f in self.form.fields.values():
             if isinstance(f.widget, forms.TextInput):
                 f.widget.attrs.setdefault("placeholder", "Workspace or partner")

@@ -78,6 +78,12 @@ class PartnerManager(HttpUser):
     def pipeline(self):
         self.client.get(f"/o/{ORG}/pipeline/", name="page: pipeline list")
 
+    @task(2)
+    def pick_partner(self):
+        """Typing in a filter bar's partner picker (pom/picker.py): a few letters, at most 20 matches."""
+        q = random.choice(["bench", "cloud", "00", "systems", "bench partner 01", "at"])
+        self.client.get(f"/o/{ORG}/partners/pick/partners/", params={"q": q}, name="page: partner picker")
+
 
 class Integration(HttpUser):
     """A CRM integration on the API: partner list pages with filters, bulk upserts; and, for the

@@ -4,14 +4,18 @@
 
 1. migrates the database, seeds the demo when it is missing (`seed_demo`) and tops Nimbus up to
    10,000 partners (bulk rows: the load measures reads of many rows, not the seeding);
-2. starts gunicorn with 3 workers, DEBUG off and the bench-only URLs on (POM_BENCH_URLS=True,
-   bench/load/urls.py: a raw `.values()` page of the same rows as the API list);
+2. starts a Celery worker (`celery -A pom worker`, one prefork child) on a Redis broker (`REDIS_URL`, or a
+   private `redis-server` on a free port) and a queue of its own, and gunicorn with 3 workers, DEBUG off
+   and the bench-only URLs on (POM_BENCH_URLS=True, bench/load/urls.py: a raw `.values()` page of the
+   same rows as the API list): as in production, requests only enqueue their e-mails, webhooks and
+   jobs; the worker runs them beside the load (its e-mails go to files in a temporary folder);
 3. runs locust headless on loopback: the mix of bench/load/locustfile.py for `--minutes`, then the API
    list alone and the raw page alone, 30 s each with the same users and no think time, so their
    throughputs compare like for like;
 4. prints per request kind: requests, errors, req/s, p50/p95/p99 (ms), the goal and whether it is met,
    and the API list's throughput as a share of the raw page's; before the mix, a single-client table
-   (sequential requests, p50/p95 per kind: less sensitive to a shared machine), and the load average.
+   (sequential requests, p50/p95 per kind: less sensitive to a shared machine), and the load average;
+5. at the end, what the worker did (tasks queued and left, e-mails written), then stops both.
 
 Goals (issue 17): zero errors; p95 < 150 ms for pages, < 50 ms for API list pages; API list ≥ 50 % of raw.
 """
@@ -21,6 +25,8 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -95,6 +101,86 @@ def prepare() -> dict[str, str]:
         "POM_LOAD_WORKSPACE": str(workspace.public_id),
         "POM_LOAD_PARTNERS": ",".join(map(str, partner_ids)),
     }
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_redis(workdir: Path) -> tuple[str, subprocess.Popen | None]:
+    """REDIS_URL, or a throwaway redis-server on a free port (stopped at the end)."""
+    if os.environ.get("REDIS_URL"):
+        return os.environ["REDIS_URL"], None
+    server = shutil.which("redis-server")
+    if server is None:
+        raise SystemExit("Set REDIS_URL or install redis-server: the bench runs Celery on a Redis broker.")
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(100):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return f"redis://127.0.0.1:{port}/0", process
+        time.sleep(0.1)
+    process.terminate()
+    raise SystemExit("redis-server did not start")
+
+
+def start_worker(port: int, out: Path) -> tuple[subprocess.Popen, Path]:
+    """`celery -A pom worker` on the bench's own queue (POM_CELERY_QUEUE), one prefork child."""
+    bin_dir = Path(sys.executable).parent
+    log = out / "worker.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen(
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "pom",
+                "worker",
+                "-Q",
+                os.environ["POM_CELERY_QUEUE"],
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "1",
+                "--without-heartbeat",
+                "--without-mingle",
+                "--without-gossip",
+                "-l",
+                "info",
+            ],
+            cwd=ROOT,
+            env=server_env(port),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    for _ in range(240):
+        if "ready." in log.read_text():
+            return process, log
+        if process.poll() is not None:
+            break
+        time.sleep(0.25)
+    process.terminate()
+    raise SystemExit(f"The Celery worker did not start:\n{log.read_text()[-2000:]}")
+
+
+def worker_summary(log: Path, mail_dir: Path) -> str:
+    """Tasks the worker ran, the bench queue's backlog left in Redis, e-mails written."""
+    import redis
+
+    text = log.read_text()
+    done = text.count(" succeeded in ")
+    failed = text.count(" raised unexpected") + text.count("] retry: ")
+    left = redis.Redis.from_url(os.environ["REDIS_URL"]).llen(os.environ["POM_CELERY_QUEUE"])
+    mails = len(list(mail_dir.glob("*"))) if mail_dir.exists() else 0
+    return (
+        f"Celery worker: {done} tasks succeeded, {failed} failed or retried, {left} still queued, {mails} e-mail files"
+    )
 
 
 def server_env(port: int) -> dict[str, str]:
@@ -197,6 +283,11 @@ def sequential(port: int, env: dict, *, repeat: int = 30) -> bool:
         ("page: plan", browser, lambda: f"/o/{org}/plans/{env['POM_LOAD_PLAN']}/"),
         ("page: workspace feed", browser, lambda: f"/w/{env['POM_LOAD_WORKSPACE']}/feed/"),
         ("page: pipeline list", browser, lambda: f"/o/{org}/pipeline/"),
+        (
+            "page: partner picker",
+            browser,
+            lambda: f"/o/{org}/partners/pick/partners/?q={random.choice(['bench', 'cloud', '01'])}",
+        ),
         ("api: partner list", api, lambda: f"/api/o/{org}/partners/?page={random.randint(1, 200)}"),
         ("api: list by count", api, lambda: f"/api/o/{org}/partners/?ordering=-partnership_count"),
         ("raw: values() list", api, lambda: f"/bench/raw/o/{org}/partners/?page={random.randint(1, 200)}"),
@@ -249,9 +340,18 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (it is migrated and seeded).")
-    env = prepare()
-    server = start_gunicorn(args.port)
     out = Path(tempfile.mkdtemp(prefix="pom-load-"))
+    redis_url, redis_server = start_redis(out)
+    # Production's shape: tasks go through Redis to a worker of their own queue; e-mails to files.
+    os.environ.update(
+        REDIS_URL=redis_url,
+        POM_CELERY_QUEUE=f"pom-bench-load-{os.getpid()}",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(out / "mail"),
+    )
+    env = prepare()
+    worker, worker_log = start_worker(args.port, out)
+    server = start_gunicorn(args.port)
     try:
         print(f"load average before: {Path('/proc/loadavg').read_text().strip()}")
         sequential_ok = sequential(args.port, env, repeat=args.sequential) if args.sequential else True
@@ -279,10 +379,13 @@ def main() -> None:
         )
         ok = ok and share >= 0.5 and sequential_ok
         print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
+        print(worker_summary(worker_log, out / "mail"))
         print("All goals met." if ok else "Some goals missed (see above).")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, worker, redis_server):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
 
 
 if __name__ == "__main__":

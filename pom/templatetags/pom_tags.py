@@ -85,3 +85,12 @@ def plotly_styles():
     if maplibre_id:
         html += format_html('<meta name="pom-plotly-maps" content="styles in plotly.css" id="{}">', maplibre_id)
     return html
+
+
+@register.inclusion_tag("pom/_picker.html")
+def picker(org, kind: str, name: str, value="", id: str = "", label: str = ""):  # noqa: A002
+    """`{% picker org "partners" "partner" filters.partner id="f-partner" %}`: the search-as-you-type
+    picker (pom/picker.py) for a hand-written filter bar; label it with `<label for=id>`."""
+    from pom import picker as pickers
+
+    return {"picker": pickers.context(org, kind=kind, name=name, value=value, id_=id, label=label)}

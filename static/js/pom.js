@@ -102,6 +102,7 @@ function swappedRoot(event) {
 }
 document.addEventListener("htmx:afterSettle", (event) => {
   const root = swappedRoot(event);
+  if (root.closest?.("[data-picker]")) return; // the picker announces its own matches
   const notes = [...root.querySelectorAll(".alert, .errorlist, [role=alert], [data-announce]")];
   const messages = notes.map((el) => el.dataset.announce || el.textContent.trim()).filter(Boolean);
   // Focus lost with the replaced form: put it on the first invalid field, else on the message.
@@ -144,4 +145,90 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   }
+});
+// Search-as-you-type picker (pom/picker.py, templates/pom/_picker.html): an ARIA combobox whose
+// listbox HTMX fills from the typed text. ↑/↓ walk the matches, Enter picks, Escape closes; the id
+// goes to the hidden input, which then fires `change` (so filter forms apply it). Without JavaScript
+// the hidden input stays disabled and the server resolves the typed name.
+function pickerParts(el) {
+  const root = el.closest("[data-picker]");
+  if (!root) return null;
+  return { root, input: root.querySelector("[data-picker-input]"), value: root.querySelector("[data-picker-value]"), list: root.querySelector("[role=listbox]") };
+}
+function pickerOptions(parts) {
+  return [...parts.list.querySelectorAll("[role=option]:not([aria-disabled=true])")];
+}
+function pickerOpen(parts, open) {
+  parts.list.hidden = !open;
+  parts.input.setAttribute("aria-expanded", open ? "true" : "false");
+  if (!open) parts.input.removeAttribute("aria-activedescendant");
+}
+function pickerActivate(parts, option) {
+  parts.list.querySelectorAll("[aria-selected=true]").forEach((o) => o.setAttribute("aria-selected", "false"));
+  if (!option) return parts.input.removeAttribute("aria-activedescendant");
+  option.setAttribute("aria-selected", "true");
+  parts.input.setAttribute("aria-activedescendant", option.id);
+  option.scrollIntoView({ block: "nearest" });
+}
+function pickerChoose(parts, option) {
+  parts.input.value = option.textContent.trim();
+  parts.value.value = option.dataset.value;
+  pickerOpen(parts, false);
+  parts.value.dispatchEvent(new Event("change", { bubbles: true }));
+}
+function pickersEnable(root) {
+  root.querySelectorAll?.("[data-picker-value][disabled]").forEach((hidden) => { hidden.disabled = false; });
+}
+document.addEventListener("DOMContentLoaded", () => pickersEnable(document));
+document.addEventListener("htmx:load", (event) => pickersEnable(event.target));
+document.addEventListener("htmx:afterSwap", (event) => {
+  const parts = event.target.matches?.("[data-picker] [role=listbox]") && pickerParts(event.target);
+  if (!parts) return;
+  const options = pickerOptions(parts);
+  [...parts.list.children].forEach((option, i) => { option.id = `${parts.list.id}-${i}`; });
+  pickerOpen(parts, document.activeElement === parts.input);
+  announce(parts.list.children.length && !options.length ? parts.list.textContent.trim() : `${options.length}`);
+});
+document.addEventListener("input", (event) => {
+  const parts = event.target.matches?.("[data-picker-input]") && pickerParts(event.target);
+  if (parts) parts.value.value = "";
+});
+// The text input's own `change` is not a choice: keep it from the filter form, except when cleared.
+document.addEventListener("change", (event) => {
+  const parts = event.target.matches?.("[data-picker-input]") && pickerParts(event.target);
+  if (!parts) return;
+  event.stopPropagation();
+  if (!parts.input.value.trim()) parts.value.dispatchEvent(new Event("change", { bubbles: true }));
+}, true);
+document.addEventListener("keydown", (event) => {
+  const parts = event.target.matches?.("[data-picker-input]") && pickerParts(event.target);
+  if (!parts) return;
+  const options = pickerOptions(parts);
+  const current = options.indexOf(parts.list.querySelector("[aria-selected=true]"));
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    if (!options.length) return;
+    pickerOpen(parts, true);
+    const step = event.key === "ArrowDown" ? 1 : -1;
+    pickerActivate(parts, options[(current + step + options.length) % options.length] || options[0]);
+  } else if (event.key === "Enter" && !parts.list.hidden && current >= 0) {
+    event.preventDefault();
+    pickerChoose(parts, options[current]);
+  } else if (event.key === "Escape" && !parts.list.hidden) {
+    event.preventDefault();
+    event.stopPropagation();
+    pickerOpen(parts, false);
+  }
+});
+// Pointer: pick on mousedown, before the input's blur closes the list.
+document.addEventListener("mousedown", (event) => {
+  const option = event.target.closest?.("[data-picker] [role=option]:not([aria-disabled=true])");
+  const parts = option && pickerParts(option);
+  if (!parts) return;
+  event.preventDefault();
+  pickerChoose(parts, option);
+});
+document.addEventListener("focusout", (event) => {
+  const parts = event.target.matches?.("[data-picker-input]") && pickerParts(event.target);
+  if (parts) window.setTimeout(() => { if (document.activeElement !== parts.input) pickerOpen(parts, false); }, 100);
 });

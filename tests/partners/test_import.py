@@ -237,3 +237,27 @@ def test_domain_is_taken_from_the_website_when_there_is_no_domain_column(org, me
     PartnerFactory(organization=org, name="Old name", domain="acme.com")
     rows = importing.validate_rows(org=org, rows=[{"name": "Acme", "website": "https://www.acme.com/en"}], numbers=[2])
     assert rows[0].action == "update" and rows[0].partner_fields["domain"] == "acme.com"
+
+
+def test_a_batch_reads_only_the_partners_it_can_match_by_domain_or_name(org):
+    """A CRM sync of two rows must not load every partner of the organization (0.9 s at 10,000)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from partners.importing import validate_rows
+    from partners.models import Partner
+
+    Partner.objects.bulk_create(
+        [Partner(organization=org, name=f"Other {n:03d}", domain=f"other-{n}.example") for n in range(200)]
+    )
+    by_domain = Partner.objects.create(organization=org, name="Initech", domain="initech.com")
+    by_name = Partner.objects.create(organization=org, name="Hooli Corp", domain="")
+    with CaptureQueriesContext(connection) as queries:
+        rows = validate_rows(
+            org=org,
+            rows=[{"name": "Initech AG", "domain": "https://www.initech.com"}, {"name": "hooli corp"}],
+            numbers=[1, 2],
+        )
+    assert [r.partner for r in rows] == [by_domain, by_name]  # matched by domain, then by name (any case)
+    partner_reads = [q["sql"] for q in queries.captured_queries if 'FROM "partners_partner"' in q["sql"]]
+    assert len(partner_reads) == 1 and "LOWER" in partner_reads[0] and "IN (" in partner_reads[0]

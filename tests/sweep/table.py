@@ -24,6 +24,7 @@ ROUTES = {
     "org_job_file": R(pk="Job"),
     "partners:list": R(),
     "partners:export": R(),
+    "partners:pick": R(kind="partners"),
     "partners:create": R(),
     "partners:detail": R(pk="Partner"),
     "partners:tab": R(pk="Partner", tab="overview"),
