@@ -9,10 +9,13 @@ PostgreSQL when DATABASE_URL is set), then:
    their web addresses written differently: www., shop., paths, upper case) through the production
    key functions (`pom.domains.domain_key`), and inserts them in bulk.
 2. Times POM's exact overlap as the map stores it for its pages: on PostgreSQL the production path of
-   a big map (`attribution.mapping_compute`: `_stage_create`, `_insert_exact` into that fresh table,
-   `_stage_swap`, which attaches it as the map's partition and so builds its four indexes), elsewhere
-   `_insert_exact` into the matches; then the matrix counts (`matrix_refresh`), then the whole
-   recomputation job body.
+   a big map (`attribution.mapping_compute`): `_stage_create` (a bare table), `_insert_exact` into it
+   (`attribution.mapping_join`: each side's (domain key, id) read with one binary COPY, joined in numpy,
+   the pairs written with one binary COPY; then the registration numbers in SQL), `_stage_seal` (the 4
+   indexes, the tenant policy) and `_stage_swap` (attached under the map's own partition); elsewhere
+   `_insert_exact` into the matches. Then the numpy path's steps alone, the previous SQL path (INSERT …
+   SELECT of the merge join into a stage, sealed the same) for comparison, the matrix counts
+   (`matrix_refresh`), then the whole recomputation job body.
 3. Loads the same (id, key) pairs into an in-memory DuckDB, in the same run, and times the equivalent
    table: the same join written with the same nine columns, then the same four indexes (id + map,
    map + account, account, partner account); also the bare two-column `CREATE TABLE ... AS SELECT`.
@@ -31,7 +34,6 @@ import os
 import random
 import sys
 import time
-from pathlib import Path
 
 WORDS = ["nova", "terra", "alpha", "zen", "lumen", "vector", "orbit", "atlas", "delta", "pixel", "quant", "astra"]
 THREADS = "SELECT current_setting('threads')"
@@ -140,29 +142,95 @@ def _vacuum(log) -> None:
     log("VACUUM ANALYZE done (the state autovacuum leaves the tables in after an import)")
 
 
-def pom_exact(account_map, log) -> tuple[float, float, int]:
+def pom_exact(account_map, log) -> dict:
+    """The production path of a big map, timed step by step in one transaction: a fresh stage, the exact
+    pairs (`_insert_exact`: numpy join of one binary COPY per side, one binary COPY in, then the
+    registration numbers), the seal (the 4 indexes, the tenant policy), the swap under the map's own
+    partition; then the matrix counts."""
     from django.db import connection, transaction
 
-    from attribution.mapping_compute import _insert_exact, _stage_create, _stage_swap, matrix_refresh
-    from attribution.mapping_models import AccountMatch
+    from attribution.mapping_compute import _insert_exact, _stage_create, _stage_seal, _stage_swap, matrix_refresh
     from pom import rls
 
-    with transaction.atomic():
-        AccountMatch.objects.for_org(account_map.organization_id).filter(account_map=account_map).delete()
-    started = time.perf_counter()
+    times = {}
     with transaction.atomic(), rls.scope(org_ids=[account_map.organization_id]):  # as the job sets it
+        started = time.perf_counter()
         if connection.vendor == "postgresql":
             stage = _stage_create(account_map)
+            times["create"] = time.perf_counter() - started
+            mark = time.perf_counter()
             _insert_exact(account_map, stage)
+            times["pairs"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            _stage_seal(account_map, stage)
+            times["seal"] = time.perf_counter() - mark
+            mark = time.perf_counter()
             _stage_swap(account_map, stage)
+            times["swap"] = time.perf_counter() - mark
         else:
             _insert_exact(account_map)
-    exact = time.perf_counter() - started
+        times["exact"] = time.perf_counter() - started
     started = time.perf_counter()
     with transaction.atomic():
         result = matrix_refresh(account_map=account_map)
-    counts = time.perf_counter() - started
-    return exact, counts, result["matches"]
+    times["counts"] = time.perf_counter() - started
+    times["matches"] = result["matches"]
+    return times
+
+
+def pom_numpy_steps(account_map) -> dict:
+    """The numpy join's own steps (read both sides, join, COPY into a stage), rolled back."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from attribution import mapping_join
+    from attribution.mapping_compute import _stage_create
+    from pom import rls
+
+    times = {}
+    with transaction.atomic(), rls.scope(org_ids=[account_map.organization_id]):
+        stage = _stage_create(account_map)
+        started = time.perf_counter()
+        (vendor_keys, vendor_ids), (partner_keys, partner_ids) = mapping_join.domain_keys(account_map)
+        times["read"] = time.perf_counter() - started
+        started = time.perf_counter()
+        accounts, partners = mapping_join.join_keys(vendor_keys, vendor_ids, partner_keys, partner_ids)
+        times["join"] = time.perf_counter() - started
+        started = time.perf_counter()
+        mapping_join.copy_pairs(stage, account_map, accounts, partners, now=timezone.now(), method="domain")
+        times["copy"] = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return times
+
+
+def pom_sql_stage(account_map) -> float:
+    """The previous path, for comparison: the SQL merge join written into a stage by INSERT … SELECT, then
+    sealed (same indexes); rolled back."""
+    from django.db import connection, transaction
+
+    from attribution.mapping_compute import _stage_create, _stage_seal
+    from attribution.mapping_models import PartnerAccount
+    from attribution.models import Account
+    from pom import rls
+
+    with transaction.atomic(), rls.scope(org_ids=[account_map.organization_id]):
+        stage = _stage_create(account_map)
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute(
+                f"INSERT INTO {stage} (created_at, updated_at, organization_id, account_map_id, account_id, "
+                "partner_account_id, method, confidence) "
+                f"SELECT now(), now(), %s, %s, a.id, p.id, 'domain', 1 FROM {Account._meta.db_table} a "
+                f"JOIN {PartnerAccount._meta.db_table} p ON p.domain_key = a.domain_key "
+                "WHERE a.organization_id = %s AND a.domain_key IS NOT NULL "
+                "AND p.organization_id = %s AND p.account_map_id = %s ORDER BY a.id",
+                [account_map.organization_id, account_map.pk] + [account_map.organization_id] * 2 + [account_map.pk],
+            )
+        _stage_seal(account_map, stage)
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return elapsed
 
 
 def pom_join_only(account_map) -> float:
@@ -287,9 +355,14 @@ def main(argv=None) -> int:
         log(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
         org, account_map = generate(n=args.n, overlap=args.overlap, seed=args.seed, log=log)
         _vacuum(log)
+        load_before = os.getloadavg()
         runs = [pom_exact(account_map, log) for _ in range(3)]
-        exact = min(r[0] for r in runs)
-        counts, matches = min(r[1] for r in runs), runs[0][2]
+        best = min(runs, key=lambda r: r["exact"])
+        exact, matches = best["exact"], best["matches"]
+        counts = min(r["counts"] for r in runs)
+        postgres = connection.vendor == "postgresql"
+        steps = min((pom_numpy_steps(account_map) for _ in range(3)), key=lambda r: sum(r.values())) if postgres else {}
+        sql_stage = min(pom_sql_stage(account_map) for _ in range(3)) if postgres else None
         duck, pairs, duck_count, duck_table = duckdb_exact(org, account_map, log)
         join_only = pom_join_only(account_map)
 
@@ -313,11 +386,25 @@ def main(argv=None) -> int:
         precision, recall, predicted, true_pairs, name_time = names_quality(args.names, args.seed)
         log("")
         log(f"Accounts:                    {args.n:,} × {args.n:,} ({matches:,} in common; DuckDB found {pairs:,})")
-        log(f"Load average:                {Path('/proc/loadavg').read_text().strip()}")
+        log(f"Load average:                {load_before} before, {os.getloadavg()} after (2 cores)")
         log(
-            f"POM exact overlap stored:    {exact:8.2f} s  (integer join into a fresh table, swapped in as the "
-            "map's partition with its 4 indexes; best of 3)"
+            f"POM exact overlap stored:    {exact:8.2f} s  (numpy join of the two key lists into a fresh table, "
+            "its 4 indexes and tenant policy, swapped in as the map's partition; best of 3)"
         )
+        if postgres:
+            log(
+                "  of which:                 "
+                + ", ".join(f"{name} {best[name]:.2f} s" for name in ("create", "pairs", "seal", "swap"))
+            )
+            log(
+                "  numpy pairs in steps:     "
+                + ", ".join(f"{name} {value:.2f} s" for name, value in steps.items())
+                + " (read: one binary COPY per side; join: numpy; copy: one binary COPY in)"
+            )
+            log(
+                f"POM previous path (SQL):     {sql_stage:8.2f} s  (INSERT … SELECT of the merge join into a stage, "
+                "same indexes; without create/swap)"
+            )
         log(f"DuckDB equivalent table:     {duck_table:8.2f} s  (same join, same 9 columns, same 4 indexes; best of 3)")
         log(f"Ratio POM / DuckDB:          {exact / duck_table:8.2f} x")
         log(
