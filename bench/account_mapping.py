@@ -24,7 +24,8 @@ PostgreSQL when DATABASE_URL is set), then:
    abbreviations, word order; `bench.company_names`), runs the production name matcher
    (`attribution.mapping_matching.match_names` at its THRESHOLD) and prints precision and recall.
 
-The database is dropped at the end. Not part of the test suite; duckdb is a dev dependency.
+The database is dropped at the end (kept with `--keep`; a later `--keep` run with the same N, overlap and
+seed reuses its accounts instead of generating them). Not part of the test suite; duckdb is a dev dependency.
 """
 
 from __future__ import annotations
@@ -68,14 +69,26 @@ def generate(*, n: int, overlap: float, seed: int, log):
     from django.utils import timezone
 
     from attribution import mapping_services
-    from attribution.mapping_models import PartnerAccount, PartnerAccountList
+    from attribution.mapping_models import AccountMap, PartnerAccount, PartnerAccountList
     from attribution.models import Account
     from partners.models import Partner, Partnership, Program
     from pom.domains import domain_key, registrable_domain
     from pom.models import Organization
 
+    kept = Organization.objects.filter(slug="bench-vendor").first()
+    if kept is not None:  # --keep: the previous run's accounts, if it generated the same
+        account_map = AccountMap.objects.filter(organization=kept).first()
+        same = (
+            account_map is not None
+            and Account.objects.filter(organization=kept).count() == n
+            and PartnerAccount.objects.filter(account_map=account_map).count() == n
+        )
+        if same and kept.name == f"Bench Vendor {n} {overlap} {seed}":
+            log(f"Reusing the kept {n:,} × {n:,} accounts")
+            return kept, account_map
+        raise SystemExit("The kept database holds another bench's accounts: run once without --keep to drop it.")
     rng = random.Random(seed)
-    org = Organization.objects.create(name="Bench Vendor", slug="bench-vendor")
+    org = Organization.objects.create(name=f"Bench Vendor {n} {overlap} {seed}", slug="bench-vendor")
     program = Program.objects.create(organization=org, name="Resell", kind="reseller")
     partner = Partner.objects.create(organization=org, name="Bench Partner", domain="bench-partner.example")
     partnership = Partnership.objects.create(organization=org, partner=partner, program=program, status="active")
@@ -140,6 +153,24 @@ def _vacuum(log) -> None:
         for model in (Account, PartnerAccount, AccountMatch):
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
     log("VACUUM ANALYZE done (the state autovacuum leaves the tables in after an import)")
+
+
+def _as_app_role(org, log) -> None:
+    """From here on, work as the application role (POM_DB_APP_ROLE) under row-level security, the
+    organization in scope for the session, as the web process and the worker do."""
+    from django.conf import settings
+    from django.db import connection
+
+    role = settings.POM_DB_APP_ROLE
+    if connection.vendor != "postgresql" or not role:
+        log("Working as the database owner (set POM_DB_APP_ROLE to work under row-level security)")
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
+        cursor.execute(
+            "SELECT set_config('pom.all_orgs', '', false), set_config('pom.org_ids', %s, false)", [str(org.pk)]
+        )
+    log(f"Working as {role} under row-level security, organization {org.pk} in scope")
 
 
 def pom_exact(account_map, log) -> dict:
@@ -340,6 +371,9 @@ def main(argv=None) -> int:
     parser.add_argument("--overlap", type=float, default=0.3, help="share of the partner's accounts in common")
     parser.add_argument("--names", type=int, default=20_000, help="names per side in the labelled set")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database, and reuse the accounts a kept run generated"
+    )
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -350,11 +384,12 @@ def main(argv=None) -> int:
     from django.test.utils import setup_databases, teardown_databases
 
     log("Creating a throwaway database…")
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    old_config = setup_databases(verbosity=0, interactive=False, keepdb=args.keep, aliases={"default"})
     try:
         log(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
         org, account_map = generate(n=args.n, overlap=args.overlap, seed=args.seed, log=log)
         _vacuum(log)
+        _as_app_role(org, log)
         load_before = os.getloadavg()
         runs = [pom_exact(account_map, log) for _ in range(3)]
         best = min(runs, key=lambda r: r["exact"])
@@ -423,7 +458,10 @@ def main(argv=None) -> int:
         )
         return 0
     finally:
-        teardown_databases(old_config, verbosity=0)
+        if args.keep:
+            log("Database kept (--keep); drop it with a run without --keep")
+        else:
+            teardown_databases(old_config, verbosity=0)
 
 
 if __name__ == "__main__":
