@@ -37,6 +37,10 @@ INSERT_BATCH = 5000
 # swaps it in as the map's partition (`_stage_create`, `_stage_swap`); smaller maps rewrite their rows
 # in the default partition, where a table of their own would cost more in DDL than it saves.
 STAGE_MIN_ROWS = 20_000
+# How a big map's domain pairs are joined (`MAPPING_DOMAIN_JOIN`): "sql", the merge join written by INSERT …
+# SELECT into the bare stage, or "numpy" (`mapping_join`: both key lists read by binary COPY, joined in
+# numpy, COPYed in). Same pairs; at a million × a million SQL measured faster here (docs/account-mapping.md).
+DOMAIN_JOIN = "sql"
 
 
 # The partner list import --------------------------------------------------------------------------
@@ -226,10 +230,10 @@ def _insert_exact(account_map: AccountMap, table: str | None = None) -> None:
     """The exact overlap, set-based: a join on the integer domain key, then on registration numbers,
     written into `table` (a stage of `_stage_create`; by default the matches themselves).
 
-    Into a stage (PostgreSQL, a big map) the domain pairs are joined in numpy and COPYed
-    (`mapping_join.insert_domain_pairs`: one binary COPY out per side, one in); otherwise the domain join
-    is SQL, a merge join of two index-only scans over (organization, [map,] domain_key, id). Both give the
-    same pairs (tests/mapping/test_numpy_join.py).
+    The domain join is SQL, a merge join of two index-only scans over (organization, [map,] domain_key,
+    id); into a stage (PostgreSQL, a big map) with `MAPPING_DOMAIN_JOIN = "numpy"` it is joined in numpy
+    and COPYed instead (`mapping_join.insert_domain_pairs`: one binary COPY out per side, one in). Both
+    give the same pairs (tests/mapping/test_numpy_join.py).
     """
     account, partner = Account._meta.db_table, PartnerAccount._meta.db_table
     match = connection.ops.quote_name(table or AccountMatch._meta.db_table)
@@ -244,7 +248,7 @@ def _insert_exact(account_map: AccountMap, table: str | None = None) -> None:
             cursor.execute("SET LOCAL enable_hashjoin = off")
             # Derived data, recomputed from its inputs: losing the last commit in a crash costs a rerun.
             cursor.execute("SET LOCAL synchronous_commit = off")
-        if staged:
+        if staged and getattr(settings, "MAPPING_DOMAIN_JOIN", DOMAIN_JOIN) == "numpy":
             mapping_join.insert_domain_pairs(account_map, table, now=now)
         else:
             cursor.execute(
@@ -259,7 +263,16 @@ def _insert_exact(account_map: AccountMap, table: str | None = None) -> None:
             )
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_hashjoin = on")
-        for number in ("duns", "vat", "siret"):
+        # Only the numbers the partner's list holds (an index probe on its rows that have one): each join
+        # scans the vendor's accounts, three scans for nothing on a list of domains alone.
+        cursor.execute(
+            f"SELECT coalesce(bool_or(duns <> ''), false), coalesce(bool_or(vat <> ''), false), "
+            f"coalesce(bool_or(siret <> ''), false) FROM {partner} "
+            "WHERE organization_id = %s AND account_map_id = %s AND (duns <> '' OR vat <> '' OR siret <> '')",
+            [org_id, map_id],
+        )
+        held = cursor.fetchone()
+        for number in (number for number, present in zip(("duns", "vat", "siret"), held, strict=True) if present):
             cursor.execute(
                 f"INSERT INTO {match} ({columns}) "
                 f"SELECT %s, %s, %s, %s, a.id, p.id, 'registration', 1 FROM {account} a "

@@ -188,6 +188,13 @@ class PartnerAccount(OrgOwned):
             # Key columns only (no INCLUDE), so the exact overlap is a merge join of two index-only scans.
             models.Index(fields=["organization", "account_map", "domain_key", "id"], name="partneraccount_domain_key"),
             models.Index(fields=["organization", "account_map", "population", "name"], name="partneraccount_pop"),
+            # Only the rows with a registration number (few, usually none): which numbers a list holds is an
+            # index probe, so a recomputation skips the registration joins a list cannot match.
+            models.Index(
+                fields=["organization", "account_map"],
+                name="partneraccount_registration",
+                condition=~Q(duns="") | ~Q(vat="") | ~Q(siret=""),
+            ),
         ]
         ordering = ["name", "id"]
 

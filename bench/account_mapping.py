@@ -10,12 +10,13 @@ PostgreSQL when DATABASE_URL is set), then:
    key functions (`pom.domains.domain_key`), and inserts them in bulk.
 2. Times POM's exact overlap as the map stores it for its pages: on PostgreSQL the production path of
    a big map (`attribution.mapping_compute`): `_stage_create` (a bare table), `_insert_exact` into it
-   (`attribution.mapping_join`: each side's (domain key, id) read with one binary COPY, joined in numpy,
-   the pairs written with one binary COPY; then the registration numbers in SQL), `_stage_seal` (the 4
+   (the domain pairs: the SQL merge join by INSERT … SELECT, or with `MAPPING_DOMAIN_JOIN=numpy` each
+   side's (domain key, id) read with one binary COPY, joined in numpy and COPYed in, `mapping_join`;
+   then the registration numbers the list holds, in SQL), `_stage_seal` (the 4
    indexes, the tenant policy) and `_stage_swap` (attached under the map's own partition); elsewhere
-   `_insert_exact` into the matches. Then the numpy path's steps alone, the previous SQL path (INSERT …
-   SELECT of the merge join into a stage, sealed the same) for comparison, the matrix counts
-   (`matrix_refresh`), then the whole recomputation job body.
+   `_insert_exact` into the matches. Both ways of joining the domains are timed
+   (`MAPPING_DOMAIN_JOIN`: "sql", the default, and "numpy"), and the numpy path's steps alone; then the
+   matrix counts (`matrix_refresh`), then the whole recomputation job body.
 3. Loads the same (id, key) pairs into an in-memory DuckDB, in the same run, and times the equivalent
    table: the same join written with the same nine columns, then the same four indexes (id + map,
    map + account, account, partner account); also the bare two-column `CREATE TABLE ... AS SELECT`.
@@ -193,18 +194,23 @@ def _as_app_role(org, log) -> None:
     log(f"Working as {role} under row-level security, organization {org.pk} in scope")
 
 
-def pom_exact(account_map, log) -> dict:
+def pom_exact(account_map, log, join: str = "sql") -> dict:
     """The production path of a big map, timed step by step in one transaction: a fresh stage, the exact
-    pairs (`_insert_exact`: numpy join of one binary COPY per side, one binary COPY in, then the
-    registration numbers), the seal (the 4 indexes, the tenant policy), the swap under the map's own
+    pairs (`_insert_exact`, the domains joined the `join` way: "sql" or "numpy", then the registration
+    numbers), the seal (the 4 indexes, the tenant policy), the swap under the map's own
     partition; then the matrix counts."""
     from django.db import connection, transaction
+    from django.test import override_settings
 
     from attribution.mapping_compute import _insert_exact, _stage_create, _stage_seal, _stage_swap, matrix_refresh
     from pom import rls
 
     times = {}
-    with transaction.atomic(), rls.scope(org_ids=[account_map.organization_id]):  # as the job sets it
+    with (
+        override_settings(MAPPING_DOMAIN_JOIN=join),
+        transaction.atomic(),
+        rls.scope(org_ids=[account_map.organization_id]),  # as the job sets it
+    ):
         started = time.perf_counter()
         if connection.vendor == "postgresql":
             stage = _stage_create(account_map)
@@ -252,36 +258,6 @@ def pom_numpy_steps(account_map) -> dict:
         times["copy"] = time.perf_counter() - started
         transaction.set_rollback(True)
     return times
-
-
-def pom_sql_stage(account_map) -> float:
-    """The previous path, for comparison: the SQL merge join written into a stage by INSERT … SELECT, then
-    sealed (same indexes); rolled back."""
-    from django.db import connection, transaction
-
-    from attribution.mapping_compute import _stage_create, _stage_seal
-    from attribution.mapping_models import PartnerAccount
-    from attribution.models import Account
-    from pom import rls
-
-    with transaction.atomic(), rls.scope(org_ids=[account_map.organization_id]):
-        stage = _stage_create(account_map)
-        started = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_hashjoin = off")
-            cursor.execute(
-                f"INSERT INTO {stage} (created_at, updated_at, organization_id, account_map_id, account_id, "
-                "partner_account_id, method, confidence) "
-                f"SELECT now(), now(), %s, %s, a.id, p.id, 'domain', 1 FROM {Account._meta.db_table} a "
-                f"JOIN {PartnerAccount._meta.db_table} p ON p.domain_key = a.domain_key "
-                "WHERE a.organization_id = %s AND a.domain_key IS NOT NULL "
-                "AND p.organization_id = %s AND p.account_map_id = %s ORDER BY a.id",
-                [account_map.organization_id, account_map.pk] + [account_map.organization_id] * 2 + [account_map.pk],
-            )
-        _stage_seal(account_map, stage)
-        elapsed = time.perf_counter() - started
-        transaction.set_rollback(True)
-    return elapsed
 
 
 def pom_join_only(account_map) -> float:
@@ -413,13 +389,14 @@ def main(argv=None) -> int:
         _vacuum(log)
         _as_app_role(org, log)
         load_before = os.getloadavg()
-        runs = [pom_exact(account_map, log) for _ in range(3)]
-        best = min(runs, key=lambda r: r["exact"])
-        exact, matches = best["exact"], best["matches"]
-        counts = min(r["counts"] for r in runs)
         postgres = connection.vendor == "postgresql"
+        runs = {
+            join: [pom_exact(account_map, log, join) for _ in range(3)] for join in ("sql", "numpy")[: 1 + postgres]
+        }
+        best = {join: min(found, key=lambda r: r["exact"]) for join, found in runs.items()}
+        exact, matches = best["sql"]["exact"], best["sql"]["matches"]
+        counts = min(r["counts"] for r in runs["sql"])
         steps = min((pom_numpy_steps(account_map) for _ in range(3)), key=lambda r: sum(r.values())) if postgres else {}
-        sql_stage = min(pom_sql_stage(account_map) for _ in range(3)) if postgres else None
         duck, pairs, duck_count, duck_table = duckdb_exact(org, account_map, log)
         join_only = pom_join_only(account_map)
 
@@ -445,22 +422,22 @@ def main(argv=None) -> int:
         log(f"Accounts:                    {args.n:,} × {args.n:,} ({matches:,} in common; DuckDB found {pairs:,})")
         log(f"Load average:                {load_before} before, {os.getloadavg()} after (2 cores)")
         log(
-            f"POM exact overlap stored:    {exact:8.2f} s  (numpy join of the two key lists into a fresh table, "
-            "its 4 indexes and tenant policy, swapped in as the map's partition; best of 3)"
+            f"POM exact overlap stored:    {exact:8.2f} s  (the SQL merge join written into a fresh bare table, then "
+            "its 4 indexes and tenant policy, swapped in under the map's own partition; best of 3)"
         )
         if postgres:
+            parts = ("create", "pairs", "seal", "swap")
+            log("  of which:                 " + ", ".join(f"{name} {best['sql'][name]:.2f} s" for name in parts))
+            numpy_best = best["numpy"]
             log(
-                "  of which:                 "
-                + ", ".join(f"{name} {best[name]:.2f} s" for name in ("create", "pairs", "seal", "swap"))
+                f"POM with the numpy join:     {numpy_best['exact']:8.2f} s  (MAPPING_DOMAIN_JOIN=numpy: "
+                + ", ".join(f"{name} {numpy_best[name]:.2f} s" for name in parts)
+                + f"; {numpy_best['exact'] / duck_table:.2f} x DuckDB)"
             )
             log(
                 "  numpy pairs in steps:     "
                 + ", ".join(f"{name} {value:.2f} s" for name, value in steps.items())
                 + " (read: one binary COPY per side; join: numpy; copy: one binary COPY in)"
-            )
-            log(
-                f"POM previous path (SQL):     {sql_stage:8.2f} s  (INSERT … SELECT of the merge join into a stage, "
-                "same indexes; without create/swap)"
             )
         log(f"DuckDB equivalent table:     {duck_table:8.2f} s  (same join, same 9 columns, same 4 indexes; best of 3)")
         log(f"Ratio POM / DuckDB:          {exact / duck_table:8.2f} x")

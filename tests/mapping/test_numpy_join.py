@@ -1,6 +1,7 @@
-"""A big map's domain pairs are joined in numpy and COPYed into its stage (attribution.mapping_join); a small
-map's are an SQL join. Both store the same pairs and matrix, with duplicates on both sides, registration
-numbers and name matches; the swap locks only the map's own partition; a deleted map's tables go with it."""
+"""A big map's domain pairs are an SQL join written into its stage, or with MAPPING_DOMAIN_JOIN = "numpy"
+joined in numpy and COPYed (attribution.mapping_join); a small map's are an SQL join. All store the same
+pairs and matrix, with duplicates on both sides, registration numbers and name matches; the swap locks
+only the map's own partition; a deleted map's tables go with it."""
 
 import threading
 
@@ -93,12 +94,16 @@ def _stored(org, account_map):
     )
 
 
-def test_the_numpy_path_stores_what_the_sql_path_does(postgres, org, scene, admin_user, vendor_accounts, settings):
+def test_the_numpy_and_sql_paths_store_the_same_pairs(postgres, org, scene, admin_user, vendor_accounts, settings):
     account_map, rows = _mixed_map(org, scene, admin_user, vendor_accounts)
     settings.MAPPING_STAGE_MIN_ROWS = 10**9  # SQL into the default partition
     by_sql = recompute(account_map)
     sql_pairs = _stored(org, account_map)
-    settings.MAPPING_STAGE_MIN_ROWS = 1  # numpy and COPY into a stage, swapped in
+    settings.MAPPING_STAGE_MIN_ROWS = 1  # into a stage, swapped in: SQL (the default), then numpy and COPY
+    staged = recompute(account_map)
+    assert _stored(org, account_map) == sql_pairs
+    assert staged.matrix == by_sql.matrix
+    settings.MAPPING_DOMAIN_JOIN = "numpy"
     by_numpy = recompute(account_map)
     assert _stored(org, account_map) == sql_pairs
     assert by_numpy.matrix == by_sql.matrix
