@@ -405,6 +405,7 @@ def main(argv=None) -> int:
         from pom.jobs import Progress
         from pom.models import Job
 
+        Job.objects.filter(organization=org, kind="bench").delete()  # a kept database's earlier run
         job = Job.objects.create(
             organization=org,
             kind="bench",
