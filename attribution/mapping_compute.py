@@ -15,6 +15,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from attribution import mapping_join
 from attribution import mapping_selectors as selectors
 from attribution.mapping_matching import match_names
 from attribution.mapping_models import (
@@ -36,6 +37,10 @@ INSERT_BATCH = 5000
 # swaps it in as the map's partition (`_stage_create`, `_stage_swap`); smaller maps rewrite their rows
 # in the default partition, where a table of their own would cost more in DDL than it saves.
 STAGE_MIN_ROWS = 20_000
+# How a big map's domain pairs are joined (`MAPPING_DOMAIN_JOIN`): "sql", the merge join written by INSERT …
+# SELECT into the bare stage, or "numpy" (`mapping_join`: both key lists read by binary COPY, joined in
+# numpy, COPYed in). Same pairs; at a million × a million SQL measured faster here (docs/account-mapping.md).
+DOMAIN_JOIN = "sql"
 
 
 # The partner list import --------------------------------------------------------------------------
@@ -190,9 +195,13 @@ def _stage_wanted(account_map: AccountMap) -> bool:
 
 
 def _stage_create(account_map: AccountMap) -> str:
-    """A fresh table for this recomputation's pairs, shaped like the matches, without indexes (so each
-    pair costs its row only), created by the SECURITY DEFINER helper of migration 0011 (the application
-    role may not create tables); it checks the map is in this transaction's organization scope."""
+    """A fresh table for this recomputation's pairs, shaped like the matches, without indexes or row-level
+    security yet (so each pair costs its row only, and COPY may write it), created by the SECURITY DEFINER
+    helper of migration 0013 (the application role may not create tables); it checks the map is in this
+    transaction's organization scope, and a CHECK pins every row to the map. Only inside a transaction:
+    the table is never committed before `_stage_seal` gave it the tenant policy."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("a stage table lives inside the recomputation's transaction")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pom_accountmatch_stage(%s, %s, current_user::text)",
@@ -201,10 +210,18 @@ def _stage_create(account_map: AccountMap) -> str:
         return cursor.fetchone()[0]
 
 
+def _stage_seal(account_map: AccountMap, stage: str) -> None:
+    """Build the matches' indexes on the filled stage, once, and give it the tenant policy (forced)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pom_accountmatch_seal(%s, %s, %s)", [account_map.organization_id, account_map.pk, stage])
+
+
 def _stage_swap(account_map: AccountMap, stage: str) -> None:
-    """Make the stage the map's partition (inside the recomputation's transaction): the previous one is
-    detached and dropped, the map's rows leave the default partition, ATTACH builds the indexes once.
-    Readers see the old pairs until the transaction commits, then the new ones: never a partial map."""
+    """Make the sealed stage the map's matches (inside the recomputation's transaction): the previous
+    generation is detached from the map's own partition and dropped, the stage attached in its place (its
+    indexes linked, not built), locking that map's partition only. The map's first swap creates that
+    partition and attaches it (locking the default partition, that once). Readers see the old pairs until
+    the transaction commits, then the new ones: never a partial map."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pom_accountmatch_swap(%s, %s, %s)", [account_map.organization_id, account_map.pk, stage])
 
@@ -213,8 +230,10 @@ def _insert_exact(account_map: AccountMap, table: str | None = None) -> None:
     """The exact overlap, set-based: a join on the integer domain key, then on registration numbers,
     written into `table` (a stage of `_stage_create`; by default the matches themselves).
 
-    On PostgreSQL the domain join is a merge join of two index-only scans over
-    (organization, [map,] domain_key, id), which is what makes a million by a million take seconds.
+    The domain join is SQL, a merge join of two index-only scans over (organization, [map,] domain_key,
+    id); into a stage (PostgreSQL, a big map) with `MAPPING_DOMAIN_JOIN = "numpy"` it is joined in numpy
+    and COPYed instead (`mapping_join.insert_domain_pairs`: one binary COPY out per side, one in). Both
+    give the same pairs (tests/mapping/test_numpy_join.py).
     """
     account, partner = Account._meta.db_table, PartnerAccount._meta.db_table
     match = connection.ops.quote_name(table or AccountMatch._meta.db_table)
@@ -223,24 +242,37 @@ def _insert_exact(account_map: AccountMap, table: str | None = None) -> None:
     columns = (
         "created_at, updated_at, organization_id, account_map_id, account_id, partner_account_id, method, confidence"
     )
+    staged = table is not None and connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_hashjoin = off")
             # Derived data, recomputed from its inputs: losing the last commit in a crash costs a rerun.
             cursor.execute("SET LOCAL synchronous_commit = off")
-        cursor.execute(
-            f"INSERT INTO {match} ({columns}) "
-            f"SELECT %s, %s, %s, %s, a.id, p.id, 'domain', 1 FROM {account} a "
-            f"JOIN {partner} p ON p.domain_key = a.domain_key "
-            "WHERE a.organization_id = %s AND a.domain_key IS NOT NULL "
-            "AND p.organization_id = %s AND p.account_map_id = %s "
-            # In account order, the (map, account) and account indexes and the id grow at their right edge.
-            "ORDER BY a.id",
-            [now, now, org_id, map_id, org_id, org_id, map_id],
-        )
+        if staged and getattr(settings, "MAPPING_DOMAIN_JOIN", DOMAIN_JOIN) == "numpy":
+            mapping_join.insert_domain_pairs(account_map, table, now=now)
+        else:
+            cursor.execute(
+                f"INSERT INTO {match} ({columns}) "
+                f"SELECT %s, %s, %s, %s, a.id, p.id, 'domain', 1 FROM {account} a "
+                f"JOIN {partner} p ON p.domain_key = a.domain_key "
+                "WHERE a.organization_id = %s AND a.domain_key IS NOT NULL "
+                "AND p.organization_id = %s AND p.account_map_id = %s "
+                # In account order, the (map, account) and account indexes and the id grow at their right edge.
+                "ORDER BY a.id",
+                [now, now, org_id, map_id, org_id, org_id, map_id],
+            )
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_hashjoin = on")
-        for number in ("duns", "vat", "siret"):
+        # Only the numbers the partner's list holds (an index probe on its rows that have one): each join
+        # scans the vendor's accounts, three scans for nothing on a list of domains alone.
+        cursor.execute(
+            f"SELECT coalesce(bool_or(duns <> ''), false), coalesce(bool_or(vat <> ''), false), "
+            f"coalesce(bool_or(siret <> ''), false) FROM {partner} "
+            "WHERE organization_id = %s AND account_map_id = %s AND (duns <> '' OR vat <> '' OR siret <> '')",
+            [org_id, map_id],
+        )
+        held = cursor.fetchone()
+        for number in (number for number, present in zip(("duns", "vat", "siret"), held, strict=True) if present):
             cursor.execute(
                 f"INSERT INTO {match} ({columns}) "
                 f"SELECT %s, %s, %s, %s, a.id, p.id, 'registration', 1 FROM {account} a "
@@ -445,6 +477,7 @@ def matches_write(account_map: AccountMap) -> dict:
         stage = _stage_create(account_map)
         _insert_exact(account_map, stage)
         _insert_pairs(account_map, _name_candidates(account_map, stage), stage)
+        _stage_seal(account_map, stage)
         result = matrix_refresh(account_map=account_map, table=stage)
         _stage_swap(account_map, stage)
         return result

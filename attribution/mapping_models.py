@@ -15,8 +15,10 @@ Imported at the end of `attribution.models`, so the app's migrations see these m
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from pom.models import OrgOwned
@@ -186,6 +188,13 @@ class PartnerAccount(OrgOwned):
             # Key columns only (no INCLUDE), so the exact overlap is a merge join of two index-only scans.
             models.Index(fields=["organization", "account_map", "domain_key", "id"], name="partneraccount_domain_key"),
             models.Index(fields=["organization", "account_map", "population", "name"], name="partneraccount_pop"),
+            # Only the rows with a registration number (few, usually none): which numbers a list holds is an
+            # index probe, so a recomputation skips the registration joins a list cannot match.
+            models.Index(
+                fields=["organization", "account_map"],
+                name="partneraccount_registration",
+                condition=~Q(duns="") | ~Q(vat="") | ~Q(siret=""),
+            ),
         ]
         ordering = ["name", "id"]
 
@@ -359,3 +368,20 @@ class CoSellSettings(OrgOwned):
 
     def __str__(self) -> str:
         return f"Co-sell settings of {self.organization_id}"
+
+
+@receiver(pre_delete, sender=AccountMap, dispatch_uid="attribution.accountmap_match_tables")
+def _drop_match_tables(sender, instance: AccountMap, using: str, **kwargs) -> None:
+    """A big map's matches are tables of its own (PostgreSQL, migration 0013): drop them with the map
+    (before the row goes, so the helper can check the map is the organization's). Also on cascades."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    table = AccountMatch._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname = %s OR relname LIKE %s)",
+            [f"{table}_m{instance.pk}", f"{table}_m{instance.pk}_".replace("_", "\\_") + "%"],
+        )
+        if cursor.fetchone()[0]:
+            cursor.execute("SELECT pom_accountmatch_drop(%s, %s)", [instance.organization_id, instance.pk])

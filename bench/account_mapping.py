@@ -9,10 +9,14 @@ PostgreSQL when DATABASE_URL is set), then:
    their web addresses written differently: www., shop., paths, upper case) through the production
    key functions (`pom.domains.domain_key`), and inserts them in bulk.
 2. Times POM's exact overlap as the map stores it for its pages: on PostgreSQL the production path of
-   a big map (`attribution.mapping_compute`: `_stage_create`, `_insert_exact` into that fresh table,
-   `_stage_swap`, which attaches it as the map's partition and so builds its four indexes), elsewhere
-   `_insert_exact` into the matches; then the matrix counts (`matrix_refresh`), then the whole
-   recomputation job body.
+   a big map (`attribution.mapping_compute`): `_stage_create` (a bare table), `_insert_exact` into it
+   (the domain pairs: the SQL merge join by INSERT … SELECT, or with `MAPPING_DOMAIN_JOIN=numpy` each
+   side's (domain key, id) read with one binary COPY, joined in numpy and COPYed in, `mapping_join`;
+   then the registration numbers the list holds, in SQL), `_stage_seal` (the 4
+   indexes, the tenant policy) and `_stage_swap` (attached under the map's own partition); elsewhere
+   `_insert_exact` into the matches. Both ways of joining the domains are timed
+   (`MAPPING_DOMAIN_JOIN`: "sql", the default, and "numpy"), and the numpy path's steps alone; then the
+   matrix counts (`matrix_refresh`), then the whole recomputation job body.
 3. Loads the same (id, key) pairs into an in-memory DuckDB, in the same run, and times the equivalent
    table: the same join written with the same nine columns, then the same four indexes (id + map,
    map + account, account, partner account); also the bare two-column `CREATE TABLE ... AS SELECT`.
@@ -21,17 +25,18 @@ PostgreSQL when DATABASE_URL is set), then:
    abbreviations, word order; `bench.company_names`), runs the production name matcher
    (`attribution.mapping_matching.match_names` at its THRESHOLD) and prints precision and recall.
 
-The database is dropped at the end. Not part of the test suite; duckdb is a dev dependency.
+The database is dropped at the end (kept with `--keep`; a later `--keep` run with the same N, overlap and
+seed reuses its accounts instead of generating them). Not part of the test suite; duckdb is a dev dependency.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import random
 import sys
 import time
-from pathlib import Path
 
 WORDS = ["nova", "terra", "alpha", "zen", "lumen", "vector", "orbit", "atlas", "delta", "pixel", "quant", "astra"]
 THREADS = "SELECT current_setting('threads')"
@@ -66,14 +71,26 @@ def generate(*, n: int, overlap: float, seed: int, log):
     from django.utils import timezone
 
     from attribution import mapping_services
-    from attribution.mapping_models import PartnerAccount, PartnerAccountList
+    from attribution.mapping_models import AccountMap, PartnerAccount, PartnerAccountList
     from attribution.models import Account
     from partners.models import Partner, Partnership, Program
     from pom.domains import domain_key, registrable_domain
     from pom.models import Organization
 
+    kept = Organization.objects.filter(slug="bench-vendor").first()
+    if kept is not None:  # --keep: the previous run's accounts, if it generated the same
+        account_map = AccountMap.objects.filter(organization=kept).first()
+        same = (
+            account_map is not None
+            and Account.objects.filter(organization=kept).count() == n
+            and PartnerAccount.objects.filter(account_map=account_map).count() == n
+        )
+        if same and kept.name == f"Bench Vendor {n} {overlap} {seed}":
+            log(f"Reusing the kept {n:,} × {n:,} accounts")
+            return kept, account_map
+        raise SystemExit("The kept database holds another bench's accounts: run once without --keep to drop it.")
     rng = random.Random(seed)
-    org = Organization.objects.create(name="Bench Vendor", slug="bench-vendor")
+    org = Organization.objects.create(name=f"Bench Vendor {n} {overlap} {seed}", slug="bench-vendor")
     program = Program.objects.create(organization=org, name="Resell", kind="reseller")
     partner = Partner.objects.create(organization=org, name="Bench Partner", domain="bench-partner.example")
     partnership = Partnership.objects.create(organization=org, partner=partner, program=program, status="active")
@@ -83,47 +100,66 @@ def generate(*, n: int, overlap: float, seed: int, log):
     account_map.refresh_from_db()
     vendor, partner_web = _domains(n, overlap, rng)
     started = time.perf_counter()
-    batch = 20_000
-    for start in range(0, n, batch):
-        Account.objects.bulk_create(
-            [
-                Account(
-                    organization=org,
-                    name=d.split(".")[0].capitalize(),
-                    domain=d,
-                    domain_key=domain_key(d),
-                    type="customer" if (start + i) % 3 else "prospect",
-                    created_at=now,
-                    updated_at=now,
-                )
-                for i, d in enumerate(vendor[start : start + batch])
-            ]
-        )
     account_list = PartnerAccountList.objects.create(
         organization=org, account_map=account_map, status=PartnerAccountList.Status.CURRENT, row_count=n
     )
-    for start in range(0, n, batch):
-        rows = []
-        for i, web in enumerate(partner_web[start : start + batch]):
-            domain = registrable_domain(web)
-            rows.append(
-                PartnerAccount(
-                    organization=org,
-                    account_map=account_map,
-                    account_list=account_list,
-                    row_number=start + i + 2,
-                    name=domain.split(".")[0].capitalize(),
-                    name_key=domain.split(".")[0],
-                    domain=domain,
-                    domain_key=domain_key(domain),
-                    population=rng.choice(["customer", "customer", "prospect", "opportunity"]),
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        PartnerAccount.objects.bulk_create(rows)
+    vendor_rows = (
+        Account(
+            organization=org,
+            name=d.split(".")[0].capitalize(),
+            domain=d,
+            domain_key=domain_key(d),
+            type="customer" if i % 3 else "prospect",
+            created_at=now,
+            updated_at=now,
+        )
+        for i, d in enumerate(vendor)
+    )
+    partner_rows = (
+        PartnerAccount(
+            organization=org,
+            account_map=account_map,
+            account_list=account_list,
+            row_number=i + 2,
+            name=domain.split(".")[0].capitalize(),
+            name_key=domain.split(".")[0],
+            domain=domain,
+            domain_key=domain_key(domain),
+            population=rng.choice(["customer", "customer", "prospect", "opportunity"]),
+            created_at=now,
+            updated_at=now,
+        )
+        for i, domain in enumerate(registrable_domain(web) for web in partner_web)
+    )
+    for model, rows in ((Account, vendor_rows), (PartnerAccount, partner_rows)):
+        _insert(model, rows)
     log(f"Inserted {n:,} vendor and {n:,} partner accounts in {time.perf_counter() - started:.1f} s")
     return org, account_map
+
+
+def _insert(model, rows, batch: int = 50_000) -> None:
+    """Insert generated rows in bulk: COPY on PostgreSQL (as the owner, before the timed part; the
+    generated values hold no tab, newline or backslash), bulk_create elsewhere."""
+    from itertools import islice
+
+    from django.db import connection
+
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    rows = iter(rows)
+    while chunk := list(islice(rows, batch)):
+        if connection.vendor != "postgresql":
+            model.objects.bulk_create(chunk)
+            continue
+        lines = []
+        for row in chunk:
+            values = (f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields)
+            lines.append("\t".join("\\N" if v is None else str(v) for v in values) + "\n")
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(
+                f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN",
+                io.StringIO("".join(lines)),
+            )
 
 
 def _vacuum(log) -> None:
@@ -140,29 +176,88 @@ def _vacuum(log) -> None:
     log("VACUUM ANALYZE done (the state autovacuum leaves the tables in after an import)")
 
 
-def pom_exact(account_map, log) -> tuple[float, float, int]:
-    from django.db import connection, transaction
+def _as_app_role(org, log) -> None:
+    """From here on, work as the application role (POM_DB_APP_ROLE) under row-level security, the
+    organization in scope for the session, as the web process and the worker do."""
+    from django.conf import settings
+    from django.db import connection
 
-    from attribution.mapping_compute import _insert_exact, _stage_create, _stage_swap, matrix_refresh
-    from attribution.mapping_models import AccountMatch
+    role = settings.POM_DB_APP_ROLE
+    if connection.vendor != "postgresql" or not role:
+        log("Working as the database owner (set POM_DB_APP_ROLE to work under row-level security)")
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET ROLE {connection.ops.quote_name(role)}")
+        cursor.execute(
+            "SELECT set_config('pom.all_orgs', '', false), set_config('pom.org_ids', %s, false)", [str(org.pk)]
+        )
+    log(f"Working as {role} under row-level security, organization {org.pk} in scope")
+
+
+def pom_exact(account_map, log, join: str = "sql") -> dict:
+    """The production path of a big map, timed step by step in one transaction: a fresh stage, the exact
+    pairs (`_insert_exact`, the domains joined the `join` way: "sql" or "numpy", then the registration
+    numbers), the seal (the 4 indexes, the tenant policy), the swap under the map's own
+    partition; then the matrix counts."""
+    from django.db import connection, transaction
+    from django.test import override_settings
+
+    from attribution.mapping_compute import _insert_exact, _stage_create, _stage_seal, _stage_swap, matrix_refresh
     from pom import rls
 
-    with transaction.atomic():
-        AccountMatch.objects.for_org(account_map.organization_id).filter(account_map=account_map).delete()
-    started = time.perf_counter()
-    with transaction.atomic(), rls.scope(org_ids=[account_map.organization_id]):  # as the job sets it
+    times = {}
+    with (
+        override_settings(MAPPING_DOMAIN_JOIN=join),
+        transaction.atomic(),
+        rls.scope(org_ids=[account_map.organization_id]),  # as the job sets it
+    ):
+        started = time.perf_counter()
         if connection.vendor == "postgresql":
             stage = _stage_create(account_map)
+            times["create"] = time.perf_counter() - started
+            mark = time.perf_counter()
             _insert_exact(account_map, stage)
+            times["pairs"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            _stage_seal(account_map, stage)
+            times["seal"] = time.perf_counter() - mark
+            mark = time.perf_counter()
             _stage_swap(account_map, stage)
+            times["swap"] = time.perf_counter() - mark
         else:
             _insert_exact(account_map)
-    exact = time.perf_counter() - started
+        times["exact"] = time.perf_counter() - started
     started = time.perf_counter()
     with transaction.atomic():
         result = matrix_refresh(account_map=account_map)
-    counts = time.perf_counter() - started
-    return exact, counts, result["matches"]
+    times["counts"] = time.perf_counter() - started
+    times["matches"] = result["matches"]
+    return times
+
+
+def pom_numpy_steps(account_map) -> dict:
+    """The numpy join's own steps (read both sides, join, COPY into a stage), rolled back."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from attribution import mapping_join
+    from attribution.mapping_compute import _stage_create
+    from pom import rls
+
+    times = {}
+    with transaction.atomic(), rls.scope(org_ids=[account_map.organization_id]):
+        stage = _stage_create(account_map)
+        started = time.perf_counter()
+        (vendor_keys, vendor_ids), (partner_keys, partner_ids) = mapping_join.domain_keys(account_map)
+        times["read"] = time.perf_counter() - started
+        started = time.perf_counter()
+        accounts, partners = mapping_join.join_keys(vendor_keys, vendor_ids, partner_keys, partner_ids)
+        times["join"] = time.perf_counter() - started
+        started = time.perf_counter()
+        mapping_join.copy_pairs(stage, account_map, accounts, partners, now=timezone.now(), method="domain")
+        times["copy"] = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return times
 
 
 def pom_join_only(account_map) -> float:
@@ -272,6 +367,9 @@ def main(argv=None) -> int:
     parser.add_argument("--overlap", type=float, default=0.3, help="share of the partner's accounts in common")
     parser.add_argument("--names", type=int, default=20_000, help="names per side in the labelled set")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database, and reuse the accounts a kept run generated"
+    )
     args = parser.parse_args(argv)
 
     def log(message: str) -> None:
@@ -281,15 +379,24 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
+    if connection.vendor == "postgresql":  # its own database: never the test suite's test_<name>
+        connection.settings_dict["TEST"]["NAME"] = f"bench_mapping_{connection.settings_dict['NAME']}"
     log("Creating a throwaway database…")
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    old_config = setup_databases(verbosity=0, interactive=False, keepdb=args.keep, aliases={"default"})
     try:
         log(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
         org, account_map = generate(n=args.n, overlap=args.overlap, seed=args.seed, log=log)
         _vacuum(log)
-        runs = [pom_exact(account_map, log) for _ in range(3)]
-        exact = min(r[0] for r in runs)
-        counts, matches = min(r[1] for r in runs), runs[0][2]
+        _as_app_role(org, log)
+        load_before = os.getloadavg()
+        postgres = connection.vendor == "postgresql"
+        runs = {
+            join: [pom_exact(account_map, log, join) for _ in range(3)] for join in ("sql", "numpy")[: 1 + postgres]
+        }
+        best = {join: min(found, key=lambda r: r["exact"]) for join, found in runs.items()}
+        exact, matches = best["sql"]["exact"], best["sql"]["matches"]
+        counts = min(r["counts"] for r in runs["sql"])
+        steps = min((pom_numpy_steps(account_map) for _ in range(3)), key=lambda r: sum(r.values())) if postgres else {}
         duck, pairs, duck_count, duck_table = duckdb_exact(org, account_map, log)
         join_only = pom_join_only(account_map)
 
@@ -298,6 +405,7 @@ def main(argv=None) -> int:
         from pom.jobs import Progress
         from pom.models import Job
 
+        Job.objects.filter(organization=org, kind="bench").delete()  # a kept database's earlier run
         job = Job.objects.create(
             organization=org,
             kind="bench",
@@ -313,11 +421,25 @@ def main(argv=None) -> int:
         precision, recall, predicted, true_pairs, name_time = names_quality(args.names, args.seed)
         log("")
         log(f"Accounts:                    {args.n:,} × {args.n:,} ({matches:,} in common; DuckDB found {pairs:,})")
-        log(f"Load average:                {Path('/proc/loadavg').read_text().strip()}")
+        log(f"Load average:                {load_before} before, {os.getloadavg()} after (2 cores)")
         log(
-            f"POM exact overlap stored:    {exact:8.2f} s  (integer join into a fresh table, swapped in as the "
-            "map's partition with its 4 indexes; best of 3)"
+            f"POM exact overlap stored:    {exact:8.2f} s  (the SQL merge join written into a fresh bare table, then "
+            "its 4 indexes and tenant policy, swapped in under the map's own partition; best of 3)"
         )
+        if postgres:
+            parts = ("create", "pairs", "seal", "swap")
+            log("  of which:                 " + ", ".join(f"{name} {best['sql'][name]:.2f} s" for name in parts))
+            numpy_best = best["numpy"]
+            log(
+                f"POM with the numpy join:     {numpy_best['exact']:8.2f} s  (MAPPING_DOMAIN_JOIN=numpy: "
+                + ", ".join(f"{name} {numpy_best[name]:.2f} s" for name in parts)
+                + f"; {numpy_best['exact'] / duck_table:.2f} x DuckDB)"
+            )
+            log(
+                "  numpy pairs in steps:     "
+                + ", ".join(f"{name} {value:.2f} s" for name, value in steps.items())
+                + " (read: one binary COPY per side; join: numpy; copy: one binary COPY in)"
+            )
         log(f"DuckDB equivalent table:     {duck_table:8.2f} s  (same join, same 9 columns, same 4 indexes; best of 3)")
         log(f"Ratio POM / DuckDB:          {exact / duck_table:8.2f} x")
         log(
@@ -336,7 +458,10 @@ def main(argv=None) -> int:
         )
         return 0
     finally:
-        teardown_databases(old_config, verbosity=0)
+        if args.keep:
+            log("Database kept (--keep); drop it with a run without --keep")
+        else:
+            teardown_databases(old_config, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,12 @@ def _state(org, account_map):
 
 
 def _partitions(account_map):
+    """The map's generations: the tables attached under its own partition of the matches."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s AND c.relname LIKE %s",
-            [AccountMatch._meta.db_table, f"{AccountMatch._meta.db_table}\\_m{account_map.pk}\\_%"],
+            "WHERE i.inhparent = to_regclass(%s)",
+            [f"{AccountMatch._meta.db_table}_m{account_map.pk}"],
         )
         return [row[0] for row in cursor.fetchall()]
 
