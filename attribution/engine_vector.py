@@ -28,6 +28,8 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
+from operator import itemgetter
 
 import numpy as np
 
@@ -74,6 +76,11 @@ class Chunk:
     @property
     def size(self) -> int:
         return len(self.cents)
+
+    @cached_property
+    def t_text_key(self) -> list[tuple]:
+        """What a touch's quoted text depends on: (label, note, day), per touch."""
+        return list(zip(self.t_label, self.t_note, self.t_when, strict=True))
 
 
 def _ints(values) -> np.ndarray:
@@ -134,6 +141,11 @@ def chunk_from_facts(facts_list: list[engine.Facts]) -> Chunk:
     )
 
 
+def _columns(rows: list[tuple], width: int) -> list[list]:
+    """Rows as columns (several times faster than zip(*rows) on long lists)."""
+    return [list(map(itemgetter(k), rows)) for k in range(width)]
+
+
 def chunk_from_rows(
     ids: list[int], deals: list[tuple], links: list[tuple], touches: list[tuple], scores: list[tuple]
 ) -> Chunk:
@@ -146,10 +158,8 @@ def chunk_from_rows(
     touch order. The instants are UTC, so the day quoted is the UTC day, as the rows' datetimes (UTC
     connections) give it.
     """
-    deal_cols = list(zip(*deals, strict=True)) or [()] * 5
-    link_cols = list(zip(*links, strict=True)) or [()] * 3
-    touch_cols = list(zip(*touches, strict=True)) or [()] * 7
-    score_cols = list(zip(*scores, strict=True)) or [()] * 5
+    deal_cols, link_cols = _columns(deals, 5), _columns(links, 3)
+    touch_cols, score_cols = _columns(touches, 7), _columns(scores, 5)
     id_array = np.array(ids, dtype=I64)
 
     def deal_of(column) -> np.ndarray:
@@ -203,7 +213,7 @@ def chunk_from_rows(
         t_note=pick(touch_cols[5]),
         s_deal=deal_of(score_cols[0]),
         s_pid=np.array(score_cols[1], dtype=I64),
-        s_parts=np.array(list(zip(*score_cols[2:], strict=True)), dtype=I64).reshape(-1, 3),
+        s_parts=np.array(score_cols[2:], dtype=I64).T.reshape(-1, 3),
         facts=facts,
     )
 
@@ -260,7 +270,7 @@ class Context:
 
     def touch_text(self, chunk: Chunk, i: int) -> str:
         """ "co-sell call (note) on 3 March 2026" for touch i, escaped, made once per distinct touch text."""
-        key = (chunk.t_label[i], chunk.t_note[i], chunk.t_when[i])
+        key = chunk.t_text_key[i]
         text = self._touch_text.get(key)
         if text is None:
             when = datetime.date.fromordinal(key[2] + EPOCH_ORDINAL)
@@ -393,16 +403,16 @@ class Out:
         cents = chunk.cents[deals]
         self.add(deals, np.full(len(deals), NONE_TIE), cents, np.where(cents != 0, 1_000_000, 0), [reason] * len(deals))
 
-    def shares(self, chunk: Chunk, deal: int, shares: list[engine.Share]) -> None:
-        """Rows the reference computed (deals outside the vector bounds)."""
+    def shares(self, deal: int, shares: list[engine.Share], escape: Callable[[str], str] = str) -> None:
+        """Rows the reference computed (deals outside the vector bounds), texts escaped as the others."""
         for s in shares:
             self.add(
                 [deal],
                 [NONE_TIE if s.partnership_id is None else s.partnership_id],
                 [int(s.amount * 100)],
                 [int(s.share * 1_000_000)],
-                [s.explanation],
-                s.rule_version,
+                [escape(s.explanation)],
+                escape(s.rule_version),
             )
 
     def allocated(self, a: Alloc, explain: Callable[[np.ndarray], list[str]], rule_version="") -> np.ndarray:

@@ -59,7 +59,7 @@ def _finish(chunk: Chunk, ctx: Context, out: Out, model: str, active, a: Alloc, 
     are computed by the reference."""
     out.nobody(chunk, np.flatnonzero(active & ~_present(a.deal, chunk.size)), WEIGHTLESS)
     for deal in out.allocated(a, explain, rule_version).tolist():
-        out.shares(chunk, deal, engine.credit(model, chunk.facts(deal), ctx.params, ctx.rules))
+        out.shares(deal, engine.credit(model, chunk.facts(deal), ctx.params, ctx.rules), ctx.escape)
 
 
 def _touches(chunk: Chunk, active: np.ndarray) -> np.ndarray:
