@@ -16,6 +16,7 @@ SQLite keeps the simple path: rows go into the ledger itself tagged with the run
 from __future__ import annotations
 
 import io
+import threading
 
 from django.db import connection, transaction
 
@@ -109,7 +110,10 @@ class LedgerWriter:
 
     PostgreSQL: the rows are COPY text lines written directly (values formatted by the caller: cents
     as fixed-point text, the timestamp once per run, text escaped by `copy_text`), one COPY per
-    flush. Elsewhere: tuples in LEDGER_COLUMNS order, executemany in one transaction per flush.
+    batch. `start(lines)` runs that COPY in a thread, so the server ingests a chunk while the caller
+    computes the next one; the caller must not use the connection until `wait()` returned (psycopg2
+    releases the GIL while libpq sends the data and waits for the server). Elsewhere: tuples in
+    LEDGER_COLUMNS order, executemany in one transaction per batch, synchronously.
     """
 
     def __init__(self, table: str):
@@ -117,12 +121,54 @@ class LedgerWriter:
         self.copy = connection.vendor == "postgresql"
         self.pending: list = []
         self.written = 0
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
     def flush(self) -> int:
+        self.wait()
         if self.pending:
             self.written += _ledger_insert(self.pending, self.table, text=self.copy)
             self.pending = []
         return self.written
+
+    def start(self, rows: list) -> None:
+        """Write `rows` (COPY lines) in a background thread; synchronously where COPY is not used."""
+        self.wait()
+        if not rows:
+            return
+        if not self.copy:
+            self.written += _ledger_insert(rows, self.table, text=False)
+            return
+        connection.ensure_connection()
+        raw = connection.connection.cursor()
+        data = "".join(rows).encode()
+        sql = _copy_sql(self.table)
+
+        def copy() -> None:
+            try:
+                raw.copy_expert(sql, io.BytesIO(data), size=len(data) + 1)
+            except BaseException as exc:  # noqa: BLE001 - raised again by wait(), in the caller's thread
+                self._error = exc
+            finally:
+                raw.close()
+
+        self.written += len(rows)
+        self._thread = threading.Thread(target=copy, name=f"ledger-copy-{self.table}", daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        """Until the background COPY finished; raises its error, if any."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+def _copy_sql(table: str) -> str:
+    quote = connection.ops.quote_name
+    return f"COPY {quote(table)} ({', '.join(quote(c) for c in LEDGER_COLUMNS)}) FROM STDIN"
 
 
 def _ledger_insert(rows: list, table: str, *, text: bool) -> int:

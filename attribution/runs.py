@@ -7,12 +7,14 @@ pipeline with the pure models of `attribution.engine`, and readers switch to a f
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,34 +91,21 @@ class RunLost(Exception):
     """This attempt no longer holds the run (its lease ran out and another attempt claimed it)."""
 
 
-def _grouped(rows, key_index: int = 0):
-    """Yield (opportunity_id, [rows]) from rows already ordered by opportunity id."""
-    current, bucket = None, []
-    for row in rows:
-        if row[key_index] != current:
-            if bucket:
-                yield current, bucket
-            current, bucket = row[key_index], []
-        bucket.append(row)
-    if bucket:
-        yield current, bucket
-
-
-class _Cursor:
-    """Walks one ordered stream of per-opportunity groups alongside the opportunity stream."""
+class _Stream:
+    """One query's rows, ordered by opportunity id, handed out a chunk of opportunities at a time."""
 
     def __init__(self, rows):
-        self._groups = _grouped(rows)
-        self._head = next(self._groups, None)
+        self._rows = iter(rows)
+        self._head = next(self._rows, None)
 
-    def take(self, opportunity_id: int) -> list:
-        while self._head is not None and self._head[0] < opportunity_id:
-            self._head = next(self._groups, None)
-        if self._head is not None and self._head[0] == opportunity_id:
-            rows = self._head[1]
-            self._head = next(self._groups, None)
-            return rows
-        return []
+    def until(self, last_id: int) -> list:
+        """The rows of opportunities up to `last_id` (inclusive) not taken yet."""
+        taken, head, rows = [], self._head, self._rows
+        while head is not None and head[0] <= last_id:
+            taken.append(head)
+            head = next(rows, None)
+        self._head = head
+        return taken
 
 
 def engine_params(config: AttributionConfig, as_of: datetime.date):
@@ -351,9 +340,57 @@ def _swap(*, org, run, stage: str, newer: bool, written: int, read_ids: set[int]
     return written, changed
 
 
+def run_inputs(org) -> dict:
+    """The run's input queries, each ordered by opportunity id (account-level touchpoints by account):
+    what `_compute` streams, and what the bench's floor reads once each. A touch's instant comes as
+    integer microseconds since 1970 (UTC), the only form the models need."""
+    instant = RawSQL(
+        f"(EXTRACT(EPOCH FROM {connection.ops.quote_name(Touchpoint._meta.db_table)}.occurred_at) * 1000000)::bigint"
+        if connection.vendor == "postgresql"
+        else f"CAST(ROUND((julianday({Touchpoint._meta.db_table}.occurred_at) - 2440587.5) * 86400000000) AS INTEGER)",
+        (),
+    )
+    touch_fields = ("partnership_id", "at_us", "influence_type__name", "phase", "note", "id")
+    touches = Touchpoint.objects.for_org(org).annotate(at_us=instant)
+    return {
+        "opportunities": Opportunity.objects.for_org(org)
+        .order_by("id")
+        .values_list(
+            "id", "account_id", "amount", "currency", "status", "closed_on", "expected_close", "products",
+            "joint_solution",
+        ),
+        "links": OpportunityPartner.objects.for_org(org)
+        .order_by("opportunity_id", "id")
+        .values_list("opportunity_id", "partnership_id", "role"),
+        "touches": touches.filter(opportunity__isnull=False)
+        .order_by("opportunity_id", "occurred_at", "id")
+        .values_list("opportunity_id", *touch_fields),
+        "scores": MaterialityScore.objects.for_org(org)
+        .order_by("opportunity_id", "id")
+        .values_list("opportunity_id", "partnership_id", "sales_motion", "value_proposition", "delivery"),
+        "account_touches": touches.filter(opportunity__isnull=True)
+        .order_by("account_id", "occurred_at", "id")
+        .values_list("account_id", *touch_fields),
+    }  # fmt: skip
+
+
+DAY_US = 86_400_000_000
+
+
+def _cents_text(cents: int) -> str:
+    if cents >= 0:
+        return f"{cents // 100}.{cents % 100:02d}"
+    return "-" + _cents_text(-cents)
+
+
 def _compute(*, org, run, lease: _Lease, table: str) -> tuple[int, int, set[int]]:
-    """Compute every model on every opportunity and write the rows into `table`; (deals, rows, partnerships)."""
-    from attribution import engine
+    """Compute every model on every opportunity and write the rows into `table`; (deals, rows, partnerships).
+
+    Chunk by chunk: the chunk's rows of each input stream become numpy columns, every model runs on the
+    whole chunk (attribution.engine_vector, equal to the reference engine), and its ledger rows are
+    formatted and written in one batch.
+    """
+    from attribution import engine_vector
     from partners.models import Partnership
 
     chunk = _setting("ATTRIBUTION_RUN_CHUNK", RUN_CHUNK)
@@ -364,98 +401,86 @@ def _compute(*, org, run, lease: _Lease, table: str) -> tuple[int, int, set[int]
     rules = engine_rules(org, partnership_ids)
     model_names = [m for m in AttributionModel.values if m in config.models_enabled]
     total = Opportunity.objects.for_org(org).count()
-    opportunities = (
-        Opportunity.objects.for_org(org)
-        .order_by("id")
-        .values_list(
-            "id",
-            "account_id",
-            "amount",
-            "currency",
-            "status",
-            "closed_on",
-            "expected_close",
-            "products",
-            "joint_solution",
-        )  # fmt: skip
-        .iterator(chunk_size=chunk)
-    )
-    links = _Cursor(
-        OpportunityPartner.objects.for_org(org)
-        .order_by("opportunity_id", "id")
-        .values_list("opportunity_id", "partnership_id", "role")
-        .iterator(chunk_size=chunk * 3)
-    )
-    touches = _Cursor(
-        Touchpoint.objects.for_org(org)
-        .filter(opportunity__isnull=False)
-        .order_by("opportunity_id", "occurred_at", "id")
-        .values_list("opportunity_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id")
-        .iterator(chunk_size=chunk * 10)
-    )
-    scores = _Cursor(
-        MaterialityScore.objects.for_org(org)
-        .order_by("opportunity_id", "id")
-        .values_list("opportunity_id", "partnership_id", "sales_motion", "value_proposition", "delivery")
-        .iterator(chunk_size=chunk)
-    )
+    inputs = run_inputs(org)
+    opportunities = inputs["opportunities"].iterator(chunk_size=chunk)
+    links = _Stream(inputs["links"].iterator(chunk_size=chunk * 3))
+    touches = _Stream(inputs["touches"].iterator(chunk_size=chunk * 10))
+    scores = _Stream(inputs["scores"].iterator(chunk_size=chunk))
     account_touches: dict[int, list] = {}
-    for row in (
-        Touchpoint.objects.for_org(org)
-        .filter(opportunity__isnull=True)
-        .order_by("account_id", "occurred_at", "id")
-        .values_list("account_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id")
-    ):
+    for row in inputs["account_touches"]:
         account_touches.setdefault(row[0], []).append(row)
 
-    done = 0
     writer = ledger.LedgerWriter(table)
-    rows, copy_text, null = writer.pending, ledger.copy_text, "\\N"
+    ctx = engine_vector.Context(params, rules, escape=ledger.copy_text if writer.copy else str)
     stamp = timezone.now()
-    if writer.copy:  # COPY text lines: the constant columns formatted once for the run, not per row
-        head, tail = f"{int(org.id)}\t", f"\t{int(run.id)}\t{stamp.isoformat()}\t{stamp.isoformat()}\n"
-    for opp in opportunities:
-        opp_id, account_id, amount, currency, status, closed_on, expected_close, products, joint = opp
-        close_date = closed_on or expected_close
-        touch_rows = touches.take(opp_id) + [
-            r for r in account_touches.get(account_id, ()) if close_date is None or r[2].date() <= close_date
-        ]
-        facts = engine.Facts(
-            opportunity_id=opp_id,
-            amount=amount,
-            status=status,
-            close_date=close_date,
-            products=tuple(products or ()),
-            joint_solution=joint or "",
-            partners=[engine.Involvement(r[1], r[2]) for r in links.take(opp_id)],
-            touches=[engine.Touch(r[1], r[2], r[3], r[4], r[5], r[6]) for r in touch_rows],
-            scores=[engine.Score(r[1], r[2], r[3], r[4]) for r in scores.take(opp_id)],
-        )
-        if writer.copy:
-            deal = f"{head}{opp_id}\t"
-            money = f"\t{copy_text(currency)}\t"
-            for model in model_names:
-                for pid, cents, share, explanation, rule_version in engine.credit(model, facts, params, rules):
-                    rows.append(
-                        f"{deal}{null if pid is None else pid}\t{model}\t{cents}{money}{share}\t"
-                        f"{copy_text(rule_version)}\t{copy_text(explanation)}{tail}"
-                    )
+    # COPY text lines: the constant columns formatted once for the run, not per row
+    head, tail = f"{int(org.id)}\t", f"\t{int(run.id)}\t{stamp.isoformat()}\t{stamp.isoformat()}\n"
+    fixed = {"model_names": model_names, "ctx": ctx, "copy": writer.copy, "head": head, "tail": tail, "run": run}
+    done, lines = 0, []
+    try:
+        while True:
+            batch = list(itertools.islice(opportunities, chunk))  # reads: the previous chunk's COPY is done
+            inputs = _chunk_inputs(batch, links, touches, scores, account_touches) if batch else None
+            writer.start(lines)  # the previous chunk's rows go in while this chunk is computed
+            if not batch:
+                break
+            lines = _chunk_rows(batch, *inputs, org=org, **fixed)
+            writer.wait()
+            done += len(batch)
+            if len(batch) == chunk:  # more may follow: extend the lease, report the progress
+                lease.beat(progress=min(99, done * 100 // max(total, 1)), opportunities_count=done)
+    finally:
+        writer.wait()
+    return done, writer.written, partnership_ids
+
+
+def _chunk_inputs(batch, links, touches, scores, account_touches) -> tuple:
+    """One chunk's rows of every input stream (the reads), as `engine_vector.chunk_from_rows` takes them."""
+    from attribution import engine_vector
+
+    ids = [opp[0] for opp in batch]
+    deals, extra = [], []
+    for opp_id, account_id, amount, _currency, status, closed_on, expected_close, products, joint in batch:
+        close = closed_on or expected_close
+        lost = status == "lost"
+        deals.append((0 if lost else int(amount * 100), lost, close, tuple(products or ()), joint or ""))
+        if account_id in account_touches:
+            limit = None if close is None else engine_vector.day_number(close)
+            extra += [(opp_id, *r[1:]) for r in account_touches[account_id] if limit is None or r[2] // DAY_US <= limit]
+    touch_rows = touches.until(ids[-1])
+    return ids, deals, links.until(ids[-1]), touch_rows + extra if extra else touch_rows, scores.until(ids[-1])
+
+
+def _chunk_rows(batch, ids, deals, links, touches, scores, *, model_names, ctx, copy, head, tail, org, run) -> list:
+    """One chunk's ledger rows (no database access): columns, every model, rows formatted for the writer."""
+    from attribution import engine_vector
+    from attribution.engine_vector_models import credit_chunk
+
+    rows = credit_chunk(engine_vector.chunk_from_rows(ids, deals, links, touches, scores), model_names, ctx)
+    columns = (rows.deal, rows.model, rows.pid, rows.cents, rows.share, rows.explanation, rows.rule_version)
+    if copy:
+        null, copy_text = "\\N", ledger.copy_text
+        deal_head = [f"{head}{opp_id}\t" for opp_id in ids]
+        money = [f"\t{copy_text(opp[3])}\t" for opp in batch]
+        if min(rows.cents, default=0) < 0:
+            amounts = [_cents_text(c) for c in rows.cents]
         else:
-            for model in model_names:
-                for share in engine.credit(model, facts, params, rules):
-                    rows.append(
-                        (
-                            org.id, opp_id, share.partnership_id, model, share.amount, currency, share.share,
-                            share.rule_version, share.explanation, run.id, stamp, stamp,
-                        )
-                    )  # fmt: skip
-        done += 1
-        if done % chunk == 0:
-            writer.flush()
-            rows = writer.pending
-            lease.beat(progress=min(99, done * 100 // max(total, 1)), opportunities_count=done)
-    written = writer.flush()
-    return done, written, partnership_ids
+            amounts = [f"{c // 100}.{c % 100:02d}" for c in rows.cents]
+        return [
+            f"{deal_head[d]}{null if pid is None else pid}\t{model}\t{amount}{money[d]}"
+            f"{share // 1_000_000}.{share % 1_000_000:06d}\t{rule_version}\t{explanation}{tail}"
+            for (d, model, pid, _, share, explanation, rule_version), amount in zip(
+                zip(*columns, strict=True), amounts, strict=True
+            )
+        ]
+    stamp = timezone.now()
+    return [
+        (
+            org.id, ids[d], pid, model, Decimal(cents).scaleb(-2), batch[d][3], Decimal(share).scaleb(-6),
+            rule_version, explanation, run.id, stamp, stamp,
+        )
+        for d, model, pid, cents, share, explanation, rule_version in zip(*columns, strict=True)
+    ]  # fmt: skip
 
 
 def attribution_runs_reclaim(*, now: datetime.datetime | None = None) -> int:

@@ -229,28 +229,9 @@ def floor(*, org) -> tuple[float, float, int]:
     from django.db import connection
 
     from attribution import runs
-    from attribution.models import MaterialityScore, Opportunity, OpportunityPartner, Touchpoint
 
     started = time.perf_counter()
-    querysets = [
-        Opportunity.objects.for_org(org).order_by("id").values_list(
-            "id", "account_id", "amount", "currency", "status", "closed_on", "expected_close", "products",
-            "joint_solution",
-        ),
-        OpportunityPartner.objects.for_org(org).order_by("opportunity_id", "id").values_list(
-            "opportunity_id", "partnership_id", "role"
-        ),
-        Touchpoint.objects.for_org(org)
-        .filter(opportunity__isnull=False)
-        .order_by("opportunity_id", "occurred_at", "id")
-        .values_list("opportunity_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id"),
-        MaterialityScore.objects.for_org(org).order_by("opportunity_id", "id").values_list(
-            "opportunity_id", "partnership_id", "sales_motion", "value_proposition", "delivery"
-        ),
-        Touchpoint.objects.for_org(org).filter(opportunity__isnull=True).order_by("account_id", "occurred_at", "id")
-        .values_list("account_id", "partnership_id", "occurred_at", "influence_type__name", "phase", "note", "id"),
-    ]  # fmt: skip
-    for qs in querysets:
+    for qs in runs.run_inputs(org).values():  # the run's own input queries, one each
         for _ in qs.iterator(chunk_size=20_000):
             pass
     read = time.perf_counter() - started
@@ -312,6 +293,7 @@ def main(argv=None) -> int:
     from attribution import runs
     from attribution.models import AttributionRun, CreditAllocation, Opportunity
 
+    load_start = os.getloadavg()
     log("Creating a throwaway database…")
     old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     try:
@@ -365,6 +347,12 @@ def main(argv=None) -> int:
                 f"and extrapolated to {len(ids):,}"
             )
         log("")
+        load = (
+            ", ".join(f"{a:.1f}" for a in load_start)
+            + " at the start; "
+            + ", ".join(f"{a:.1f}" for a in os.getloadavg())
+        )
+        log(f"Load average (1/5/15 min): {load} at the end ({os.cpu_count()} cores)")
         log(f"Opportunities:           {len(ids):,}")
         log(f"Set-based run:           {fast:10.1f} s")
         log(f"Per-opportunity baseline:{slow:10.1f} s  ({how})")

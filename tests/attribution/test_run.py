@@ -3,11 +3,13 @@
 import datetime
 from decimal import Decimal
 
-from django.db import connection
+import pytest
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from attribution import runs, selectors, services
+from attribution import ledger, runs, selectors, services
 from attribution.models import AttributionRun, CreditAllocation
+from pom.models import Organization
 from tests.factories import (
     InfluenceTypeFactory,
     MaterialityScoreFactory,
@@ -148,3 +150,13 @@ def test_deleting_an_organization_takes_its_pipeline_along(org):
     run_now(org)
     org.delete()
     assert not OpportunityFactory._meta.model.objects.filter(pk=opp.pk).exists()
+
+
+def test_a_failed_background_copy_raises_in_the_caller_and_leaves_the_connection_usable(org):
+    writer = ledger.LedgerWriter("attribution_no_such_ledger")
+    rows = ["1\t2\n"] if connection.vendor == "postgresql" else [tuple(range(12))]
+    with pytest.raises(Exception, match="attribution_no_such_ledger"), transaction.atomic():
+        writer.start(rows)
+        writer.wait()
+    writer.wait()  # the error was reported once
+    assert Organization.objects.filter(pk=org.pk).exists()
