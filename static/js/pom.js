@@ -19,9 +19,13 @@ document.addEventListener("change", (event) => {
   if (submitter) submitter.requestSubmit ? submitter.requestSubmit() : submitter.submit();
 });
 // Read-only fields holding something to copy (a new API key, a webhook secret) select themselves.
-document.addEventListener("focusin", (event) => {
-  if (event.target.matches?.("[data-select-on-focus]")) event.target.select();
-});
+// A click selects too: a field that already has the focus gets no focusin, and the click would only
+// place the caret.
+for (const type of ["focusin", "click"]) {
+  document.addEventListener(type, (event) => {
+    if (event.target.matches?.("[data-select-on-focus]")) event.target.select();
+  });
+}
 // Sign-up: preselect the browser's time zone so times are shown in it from the first page.
 document.addEventListener("DOMContentLoaded", () => {
   const select = document.querySelector("form select[name=time_zone][data-guess], form.allauth-form select[name=time_zone]");

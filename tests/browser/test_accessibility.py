@@ -360,6 +360,7 @@ def test_every_main_page_passes_csp_axe_and_fits_laptop_and_phone_widths(live_se
     page.goto(f"{o}/settings/api-keys/")
     page.fill("input[name=name]", "Warehouse sync")
     page.click("form button[type=submit]")
+    page.wait_for_load_state("load")  # pom.js (deferred) has attached its handlers
     page.click("#new-key")
     selected = page.evaluate("(f => f.selectionEnd - f.selectionStart)(document.getElementById('new-key'))")
     assert selected > 20
