@@ -151,7 +151,8 @@ class Partner(OrgOwned):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "name"]),
+            # The list's default order (name, then id) read off the index alone: the API pages ids first.
+            models.Index(fields=["organization", "name", "id"], name="partner_org_name_id"),
             models.Index(fields=["organization", "status"]),
             # The list's two partnership-count sorts (count, then name) read the page off an index.
             models.Index(fields=["organization", "partnership_count", "name"], name="partner_org_pcount_name"),

@@ -199,9 +199,15 @@ def add_orgs(org_ids: Iterable, *, connection=None) -> None:
     connection = connection or default_connection
     if not is_postgres(connection):
         return
-    current, user_id, all_orgs = _read(connection)
-    merged = sorted({int(i) for i in current.split(",") if i} | {int(i) for i in _ids(org_ids).split(",") if i})
-    _write(connection, ",".join(map(str, merged)), user_id, all_orgs)
+    ids = _ids(org_ids)
+    if not ids:
+        return
+    _raw_execute(  # one round trip: the current ids and these, merged in the database
+        connection,
+        "SELECT set_config(%s, array_to_string(ARRAY(SELECT DISTINCT x FROM unnest(pom_org_ids()"
+        " || string_to_array(%s, ',')::bigint[]) AS x ORDER BY x), ','), %s)",
+        [ORG_SETTING, ids, connection.in_atomic_block],
+    )
 
 
 def set_user(user_id: int, *, connection=None) -> None:

@@ -266,9 +266,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "pom.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "pom.api.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "pom.api.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "pom.api.schema.PomAutoSchema",
     "EXCEPTION_HANDLER": "pom.api.base.exception_handler",

@@ -3,8 +3,10 @@ from __future__ import annotations
 import functools
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from partners.models import (
     Archetype,
@@ -96,9 +98,10 @@ class PartnerOutputSerializer(serializers.ModelSerializer):
 
 class PartnerListRows:
     """The API list's read path: `PartnerOutputSerializer`'s output for a page of partners, built from
-    `.values()` rows in three queries (page, types, partnerships) with no model objects or nested
-    serializers. Plain columns are formatted by the output serializer's own fields, so the shape and
-    formats are the same (tests/partners/test_api_list_rows.py compares the two)."""
+    `.values()` rows in three queries (the page's rows, types, partnerships) with no model objects or
+    nested serializers. Columns whose field would return them unchanged are copied, datetimes are
+    formatted as DRF does, other columns by the output serializer's own fields, so the shape and formats
+    are the same (tests/partners/test_api_list_rows.py compares the two)."""
 
     FOREIGN_KEYS = ("archetype", "segment", "owner", "journey_stage", "linked_organization")
     NAMES = {
@@ -118,19 +121,41 @@ class PartnerListRows:
         "current_stage_name": "current_stage__name",
     }
 
+    # Fields whose `to_representation` returns a value read from its own column unchanged (str, int,
+    # bool; a choice key is its own string): the rows' values are copied as they are.
+    AS_READ = {
+        serializers.CharField,
+        serializers.EmailField,
+        serializers.URLField,
+        serializers.ChoiceField,
+        serializers.IntegerField,
+        serializers.BooleanField,
+    }
+
     def __init__(self):
         fields = PartnerOutputSerializer().fields
         self.order = list(fields)
         derived = {"types", "partnerships", *self.FOREIGN_KEYS, *self.NAMES}
         self.formats = {name: fields[name].to_representation for name in self.order if name not in derived}
+        # How each output field is made from a row: (column, "copy" | "datetime" | "format").
+        self.kinds: list[tuple[str, str, str]] = []
+        for name in self.order:
+            field = fields[name]
+            if name in ("types", "partnerships") or name in self.NAMES or type(field) in self.AS_READ:
+                self.kinds.append((name, name, "copy"))
+            elif name in self.FOREIGN_KEYS:
+                self.kinds.append((name, f"{name}_id", "copy"))
+            else:
+                self.kinds.append((name, name, "datetime" if _iso_datetime(field) else "format"))
 
-    def values(self, queryset):
-        """`queryset` (org-scoped, filtered, ordered) as the dict rows `render` takes."""
+    def page(self, ids: list[int], *, org) -> list[dict]:
+        """The output for these ids (a page of the list, in its order): their rows with the joined names,
+        then the types and the partnerships of all of them (three queries)."""
         columns = list(self.formats) + [f"{fk}_id" for fk in self.FOREIGN_KEYS]
-        return queryset.values(*columns, **{key: models.F(path) for key, path in self.NAMES.items()})
-
-    def render(self, *, org, rows: list[dict]) -> list[dict]:
-        ids = [row["id"] for row in rows]
+        names = {key: models.F(path) for key, path in self.NAMES.items()}
+        page = Partner.objects.for_org(org).filter(pk__in=ids)
+        by_id = {row["id"]: row for row in page.values(*columns, **names)}
+        rows = [by_id[pk] for pk in ids if pk in by_id]  # one deleted since its id was read is left out
         types: dict[int, list[str]] = {pk: [] for pk in ids}
         links = PartnerTypeLink.objects.for_org(org).filter(partner_id__in=ids)
         for partner_id, slug in links.order_by("partner_type__order", "partner_type__name").values_list(
@@ -141,21 +166,31 @@ class PartnerListRows:
         brief = Partnership.objects.for_org(org).filter(partner_id__in=ids).order_by("program__name")
         for row in brief.values("partner_id", *self.BRIEF.values()):
             partnerships[row["partner_id"]].append({key: row[path] for key, path in self.BRIEF.items()})
+        for row in rows:
+            row["types"], row["partnerships"] = types[row["id"]], partnerships[row["id"]]
+        return self.render(rows)
+
+    def render(self, rows: list[dict]) -> list[dict]:
+        zone = timezone.get_current_timezone()  # DRF's DateTimeField shows times in the current zone
         out = []
         for row in rows:
             item = {}
-            for name in self.order:
-                if name in self.formats:
-                    value = row[name]
-                    item[name] = None if value is None else self.formats[name](value)
-                elif name in self.NAMES or name in self.FOREIGN_KEYS:
-                    item[name] = row[name] if name in self.NAMES else row[f"{name}_id"]
-                elif name == "types":
-                    item[name] = types[row["id"]]
+            for name, column, kind in self.kinds:
+                if (value := row[column]) is None or kind == "copy":
+                    item[name] = value
+                elif kind == "datetime":  # DateTimeField.to_representation, without its per-call lookups
+                    text = value.astimezone(zone).isoformat()
+                    item[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
                 else:
-                    item[name] = partnerships[row["id"]]
+                    item[name] = self.formats[name](value)
             out.append(item)
         return out
+
+
+def _iso_datetime(field) -> bool:
+    """A DateTimeField shown in DRF's default ISO 8601 form (its output is then rebuilt in `render`)."""
+    output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+    return type(field) is serializers.DateTimeField and output_format is not None and output_format.lower() == ISO_8601
 
 
 @functools.cache

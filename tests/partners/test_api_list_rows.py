@@ -62,7 +62,37 @@ def test_api_list_rows_query_count_does_not_grow_with_rows(org, api_client, djan
     for _ in range(count):
         partnership = PartnershipFactory(partner__organization=org, program=program, tier=TierFactory(program=program))
         partnership.partner.types.add(ptype, through_defaults={"organization": org})
-    # the membership (org and role), count, rows, types, partnerships
-    with django_assert_num_queries(5):
+    # the membership (org and role), count, the page's ids, its rows, types, partnerships
+    with django_assert_num_queries(6):
         body = api_client.get(reverse("partners-api:partner-list", args=[org.slug]), {"status": "active"}).json()
     assert body["count"] == count and all(r["types"] == ["reseller"] for r in body["results"])
+
+
+def test_api_list_pages_filters_and_orders_like_the_output_serializer(org, api_client):
+    """The page's ids are read first (filters and order alone), then only their rows: every page, in any
+    order, with a filter through another table, equals the serializer's output of the same slice."""
+    program = ProgramFactory(organization=org, name="Reseller")
+    msp = PartnerType.objects.create(organization=org, name="MSP", slug="msp")
+    for n in range(7):
+        partner = PartnerFactory(organization=org, name=f"Partner {n % 3} {n}", status="active")
+        for _ in range(n % 3):
+            PartnershipFactory(partner=partner, program=ProgramFactory(organization=org))
+        if n % 2:
+            partner.types.add(msp, through_defaults={"organization": org})
+    PartnershipFactory(partner=Partner.objects.for_org(org).get(name="Partner 0 0"), program=program)
+    url = reverse("partners-api:partner-list", args=[org.slug])
+    everyone = selectors.partner_rows(Partner.objects.for_org(org))
+    cases = [
+        ({}, everyone.order_by("name", "pk")),
+        ({"ordering": "-partnership_count"}, everyone.order_by("-partnership_count", "name", "pk")),
+        ({"type": "msp", "ordering": "-created_at"}, everyone.filter(types=msp).order_by("-created_at", "name", "pk")),
+    ]
+    for params, expected in cases:
+        pages = [api_client.get(url, {**params, "page_size": 3}).json()]
+        while pages[-1]["next"]:
+            pages.append(api_client.get(pages[-1]["next"]).json())
+        got = [row for page in pages for row in page["results"]]
+        want = json.loads(JSONRenderer().render(PartnerOutputSerializer(expected, many=True).data))
+        assert pages[0]["count"] == len(want)
+        assert [r["id"] for r in got] == [r["id"] for r in want], params
+        assert got == want, params
