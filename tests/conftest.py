@@ -26,6 +26,10 @@ settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # A cache private to each test process: with REDIS_URL set, clearing a shared Redis cache between
 # tests would wipe the counters of the other xdist processes.
 settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# WhiteNoise indexes every collected static file (STATIC_ROOT, ~1,400 once `collectstatic` or the load
+# bench ran) when a handler loads its middleware, and each test client loads its own: ~100 ms per client.
+# Looking a static URL up when it is asked for, as in development, costs nothing for the pages tests ask.
+settings.WHITENOISE_AUTOREFRESH = True
 # Tests run tasks inline unless a test starts a real worker (see tests/worker.py).
 celery_app.conf.task_always_eager = True
 celery_app.conf.task_eager_propagates = True
