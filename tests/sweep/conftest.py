@@ -2,7 +2,7 @@
 each test runs in a savepoint of it (pytest-django's `db`), so what one route wrote never reaches the next."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from tests.sweep import engine, world
 from tests.sweep.table import ROUTES
@@ -15,6 +15,11 @@ def sweep(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             built = world.build()
+            # Check the world's deferred foreign keys now, once: else every test's closing constraint
+            # check (inside its savepoint, undone with it) would check all of them again (~7 ms a test).
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             yield engine.Sweep(built, world.snapshot(built.a))
         finally:
             transaction.set_rollback(True)
