@@ -454,9 +454,12 @@ def pack_get(*, org: Organization, pk, partnership_ids=None) -> QbrPack | None:
 
 
 def pack_jobs(*, org: Organization, partnership_ids) -> list[Job]:
-    """Pack generations still queued or running for these partnerships (what the list page polls)."""
-    ids = {int(p) for p in partnership_ids}
+    """Pack generations still queued or running for these partnerships (None: all of the organization's),
+    what the list page polls."""
     active = Job.objects.for_org(org).filter(kind=JOB_KIND, status__in=Job.ACTIVE).order_by("-created_at")[:20]
+    if partnership_ids is None:
+        return list(active)
+    ids = {int(p) for p in partnership_ids}
     return [j for j in active if j.params.get("partnership_id") in ids]
 
 

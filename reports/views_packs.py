@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from partners.models import Partnership
+from pom import picker
 from pom.models import Role
 from pom.pages import OrgPage, error_text
 from pom.web import paginate, query_without_page
@@ -36,6 +37,8 @@ class _VendorSide(OrgPage):
 
     def scope_org(self):
         return self.org
+
+    uses_picker = True  # an organization may have thousands: a search-as-you-type picker, no <select>
 
     def partnerships(self):
         return (
@@ -71,6 +74,8 @@ class _WorkspaceSide(WorkspaceMixin):
     def scope_org(self):
         return self.workspace.organization
 
+    uses_picker = False  # the workspace's few partnerships, as a <select>
+
     def partnerships(self):
         return workspace_partnerships(workspace=self.workspace)
 
@@ -104,12 +109,21 @@ def _partnership_or_404(view, pk) -> Partnership:
 class _PackList:
     template_name = "reports/packs/list.html"
 
+    def _chosen(self, data) -> tuple[QueryDict, str]:
+        """`data` with the partnership a typed name designates (the picker without JavaScript), and the
+        error to show when it designates none or several."""
+        if not self.uses_picker:
+            return data, ""
+        return picker.resolve_query(data, org=self.scope_org(), field="partnership", kind="partnerships")
+
     def get(self, request, *args, **kwargs):
         org = self.scope_org()
-        partnerships = list(self.partnerships())
-        ids = [p.pk for p in partnerships]
-        selected = request.GET.get("partnership", "")
-        shown = [int(selected)] if selected.isdigit() and int(selected) in ids else ids
+        data, picker_error = self._chosen(request.GET)
+        selected = data.get("partnership", "")
+        choices = None if self.uses_picker else list(self.partnerships())
+        ids = None if choices is None else [p.pk for p in choices]
+        # One partnership when one is chosen (and visible here), else all: org-wide needs no id list.
+        shown = [int(selected)] if selected.isdigit() and (ids is None or int(selected) in ids) else ids
         page = paginate(request, packs.pack_list(org=org, partnership_ids=shown), per_page=25)
         return render(
             request,
@@ -117,8 +131,11 @@ class _PackList:
             self.side_context(
                 page=page,
                 query=query_without_page(request),
-                partnerships=partnerships,
+                uses_picker=self.uses_picker,
+                partnerships=choices,
+                has_partnerships=bool(choices) if choices is not None else self.partnerships().exists(),
                 selected=selected,
+                picker_error=picker_error,
                 quarters=packs.quarter_choices(),
                 pending=[
                     {"job": job, "poll_url": self.url("pack_job", job.pk)}
@@ -130,8 +147,12 @@ class _PackList:
 
     def post(self, request, *args, **kwargs):
         # Roles are checked by the side's mixin: vendor managers, workspace editors (both sides).
-        partnership = _partnership_or_404(self, request.POST.get("partnership"))
-        period = packs.parse_quarter(request.POST.get("period", ""))
+        data, picker_error = self._chosen(request.POST)
+        if picker_error:
+            messages.error(request, _("Partnership: %(error)s") % {"error": picker_error})
+            return redirect(self.url("packs"))
+        partnership = _partnership_or_404(self, data.get("partnership"))
+        period = packs.parse_quarter(data.get("period", ""))
         if period is None:
             messages.error(request, _("Choose a quarter."))
             return redirect(self.url("packs"))

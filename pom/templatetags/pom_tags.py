@@ -88,9 +88,10 @@ def plotly_styles():
 
 
 @register.inclusion_tag("pom/_picker.html")
-def picker(org, kind: str, name: str, value="", id: str = "", label: str = ""):  # noqa: A002
+def picker(org, kind: str, name: str, value="", id: str = "", label: str = "", required: bool = False):  # noqa: A002
     """`{% picker org "partners" "partner" filters.partner id="f-partner" %}`: the search-as-you-type
-    picker (pom/picker.py) for a hand-written filter bar; label it with `<label for=id>`."""
+    picker (pom/picker.py) for a hand-written filter bar or form; label it with `<label for=id>`."""
     from pom import picker as pickers
 
-    return {"picker": pickers.context(org, kind=kind, name=name, value=value, id_=id, label=label)}
+    context = pickers.context(org, kind=kind, name=name, value=value, id_=id, label=label)
+    return {"picker": {**context, "required": required}}

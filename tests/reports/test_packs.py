@@ -14,6 +14,7 @@ from reports import packs
 from reports import services as score_services
 from reports.models import ScoreSnapshot
 from reports.packs_models import QbrPack
+from tests.factories import PartnerFactory, PartnershipFactory
 from tests.reports.packs_world import build, guest_elsewhere
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +217,31 @@ def test_pack_api_generates_lists_and_hides_packs_from_other_tenants(
         format="json",
     )
     assert foreign.status_code == 400  # another tenant's partnership is not found in theirs
+
+
+def test_vendor_pack_list_picks_partnerships_by_name_without_listing_them_all(
+    org, other_org, member, member_client, django_capture_on_commit_callbacks
+):
+    """The vendor's list has a search-as-you-type picker, not every partnership as an <option>; without
+    JavaScript the typed name is resolved on the server, and a name of another tenant finds nothing."""
+    world = build(org)
+    other = PartnershipFactory(organization=org, partner=PartnerFactory(organization=org, name="Zeta Systems"))
+    PartnershipFactory(organization=other_org, partner=PartnerFactory(organization=other_org, name="Rival Only"))
+    url = reverse("reports:packs", args=[org.slug])
+    page = member_client.get(url).content.decode()
+    assert "data-picker" in page and f'<option value="{other.pk}"' not in page
+
+    typed = f"Acme Data · {world.partnership.program.name}"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = member_client.post(url, {"partnership_name": typed, "period": world.period[2]})
+    assert response.status_code == 302
+    pack = QbrPack.objects.for_org(org).get()
+    assert pack.partnership == world.partnership
+
+    response = member_client.post(url, {"partnership_name": "Rival Only", "period": world.period[2]}, follow=True)
+    assert "Nothing matches" in response.content.decode()
+    assert QbrPack.objects.for_org(org).count() == 1 and not QbrPack.objects.for_org(other_org).exists()
+
+    filtered = member_client.get(url, {"partnership_name": "Zeta Systems"}).content.decode()
+    assert "No QBR pack yet." in filtered and "Zeta Systems" in filtered
+    assert "Acme Data" in member_client.get(url, {"partnership_name": "Acme"}).content.decode()

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import parsers, permissions, status, viewsets
+from rest_framework import parsers, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
@@ -349,8 +349,8 @@ class GuestFileViewSet(GuestWorkspaceMixin, ServiceWrites, viewsets.GenericViewS
     output_serializer_class = FileOutputSerializer
     parser_classes = [parsers.MultiPartParser, parsers.FormParser]
 
-    def _record(self, file_id) -> WorkspaceFile:
-        record = selectors.file_by_public_id(workspace=self.workspace, public_id=file_id)
+    def get_object(self) -> WorkspaceFile:
+        record = selectors.file_by_public_id(workspace=self.workspace, public_id=self.kwargs["file_id"])
         if record is None:
             raise Http404(_("No such file"))
         return record
@@ -365,13 +365,12 @@ class GuestFileViewSet(GuestWorkspaceMixin, ServiceWrites, viewsets.GenericViewS
     def create_object(self, data):
         return services.file_upload(access=self.access, actor=self.request.user, uploaded=data["file"])
 
+    def delete_object(self, obj):
+        services.file_delete(access=self.access, actor=self.request.user, record=obj)
+
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def retrieve(self, request, workspace_id, file_id):
-        return _download(self._record(file_id))
-
-    def destroy(self, request, workspace_id, file_id):
-        services.file_delete(access=self.access, actor=request.user, record=self._record(file_id))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return _download(self.get_object())  # the file itself, not a serializer's fields
 
 
 @extend_schema(parameters=[WORKSPACE_ID])
