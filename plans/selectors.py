@@ -486,7 +486,7 @@ def _figure_html(fig: go.Figure, *, height: int = 340) -> str:
 
 def plan_checkin_chart(*, plan: Plan) -> str | None:
     """Check-in history: progress of each key result over time (from `plan_tree`, no queries)."""
-    fig = go.Figure()
+    traces = []
     for kr in plan.kr_list:
         if not kr.checkin_list or kr.target is None and kr.unit != KeyResult.Unit.BOOLEAN:
             continue
@@ -495,11 +495,12 @@ def plan_checkin_chart(*, plan: Plan) -> str | None:
             float(rules.kr_progress(unit=kr.unit, baseline=kr.baseline, target=kr.target, current=c.value) or 0)
             for c in kr.checkin_list
         ]
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=kr.name[:40]))
-    if not fig.data:
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines+markers", name=kr.name[:40]))
+    if not traces:
         return None
-    fig.update_yaxes(title="progress %", range=[0, 105])
-    return _figure_html(fig, height=300 + 22 * len(fig.data))
+    # One figure from all its traces (adding them one by one re-validates the figure each time).
+    fig = go.Figure(data=traces, layout={"yaxis": {"title": {"text": "progress %"}, "range": [0, 105]}})
+    return _figure_html(fig, height=300 + 22 * len(traces))
 
 
 def plan_vs_realised_chart(*, plan: Plan) -> str | None:
