@@ -356,6 +356,10 @@ def test_every_main_page_passes_csp_axe_and_fits_laptop_and_phone_widths(live_se
     for path in (f"/plans/{w['plan'].pk}/", "/reports/", "/reports/dashboards/portfolio/"):
         page.goto(o + path)
         page.wait_for_selector(".chart .main-svg", timeout=10_000)
+    # The plan's add forms load into their fold when it is opened (HTMX), under the same policy.
+    page.goto(f"{o}/plans/{w['plan'].pk}/")
+    page.click("#add details:last-of-type summary")
+    page.wait_for_selector("#add details:last-of-type form input[name=title]", timeout=10_000)
     # Behaviour moved out of inline handlers still works: the API key field selects itself.
     page.goto(f"{o}/settings/api-keys/")
     page.fill("input[name=name]", "Warehouse sync")

@@ -348,3 +348,32 @@ def test_new_template_page_creates_and_rejects_bad_json(org, member_client, view
     data["content"] = '{"objectives": [{"title": "Ramp up", "key_results": [{"name": "Deals", "target": 3}]}]}'
     assert member_client.post(url, data).status_code == 302
     assert PlanTemplate.objects.for_org(org).get(name="Reseller ramp").content["objectives"][0]["title"] == "Ramp up"
+
+
+def test_add_forms_load_when_opened_and_work_without_javascript(org, plan, kr, member_client, viewer, client_for):
+    """The plan page carries no add form, only folds that fetch one (HTMX) or link to it as a page; the
+    form posts as before; viewers get 403 and a closed plan takes nothing."""
+    page = member_client.get(reverse("plans:detail", args=[org.slug, plan.pk])).content.decode()
+    url = reverse("plans:add", args=[org.slug, plan.pk, "key-result"])
+    assert f'hx-get="{url}"' in page and f'href="{url}"' in page
+    assert 'name="target"' not in page  # the key result form's fields are not rendered with the page
+
+    fragment = member_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert 'name="target"' in fragment and "<html" not in fragment and "Grow revenue" in fragment
+    full = member_client.get(url).content.decode()
+    assert "<html" in full and "Add a key result" in full and 'name="target"' in full
+
+    response = member_client.post(
+        url,
+        {
+            "objective": kr.objective_id, "name": "Joint webinars", "unit": "count", "direction": "increase",
+            "baseline": "0", "target": "4", "responsible_side": "both", "update_frequency": "monthly",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert plan.objectives.get().key_results.filter(name="Joint webinars").exists()
+
+    assert client_for(viewer).get(url).status_code == 403
+    assert member_client.get(reverse("plans:add", args=[org.slug, plan.pk, "nothing"])).status_code == 404
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.CLOSED)
+    assert member_client.get(url).status_code == 403
