@@ -297,7 +297,7 @@ def sequential(port: int, env: dict, *, repeat: int = 30) -> bool:
     print(f"{'request':<28}{'p50':>7}{'p95':>7}{'errors':>8}  goal")
     for name, session, path in kinds:
         times, errors = [], 0
-        for _ in range(6):  # warm every gunicorn worker's caches (3 workers, not taken in turn)
+        for _ in range(12):  # warm every gunicorn worker (3, not taken in turn): caches, lazy imports
             session.get(base + path())
         for _ in range(repeat):
             started = time.perf_counter()
