@@ -219,3 +219,13 @@ class MeetingForm(OrgForm):
                 item["owner_side"] = parts[2].lower()
             items.append(item)
         return items
+
+
+def period_args(data: dict) -> dict:
+    """A plan form's cleaned data as service arguments: a named period (a quarter, a year) replaces the
+    end date; "custom" keeps the dates as typed."""
+    period = data.pop("period", None)
+    if period and period != "custom":
+        data["period"] = period
+        data.pop("period_end", None)
+    return data

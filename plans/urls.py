@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans import views
+from plans import views, views_templates
 
 app_name = "plans"
 
@@ -16,11 +16,11 @@ urlpatterns = [
     path("items/<slug:what>/<int:pk>/delete/", views.PlanItemDeleteView.as_view(), name="item_delete"),
     path("key-results/<int:pk>/check-in/", views.CheckInView.as_view(), name="checkin"),
     path("activities/<int:pk>/update/", views.ActivityUpdateView.as_view(), name="activity_update"),
-    path("templates/", views.TemplateListView.as_view(), name="templates"),
-    path("templates/new/", views.TemplateCreateView.as_view(), name="template_create"),
-    path("templates/<int:pk>/edit/", views.TemplateEditView.as_view(), name="template_edit"),
-    path("templates/<int:pk>/clone/", views.TemplateCloneView.as_view(), name="template_clone"),
-    path("templates/<int:pk>/apply/", views.TemplateApplyView.as_view(), name="template_apply"),
+    path("templates/", views_templates.TemplateListView.as_view(), name="templates"),
+    path("templates/new/", views_templates.TemplateCreateView.as_view(), name="template_create"),
+    path("templates/<int:pk>/edit/", views_templates.TemplateEditView.as_view(), name="template_edit"),
+    path("templates/<int:pk>/clone/", views_templates.TemplateCloneView.as_view(), name="template_clone"),
+    path("templates/<int:pk>/apply/", views_templates.TemplateApplyView.as_view(), name="template_apply"),
     path("partnerships/<int:partnership_pk>/meetings/", views.MeetingsView.as_view(), name="meetings"),
     path("partner-tab/<int:partner_pk>/", views.PartnerTabView.as_view(), name="partner_tab"),
 ]
